@@ -1,0 +1,132 @@
+//! Command-line definitions (clap derive). Only definitions live here: they
+//! also generate `completions/` and `man/` (see [`generate`]).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+/// One binary for Internet mail from a terminal.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mailkit",
+    version,
+    about = "One binary for Internet mail from a terminal",
+    long_about = "mailkit runs mail servers for tests and development (SMTP today; POP3 and IMAP \
+                  next), and grows into the user agent, parser and session replayer.\n\n\
+                  Start a throwaway SMTP server that stores every message in ./mail:\n    \
+                  mailkit serve-smtp",
+    propagate_version = true,
+    disable_help_subcommand = false
+)]
+pub struct Cli {
+    /// The subcommand to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Receive mail over SMTP and store it in Maildirs (RFC 5321).
+    #[command(name = "serve-smtp")]
+    ServeSmtp(ServeSmtp),
+}
+
+/// `mailkit serve-smtp`: the SMTP receiver.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Receive mail over SMTP (RFC 5321 with PIPELINING, SIZE, 8BITMIME, \
+                  ENHANCEDSTATUSCODES, SMTPUTF8) and store each message durably in \
+                  DIR/<recipient>/new/ (Maildir). With no --domain every domain is local \
+                  (catch-all). A message gets 250 only once it is on disk (fsync).\n\n\
+                  Prints `mailkit: smtp listening on ADDR` on stderr when ready, and one \
+                  line per accepted message. SIGINT/SIGTERM stop it gracefully."
+)]
+pub struct ServeSmtp {
+    /// Address to listen on (repeatable); port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:1025")]
+    pub listen: Vec<SocketAddr>,
+
+    /// The mail store: one Maildir per recipient address.
+    #[arg(long, value_name = "DIR", env = "MAILKIT_MAILDIR", default_value = "mail")]
+    pub maildir: PathBuf,
+
+    /// Host name for the greeting and Received fields [default: this host's name].
+    #[arg(long, value_name = "NAME")]
+    pub hostname: Option<String>,
+
+    /// A local domain (repeatable); mail for other domains is refused (550 5.7.1).
+    /// Without it every domain is local.
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+
+    /// Users file (`address:password` lines): only these addresses exist in
+    /// the local domains (others: 550 5.1.1).
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+
+    /// Largest message accepted, in bytes; K, M and G suffixes allowed.
+    #[arg(long, value_name = "BYTES", default_value = "50M", value_parser = parse_size)]
+    pub max_message_size: usize,
+
+    /// Most recipients per message (more get 452 4.5.3).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_recipients: u32,
+
+    /// Most simultaneous connections (more get 421 and are closed).
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Idle time in seconds before a client gets 421 and is disconnected.
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+
+    /// Write a transcript of every session into DIR (one file per session).
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+
+    /// Exit (status 0) after N messages have been accepted.
+    #[arg(long, value_name = "N")]
+    pub exit_after: Option<u64>,
+
+    /// Seconds sessions may run on after SIGINT/SIGTERM before they get 421.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub shutdown_grace: u64,
+
+    /// Do not log each accepted message.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_size(s: &str) -> Result<usize, String> {
+    crate::util::parse_size(s)
+}
+
+/// Writes shell completions (bash, zsh, fish, elvish, powershell) into
+/// `dir/completions` and man pages into `dir/man`; the committed copies
+/// are checked against this by a test.
+pub fn generate(dir: &Path) -> std::io::Result<()> {
+    use clap_complete::Shell;
+    let completions = dir.join("completions");
+    let man = dir.join("man");
+    std::fs::create_dir_all(&completions)?;
+    std::fs::create_dir_all(&man)?;
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell] {
+        let mut cmd = Cli::command();
+        clap_complete::generate_to(shell, &mut cmd, "mailkit", &completions)?;
+    }
+    let cmd = Cli::command();
+    clap_mangen::generate_to(cmd, &man)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,13 @@
+//! The subcommands: each turns its flags into a configuration, calls the
+//! core, and reports. Errors are `anyhow` here, with text that says what to do.
+
+pub mod serve_smtp;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::ServeSmtp(args) => serve_smtp::run(args),
+    }
+}

@@ -1,0 +1,622 @@
+//! The mio event loop: one thread owns the listeners, every connection,
+//! the timers and the signal handling, and drives sans-IO sessions
+//! ([`crate::proto::Session`]) for any protocol.
+//!
+//! Each turn: poll with the nearest deadline; accept until WouldBlock; read
+//! into `handle_input` while the session wants input; hand events to the
+//! [`Service`]; write until WouldBlock; fire expired timers. Work that may
+//! block (fsync) runs elsewhere and comes back through a [`Completer`],
+//! which wakes the loop with a [`mio::Waker`].
+//!
+//! Sockets are registered once, edge-triggered, for both directions; the
+//! connection keeps "readable"/"writable" flags, so interest never has to be
+//! re-registered. Buffers are per connection, bounded, and released when
+//! empty: an idle connection costs its small session and nothing else.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook_mio::v1_0::Signals;
+
+use crate::proto::{Output, Session};
+use crate::transcript::Recorder;
+
+/// Identifies a connection across slot reuse (index + generation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConnId {
+    index: u32,
+    gen: u32,
+}
+
+/// How the server should stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopMode {
+    /// SIGINT/SIGTERM: stop accepting, tell idle clients 421 now, let
+    /// transactions in flight finish within the grace period.
+    Graceful,
+    /// `--exit-after`: stop accepting and let sessions end on their own
+    /// within the grace period.
+    Drain,
+}
+
+/// What a server plugs into the loop: how to make sessions and what to do
+/// with their events.
+pub trait Service {
+    /// The session type.
+    type Session: Session;
+    /// Answers to events, produced off the loop (e.g. "message stored").
+    type Completion: Send + 'static;
+    /// A new connection was accepted.
+    fn open(&mut self, id: ConnId, peer: SocketAddr, local: SocketAddr, now: Instant) -> Self::Session;
+    /// A session emitted an event.
+    fn event(
+        &mut self,
+        id: ConnId,
+        session: &mut Self::Session,
+        event: <Self::Session as Session>::Event,
+        now: Instant,
+    );
+    /// A completion sent through a [`Completer`] arrived for a live session.
+    fn complete(&mut self, session: &mut Self::Session, completion: Self::Completion, now: Instant);
+    /// The reply for a connection refused because the server is full.
+    fn busy_reply(&self) -> &[u8];
+    /// Polled once per turn: whether the service wants the server to stop.
+    fn stop_requested(&mut self) -> Option<StopMode> {
+        None
+    }
+}
+
+/// Binds a listening socket (non-blocking, SO_REUSEADDR, backlog 1024)
+/// with an error that says what to try.
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    TcpListener::bind(addr).map_err(|e| {
+        let hint = match e.kind() {
+            io::ErrorKind::AddrInUse => "another server is using it; pick another --listen, or port 0 for a free one",
+            io::ErrorKind::PermissionDenied => "ports below 1024 need root; use a higher port",
+            io::ErrorKind::AddrNotAvailable => "this machine has no such address",
+            _ => "check the --listen address",
+        };
+        io::Error::new(e.kind(), format!("cannot listen on {addr}: {e} ({hint})"))
+    })
+}
+
+/// Raises the open-file limit to its hard maximum, so thousands of
+/// connections fit; returns the new soft limit.
+pub fn raise_fd_limit() -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let want = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
+                return want.rlim_cur as u64;
+            }
+        }
+    }
+    lim.rlim_cur as u64
+}
+
+/// Sends completions to the loop from any thread and wakes it.
+pub struct Completer<C> {
+    tx: mpsc::Sender<(ConnId, C)>,
+    waker: Arc<Waker>,
+}
+
+impl<C> Clone for Completer<C> {
+    fn clone(&self) -> Self {
+        Completer { tx: self.tx.clone(), waker: self.waker.clone() }
+    }
+}
+
+impl<C> Completer<C> {
+    /// Delivers `c` to the session `id` (dropped if it has gone).
+    pub fn complete(&self, id: ConnId, c: C) {
+        if self.tx.send((id, c)).is_ok() {
+            let _ = self.waker.wake();
+        }
+    }
+}
+
+/// Limits and options of the loop.
+#[derive(Debug, Clone)]
+pub struct LoopConfig {
+    /// Most simultaneous connections; more get the busy reply.
+    pub max_connections: usize,
+    /// Write a transcript of each session here (`--record`).
+    pub record_dir: Option<PathBuf>,
+    /// How long transactions may run on after a stop request.
+    pub grace: Duration,
+    /// Protocol name for log lines ("smtp").
+    pub name: &'static str,
+}
+
+const WAKER: Token = Token(usize::MAX - 1);
+const SIGNALS: Token = Token(usize::MAX - 2);
+const CONN_BASE: usize = 1 << 20;
+/// Stop reading a connection while this much output waits to be written.
+const OUT_HIGH_WATER: usize = 256 * 1024;
+/// Reads per connection per turn before others get a go.
+const READS_PER_TURN: usize = 16;
+/// How long a closing connection may take to drain its output.
+const LINGER: Duration = Duration::from_secs(10);
+
+struct Conn<S> {
+    stream: TcpStream,
+    session: S,
+    out: Vec<u8>,
+    out_pos: usize,
+    readable: bool,
+    writable: bool,
+    eof: bool,
+    dead: bool,
+    /// Set once the session said Close: drain output until then.
+    closing: Option<Instant>,
+    /// The deadline of this connection's entry in the timer heap.
+    timer_at: Option<Instant>,
+    recorder: Option<Recorder>,
+}
+
+/// The event loop. Build it, take [`Completer`]s for the service's worker
+/// threads, then [`Runtime::run`].
+pub struct Runtime<C> {
+    poll: Poll,
+    waker: Arc<Waker>,
+    tx: mpsc::Sender<(ConnId, C)>,
+    rx: mpsc::Receiver<(ConnId, C)>,
+}
+
+impl<C: Send + 'static> Runtime<C> {
+    /// A new loop (creates the epoll instance and the waker).
+    pub fn new() -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let (tx, rx) = mpsc::channel();
+        Ok(Runtime { poll, waker, tx, rx })
+    }
+
+    /// A handle for sending completions back to the loop.
+    pub fn completer(&self) -> Completer<C> {
+        Completer { tx: self.tx.clone(), waker: self.waker.clone() }
+    }
+
+    /// Serves `listeners` until stopped by a signal or by the service.
+    pub fn run<S>(self, mut service: S, listeners: Vec<TcpListener>, cfg: LoopConfig) -> io::Result<()>
+    where
+        S: Service<Completion = C>,
+    {
+        let mut lp = Loop {
+            poll: self.poll,
+            rx: self.rx,
+            listeners: Vec::new(),
+            conns: Vec::new(),
+            gens: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            timers: BinaryHeap::new(),
+            scratch: vec![0u8; 64 * 1024],
+            cfg,
+            session_no: 0,
+            accept_retry: None,
+            stop: None,
+        };
+        for (i, mut l) in listeners.into_iter().enumerate() {
+            lp.poll.registry().register(&mut l, Token(i), Interest::READABLE)?;
+            lp.listeners.push(Some(l));
+        }
+        let mut signals = Signals::new([SIGINT, SIGTERM])?;
+        lp.poll.registry().register(&mut signals, SIGNALS, Interest::READABLE)?;
+        let _keep_waker = self.waker;
+        lp.run(&mut service, &mut signals)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum StopState {
+    /// Waiting for sessions to end until the deadline.
+    Grace(Instant),
+    /// Everyone was told 421; drop whatever is left at the deadline.
+    Final(Instant),
+}
+
+struct Loop<S: Service> {
+    poll: Poll,
+    rx: mpsc::Receiver<(ConnId, S::Completion)>,
+    listeners: Vec<Option<TcpListener>>,
+    conns: Vec<Option<Conn<S::Session>>>,
+    gens: Vec<u32>,
+    free: Vec<usize>,
+    live: usize,
+    timers: BinaryHeap<Reverse<(Instant, usize, u32)>>,
+    scratch: Vec<u8>,
+    cfg: LoopConfig,
+    session_no: u64,
+    accept_retry: Option<Instant>,
+    stop: Option<StopState>,
+}
+
+impl<S: Service> Loop<S> {
+    fn run(&mut self, service: &mut S, signals: &mut Signals) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        let mut to_drive: Vec<usize> = Vec::new();
+        let mut again: Vec<usize> = Vec::new();
+        loop {
+            let now = Instant::now();
+            let timeout = if !again.is_empty() { Some(Duration::ZERO) } else { self.next_timeout(now) };
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+            let now = Instant::now();
+            let mut accept = self.accept_retry.is_some_and(|t| now >= t);
+            to_drive.append(&mut again);
+            for ev in events.iter() {
+                match ev.token() {
+                    WAKER => {}
+                    SIGNALS => {
+                        for _ in signals.pending() {
+                            self.request_stop(service, StopMode::Graceful, now);
+                        }
+                    }
+                    Token(t) if t >= CONN_BASE => {
+                        let idx = t - CONN_BASE;
+                        if let Some(Some(c)) = self.conns.get_mut(idx) {
+                            if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                                c.readable = true;
+                            }
+                            if ev.is_writable() || ev.is_write_closed() || ev.is_error() {
+                                c.writable = true;
+                            }
+                            to_drive.push(idx);
+                        }
+                    }
+                    Token(_) => accept = true,
+                }
+            }
+            if accept {
+                self.accept_all(service, now, &mut to_drive);
+            }
+            // Completions from worker threads.
+            while let Ok((id, c)) = self.rx.try_recv() {
+                if let Some(conn) = self.get_mut(id) {
+                    service.complete(&mut conn.session, c, now);
+                    to_drive.push(id.index as usize);
+                }
+            }
+            self.fire_timers(now, &mut to_drive);
+            if let Some(mode) = service.stop_requested() {
+                self.request_stop(service, mode, now);
+            }
+            self.advance_stop(now, &mut to_drive);
+            to_drive.sort_unstable();
+            to_drive.dedup();
+            for idx in to_drive.drain(..) {
+                if self.drive(idx, service, now) {
+                    again.push(idx);
+                }
+            }
+            if self.stop.is_some() && self.live == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    fn get_mut(&mut self, id: ConnId) -> Option<&mut Conn<S::Session>> {
+        let idx = id.index as usize;
+        if self.gens.get(idx) != Some(&id.gen) {
+            return None;
+        }
+        self.conns.get_mut(idx)?.as_mut()
+    }
+
+    fn next_timeout(&self, now: Instant) -> Option<Duration> {
+        let mut next = self.timers.peek().map(|Reverse((t, _, _))| *t);
+        let stop_at = match self.stop {
+            Some(StopState::Grace(t)) | Some(StopState::Final(t)) => Some(t),
+            None => None,
+        };
+        for t in [stop_at, self.accept_retry].into_iter().flatten() {
+            next = Some(next.map_or(t, |n| n.min(t)));
+        }
+        next.map(|t| t.saturating_duration_since(now))
+    }
+
+    fn request_stop(&mut self, service: &mut S, mode: StopMode, now: Instant) {
+        let _ = service;
+        match self.stop {
+            None => {
+                for l in self.listeners.iter_mut() {
+                    if let Some(mut l) = l.take() {
+                        let _ = self.poll.registry().deregister(&mut l);
+                    }
+                }
+                self.accept_retry = None;
+                self.stop = Some(StopState::Grace(now + self.cfg.grace));
+                if mode == StopMode::Graceful {
+                    eprintln!("mailkit: {}: stopping; sessions in progress may finish", self.cfg.name);
+                    for c in self.conns.iter_mut().flatten() {
+                        c.session.shutdown(false);
+                    }
+                    self.drive_all(service, now);
+                }
+            }
+            Some(StopState::Grace(_)) if mode == StopMode::Graceful => {
+                // A second signal: stop now.
+                self.stop = Some(StopState::Grace(now));
+            }
+            _ => {}
+        }
+    }
+
+    fn advance_stop(&mut self, now: Instant, to_drive: &mut Vec<usize>) {
+        match self.stop {
+            Some(StopState::Grace(t)) if now >= t => {
+                for (idx, c) in self.conns.iter_mut().enumerate() {
+                    if let Some(c) = c {
+                        c.session.shutdown(true);
+                        to_drive.push(idx);
+                    }
+                }
+                self.stop = Some(StopState::Final(now + Duration::from_secs(1)));
+            }
+            Some(StopState::Final(t)) if now >= t => {
+                for idx in 0..self.conns.len() {
+                    self.remove(idx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn drive_all(&mut self, service: &mut S, now: Instant) {
+        for idx in 0..self.conns.len() {
+            if self.conns[idx].is_some() {
+                self.drive(idx, service, now);
+            }
+        }
+    }
+
+    fn accept_all(&mut self, service: &mut S, now: Instant, to_drive: &mut Vec<usize>) {
+        self.accept_retry = None;
+        for li in 0..self.listeners.len() {
+            loop {
+                let Some(listener) = self.listeners[li].as_ref() else { break };
+                match listener.accept() {
+                    Ok((stream, peer)) => {
+                        if self.live >= self.cfg.max_connections {
+                            let mut s = stream;
+                            let _ = s.write(service.busy_reply());
+                            continue;
+                        }
+                        let local = stream.local_addr().unwrap_or(peer);
+                        if let Some(idx) = self.insert(service, stream, peer, local, now) {
+                            to_drive.push(idx);
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted || e.kind() == io::ErrorKind::ConnectionAborted => {
+                        continue
+                    }
+                    Err(e) => {
+                        // Out of file descriptors or similar: try again soon
+                        // rather than spin; pending clients wait in the backlog.
+                        eprintln!("mailkit: {}: accept failed: {e}; retrying in 100 ms", self.cfg.name);
+                        self.accept_retry = Some(now + Duration::from_millis(100));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn insert(
+        &mut self,
+        service: &mut S,
+        mut stream: TcpStream,
+        peer: SocketAddr,
+        local: SocketAddr,
+        now: Instant,
+    ) -> Option<usize> {
+        let _ = stream.set_nodelay(true);
+        let idx = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.conns.push(None);
+                self.gens.push(0);
+                self.conns.len() - 1
+            }
+        };
+        if let Err(e) =
+            self.poll.registry().register(&mut stream, Token(CONN_BASE + idx), Interest::READABLE | Interest::WRITABLE)
+        {
+            eprintln!("mailkit: {}: cannot register connection: {e}", self.cfg.name);
+            self.free.push(idx);
+            return None;
+        }
+        self.gens[idx] = self.gens[idx].wrapping_add(1);
+        let id = ConnId { index: idx as u32, gen: self.gens[idx] };
+        self.session_no += 1;
+        let recorder = self.cfg.record_dir.as_ref().and_then(|dir| match Recorder::create(dir, self.session_no) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("mailkit: {}: cannot record session: {e}", self.cfg.name);
+                None
+            }
+        });
+        let session = service.open(id, peer, local, now);
+        self.conns[idx] = Some(Conn {
+            stream,
+            session,
+            out: Vec::new(),
+            out_pos: 0,
+            readable: true,
+            writable: true,
+            eof: false,
+            dead: false,
+            closing: None,
+            timer_at: None,
+            recorder,
+        });
+        self.live += 1;
+        Some(idx)
+    }
+
+    fn remove(&mut self, idx: usize) {
+        if let Some(mut c) = self.conns.get_mut(idx).and_then(Option::take) {
+            let _ = self.poll.registry().deregister(&mut c.stream);
+            let _ = c.stream.shutdown(Shutdown::Both);
+            if let Some(r) = c.recorder.take() {
+                r.finish();
+            }
+            self.free.push(idx);
+            self.live -= 1;
+        }
+    }
+
+    fn fire_timers(&mut self, now: Instant, to_drive: &mut Vec<usize>) {
+        while let Some(Reverse((t, idx, gen))) = self.timers.peek().copied() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            if self.gens.get(idx) != Some(&gen) {
+                continue;
+            }
+            let Some(Some(c)) = self.conns.get_mut(idx) else { continue };
+            if c.timer_at != Some(t) {
+                continue;
+            }
+            c.timer_at = None;
+            if c.closing.is_some_and(|d| now >= d) {
+                c.dead = true;
+            } else if c.session.poll_timeout().is_some_and(|d| now >= d) {
+                c.session.handle_timeout(now);
+            }
+            to_drive.push(idx);
+        }
+    }
+
+    /// Runs one connection as far as it can go. Returns true when it had to
+    /// stop for fairness and should be driven again next turn.
+    fn drive(&mut self, idx: usize, service: &mut S, now: Instant) -> bool {
+        let gen = self.gens[idx];
+        let id = ConnId { index: idx as u32, gen };
+        let Some(Some(c)) = self.conns.get_mut(idx) else { return false };
+        let mut reads = 0;
+        let mut more = false;
+        loop {
+            pump(c, service, id, now);
+            flush(c);
+            if c.dead || c.closing.is_some() {
+                break;
+            }
+            if !c.readable || c.eof || !c.session.wants_input() || c.out.len() - c.out_pos >= OUT_HIGH_WATER {
+                break;
+            }
+            if reads == READS_PER_TURN {
+                more = true;
+                break;
+            }
+            reads += 1;
+            match c.stream.read(&mut self.scratch) {
+                Ok(0) => {
+                    c.eof = true;
+                    c.session.handle_eof(now);
+                }
+                Ok(n) => {
+                    if let Some(r) = c.recorder.as_mut() {
+                        r.client(&self.scratch[..n]);
+                    }
+                    c.session.handle_input(now, &self.scratch[..n]);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => c.readable = false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => c.dead = true,
+            }
+        }
+        if let Some(r) = c.recorder.as_mut() {
+            r.flush();
+        }
+        let drained = c.out_pos >= c.out.len();
+        if c.dead || (c.closing.is_some() && drained) {
+            self.remove(idx);
+            return false;
+        }
+        // Schedule the connection's next deadline.
+        let deadline = match (c.session.poll_timeout(), c.closing) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(d) = deadline {
+            if c.timer_at.is_none_or(|t| d < t) {
+                c.timer_at = Some(d);
+                self.timers.push(Reverse((d, idx, gen)));
+            }
+        }
+        more
+    }
+}
+
+/// Moves session output into the write buffer and events to the service.
+fn pump<S: Service>(c: &mut Conn<S::Session>, service: &mut S, id: ConnId, now: Instant) {
+    while let Some(o) = c.session.poll_output() {
+        match o {
+            Output::Transmit(bytes) => {
+                if let Some(r) = c.recorder.as_mut() {
+                    r.server(&bytes);
+                }
+                if c.out.is_empty() {
+                    c.out = bytes;
+                    c.out_pos = 0;
+                } else {
+                    c.out.extend_from_slice(&bytes);
+                }
+            }
+            Output::Event(e) => service.event(id, &mut c.session, e, now),
+            Output::Close => {
+                if c.closing.is_none() {
+                    c.closing = Some(now + LINGER);
+                }
+            }
+        }
+    }
+}
+
+/// Writes buffered output until done or WouldBlock.
+fn flush<S>(c: &mut Conn<S>) {
+    while c.writable && c.out_pos < c.out.len() {
+        match c.stream.write(&c.out[c.out_pos..]) {
+            Ok(0) => {
+                c.dead = true;
+                return;
+            }
+            Ok(n) => c.out_pos += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => c.writable = false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => {
+                c.dead = true;
+                return;
+            }
+        }
+    }
+    if c.out_pos >= c.out.len() && !c.out.is_empty() {
+        // Release the buffer: idle connections hold no output memory.
+        c.out = Vec::new();
+        c.out_pos = 0;
+    } else if c.out_pos > 64 * 1024 {
+        c.out.drain(..c.out_pos);
+        c.out_pos = 0;
+    }
+}

@@ -1,0 +1,44 @@
+//! Sans-IO protocol machinery shared by every protocol: line framing with a
+//! length bound, and the SMTP codecs and sessions.
+//!
+//! Nothing here touches a socket, a clock or a file: sessions take bytes and
+//! `Instant`s in and hand back bytes to write and events for the world.
+
+pub mod line;
+pub mod smtp;
+
+use std::time::Instant;
+
+/// One item of a session's output, in the order it must happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output<E> {
+    /// Bytes to write to the peer.
+    Transmit(Vec<u8>),
+    /// Something the owner must act on (store a message, ...) and answer.
+    Event(E),
+    /// Close the connection once everything before this is written.
+    Close,
+}
+
+/// The sans-IO session API every protocol and role implements (after
+/// quinn-proto and str0m: `handle_*` in, `poll_*` out). The event loop in
+/// `net` drives any `Session` without knowing its protocol.
+pub trait Session {
+    /// Events the owner must act on.
+    type Event;
+    /// Bytes from the peer, in any split.
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]);
+    /// The peer closed its side.
+    fn handle_eof(&mut self, now: Instant);
+    /// The deadline of [`Session::poll_timeout`] may have passed.
+    fn handle_timeout(&mut self, now: Instant);
+    /// The next output, if any.
+    fn poll_output(&mut self) -> Option<Output<Self::Event>>;
+    /// When `handle_timeout` should next be called.
+    fn poll_timeout(&self) -> Option<Instant>;
+    /// Whether more input is welcome now (false applies backpressure).
+    fn wants_input(&self) -> bool;
+    /// The server is stopping: say goodbye now (`immediate`) or after the
+    /// work in progress.
+    fn shutdown(&mut self, immediate: bool);
+}

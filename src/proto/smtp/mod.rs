@@ -1,0 +1,8 @@
+//! SMTP (RFC 5321): command and reply codecs, the DATA reader, and the
+//! sans-IO server session.
+
+pub mod command;
+pub mod data;
+pub mod reply;
+pub mod server;
+pub mod trace;

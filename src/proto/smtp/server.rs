@@ -1,0 +1,591 @@
+//! The sans-IO SMTP server session (RFC 5321 §3, §4).
+//!
+//! A [`ServerSession`] is fed bytes with [`ServerSession::handle_input`] in
+//! any split and hands back what to write and what happened through
+//! [`ServerSession::poll_output`]. When a message is complete it emits
+//! [`Event::Message`] and stops reading until the owner reports the outcome
+//! with [`ServerSession::delivered`]; only then does the client get its 250.
+//! There is no socket, clock or disk here, so tests, fuzzers and `replay`
+//! can drive a session directly.
+
+use std::collections::{HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::command::{self, Address, Command, ForwardPath};
+use super::data::{DataOutcome, DataReader};
+use super::reply::{emit, emit_lines};
+use super::trace::{IdSource, QueueId, Trace};
+use crate::proto::line::{Line, LineBuffer};
+
+/// The longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
+pub const MAX_COMMAND_LINE: usize = 512;
+
+/// Errors tolerated before the session is closed with 421 (as Postfix's
+/// `smtpd_hard_error_limit`).
+pub const MAX_ERRORS: u32 = 20;
+
+/// Unprocessed input held before the session stops asking for more.
+const INPUT_HIGH_WATER: usize = 64 * 1024;
+
+/// Settings shared by every session of one server.
+#[derive(Debug)]
+pub struct ServerConfig {
+    /// Our host name, for the greeting, replies and `Received:`.
+    pub hostname: String,
+    /// Largest message accepted, in octets (advertised with SIZE, RFC 1870).
+    pub max_message_size: usize,
+    /// Most recipients per transaction (RFC 5321 §4.5.3.1.8 asks for ≥ 100).
+    pub max_recipients: usize,
+    /// Idle time after which the client gets 421 (RFC 5321 §4.5.3.2).
+    pub timeout: Duration,
+    /// Local domains (lowercase); `None` makes every domain local.
+    pub local_domains: Option<HashSet<String>>,
+    /// Known addresses (lowercase) in local domains; `None` accepts all.
+    pub users: Option<HashSet<String>>,
+    /// Source of queue ids.
+    pub ids: Arc<IdSource>,
+}
+
+impl ServerConfig {
+    /// A catch-all configuration with the SPEC's defaults.
+    pub fn new(hostname: impl Into<String>) -> Self {
+        ServerConfig {
+            hostname: hostname.into(),
+            max_message_size: 50 * 1024 * 1024,
+            max_recipients: 100,
+            timeout: Duration::from_secs(300),
+            local_domains: None,
+            users: None,
+            ids: Arc::new(IdSource::new(1)),
+        }
+    }
+}
+
+/// A complete message handed to the owner for delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    /// The queue id (also in the trace).
+    pub id: QueueId,
+    /// The reverse path; `None` for the null sender `<>`.
+    pub from: Option<String>,
+    /// The accepted recipients as given (lowercased domain), in order.
+    pub recipients: Vec<String>,
+    /// Store mailbox names, one per distinct recipient.
+    pub mailboxes: Vec<String>,
+    /// Trace data for `Received:`.
+    pub trace: Trace,
+    /// The message with LF line ends, dot-stuffing removed.
+    pub data: Vec<u8>,
+}
+
+/// What the session wants its owner to do besides writing bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Store this message durably, then call [`ServerSession::delivered`].
+    Message(Box<Transaction>),
+}
+
+/// One item of session output, in order.
+pub type Output = crate::proto::Output<Event>;
+
+/// What the session is waiting for.
+#[derive(Debug)]
+enum Phase {
+    /// A command line (RFC 5321 §4.1.1).
+    Command,
+    /// Message text after 354, up to `CRLF . CRLF` (RFC 5321 §4.1.1.4).
+    Data(Box<DataReader>),
+    /// The owner storing the message; input waits (RFC 5321 §4.2.5: the
+    /// 250 means the message is ours).
+    Delivering,
+    /// The session is over; nothing more is read or written.
+    Closed,
+}
+
+/// The mail transaction in progress (RFC 5321 §3.3).
+#[derive(Debug)]
+struct Envelope {
+    from: Option<Address>,
+    smtputf8: bool,
+    recipients: Vec<String>,
+    mailboxes: Vec<String>,
+}
+
+/// How the server is being stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stopping {
+    No,
+    /// Finish the current transaction, then 421.
+    AfterTransaction,
+}
+
+/// One SMTP server session.
+#[derive(Debug)]
+pub struct ServerSession {
+    cfg: Arc<ServerConfig>,
+    peer: Option<SocketAddr>,
+    phase: Phase,
+    input: LineBuffer,
+    /// HELO/EHLO name and whether it was EHLO.
+    helo: Option<(String, bool)>,
+    envelope: Option<Envelope>,
+    pending_id: Option<QueueId>,
+    out: Vec<u8>,
+    queue: VecDeque<Output>,
+    deadline: Option<Instant>,
+    errors: u32,
+    eof: bool,
+    stopping: Stopping,
+}
+
+impl ServerSession {
+    /// A new session; queues the 220 greeting (RFC 5321 §4.3.1).
+    pub fn new(cfg: Arc<ServerConfig>, peer: Option<SocketAddr>, now: Instant) -> Self {
+        let mut s = ServerSession {
+            deadline: Some(now + cfg.timeout),
+            cfg,
+            peer,
+            phase: Phase::Command,
+            input: LineBuffer::new(),
+            helo: None,
+            envelope: None,
+            pending_id: None,
+            out: Vec::new(),
+            queue: VecDeque::new(),
+            errors: 0,
+            eof: false,
+            stopping: Stopping::No,
+        };
+        let greeting = format!("{} ESMTP mailkit", s.cfg.hostname);
+        emit(&mut s.out, 220, None, &greeting);
+        s
+    }
+
+    /// Feeds bytes from the client, in any split; pipelined commands are
+    /// answered in order (RFC 2920).
+    pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        if matches!(self.phase, Phase::Closed) {
+            return;
+        }
+        self.input.extend(bytes);
+        self.deadline = Some(now + self.cfg.timeout);
+        self.process();
+    }
+
+    /// The client closed its side. A message being stored is still stored;
+    /// a transaction in progress is dropped (nothing half-received is kept).
+    pub fn handle_eof(&mut self, _now: Instant) {
+        self.eof = true;
+        match self.phase {
+            Phase::Delivering | Phase::Closed => {}
+            _ => self.close(),
+        }
+    }
+
+    /// Call when [`ServerSession::poll_timeout`] has passed: an idle client
+    /// gets 421 4.4.2 and the connection closes.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match self.deadline {
+            Some(d) if now >= d && !matches!(self.phase, Phase::Delivering | Phase::Closed) => {
+                let text = format!("{} Error: timeout exceeded, closing connection", self.cfg.hostname);
+                emit(&mut self.out, 421, Some("4.4.2"), &text);
+                self.close();
+            }
+            _ => {}
+        }
+    }
+
+    /// The server is stopping. With `immediate`, or when no transaction is
+    /// in progress, the client gets 421 at once; otherwise the current
+    /// transaction may finish first (RFC 5321 §3.8).
+    pub fn shutdown(&mut self, immediate: bool) {
+        if matches!(self.phase, Phase::Closed) {
+            return;
+        }
+        let idle = matches!(self.phase, Phase::Command) && self.envelope.is_none();
+        if immediate || idle {
+            self.say_shutdown();
+        } else {
+            self.stopping = Stopping::AfterTransaction;
+        }
+    }
+
+    /// The outcome of storing the message of [`Event::Message`]:
+    /// 250 with the queue id once it is durable, else 451 (try again).
+    pub fn delivered(&mut self, result: Result<(), String>) {
+        if !matches!(self.phase, Phase::Delivering) {
+            return;
+        }
+        self.phase = Phase::Command;
+        let id = self.pending_id.take().map(|i| i.to_string()).unwrap_or_default();
+        match result {
+            Ok(()) => {
+                let text = format!("Message accepted for delivery: queued as {id}");
+                emit(&mut self.out, 250, Some("2.0.0"), &text);
+            }
+            Err(_) => emit(
+                &mut self.out,
+                451,
+                Some("4.3.0"),
+                "Error: the message could not be stored; try again later",
+            ),
+        }
+        self.envelope = None;
+        if self.eof {
+            self.close();
+        } else if self.stopping != Stopping::No {
+            self.say_shutdown();
+        } else {
+            self.process();
+        }
+    }
+
+    /// The next thing to do: bytes to write, an event, or close.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        if let Some(o) = self.queue.pop_front() {
+            // Bytes queued before an event or close go out first.
+            if !self.out.is_empty() {
+                self.queue.push_front(o);
+                return Some(Output::Transmit(std::mem::take(&mut self.out)));
+            }
+            return Some(o);
+        }
+        if !self.out.is_empty() {
+            return Some(Output::Transmit(std::mem::take(&mut self.out)));
+        }
+        None
+    }
+
+    /// When [`ServerSession::handle_timeout`] should next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::Delivering | Phase::Closed => None,
+            _ => self.deadline,
+        }
+    }
+
+    /// Whether the session can take more input now. False while a message
+    /// is being stored (its reply must come first) or once closed.
+    pub fn wants_input(&self) -> bool {
+        matches!(self.phase, Phase::Command | Phase::Data(_)) && self.input.len() < INPUT_HIGH_WATER
+    }
+
+    /// True once the session has ended.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    fn flush_out_to_queue(&mut self) {
+        if !self.out.is_empty() {
+            let bytes = std::mem::take(&mut self.out);
+            self.queue.push_back(Output::Transmit(bytes));
+        }
+    }
+
+    fn close(&mut self) {
+        self.phase = Phase::Closed;
+        self.envelope = None;
+        self.input = LineBuffer::new();
+        self.flush_out_to_queue();
+        self.queue.push_back(Output::Close);
+    }
+
+    fn say_shutdown(&mut self) {
+        let text = format!("{} Service shutting down, closing connection", self.cfg.hostname);
+        emit(&mut self.out, 421, Some("4.3.2"), &text);
+        self.close();
+    }
+
+    fn process(&mut self) {
+        loop {
+            match &mut self.phase {
+                Phase::Closed | Phase::Delivering => return,
+                Phase::Data(reader) => {
+                    let Some(outcome) = reader.read(&mut self.input) else {
+                        return;
+                    };
+                    self.phase = Phase::Command;
+                    self.end_of_data(outcome);
+                }
+                Phase::Command => {
+                    let line = match self.input.next_line(MAX_COMMAND_LINE) {
+                        None => return,
+                        Some(Line::TooLong) => None,
+                        Some(Line::Complete(l)) => Some(l.to_vec()),
+                    };
+                    match line {
+                        None => self.error(500, "5.5.2", "Error: line too long (RFC 5321 §4.5.3.1.4: 512 octets)"),
+                        Some(l) => self.command(&l),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Replies with an error and counts it; too many close the session.
+    fn error(&mut self, code: u16, enhanced: &str, text: &str) {
+        emit(&mut self.out, code, Some(enhanced), text);
+        self.errors += 1;
+        if self.errors >= MAX_ERRORS {
+            emit(&mut self.out, 421, Some("4.7.0"), "Error: too many errors, closing connection");
+            self.close();
+        }
+    }
+
+    fn command(&mut self, line: &[u8]) {
+        if self.stopping != Stopping::No && self.envelope.is_none() {
+            self.say_shutdown();
+            return;
+        }
+        let cmd = match command::parse(line) {
+            Ok(c) => c,
+            Err(e) => {
+                let (code, enh, text) = e.reply();
+                self.error(code, enh, text);
+                return;
+            }
+        };
+        match cmd {
+            Command::Helo(name) => {
+                self.envelope = None;
+                let text = format!("{} Hello {}, pleased to meet you", self.cfg.hostname, name);
+                emit(&mut self.out, 250, None, &text);
+                self.helo = Some((name, false));
+            }
+            Command::Ehlo(name) => {
+                self.envelope = None;
+                let first = format!("{} Hello {}, pleased to meet you", self.cfg.hostname, name);
+                let size = format!("SIZE {}", self.cfg.max_message_size);
+                emit_lines(
+                    &mut self.out,
+                    250,
+                    &[&first, "PIPELINING", &size, "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8", "HELP"],
+                );
+                self.helo = Some((name, true));
+            }
+            Command::Mail { from, params } => self.mail(from, params),
+            Command::Rcpt { to, params } => self.rcpt(to, params),
+            Command::Data => self.data(),
+            Command::Rset => {
+                self.envelope = None;
+                emit(&mut self.out, 250, Some("2.0.0"), "Ok");
+            }
+            Command::Noop => emit(&mut self.out, 250, Some("2.0.0"), "Ok"),
+            Command::Quit => {
+                let text = format!("{} closing connection", self.cfg.hostname);
+                emit(&mut self.out, 221, Some("2.0.0"), &text);
+                self.close();
+            }
+            Command::Vrfy(_) => emit(
+                &mut self.out,
+                252,
+                Some("2.5.2"),
+                "Cannot VRFY user, but will accept message and attempt delivery",
+            ),
+            Command::Expn(_) => self.error(502, "5.5.1", "Error: EXPN is not supported"),
+            Command::Help(_) => emit_lines(
+                &mut self.out,
+                214,
+                &[
+                    "2.0.0 mailkit SMTP server; commands:",
+                    "2.0.0 HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY EXPN HELP",
+                    "2.0.0 See RFC 5321",
+                ],
+            ),
+            Command::StartTls | Command::Auth(_) => {
+                self.error(502, "5.5.1", "Error: command not implemented on this server")
+            }
+            Command::NotImplemented(_) => self.error(502, "5.5.1", "Error: command not implemented"),
+        }
+    }
+
+    fn mail(&mut self, from: Option<Address>, params: Vec<command::Param>) {
+        let Some((_, esmtp)) = &self.helo else {
+            return self.error(503, "5.5.1", "Error: send HELO/EHLO first");
+        };
+        let esmtp = *esmtp;
+        if self.envelope.is_some() {
+            return self.error(503, "5.5.1", "Error: nested MAIL command");
+        }
+        let mut smtputf8 = false;
+        for p in &params {
+            if !esmtp {
+                return self.error(555, "5.5.4", "Error: MAIL parameters need EHLO");
+            }
+            match (p.keyword.as_str(), p.value.as_deref()) {
+                ("SIZE", Some(v)) => match v.parse::<u64>() {
+                    Ok(n) if n > self.cfg.max_message_size as u64 => {
+                        let text = format!(
+                            "Error: message size exceeds the limit of {} octets",
+                            self.cfg.max_message_size
+                        );
+                        return self.error(552, "5.3.4", &text);
+                    }
+                    Ok(_) => {}
+                    Err(_) => return self.error(501, "5.5.4", "Error: bad SIZE value"),
+                },
+                ("BODY", Some(v)) if v.eq_ignore_ascii_case("7BIT") || v.eq_ignore_ascii_case("8BITMIME") => {}
+                ("BODY", _) => return self.error(555, "5.5.4", "Error: unsupported BODY type (7BIT or 8BITMIME)"),
+                ("SMTPUTF8", None) => smtputf8 = true,
+                _ => return self.error(555, "5.5.4", "Error: unsupported MAIL parameter"),
+            }
+        }
+        if let Some(a) = &from {
+            if !a.is_ascii() && !smtputf8 {
+                return self.error(553, "5.6.7", "Error: non-ASCII address needs the SMTPUTF8 parameter");
+            }
+        }
+        let shown = from.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "<>".into());
+        emit(&mut self.out, 250, Some("2.1.0"), &format!("{shown} ... Sender ok"));
+        self.envelope = Some(Envelope {
+            from,
+            smtputf8,
+            recipients: Vec::new(),
+            mailboxes: Vec::new(),
+        });
+    }
+
+    fn rcpt(&mut self, to: ForwardPath, params: Vec<command::Param>) {
+        let Some(env) = &self.envelope else {
+            return self.error(503, "5.5.1", "Error: need MAIL command");
+        };
+        if !params.is_empty() {
+            return self.error(555, "5.5.4", "Error: unsupported RCPT parameter");
+        }
+        if env.recipients.len() >= self.cfg.max_recipients {
+            emit(&mut self.out, 452, Some("4.5.3"), "Error: too many recipients");
+            return;
+        }
+        let addr = match to {
+            ForwardPath::Postmaster => Address {
+                local: "postmaster".into(),
+                domain: self.cfg.hostname.clone(),
+            },
+            ForwardPath::Mailbox(a) => a,
+        };
+        if !addr.is_ascii() && !env.smtputf8 {
+            return self.error(553, "5.6.7", "Error: non-ASCII address needs the SMTPUTF8 parameter on MAIL");
+        }
+        let domain = addr.domain.to_lowercase();
+        if let Some(local) = &self.cfg.local_domains {
+            if !local.contains(&domain) {
+                return self.error(550, "5.7.1", "Error: relay access denied (not a local domain)");
+            }
+        }
+        let full = format!("{}@{}", addr.local, domain);
+        let Some(mailbox) = crate::store::mailbox_name(&full) else {
+            return self.error(553, "5.1.3", "Error: this address cannot name a mailbox");
+        };
+        if let Some(users) = &self.cfg.users {
+            if !users.contains(&mailbox) {
+                return self.error(550, "5.1.1", "Error: user unknown in local recipient table");
+            }
+        }
+        emit(&mut self.out, 250, Some("2.1.5"), &format!("{full} ... Recipient ok"));
+        if let Some(env) = &mut self.envelope {
+            if !env.mailboxes.contains(&mailbox) {
+                env.mailboxes.push(mailbox);
+            }
+            env.recipients.push(full);
+        }
+    }
+
+    fn data(&mut self) {
+        match &self.envelope {
+            None => self.error(503, "5.5.1", "Error: need MAIL command"),
+            Some(env) if env.recipients.is_empty() => self.error(554, "5.5.1", "Error: no valid recipients"),
+            Some(_) => {
+                emit(&mut self.out, 354, None, "Enter mail, end with \".\" on a line by itself");
+                self.phase = Phase::Data(Box::new(DataReader::new(self.cfg.max_message_size)));
+            }
+        }
+    }
+
+    fn end_of_data(&mut self, outcome: DataOutcome) {
+        let data = match outcome {
+            DataOutcome::Message(m) => m,
+            DataOutcome::TooBig => {
+                self.envelope = None;
+                let text = format!(
+                    "Error: message too large (limit {} octets)",
+                    self.cfg.max_message_size
+                );
+                return emit(&mut self.out, 552, Some("5.3.4"), &text);
+            }
+            DataOutcome::LineTooLong => {
+                self.envelope = None;
+                return emit(
+                    &mut self.out,
+                    500,
+                    Some("5.5.2"),
+                    "Error: line longer than 1000 octets (RFC 5321 §4.5.3.1.6); message refused",
+                );
+            }
+        };
+        let Some(env) = self.envelope.take() else {
+            return;
+        };
+        let id = self.cfg.ids.next_id();
+        let (helo, esmtp) = self.helo.clone().unwrap_or_default();
+        let protocol = match (esmtp, env.smtputf8) {
+            (true, true) => "UTF8SMTP",
+            (true, false) => "ESMTP",
+            (false, _) => "SMTP",
+        };
+        let trace = Trace {
+            helo,
+            peer: self.peer.map(|p| p.ip()),
+            by: self.cfg.hostname.clone(),
+            protocol,
+            id,
+            for_rcpt: (env.recipients.len() == 1).then(|| env.recipients[0].clone()),
+        };
+        let tx = Transaction {
+            id,
+            from: env.from.as_ref().map(|a| a.to_string()),
+            recipients: env.recipients.clone(),
+            mailboxes: env.mailboxes.clone(),
+            trace,
+            data,
+        };
+        // Keep the envelope until the outcome is known, so a shutdown
+        // meanwhile sees a transaction in progress.
+        self.envelope = Some(env);
+        self.pending_id = Some(id);
+        self.phase = Phase::Delivering;
+        self.flush_out_to_queue();
+        self.queue.push_back(Output::Event(Event::Message(Box::new(tx))));
+    }
+}
+
+impl crate::proto::Session for ServerSession {
+    type Event = Event;
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        ServerSession::handle_input(self, now, bytes)
+    }
+    fn handle_eof(&mut self, now: Instant) {
+        ServerSession::handle_eof(self, now)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        ServerSession::handle_timeout(self, now)
+    }
+    fn poll_output(&mut self) -> Option<Output> {
+        ServerSession::poll_output(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        ServerSession::poll_timeout(self)
+    }
+    fn wants_input(&self) -> bool {
+        ServerSession::wants_input(self)
+    }
+    fn shutdown(&mut self, immediate: bool) {
+        ServerSession::shutdown(self, immediate)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,332 @@
+//! Session tests: every reply the RFC asks for, pipelining, splits at every
+//! byte offset, smuggling, limits.
+
+use super::*;
+
+fn cfg() -> Arc<ServerConfig> {
+    Arc::new(ServerConfig::new("hamburger.edu"))
+}
+
+/// Drives a session: feeds input, answers every message with `result`,
+/// returns (all bytes written, messages, closed).
+struct Harness {
+    s: ServerSession,
+    wire: Vec<u8>,
+    messages: Vec<Transaction>,
+    closed: bool,
+    deliver_ok: bool,
+}
+
+impl Harness {
+    fn new(cfg: Arc<ServerConfig>) -> Self {
+        let now = Instant::now();
+        let mut h = Harness {
+            s: ServerSession::new(cfg, Some("127.0.0.1:5000".parse().unwrap()), now),
+            wire: Vec::new(),
+            messages: Vec::new(),
+            closed: false,
+            deliver_ok: true,
+        };
+        h.drain();
+        h
+    }
+
+    fn drain(&mut self) {
+        while let Some(o) = self.s.poll_output() {
+            match o {
+                Output::Transmit(b) => self.wire.extend(b),
+                Output::Event(Event::Message(tx)) => {
+                    self.messages.push(*tx);
+                    let r = if self.deliver_ok { Ok(()) } else { Err("disk full".into()) };
+                    self.s.delivered(r);
+                }
+                Output::Close => self.closed = true,
+            }
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> String {
+        let before = self.wire.len();
+        self.s.handle_input(Instant::now(), bytes);
+        self.drain();
+        String::from_utf8_lossy(&self.wire[before..]).into_owned()
+    }
+
+    fn codes(&mut self, bytes: &[u8]) -> Vec<u16> {
+        codes(&self.feed(bytes))
+    }
+}
+
+fn codes(text: &str) -> Vec<u16> {
+    text.lines()
+        .filter(|l| l.as_bytes().get(3) != Some(&b'-'))
+        .filter_map(|l| l.get(..3)?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn seed_dialogue() {
+    let mut h = Harness::new(cfg());
+    assert_eq!(String::from_utf8_lossy(&h.wire), "220 hamburger.edu ESMTP mailkit\r\n");
+    assert_eq!(
+        h.feed(b"HELO crepes.fr\r\n"),
+        "250 hamburger.edu Hello crepes.fr, pleased to meet you\r\n"
+    );
+    assert_eq!(h.codes(b"MAIL FROM: <alice@crepes.fr>\r\n"), [250]);
+    assert_eq!(h.codes(b"RCPT TO: <bob@hamburger.edu>\r\n"), [250]);
+    assert_eq!(h.codes(b"DATA\r\n"), [354]);
+    let reply = h.feed(b"Do you like ketchup?\r\nHow about pickles?\r\n.\r\n");
+    assert!(reply.starts_with("250 2.0.0 Message accepted for delivery: queued as "), "{reply}");
+    assert_eq!(h.codes(b"QUIT\r\n"), [221]);
+    assert!(h.closed);
+    let m = &h.messages[0];
+    assert_eq!(m.data, b"Do you like ketchup?\nHow about pickles?\n");
+    assert_eq!(m.from.as_deref(), Some("alice@crepes.fr"));
+    assert_eq!(m.mailboxes, ["bob@hamburger.edu"]);
+    assert_eq!(m.trace.protocol, "SMTP");
+    assert_eq!(m.trace.for_rcpt.as_deref(), Some("bob@hamburger.edu"));
+}
+
+#[test]
+fn ehlo_lists_extensions() {
+    let mut h = Harness::new(cfg());
+    let r = h.feed(b"EHLO crepes.fr\r\n");
+    for kw in ["PIPELINING", "SIZE 52428800", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8"] {
+        assert!(r.contains(&format!("250-{kw}\r\n")) || r.contains(&format!("250 {kw}\r\n")), "{kw}: {r}");
+    }
+    assert!(r.ends_with("250 HELP\r\n"));
+}
+
+const SESSION: &[u8] = b"EHLO crepes.fr\r\nMAIL FROM:<alice@crepes.fr> BODY=8BITMIME\r\nRCPT TO:<bob@hamburger.edu>\r\nRCPT TO:<Carol@Hamburger.EDU>\r\nDATA\r\nSubject: hi\r\n\r\n..dot\r\nbare\nline\r\n.\r\nNOOP\r\nQUIT\r\n";
+
+#[test]
+fn pipelined_session_in_one_write() {
+    let mut h = Harness::new(cfg());
+    assert_eq!(h.codes(SESSION), [250, 250, 250, 250, 354, 250, 250, 221]);
+    assert_eq!(h.messages.len(), 1);
+    assert_eq!(h.messages[0].data, b"Subject: hi\n\n.dot\nbare\nline\n");
+    assert_eq!(h.messages[0].mailboxes, ["bob@hamburger.edu", "carol@hamburger.edu"]);
+    assert_eq!(h.messages[0].trace.for_rcpt, None);
+}
+
+#[test]
+fn split_at_every_offset() {
+    let mut whole = Harness::new(cfg());
+    whole.feed(SESSION);
+    let strip_ids = |w: &[u8]| {
+        String::from_utf8_lossy(w)
+            .lines()
+            .map(|l| if l.contains("queued as") { "250 queued" } else { l }.to_string())
+            .collect::<Vec<_>>()
+    };
+    for cut in 0..SESSION.len() {
+        let mut h = Harness::new(cfg());
+        h.feed(&SESSION[..cut]);
+        h.feed(&SESSION[cut..]);
+        assert_eq!(strip_ids(&h.wire), strip_ids(&whole.wire), "cut at {cut}");
+        assert_eq!(h.messages[0].data, whole.messages[0].data, "cut at {cut}");
+    }
+    // One byte at a time.
+    let mut h = Harness::new(cfg());
+    for b in SESSION {
+        h.feed(std::slice::from_ref(b));
+    }
+    assert_eq!(strip_ids(&h.wire), strip_ids(&whole.wire));
+}
+
+#[test]
+fn sequence_errors_are_503() {
+    let mut h = Harness::new(cfg());
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c>\r\n"), [503], "MAIL before HELO");
+    h.feed(b"EHLO x\r\n");
+    assert_eq!(h.codes(b"RCPT TO:<bob@hamburger.edu>\r\n"), [503]);
+    assert_eq!(h.codes(b"DATA\r\n"), [503]);
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c>\r\n"), [250]);
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c>\r\n"), [503]);
+    assert_eq!(h.codes(b"DATA\r\n"), [554]);
+    assert_eq!(h.codes(b"RSET\r\nDATA\r\n"), [250, 503]);
+}
+
+#[test]
+fn error_replies() {
+    let mut h = Harness::new(cfg());
+    assert_eq!(h.codes(b"XYZZY\r\n"), [500]);
+    assert_eq!(h.codes(b"HELO a\x00b\r\n"), [501]);
+    assert_eq!(h.codes(b"\xff\xfe\r\n"), [500]);
+    assert_eq!(h.codes(b"TURN\r\n"), [502]);
+    assert_eq!(h.codes(b"EXPN staff\r\n"), [502]);
+    assert_eq!(h.codes(b"VRFY bob\r\n"), [252]);
+    assert_eq!(h.codes(b"HELP\r\n"), [214]);
+    assert_eq!(h.codes(b"EHLO x\r\n"), [250]);
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c> FOO=1\r\n"), [555]);
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c> BODY=BINARYMIME\r\n"), [555]);
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c> SIZE=x\r\n"), [501]);
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c\r\n"), [501]);
+    assert_eq!(h.codes("MAIL FROM:<é@b.c>\r\n".as_bytes()), [553]);
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c>\r\n"), [250]);
+    assert_eq!(h.codes(b"RCPT TO:<../../etc@x.y>\r\n"), [501], "dots in a row");
+    assert_eq!(h.codes(b"RCPT TO:<a/b@x.y>\r\n"), [553], "slash cannot name a mailbox");
+    assert_eq!(h.codes(b"RCPT TO:<.hidden@x.y>\r\n"), [501]);
+    assert_eq!(h.codes(b"RCPT TO:<bob@x.y> NOTIFY=NEVER\r\n"), [555]);
+    assert_eq!(h.codes(b"RSET extra\r\n"), [501]);
+    let mut long = b"NOOP ".to_vec();
+    long.extend(vec![b'x'; 20000]);
+    long.extend(b"\r\nNOOP\r\n");
+    assert_eq!(h.codes(&long), [500, 250]);
+    assert!(!h.closed);
+}
+
+#[test]
+fn too_many_errors_close_with_421() {
+    let mut h = Harness::new(cfg());
+    let r = h.codes(&b"BOGUS\r\n".repeat(25));
+    assert_eq!(r.len(), 21);
+    assert_eq!(*r.last().unwrap(), 421);
+    assert!(h.closed);
+}
+
+#[test]
+fn smuggling_does_not_split_the_message() {
+    for fake in [&b"\n.\n"[..], b"\r.\r", b"\n.\r\n", b"\r\n.\n"] {
+        let mut h = Harness::new(cfg());
+        h.feed(b"EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\n");
+        let mut body = b"Subject: s\r\n\r\ntext".to_vec();
+        body.extend_from_slice(fake);
+        body.extend_from_slice(b"MAIL FROM:<m@evil.example>\r\nRCPT TO:<victim@hamburger.edu>\r\nDATA\r\nsmuggled\r\n.\r\n");
+        assert_eq!(h.codes(&body), [250], "{fake:?}");
+        assert_eq!(h.messages.len(), 1);
+        assert!(h.messages[0].mailboxes == ["bob@hamburger.edu"]);
+        assert!(String::from_utf8_lossy(&h.messages[0].data).contains("smuggled"));
+    }
+}
+
+#[test]
+fn size_limits() {
+    let mut c = ServerConfig::new("h");
+    c.max_message_size = 100;
+    c.max_recipients = 2;
+    let mut h = Harness::new(Arc::new(c));
+    h.feed(b"EHLO x\r\n");
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c> SIZE=101\r\n"), [552]);
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c> SIZE=100\r\n"), [250]);
+    assert_eq!(h.codes(b"RCPT TO:<r1@x.y>\r\nRCPT TO:<r2@x.y>\r\nRCPT TO:<r3@x.y>\r\n"), [250, 250, 452]);
+    assert_eq!(h.codes(b"DATA\r\n"), [354]);
+    let mut big = b"x".repeat(80);
+    big.extend(b"\r\n");
+    let mut msg = big.repeat(3);
+    msg.extend(b".\r\n");
+    assert_eq!(h.codes(&msg), [552]);
+    assert!(h.messages.is_empty());
+    // The session goes on.
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c>\r\nRCPT TO:<r1@x.y>\r\nDATA\r\nsmall\r\n.\r\n"), [250, 250, 354, 250]);
+    assert_eq!(h.messages.len(), 1);
+}
+
+#[test]
+fn domains_and_users() {
+    let mut c = ServerConfig::new("hamburger.edu");
+    c.local_domains = Some(["hamburger.edu".to_string()].into());
+    c.users = Some(["bob@hamburger.edu".to_string()].into());
+    let mut h = Harness::new(Arc::new(c));
+    h.feed(b"EHLO x\r\nMAIL FROM:<a@crepes.fr>\r\n");
+    let r = h.feed(b"RCPT TO:<nobody@hamburger.edu>\r\n");
+    assert!(r.starts_with("550 5.1.1 "), "{r}");
+    let r = h.feed(b"RCPT TO:<x@elsewhere.example>\r\n");
+    assert!(r.starts_with("550 5.7.1 "), "{r}");
+    assert_eq!(h.codes(b"RCPT TO:<Bob@Hamburger.EDU>\r\n"), [250]);
+}
+
+#[test]
+fn smtputf8_recipient_and_postmaster() {
+    let mut h = Harness::new(cfg());
+    h.feed(b"EHLO x\r\n");
+    assert_eq!(h.codes("MAIL FROM:<a@b.c> SMTPUTF8\r\nRCPT TO:<José@Hamburger.edu>\r\nRCPT TO:<Postmaster>\r\nDATA\r\nx\r\n.\r\n".as_bytes()), [250, 250, 250, 354, 250]);
+    assert_eq!(h.messages[0].mailboxes, ["josé@hamburger.edu", "postmaster@hamburger.edu"]);
+    assert_eq!(h.messages[0].trace.protocol, "UTF8SMTP");
+}
+
+#[test]
+fn failed_store_gives_451_and_session_goes_on() {
+    let mut h = Harness::new(cfg());
+    h.deliver_ok = false;
+    assert_eq!(h.codes(b"EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<b@c.d>\r\nDATA\r\nx\r\n.\r\nNOOP\r\n"), [250, 250, 250, 354, 451, 250]);
+}
+
+#[test]
+fn input_waits_while_delivering() {
+    let mut s = ServerSession::new(cfg(), None, Instant::now());
+    s.handle_input(Instant::now(), b"EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<b@c.d>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
+    let mut wire = Vec::new();
+    let mut event = None;
+    while let Some(o) = s.poll_output() {
+        match o {
+            Output::Transmit(b) => wire.extend(b),
+            Output::Event(e) => event = Some(e),
+            Output::Close => panic!("closed early"),
+        }
+    }
+    assert!(event.is_some());
+    assert!(!s.wants_input());
+    assert_eq!(s.poll_timeout(), None);
+    assert_eq!(codes(&String::from_utf8_lossy(&wire)), [220, 250, 250, 250, 354]);
+    s.delivered(Ok(()));
+    let mut rest = Vec::new();
+    let mut closed = false;
+    while let Some(o) = s.poll_output() {
+        match o {
+            Output::Transmit(b) => rest.extend(b),
+            Output::Close => closed = true,
+            Output::Event(_) => panic!(),
+        }
+    }
+    assert_eq!(codes(&String::from_utf8_lossy(&rest)), [250, 221]);
+    assert!(closed);
+}
+
+#[test]
+fn eof_in_data_drops_the_message() {
+    let mut h = Harness::new(cfg());
+    h.feed(b"EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<b@c.d>\r\nDATA\r\nhalf a message\r\n");
+    h.s.handle_eof(Instant::now());
+    h.drain();
+    assert!(h.closed);
+    assert!(h.messages.is_empty());
+}
+
+#[test]
+fn idle_timeout_421() {
+    let mut c = ServerConfig::new("h");
+    c.timeout = Duration::from_secs(2);
+    let t0 = Instant::now();
+    let mut s = ServerSession::new(Arc::new(c), None, t0);
+    let d = s.poll_timeout().unwrap();
+    assert_eq!(d, t0 + Duration::from_secs(2));
+    s.handle_timeout(t0 + Duration::from_secs(1));
+    s.handle_timeout(d);
+    let mut wire = Vec::new();
+    let mut closed = false;
+    while let Some(o) = s.poll_output() {
+        match o {
+            Output::Transmit(b) => wire.extend(b),
+            Output::Close => closed = true,
+            Output::Event(_) => {}
+        }
+    }
+    assert!(String::from_utf8_lossy(&wire).contains("421 4.4.2"));
+    assert!(closed);
+}
+
+#[test]
+fn shutdown_lets_a_transaction_finish() {
+    let mut h = Harness::new(cfg());
+    h.feed(b"EHLO x\r\nMAIL FROM:<a@b.c>\r\n");
+    h.s.shutdown(false);
+    h.drain();
+    assert!(!h.closed);
+    assert_eq!(h.codes(b"RCPT TO:<b@c.d>\r\nDATA\r\nx\r\n.\r\n"), [250, 354, 250, 421]);
+    assert!(h.closed);
+    let mut idle = Harness::new(cfg());
+    idle.s.shutdown(false);
+    idle.drain();
+    assert!(idle.closed);
+}

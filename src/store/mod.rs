@@ -1,0 +1,41 @@
+//! The mail store: one Maildir per mailbox under a root directory (SPEC,
+//! "The mail store"), the users file, and the writer thread that makes
+//! deliveries durable off the event loop.
+
+pub mod maildir;
+pub mod users;
+pub mod writer;
+
+pub use maildir::{Delivery, Maildir, StoreError};
+pub use users::{Password, Users, UsersError};
+pub use writer::{WriteJob, Writer};
+
+/// The mailbox directory name for an address: the address lowercased
+/// (Unicode lowercase, for SMTPUTF8 addresses), or `None` when it could
+/// name a path outside the store (a `/`, a leading `.`, control characters)
+/// or is too long to be a file name.
+pub fn mailbox_name(address: &str) -> Option<String> {
+    let name = address.to_lowercase();
+    let bad = name.is_empty()
+        || name.len() > 255
+        || name.starts_with('.')
+        || name.contains('/')
+        || name.contains('\\')
+        || name.chars().any(|c| c.is_control());
+    (!bad).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mailbox_name;
+
+    #[test]
+    fn mailbox_names() {
+        assert_eq!(mailbox_name("Bob@HAMBURGER.Edu").as_deref(), Some("bob@hamburger.edu"));
+        assert_eq!(mailbox_name("José@Hamburger.edu").as_deref(), Some("josé@hamburger.edu"));
+        for bad in ["", ".", "..", "../x@y", "a/b@c", ".hidden@x", "a\u{0}b@c", "a\nb@c"] {
+            assert_eq!(mailbox_name(bad), None, "{bad:?}");
+        }
+        assert_eq!(mailbox_name(&"a".repeat(300)), None);
+    }
+}

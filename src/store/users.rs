@@ -1,0 +1,173 @@
+//! The users file (SPEC): one `address:password` a line, `#` comments, the
+//! password plain or `{SCHEME}hash` as in Dovecot's passwd-file (fields
+//! after the password, as Dovecot writes them, are ignored).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+/// A stored password.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Password {
+    /// A plain-text password (also `{PLAIN}text`).
+    Plain(String),
+    /// A hashed password with its scheme, e.g. `SHA512-CRYPT`.
+    Hashed {
+        /// The scheme name, upper-cased.
+        scheme: String,
+        /// The hash text after `{SCHEME}`.
+        hash: String,
+    },
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Password::Plain(_) => f.write_str("Plain(<redacted>)"),
+            Password::Hashed { scheme, .. } => write!(f, "Hashed({scheme})"),
+        }
+    }
+}
+
+/// The users of the local domains, keyed by lowercased address.
+#[derive(Debug, Clone, Default)]
+pub struct Users {
+    entries: HashMap<String, Password>,
+}
+
+/// A users file that cannot be used, with the line at fault.
+#[derive(Debug)]
+pub enum UsersError {
+    /// The file could not be read.
+    Io(String, std::io::Error),
+    /// A line is malformed.
+    Line {
+        /// The file name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong and what to do.
+        problem: String,
+    },
+}
+
+impl fmt::Display for UsersError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UsersError::Io(file, e) => write!(f, "cannot read users file {file}: {e}"),
+            UsersError::Line { file, line, problem } => write!(f, "{file}:{line}: {problem}"),
+        }
+    }
+}
+
+impl std::error::Error for UsersError {}
+
+impl Users {
+    /// Reads a users file. A bare user name (no `@`) is qualified with the
+    /// one local domain; with none or several, that is an error.
+    pub fn load(path: &Path, domains: &[String]) -> Result<Users, UsersError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| UsersError::Io(name.clone(), e))?;
+        Self::parse(&text, &name, domains)
+    }
+
+    /// Parses users-file text (`file` names it in errors).
+    pub fn parse(text: &str, file: &str, domains: &[String]) -> Result<Users, UsersError> {
+        let mut entries = HashMap::new();
+        for (i, raw) in text.lines().enumerate() {
+            let err = |problem: String| UsersError::Line {
+                file: file.to_string(),
+                line: i + 1,
+                problem,
+            };
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut fields = line.split(':');
+            let user = fields.next().unwrap_or("").trim();
+            let Some(pass) = fields.next() else {
+                return Err(err("expected address:password".into()));
+            };
+            if user.is_empty() {
+                return Err(err("empty address before ':'".into()));
+            }
+            let address = if user.contains('@') {
+                user.to_lowercase()
+            } else if domains.len() == 1 {
+                format!("{}@{}", user.to_lowercase(), domains[0].to_lowercase())
+            } else {
+                return Err(err(format!(
+                    "'{user}' has no domain; write user@domain, or give exactly one --domain"
+                )));
+            };
+            entries.insert(address, parse_password(pass));
+        }
+        Ok(Users { entries })
+    }
+
+    /// The password for an address (any case), if the user exists.
+    pub fn get(&self, address: &str) -> Option<&Password> {
+        self.entries.get(&address.to_lowercase())
+    }
+
+    /// True when the address (any case) is listed.
+    pub fn contains(&self, address: &str) -> bool {
+        self.get(address).is_some()
+    }
+
+    /// The listed addresses, lowercased.
+    pub fn addresses(&self) -> impl Iterator<Item = &String> {
+        self.entries.keys()
+    }
+
+    /// Number of users.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when no users are listed.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+fn parse_password(field: &str) -> Password {
+    if let Some(rest) = field.strip_prefix('{') {
+        if let Some((scheme, hash)) = rest.split_once('}') {
+            let scheme = scheme.to_ascii_uppercase();
+            if scheme == "PLAIN" || scheme == "CLEARTEXT" {
+                return Password::Plain(hash.to_string());
+            }
+            return Password::Hashed {
+                scheme,
+                hash: hash.to_string(),
+            };
+        }
+    }
+    Password::Plain(field.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plain_hashed_comments_and_bare_names() {
+        let text = "# users\nbob@Hamburger.edu:hungry\n\nalice:{PLAIN}secret\ncarol@x.org:{SHA512-CRYPT}$6$abc:1000:1000::\n";
+        let u = Users::parse(text, "users", &["hamburger.edu".into()]).unwrap();
+        assert_eq!(u.len(), 3);
+        assert_eq!(u.get("BOB@hamburger.edu"), Some(&Password::Plain("hungry".into())));
+        assert_eq!(u.get("alice@hamburger.edu"), Some(&Password::Plain("secret".into())));
+        assert!(matches!(u.get("carol@x.org"), Some(Password::Hashed { scheme, hash }) if scheme == "SHA512-CRYPT" && hash == "$6$abc"));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = Users::parse("bob@x:pw\nnocolon\n", "f", &[]).unwrap_err();
+        assert_eq!(e.to_string(), "f:2: expected address:password");
+        let e = Users::parse("bob:pw\n", "f", &[]).unwrap_err();
+        assert!(e.to_string().starts_with("f:1: 'bob' has no domain"));
+        assert!(!format!("{:?}", Password::Plain("hungry".into())).contains("hungry"));
+    }
+}
