@@ -49,7 +49,12 @@ pub struct ServeSmtp {
     pub listen: Vec<SocketAddr>,
 
     /// The mail store: one Maildir per recipient address.
-    #[arg(long, value_name = "DIR", env = "MAILKIT_MAILDIR", default_value = "mail")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "MAILKIT_MAILDIR",
+        default_value = "mail"
+    )]
     pub maildir: PathBuf,
 
     /// Host name for the greeting and Received fields [default: this host's name].
@@ -112,7 +117,13 @@ pub fn generate(dir: &Path) -> std::io::Result<()> {
     let man = dir.join("man");
     std::fs::create_dir_all(&completions)?;
     std::fs::create_dir_all(&man)?;
-    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell] {
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Elvish,
+        Shell::PowerShell,
+    ] {
         let mut cmd = Cli::command();
         clap_complete::generate_to(shell, &mut cmd, "mailkit", &completions)?;
     }

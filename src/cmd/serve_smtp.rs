@@ -40,7 +40,13 @@ impl Service for SmtpService {
     type Session = ServerSession;
     type Completion = Stored;
 
-    fn open(&mut self, _id: ConnId, peer: SocketAddr, _local: SocketAddr, now: Instant) -> ServerSession {
+    fn open(
+        &mut self,
+        _id: ConnId,
+        peer: SocketAddr,
+        _local: SocketAddr,
+        now: Instant,
+    ) -> ServerSession {
         ServerSession::new(self.cfg.clone(), Some(peer), now)
     }
 
@@ -59,7 +65,16 @@ impl Service for SmtpService {
             body: tx.data,
             done: Box::new(move |result| {
                 let (id, from, to, size) = info;
-                completer.complete(conn, Stored { result, id, from, to, size });
+                completer.complete(
+                    conn,
+                    Stored {
+                        result,
+                        id,
+                        from,
+                        to,
+                        size,
+                    },
+                );
             }),
         });
     }
@@ -69,10 +84,16 @@ impl Service for SmtpService {
             Ok(_) => {
                 self.accepted += 1;
                 if !self.quiet {
-                    eprintln!("mailkit: smtp: accepted {} from=<{}> to=<{}> size={}", s.id, s.from, s.to, s.size);
+                    eprintln!(
+                        "mailkit: smtp: accepted {} from=<{}> to=<{}> size={}",
+                        s.id, s.from, s.to, s.size
+                    );
                 }
             }
-            Err(e) => eprintln!("mailkit: smtp: could not store message from=<{}>: {e}", s.from),
+            Err(e) => eprintln!(
+                "mailkit: smtp: could not store message from=<{}>: {e}",
+                s.from
+            ),
         }
         session.delivered(s.result.map(|_| ()));
     }
@@ -95,11 +116,22 @@ impl Service for SmtpService {
 /// Runs the SMTP server until it is stopped.
 pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     let hostname = args.hostname.clone().unwrap_or_else(crate::util::hostname);
-    if hostname.is_empty() || hostname.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if hostname.is_empty()
+        || hostname
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
         bail!("--hostname '{hostname}' is not a host name");
     }
-    let domains: Vec<String> = args.domains.iter().map(|d| d.trim().to_lowercase()).collect();
-    if let Some(bad) = domains.iter().find(|d| d.is_empty() || d.contains(['@', '/', ' '])) {
+    let domains: Vec<String> = args
+        .domains
+        .iter()
+        .map(|d| d.trim().to_lowercase())
+        .collect();
+    if let Some(bad) = domains
+        .iter()
+        .find(|d| d.is_empty() || d.contains(['@', '/', ' ']))
+    {
         bail!("--domain '{bad}' is not a domain name");
     }
     let users = match &args.users {
@@ -109,7 +141,8 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     let maildir = Maildir::open(&args.maildir, &hostname)
         .with_context(|| format!("cannot use --maildir {}", args.maildir.display()))?;
     if let Some(dir) = &args.record {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create --record directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create --record directory {}", dir.display()))?;
     }
 
     let mut listeners = Vec::new();
@@ -118,13 +151,17 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     }
     net::raise_fd_limit();
 
-    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(1);
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(1);
     let cfg = Arc::new(ServerConfig {
         hostname: hostname.clone(),
         max_message_size: args.max_message_size,
         max_recipients: args.max_recipients as usize,
         timeout: Duration::from_secs(args.timeout),
-        local_domains: (!domains.is_empty()).then(|| domains.iter().cloned().collect::<HashSet<_>>()),
+        local_domains: (!domains.is_empty())
+            .then(|| domains.iter().cloned().collect::<HashSet<_>>()),
         users: users.as_ref().map(|u| u.addresses().cloned().collect()),
         ids: Arc::new(IdSource::new(seed)),
     });
@@ -139,18 +176,27 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         exit_after: args.exit_after,
         stop_sent: false,
         quiet: args.quiet,
-        busy: format!("421 4.7.0 {hostname} Error: too many connections; try again later\r\n").into_bytes(),
+        busy: format!("421 4.7.0 {hostname} Error: too many connections; try again later\r\n")
+            .into_bytes(),
     };
 
     if domains.is_empty() {
-        eprintln!("mailkit: smtp: catch-all mode: every domain is local (use --domain to restrict)");
+        eprintln!(
+            "mailkit: smtp: catch-all mode: every domain is local (use --domain to restrict)"
+        );
     }
     for l in &listeners {
-        let addr = l.local_addr().context("cannot read the listening address")?;
+        let addr = l
+            .local_addr()
+            .context("cannot read the listening address")?;
         if !addr.ip().is_loopback() {
             eprintln!(
                 "mailkit: smtp: warning: listening on {addr}, beyond this machine; {}",
-                if domains.is_empty() { "it accepts mail for every domain" } else { "anyone can send to the local domains" }
+                if domains.is_empty() {
+                    "it accepts mail for every domain"
+                } else {
+                    "anyone can send to the local domains"
+                }
             );
         }
         eprintln!("mailkit: smtp listening on {addr}");
@@ -166,7 +212,8 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         grace: Duration::from_secs(args.shutdown_grace),
         name: "smtp",
     };
-    rt.run(service, listeners, loop_cfg).context("the event loop failed")?;
+    rt.run(service, listeners, loop_cfg)
+        .context("the event loop failed")?;
     eprintln!("mailkit: smtp: stopped");
     Ok(())
 }

@@ -56,7 +56,13 @@ pub trait Service {
     /// Answers to events, produced off the loop (e.g. "message stored").
     type Completion: Send + 'static;
     /// A new connection was accepted.
-    fn open(&mut self, id: ConnId, peer: SocketAddr, local: SocketAddr, now: Instant) -> Self::Session;
+    fn open(
+        &mut self,
+        id: ConnId,
+        peer: SocketAddr,
+        local: SocketAddr,
+        now: Instant,
+    ) -> Self::Session;
     /// A session emitted an event.
     fn event(
         &mut self,
@@ -80,7 +86,9 @@ pub trait Service {
 pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
     TcpListener::bind(addr).map_err(|e| {
         let hint = match e.kind() {
-            io::ErrorKind::AddrInUse => "another server is using it; pick another --listen, or port 0 for a free one",
+            io::ErrorKind::AddrInUse => {
+                "another server is using it; pick another --listen, or port 0 for a free one"
+            }
             io::ErrorKind::PermissionDenied => "ports below 1024 need root; use a higher port",
             io::ErrorKind::AddrNotAvailable => "this machine has no such address",
             _ => "check the --listen address",
@@ -92,20 +100,26 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 /// Raises the open-file limit to its hard maximum, so thousands of
 /// connections fit; returns the new soft limit.
 pub fn raise_fd_limit() -> u64 {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
     unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
             return 0;
         }
         if lim.rlim_cur < lim.rlim_max {
-            let want = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+            let want = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
             if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
-                return want.rlim_cur as u64;
+                return want.rlim_cur;
             }
         }
     }
-    lim.rlim_cur as u64
+    lim.rlim_cur
 }
 
 /// Sends completions to the loop from any thread and wakes it.
@@ -116,7 +130,10 @@ pub struct Completer<C> {
 
 impl<C> Clone for Completer<C> {
     fn clone(&self) -> Self {
-        Completer { tx: self.tx.clone(), waker: self.waker.clone() }
+        Completer {
+            tx: self.tx.clone(),
+            waker: self.waker.clone(),
+        }
     }
 }
 
@@ -183,16 +200,29 @@ impl<C: Send + 'static> Runtime<C> {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let (tx, rx) = mpsc::channel();
-        Ok(Runtime { poll, waker, tx, rx })
+        Ok(Runtime {
+            poll,
+            waker,
+            tx,
+            rx,
+        })
     }
 
     /// A handle for sending completions back to the loop.
     pub fn completer(&self) -> Completer<C> {
-        Completer { tx: self.tx.clone(), waker: self.waker.clone() }
+        Completer {
+            tx: self.tx.clone(),
+            waker: self.waker.clone(),
+        }
     }
 
     /// Serves `listeners` until stopped by a signal or by the service.
-    pub fn run<S>(self, mut service: S, listeners: Vec<TcpListener>, cfg: LoopConfig) -> io::Result<()>
+    pub fn run<S>(
+        self,
+        mut service: S,
+        listeners: Vec<TcpListener>,
+        cfg: LoopConfig,
+    ) -> io::Result<()>
     where
         S: Service<Completion = C>,
     {
@@ -212,11 +242,15 @@ impl<C: Send + 'static> Runtime<C> {
             stop: None,
         };
         for (i, mut l) in listeners.into_iter().enumerate() {
-            lp.poll.registry().register(&mut l, Token(i), Interest::READABLE)?;
+            lp.poll
+                .registry()
+                .register(&mut l, Token(i), Interest::READABLE)?;
             lp.listeners.push(Some(l));
         }
         let mut signals = Signals::new([SIGINT, SIGTERM])?;
-        lp.poll.registry().register(&mut signals, SIGNALS, Interest::READABLE)?;
+        lp.poll
+            .registry()
+            .register(&mut signals, SIGNALS, Interest::READABLE)?;
         let _keep_waker = self.waker;
         lp.run(&mut service, &mut signals)
     }
@@ -253,7 +287,11 @@ impl<S: Service> Loop<S> {
         let mut again: Vec<usize> = Vec::new();
         loop {
             let now = Instant::now();
-            let timeout = if !again.is_empty() { Some(Duration::ZERO) } else { self.next_timeout(now) };
+            let timeout = if !again.is_empty() {
+                Some(Duration::ZERO)
+            } else {
+                self.next_timeout(now)
+            };
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
@@ -345,7 +383,10 @@ impl<S: Service> Loop<S> {
                 self.accept_retry = None;
                 self.stop = Some(StopState::Grace(now + self.cfg.grace));
                 if mode == StopMode::Graceful {
-                    eprintln!("mailkit: {}: stopping; sessions in progress may finish", self.cfg.name);
+                    eprintln!(
+                        "mailkit: {}: stopping; sessions in progress may finish",
+                        self.cfg.name
+                    );
                     for c in self.conns.iter_mut().flatten() {
                         c.session.shutdown(false);
                     }
@@ -391,8 +432,7 @@ impl<S: Service> Loop<S> {
     fn accept_all(&mut self, service: &mut S, now: Instant, to_drive: &mut Vec<usize>) {
         self.accept_retry = None;
         for li in 0..self.listeners.len() {
-            loop {
-                let Some(listener) = self.listeners[li].as_ref() else { break };
+            while let Some(listener) = self.listeners[li].as_ref() {
                 match listener.accept() {
                     Ok((stream, peer)) => {
                         if self.live >= self.cfg.max_connections {
@@ -406,13 +446,19 @@ impl<S: Service> Loop<S> {
                         }
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted || e.kind() == io::ErrorKind::ConnectionAborted => {
+                    Err(e)
+                        if e.kind() == io::ErrorKind::Interrupted
+                            || e.kind() == io::ErrorKind::ConnectionAborted =>
+                    {
                         continue
                     }
                     Err(e) => {
                         // Out of file descriptors or similar: try again soon
                         // rather than spin; pending clients wait in the backlog.
-                        eprintln!("mailkit: {}: accept failed: {e}; retrying in 100 ms", self.cfg.name);
+                        eprintln!(
+                            "mailkit: {}: accept failed: {e}; retrying in 100 ms",
+                            self.cfg.name
+                        );
                         self.accept_retry = Some(now + Duration::from_millis(100));
                         break;
                     }
@@ -438,21 +484,31 @@ impl<S: Service> Loop<S> {
                 self.conns.len() - 1
             }
         };
-        if let Err(e) =
-            self.poll.registry().register(&mut stream, Token(CONN_BASE + idx), Interest::READABLE | Interest::WRITABLE)
-        {
-            eprintln!("mailkit: {}: cannot register connection: {e}", self.cfg.name);
+        if let Err(e) = self.poll.registry().register(
+            &mut stream,
+            Token(CONN_BASE + idx),
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
+            eprintln!(
+                "mailkit: {}: cannot register connection: {e}",
+                self.cfg.name
+            );
             self.free.push(idx);
             return None;
         }
         self.gens[idx] = self.gens[idx].wrapping_add(1);
-        let id = ConnId { index: idx as u32, gen: self.gens[idx] };
+        let id = ConnId {
+            index: idx as u32,
+            gen: self.gens[idx],
+        };
         self.session_no += 1;
-        let recorder = self.cfg.record_dir.as_ref().and_then(|dir| match Recorder::create(dir, self.session_no) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                eprintln!("mailkit: {}: cannot record session: {e}", self.cfg.name);
-                None
+        let recorder = self.cfg.record_dir.as_ref().and_then(|dir| {
+            match Recorder::create(dir, self.session_no) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    eprintln!("mailkit: {}: cannot record session: {e}", self.cfg.name);
+                    None
+                }
             }
         });
         let session = service.open(id, peer, local, now);
@@ -494,7 +550,9 @@ impl<S: Service> Loop<S> {
             if self.gens.get(idx) != Some(&gen) {
                 continue;
             }
-            let Some(Some(c)) = self.conns.get_mut(idx) else { continue };
+            let Some(Some(c)) = self.conns.get_mut(idx) else {
+                continue;
+            };
             if c.timer_at != Some(t) {
                 continue;
             }
@@ -512,8 +570,13 @@ impl<S: Service> Loop<S> {
     /// stop for fairness and should be driven again next turn.
     fn drive(&mut self, idx: usize, service: &mut S, now: Instant) -> bool {
         let gen = self.gens[idx];
-        let id = ConnId { index: idx as u32, gen };
-        let Some(Some(c)) = self.conns.get_mut(idx) else { return false };
+        let id = ConnId {
+            index: idx as u32,
+            gen,
+        };
+        let Some(Some(c)) = self.conns.get_mut(idx) else {
+            return false;
+        };
         let mut reads = 0;
         let mut more = false;
         loop {
@@ -522,7 +585,11 @@ impl<S: Service> Loop<S> {
             if c.dead || c.closing.is_some() {
                 break;
             }
-            if !c.readable || c.eof || !c.session.wants_input() || c.out.len() - c.out_pos >= OUT_HIGH_WATER {
+            if !c.readable
+                || c.eof
+                || !c.session.wants_input()
+                || c.out.len() - c.out_pos >= OUT_HIGH_WATER
+            {
                 break;
             }
             if reads == READS_PER_TURN {

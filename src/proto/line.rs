@@ -168,14 +168,18 @@ mod tests {
     fn crlf_and_bare_lf_end_lines() {
         assert_eq!(
             lines(b"HELO a\r\nNOOP\nQUIT\r\npart", 512),
-            vec![Some(b"HELO a".to_vec()), Some(b"NOOP".to_vec()), Some(b"QUIT".to_vec())]
+            vec![
+                Some(b"HELO a".to_vec()),
+                Some(b"NOOP".to_vec()),
+                Some(b"QUIT".to_vec())
+            ]
         );
     }
 
     #[test]
     fn too_long_line_is_reported_once_and_discarded() {
         let mut input = b"NOOP ".to_vec();
-        input.extend(std::iter::repeat(b'x').take(2000));
+        input.extend([b'x'; 2000]);
         input.extend(b"\r\nNOOP\r\n");
         assert_eq!(lines(&input, 512), vec![None, Some(b"NOOP".to_vec())]);
     }
@@ -205,7 +209,15 @@ mod tests {
                     got.push(l.to_vec());
                 }
             }
-            assert_eq!(got, vec![b"EHLO x".to_vec(), b"MAIL FROM:<a@b>".to_vec(), b"RCPT TO:<c@d>".to_vec()], "cut {cut}");
+            assert_eq!(
+                got,
+                vec![
+                    b"EHLO x".to_vec(),
+                    b"MAIL FROM:<a@b>".to_vec(),
+                    b"RCPT TO:<c@d>".to_vec()
+                ],
+                "cut {cut}"
+            );
         }
     }
 }

@@ -92,7 +92,8 @@ impl Maildir {
             return Ok(());
         }
         let dir = self.mailbox_path(mailbox);
-        let existed = dir.join("new").is_dir() && dir.join("tmp").is_dir() && dir.join("cur").is_dir();
+        let existed =
+            dir.join("new").is_dir() && dir.join("tmp").is_dir() && dir.join("cur").is_dir();
         if !existed {
             for sub in ["tmp", "new", "cur"] {
                 let p = dir.join(sub);
@@ -107,7 +108,9 @@ impl Maildir {
 
     fn unique_name(&mut self, size: usize, wire_size: usize) -> String {
         self.seq += 1;
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         format!(
             "{}.M{}P{}Q{}.{},S={},W={}",
             now.as_secs(),
@@ -134,13 +137,17 @@ impl Maildir {
     /// file name or why it failed. One round of syncs covers the batch.
     pub fn deliver_batch(&mut self, batch: &[Delivery<'_>]) -> Vec<Result<String, StoreError>> {
         // 1. Write every message into tmp/ of its first mailbox.
-        let mut staged: Vec<Result<(String, PathBuf, File), StoreError>> = Vec::with_capacity(batch.len());
+        let mut staged: Vec<Result<(String, PathBuf, File), StoreError>> =
+            Vec::with_capacity(batch.len());
         for d in batch {
             staged.push(self.stage(d));
         }
         // 2. Make the data durable: one fdatasync for a single message, one
         //    syncfs for a batch (a single journal commit covers them all).
-        let files: Vec<&File> = staged.iter().filter_map(|s| s.as_ref().ok().map(|(_, _, f)| f)).collect();
+        let files: Vec<&File> = staged
+            .iter()
+            .filter_map(|s| s.as_ref().ok().map(|(_, _, f)| f))
+            .collect();
         let synced = sync_files(&files);
         let mut results = Vec::with_capacity(batch.len());
         let mut dirs: Vec<PathBuf> = Vec::new();
@@ -186,7 +193,8 @@ impl Maildir {
             self.ensure_mailbox(m)?;
         }
         let size = d.header.len() + d.body.len();
-        let lines = memchr::memchr_iter(b'\n', d.header).count() + memchr::memchr_iter(b'\n', d.body).count();
+        let lines = memchr::memchr_iter(b'\n', d.header).count()
+            + memchr::memchr_iter(b'\n', d.body).count();
         let name = self.unique_name(size, size + lines);
         let tmp = self.mailbox_path(first).join("tmp").join(&name);
         let mut f = OpenOptions::new()
@@ -205,7 +213,13 @@ impl Maildir {
         Ok((name, tmp, f))
     }
 
-    fn publish(&mut self, d: &Delivery<'_>, name: &str, tmp: &Path, dirs: &mut Vec<PathBuf>) -> Result<(), StoreError> {
+    fn publish(
+        &mut self,
+        d: &Delivery<'_>,
+        name: &str,
+        tmp: &Path,
+        dirs: &mut Vec<PathBuf>,
+    ) -> Result<(), StoreError> {
         for m in d.mailboxes {
             let new_dir = self.mailbox_path(m).join("new");
             let target = new_dir.join(name);
@@ -286,7 +300,9 @@ mod tests {
     }
 
     fn files(dir: &Path) -> Vec<PathBuf> {
-        let mut v: Vec<_> = fs::read_dir(dir).map(|r| r.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        let mut v: Vec<_> = fs::read_dir(dir)
+            .map(|r| r.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
         v.sort();
         v
     }
@@ -295,15 +311,25 @@ mod tests {
     fn delivers_to_every_mailbox_and_leaves_tmp_empty() {
         let root = tempdir("deliver");
         let mut md = Maildir::open(&root, "host/with:odd").unwrap();
-        let boxes = vec!["bob@hamburger.edu".to_string(), "carol@hamburger.edu".to_string()];
+        let boxes = vec![
+            "bob@hamburger.edu".to_string(),
+            "carol@hamburger.edu".to_string(),
+        ];
         let name = md
-            .deliver(Delivery { mailboxes: &boxes, header: b"Return-Path: <a@b>\n", body: b"Subject: x\n\nhi\n" })
+            .deliver(Delivery {
+                mailboxes: &boxes,
+                header: b"Return-Path: <a@b>\n",
+                body: b"Subject: x\n\nhi\n",
+            })
             .unwrap();
         assert!(name.contains("host\\057with\\072odd,S=34,W=38"), "{name}");
         for b in &boxes {
             let f = files(&root.join(b).join("new"));
             assert_eq!(f.len(), 1);
-            assert_eq!(fs::read(&f[0]).unwrap(), b"Return-Path: <a@b>\nSubject: x\n\nhi\n");
+            assert_eq!(
+                fs::read(&f[0]).unwrap(),
+                b"Return-Path: <a@b>\nSubject: x\n\nhi\n"
+            );
             assert!(files(&root.join(b).join("tmp")).is_empty());
             assert!(root.join(b).join("cur").is_dir());
         }
@@ -316,7 +342,14 @@ mod tests {
         let mut md = Maildir::open(&root, "h").unwrap();
         let a = vec!["a@x".to_string()];
         let bodies: Vec<Vec<u8>> = (0..10).map(|i| format!("m{i}\n").into_bytes()).collect();
-        let batch: Vec<Delivery> = bodies.iter().map(|b| Delivery { mailboxes: &a, header: b"", body: b }).collect();
+        let batch: Vec<Delivery> = bodies
+            .iter()
+            .map(|b| Delivery {
+                mailboxes: &a,
+                header: b"",
+                body: b,
+            })
+            .collect();
         let r = md.deliver_batch(&batch);
         assert_eq!(r.len(), 10);
         assert!(r.iter().all(|x| x.is_ok()));

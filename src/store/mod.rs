@@ -31,9 +31,24 @@ mod tests {
 
     #[test]
     fn mailbox_names() {
-        assert_eq!(mailbox_name("Bob@HAMBURGER.Edu").as_deref(), Some("bob@hamburger.edu"));
-        assert_eq!(mailbox_name("José@Hamburger.edu").as_deref(), Some("josé@hamburger.edu"));
-        for bad in ["", ".", "..", "../x@y", "a/b@c", ".hidden@x", "a\u{0}b@c", "a\nb@c"] {
+        assert_eq!(
+            mailbox_name("Bob@HAMBURGER.Edu").as_deref(),
+            Some("bob@hamburger.edu")
+        );
+        assert_eq!(
+            mailbox_name("José@Hamburger.edu").as_deref(),
+            Some("josé@hamburger.edu")
+        );
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x@y",
+            "a/b@c",
+            ".hidden@x",
+            "a\u{0}b@c",
+            "a\nb@c",
+        ] {
             assert_eq!(mailbox_name(bad), None, "{bad:?}");
         }
         assert_eq!(mailbox_name(&"a".repeat(300)), None);

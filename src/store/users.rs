@@ -55,7 +55,11 @@ impl fmt::Display for UsersError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UsersError::Io(file, e) => write!(f, "cannot read users file {file}: {e}"),
-            UsersError::Line { file, line, problem } => write!(f, "{file}:{line}: {problem}"),
+            UsersError::Line {
+                file,
+                line,
+                problem,
+            } => write!(f, "{file}:{line}: {problem}"),
         }
     }
 }
@@ -157,9 +161,17 @@ mod tests {
         let text = "# users\nbob@Hamburger.edu:hungry\n\nalice:{PLAIN}secret\ncarol@x.org:{SHA512-CRYPT}$6$abc:1000:1000::\n";
         let u = Users::parse(text, "users", &["hamburger.edu".into()]).unwrap();
         assert_eq!(u.len(), 3);
-        assert_eq!(u.get("BOB@hamburger.edu"), Some(&Password::Plain("hungry".into())));
-        assert_eq!(u.get("alice@hamburger.edu"), Some(&Password::Plain("secret".into())));
-        assert!(matches!(u.get("carol@x.org"), Some(Password::Hashed { scheme, hash }) if scheme == "SHA512-CRYPT" && hash == "$6$abc"));
+        assert_eq!(
+            u.get("BOB@hamburger.edu"),
+            Some(&Password::Plain("hungry".into()))
+        );
+        assert_eq!(
+            u.get("alice@hamburger.edu"),
+            Some(&Password::Plain("secret".into()))
+        );
+        assert!(
+            matches!(u.get("carol@x.org"), Some(Password::Hashed { scheme, hash }) if scheme == "SHA512-CRYPT" && hash == "$6$abc")
+        );
     }
 
     #[test]

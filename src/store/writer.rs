@@ -38,27 +38,36 @@ impl Writer {
     /// Starts the writer thread over a store.
     pub fn spawn(mut maildir: Maildir) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel::<WriteJob>();
-        let handle = std::thread::Builder::new().name("mailkit-writer".into()).spawn(move || {
-            while let Ok(first) = rx.recv() {
-                let mut jobs = vec![first];
-                while jobs.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(j) => jobs.push(j),
-                        Err(_) => break,
+        let handle = std::thread::Builder::new()
+            .name("mailkit-writer".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut jobs = vec![first];
+                    while jobs.len() < MAX_BATCH {
+                        match rx.try_recv() {
+                            Ok(j) => jobs.push(j),
+                            Err(_) => break,
+                        }
+                    }
+                    let batch: Vec<Delivery> = jobs
+                        .iter()
+                        .map(|j| Delivery {
+                            mailboxes: &j.mailboxes,
+                            header: &j.header,
+                            body: &j.body,
+                        })
+                        .collect();
+                    let results = maildir.deliver_batch(&batch);
+                    drop(batch);
+                    for (job, r) in jobs.into_iter().zip(results) {
+                        (job.done)(r.map_err(|e| e.to_string()));
                     }
                 }
-                let batch: Vec<Delivery> = jobs
-                    .iter()
-                    .map(|j| Delivery { mailboxes: &j.mailboxes, header: &j.header, body: &j.body })
-                    .collect();
-                let results = maildir.deliver_batch(&batch);
-                drop(batch);
-                for (job, r) in jobs.into_iter().zip(results) {
-                    (job.done)(r.map_err(|e| e.to_string()));
-                }
-            }
-        })?;
-        Ok(Writer { tx: Some(tx), handle: Some(handle) })
+            })?;
+        Ok(Writer {
+            tx: Some(tx),
+            handle: Some(handle),
+        })
     }
 
     /// Queues a job. If the thread is gone the job fails at once.

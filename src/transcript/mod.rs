@@ -30,15 +30,27 @@ impl Recorder {
             } else {
                 format!("{stamp}-{n}.{attempt}.txt")
             };
-            match OpenOptions::new().write(true).create_new(true).open(dir.join(name)) {
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(dir.join(name))
+            {
                 Ok(f) => break f,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
                 Err(e) => return Err(e),
             }
         };
         let mut w = BufWriter::new(file);
-        writeln!(w, "# recorded by mailkit {}, session {n}, {stamp}", env!("CARGO_PKG_VERSION"))?;
-        Ok(Recorder { w, client: Vec::new(), server: Vec::new() })
+        writeln!(
+            w,
+            "# recorded by mailkit {}, session {n}, {stamp}",
+            env!("CARGO_PKG_VERSION")
+        )?;
+        Ok(Recorder {
+            w,
+            client: Vec::new(),
+            server: Vec::new(),
+        })
     }
 
     /// Bytes the client sent.
@@ -56,7 +68,10 @@ impl Recorder {
             partial.extend_from_slice(&bytes[..i]);
             bytes = &bytes[i + 1..];
             let line = partial.strip_suffix(b"\r").unwrap_or(partial);
-            let _ = w.write_all(prefix).and_then(|()| w.write_all(line)).and_then(|()| w.write_all(b"\n"));
+            let _ = w
+                .write_all(prefix)
+                .and_then(|()| w.write_all(line))
+                .and_then(|()| w.write_all(b"\n"));
             partial.clear();
         }
         let room = MAX_PARTIAL.saturating_sub(partial.len());
@@ -70,9 +85,16 @@ impl Recorder {
 
     /// Ends the session: writes unterminated lines and closes the file.
     pub fn finish(mut self) {
-        for (partial, prefix) in [(std::mem::take(&mut self.client), b"C: "), (std::mem::take(&mut self.server), b"S: ")] {
+        for (partial, prefix) in [
+            (std::mem::take(&mut self.client), b"C: "),
+            (std::mem::take(&mut self.server), b"S: "),
+        ] {
             if !partial.is_empty() {
-                let _ = self.w.write_all(prefix).and_then(|()| self.w.write_all(&partial)).and_then(|()| self.w.write_all(b"\n"));
+                let _ = self
+                    .w
+                    .write_all(prefix)
+                    .and_then(|()| self.w.write_all(&partial))
+                    .and_then(|()| self.w.write_all(b"\n"));
             }
         }
         let _ = self.w.flush();
@@ -101,7 +123,18 @@ mod tests {
         assert!(name.ends_with("Z-7.txt"), "{name}");
         let text = std::fs::read_to_string(files[0].path()).unwrap();
         let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
-        assert_eq!(body, ["S: 220 hamburger.edu", "C: HELO crepes.fr", "C: ", "C: ..dot", "S: 250-a", "S: 250 b", "C: QUIT"]);
+        assert_eq!(
+            body,
+            [
+                "S: 220 hamburger.edu",
+                "C: HELO crepes.fr",
+                "C: ",
+                "C: ..dot",
+                "S: 250-a",
+                "S: 250 b",
+                "C: QUIT"
+            ]
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -16,7 +16,9 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         .parse::<usize>()
         .ok()
         .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| format!("'{s}' is not a size; use a number of bytes, optionally with K, M or G"))
+        .ok_or_else(|| {
+            format!("'{s}' is not a size; use a number of bytes, optionally with K, M or G")
+        })
 }
 
 /// This machine's host name, or `localhost` when it cannot be read.

@@ -19,7 +19,10 @@ fn civil(days: i64) -> (i64, u32, u32) {
 }
 
 fn parts(t: SystemTime) -> (i64, i64, u32, u32, u64) {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let days = (secs / 86_400) as i64;
     let (y, m, d) = civil(days);
     (days, y, m, d, secs % 86_400)
@@ -28,7 +31,9 @@ fn parts(t: SystemTime) -> (i64, i64, u32, u32, u64) {
 /// An RFC 5322 date-time in UTC: `Sat, 28 Nov 2026 21:10:04 +0000`.
 pub fn rfc5322(t: SystemTime) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let (days, y, m, d, s) = parts(t);
     format!(
         "{}, {} {} {} {:02}:{:02}:{:02} +0000",
@@ -45,7 +50,12 @@ pub fn rfc5322(t: SystemTime) -> String {
 /// A compact UTC stamp for file names: `20261128T211004Z`.
 pub fn compact_utc(t: SystemTime) -> String {
     let (_, y, m, d, s) = parts(t);
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", s / 3600, s / 60 % 60, s % 60)
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }
 
 #[cfg(test)]

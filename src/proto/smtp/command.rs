@@ -200,9 +200,7 @@ pub fn parse(line: &[u8]) -> Result<Command, CommandError> {
         "QUIT" => no_args(rest, Command::Quit, "Syntax: QUIT (no arguments)"),
         "STARTTLS" => no_args(rest, Command::StartTls, "Syntax: STARTTLS (no arguments)"),
         "NOOP" => Ok(Command::Noop),
-        "HELP" => Ok(Command::Help(
-            (!rest.is_empty()).then(|| rest.to_string()),
-        )),
+        "HELP" => Ok(Command::Help((!rest.is_empty()).then(|| rest.to_string()))),
         "VRFY" | "EXPN" => {
             if rest.is_empty() {
                 return Err(CommandError::Syntax(if verb_upper == "VRFY" {
@@ -219,7 +217,9 @@ pub fn parse(line: &[u8]) -> Result<Command, CommandError> {
         }
         "AUTH" => {
             if rest.is_empty() {
-                return Err(CommandError::Syntax("Syntax: AUTH mechanism [initial-response]"));
+                return Err(CommandError::Syntax(
+                    "Syntax: AUTH mechanism [initial-response]",
+                ));
             }
             Ok(Command::Auth(rest.to_string()))
         }
@@ -340,17 +340,24 @@ pub fn parse_mailbox(s: &str) -> Result<Address, CommandError> {
             } else if c == '"' {
                 end = Some(i);
                 break;
-            } else if c == ' ' || c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c) || !c.is_ascii() {
+            } else if c == ' '
+                || c == '!'
+                || ('#'..='[').contains(&c)
+                || (']'..='~').contains(&c)
+                || !c.is_ascii()
+            {
                 unquoted.push(c);
             } else {
                 return Err(CommandError::BadAddress("Error: bad quoted local part"));
             }
         }
-        let end = end.ok_or(CommandError::BadAddress("Error: unterminated quoted local part"))?;
+        let end = end.ok_or(CommandError::BadAddress(
+            "Error: unterminated quoted local part",
+        ))?;
         let after = &body[end + 1..];
-        let domain = after
-            .strip_prefix('@')
-            .ok_or(CommandError::BadAddress("Error: address needs a domain (user@domain)"))?;
+        let domain = after.strip_prefix('@').ok_or(CommandError::BadAddress(
+            "Error: address needs a domain (user@domain)",
+        ))?;
         // A quoted string that is a valid dot-string means the same thing
         // unquoted (RFC 5321 §4.1.2); keep the simpler form.
         let local = if is_dot_string(&unquoted) {
@@ -360,9 +367,9 @@ pub fn parse_mailbox(s: &str) -> Result<Address, CommandError> {
         };
         (local, domain)
     } else {
-        let at = s
-            .rfind('@')
-            .ok_or(CommandError::BadAddress("Error: address needs a domain (user@domain)"))?;
+        let at = s.rfind('@').ok_or(CommandError::BadAddress(
+            "Error: address needs a domain (user@domain)",
+        ))?;
         let local = &s[..at];
         if !is_dot_string(local) {
             return Err(CommandError::BadAddress("Error: bad local part in address"));
@@ -384,7 +391,9 @@ pub fn parse_mailbox(s: &str) -> Result<Address, CommandError> {
 }
 
 fn is_dot_string(s: &str) -> bool {
-    !s.is_empty() && s.split('.').all(|atom| !atom.is_empty() && atom.chars().all(is_atext))
+    !s.is_empty()
+        && s.split('.')
+            .all(|atom| !atom.is_empty() && atom.chars().all(is_atext))
 }
 
 /// A domain of dot-separated labels: letters, digits, hyphens inside, and
@@ -397,7 +406,9 @@ fn is_domain(s: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
         })
 }
 
@@ -406,7 +417,10 @@ fn is_address_literal(s: &str) -> bool {
     let Some(inner) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
         return false;
     };
-    if let Some(v6) = inner.strip_prefix("IPv6:").or_else(|| inner.strip_prefix("ipv6:")) {
+    if let Some(v6) = inner
+        .strip_prefix("IPv6:")
+        .or_else(|| inner.strip_prefix("ipv6:"))
+    {
         return v6.parse::<std::net::Ipv6Addr>().is_ok();
     }
     if inner.parse::<std::net::Ipv4Addr>().is_ok() {
@@ -417,7 +431,9 @@ fn is_address_literal(s: &str) -> bool {
             !tag.is_empty()
                 && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                 && !text.is_empty()
-                && text.chars().all(|c| ('!'..='Z').contains(&c) || ('^'..='~').contains(&c))
+                && text
+                    .chars()
+                    .all(|c| ('!'..='Z').contains(&c) || ('^'..='~').contains(&c))
         }
         None => false,
     }
@@ -431,11 +447,17 @@ fn parse_params(s: &str) -> Result<Vec<Param>, CommandError> {
             Some((k, v)) => (k, Some(v)),
             None => (word, None),
         };
-        let key_ok = key.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        let key_ok = key
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
             && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-        let value_ok = value.is_none_or(|v| !v.is_empty() && v.chars().all(|c| c != '=' && (c > ' ')));
+        let value_ok =
+            value.is_none_or(|v| !v.is_empty() && v.chars().all(|c| c != '=' && (c > ' ')));
         if !key_ok || !value_ok {
-            return Err(CommandError::Syntax("Error: bad parameter syntax (KEYWORD[=VALUE])"));
+            return Err(CommandError::Syntax(
+                "Error: bad parameter syntax (KEYWORD[=VALUE])",
+            ));
         }
         out.push(Param {
             keyword: key.to_ascii_uppercase(),
@@ -461,7 +483,10 @@ mod tests {
 
     #[test]
     fn seed_forms() {
-        assert_eq!(parse(b"HELO crepes.fr"), Ok(Command::Helo("crepes.fr".into())));
+        assert_eq!(
+            parse(b"HELO crepes.fr"),
+            Ok(Command::Helo("crepes.fr".into()))
+        );
         assert_eq!(
             parse(b"MAIL FROM: <alice@crepes.fr>"),
             Ok(Command::Mail {
@@ -487,15 +512,27 @@ mod tests {
             Ok(Command::Mail {
                 from: None,
                 params: vec![
-                    Param { keyword: "SIZE".into(), value: Some("100".into()) },
-                    Param { keyword: "BODY".into(), value: Some("8BITMIME".into()) },
-                    Param { keyword: "SMTPUTF8".into(), value: None },
+                    Param {
+                        keyword: "SIZE".into(),
+                        value: Some("100".into())
+                    },
+                    Param {
+                        keyword: "BODY".into(),
+                        value: Some("8BITMIME".into())
+                    },
+                    Param {
+                        keyword: "SMTPUTF8".into(),
+                        value: None
+                    },
                 ]
             })
         );
         assert_eq!(
             parse(b"RCPT TO:<Postmaster>"),
-            Ok(Command::Rcpt { to: ForwardPath::Postmaster, params: vec![] })
+            Ok(Command::Rcpt {
+                to: ForwardPath::Postmaster,
+                params: vec![]
+            })
         );
     }
 
@@ -503,20 +540,32 @@ mod tests {
     fn source_route_quoted_and_utf8() {
         assert_eq!(
             parse(b"RCPT TO:<@relay.example,@b.example:bob@hamburger.edu>"),
-            Ok(Command::Rcpt { to: ForwardPath::Mailbox(addr("bob", "hamburger.edu")), params: vec![] })
+            Ok(Command::Rcpt {
+                to: ForwardPath::Mailbox(addr("bob", "hamburger.edu")),
+                params: vec![]
+            })
         );
         assert_eq!(
             parse(b"RCPT TO:<\"bob\"@hamburger.edu>"),
-            Ok(Command::Rcpt { to: ForwardPath::Mailbox(addr("bob", "hamburger.edu")), params: vec![] })
+            Ok(Command::Rcpt {
+                to: ForwardPath::Mailbox(addr("bob", "hamburger.edu")),
+                params: vec![]
+            })
         );
         match parse(b"RCPT TO:<\"john doe\"@x.org>") {
-            Ok(Command::Rcpt { to: ForwardPath::Mailbox(a), .. }) => {
+            Ok(Command::Rcpt {
+                to: ForwardPath::Mailbox(a),
+                ..
+            }) => {
                 assert_eq!(a.local, "\"john doe\"");
             }
             other => panic!("{other:?}"),
         }
         match parse("RCPT TO:<josé@hamburger.edu>".as_bytes()) {
-            Ok(Command::Rcpt { to: ForwardPath::Mailbox(a), .. }) => assert!(!a.is_ascii()),
+            Ok(Command::Rcpt {
+                to: ForwardPath::Mailbox(a),
+                ..
+            }) => assert!(!a.is_ascii()),
             other => panic!("{other:?}"),
         }
         assert!(parse(b"RCPT TO:<user@[192.0.2.1]>").is_ok());
@@ -528,22 +577,49 @@ mod tests {
         assert_eq!(parse(b"XYZZY plugh"), Err(CommandError::Unrecognized));
         assert_eq!(parse(b"\xff\xfe"), Err(CommandError::NotUtf8));
         assert_eq!(parse(b"HELO a\x00b"), Err(CommandError::ControlChars));
-        assert_eq!(parse(b"MAIL FROM:<a@b>\rRCPT TO:<c@d>"), Err(CommandError::ControlChars));
+        assert_eq!(
+            parse(b"MAIL FROM:<a@b>\rRCPT TO:<c@d>"),
+            Err(CommandError::ControlChars)
+        );
         assert!(matches!(parse(b"MAIL"), Err(CommandError::Syntax(_))));
-        assert!(matches!(parse(b"MAIL FROM:<a@b"), Err(CommandError::BadAddress(_))));
-        assert!(matches!(parse(b"MAIL FROM:<a>"), Err(CommandError::BadAddress(_))));
-        assert!(matches!(parse(b"RCPT TO:<a..b@c>"), Err(CommandError::BadAddress(_))));
-        assert!(matches!(parse(b"RCPT TO:<a@-bad-.com>"), Err(CommandError::BadAddress(_))));
-        assert!(matches!(parse(b"RCPT TO:<>"), Err(CommandError::BadAddress(_))));
+        assert!(matches!(
+            parse(b"MAIL FROM:<a@b"),
+            Err(CommandError::BadAddress(_))
+        ));
+        assert!(matches!(
+            parse(b"MAIL FROM:<a>"),
+            Err(CommandError::BadAddress(_))
+        ));
+        assert!(matches!(
+            parse(b"RCPT TO:<a..b@c>"),
+            Err(CommandError::BadAddress(_))
+        ));
+        assert!(matches!(
+            parse(b"RCPT TO:<a@-bad-.com>"),
+            Err(CommandError::BadAddress(_))
+        ));
+        assert!(matches!(
+            parse(b"RCPT TO:<>"),
+            Err(CommandError::BadAddress(_))
+        ));
         assert!(matches!(parse(b"DATA now"), Err(CommandError::Syntax(_))));
         assert!(matches!(parse(b"EHLO"), Err(CommandError::Syntax(_))));
-        assert!(matches!(parse(b"MAIL FROM:<a@b> SIZE="), Err(CommandError::Syntax(_))));
+        assert!(matches!(
+            parse(b"MAIL FROM:<a@b> SIZE="),
+            Err(CommandError::Syntax(_))
+        ));
     }
 
     #[test]
     fn never_panics_on_odd_input() {
         let samples: [&[u8]; 8] = [
-            b"", b" ", b"MAIL FROM:", b"MAIL FROM:<", b"RCPT TO:<\"", b"RCPT TO:<\"\\", b"RCPT TO:<@:>",
+            b"",
+            b" ",
+            b"MAIL FROM:",
+            b"MAIL FROM:<",
+            b"RCPT TO:<\"",
+            b"RCPT TO:<\"\\",
+            b"RCPT TO:<@:>",
             "RCPT TO:<é@é>".as_bytes(),
         ];
         for s in samples {

@@ -72,7 +72,11 @@ impl DataReader {
                         return Some(self.finish());
                     }
                     self.prev_crlf = crlf;
-                    let text = if text.len() > 1 && text[0] == b'.' { &text[1..] } else { text };
+                    let text = if text.len() > 1 && text[0] == b'.' {
+                        &text[1..]
+                    } else {
+                        text
+                    };
                     self.wire_size = self.wire_size.saturating_add(text.len() + 2);
                     if self.wire_size > self.max_size {
                         self.too_big = true;
@@ -114,7 +118,10 @@ mod tests {
     #[test]
     fn unstuffs_and_converts_line_ends() {
         let (out, rest) = run(b"a\r\n..b\r\n.c\r\n...\r\n\r\n.\r\nQUIT\r\n", 1000);
-        assert_eq!(out, Some(DataOutcome::Message(b"a\n.b\nc\n..\n\n".to_vec())));
+        assert_eq!(
+            out,
+            Some(DataOutcome::Message(b"a\n.b\nc\n..\n\n".to_vec()))
+        );
         assert_eq!(rest, b"QUIT\r\n");
     }
 
@@ -164,7 +171,10 @@ mod tests {
         }
         input.extend_from_slice(b".\r\n");
         assert_eq!(run(&input, 1000).0, Some(DataOutcome::TooBig));
-        assert!(matches!(run(&input, 100_000).0, Some(DataOutcome::Message(_))));
+        assert!(matches!(
+            run(&input, 100_000).0,
+            Some(DataOutcome::Message(_))
+        ));
     }
 
     #[test]

@@ -109,10 +109,14 @@ impl ReplyReader {
 /// Splits one reply line into (code, is-last, text) (RFC 5321 §4.2.1).
 pub fn parse_line(line: &[u8]) -> Result<(u16, bool, String), ReplyError> {
     let malformed = || ReplyError::Malformed(String::from_utf8_lossy(line).into_owned());
-    if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) || !(b'2'..=b'5').contains(&line[0]) {
+    if line.len() < 3
+        || !line[..3].iter().all(u8::is_ascii_digit)
+        || !(b'2'..=b'5').contains(&line[0])
+    {
         return Err(malformed());
     }
-    let code = (line[0] - b'0') as u16 * 100 + (line[1] - b'0') as u16 * 10 + (line[2] - b'0') as u16;
+    let code =
+        (line[0] - b'0') as u16 * 100 + (line[1] - b'0') as u16 * 10 + (line[2] - b'0') as u16;
     let (last, text) = match line.get(3) {
         None => (true, &line[3..]),
         Some(b' ') => (true, &line[4..]),
@@ -146,7 +150,10 @@ mod tests {
         let reply = r.push_line(b"250 SIZE 100").unwrap().unwrap();
         assert_eq!(reply.code, 250);
         assert_eq!(reply.lines, vec!["hamburger.edu", "PIPELINING", "SIZE 100"]);
-        assert_eq!(reply.to_wire(), b"250-hamburger.edu\r\n250-PIPELINING\r\n250 SIZE 100\r\n");
+        assert_eq!(
+            reply.to_wire(),
+            b"250-hamburger.edu\r\n250-PIPELINING\r\n250 SIZE 100\r\n"
+        );
         assert_eq!(r.push_line(b"354").unwrap().unwrap().code, 354);
     }
 

@@ -189,7 +189,10 @@ impl ServerSession {
     pub fn handle_timeout(&mut self, now: Instant) {
         match self.deadline {
             Some(d) if now >= d && !matches!(self.phase, Phase::Delivering | Phase::Closed) => {
-                let text = format!("{} Error: timeout exceeded, closing connection", self.cfg.hostname);
+                let text = format!(
+                    "{} Error: timeout exceeded, closing connection",
+                    self.cfg.hostname
+                );
                 emit(&mut self.out, 421, Some("4.4.2"), &text);
                 self.close();
             }
@@ -219,7 +222,11 @@ impl ServerSession {
             return;
         }
         self.phase = Phase::Command;
-        let id = self.pending_id.take().map(|i| i.to_string()).unwrap_or_default();
+        let id = self
+            .pending_id
+            .take()
+            .map(|i| i.to_string())
+            .unwrap_or_default();
         match result {
             Ok(()) => {
                 let text = format!("Message accepted for delivery: queued as {id}");
@@ -295,7 +302,10 @@ impl ServerSession {
     }
 
     fn say_shutdown(&mut self) {
-        let text = format!("{} Service shutting down, closing connection", self.cfg.hostname);
+        let text = format!(
+            "{} Service shutting down, closing connection",
+            self.cfg.hostname
+        );
         emit(&mut self.out, 421, Some("4.3.2"), &text);
         self.close();
     }
@@ -318,7 +328,11 @@ impl ServerSession {
                         Some(Line::Complete(l)) => Some(l.to_vec()),
                     };
                     match line {
-                        None => self.error(500, "5.5.2", "Error: line too long (RFC 5321 §4.5.3.1.4: 512 octets)"),
+                        None => self.error(
+                            500,
+                            "5.5.2",
+                            "Error: line too long (RFC 5321 §4.5.3.1.4: 512 octets)",
+                        ),
                         Some(l) => self.command(&l),
                     }
                 }
@@ -331,7 +345,12 @@ impl ServerSession {
         emit(&mut self.out, code, Some(enhanced), text);
         self.errors += 1;
         if self.errors >= MAX_ERRORS {
-            emit(&mut self.out, 421, Some("4.7.0"), "Error: too many errors, closing connection");
+            emit(
+                &mut self.out,
+                421,
+                Some("4.7.0"),
+                "Error: too many errors, closing connection",
+            );
             self.close();
         }
     }
@@ -363,7 +382,15 @@ impl ServerSession {
                 emit_lines(
                     &mut self.out,
                     250,
-                    &[&first, "PIPELINING", &size, "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8", "HELP"],
+                    &[
+                        &first,
+                        "PIPELINING",
+                        &size,
+                        "8BITMIME",
+                        "ENHANCEDSTATUSCODES",
+                        "SMTPUTF8",
+                        "HELP",
+                    ],
                 );
                 self.helo = Some((name, true));
             }
@@ -396,10 +423,14 @@ impl ServerSession {
                     "2.0.0 See RFC 5321",
                 ],
             ),
-            Command::StartTls | Command::Auth(_) => {
-                self.error(502, "5.5.1", "Error: command not implemented on this server")
+            Command::StartTls | Command::Auth(_) => self.error(
+                502,
+                "5.5.1",
+                "Error: command not implemented on this server",
+            ),
+            Command::NotImplemented(_) => {
+                self.error(502, "5.5.1", "Error: command not implemented")
             }
-            Command::NotImplemented(_) => self.error(502, "5.5.1", "Error: command not implemented"),
         }
     }
 
@@ -428,19 +459,38 @@ impl ServerSession {
                     Ok(_) => {}
                     Err(_) => return self.error(501, "5.5.4", "Error: bad SIZE value"),
                 },
-                ("BODY", Some(v)) if v.eq_ignore_ascii_case("7BIT") || v.eq_ignore_ascii_case("8BITMIME") => {}
-                ("BODY", _) => return self.error(555, "5.5.4", "Error: unsupported BODY type (7BIT or 8BITMIME)"),
+                ("BODY", Some(v))
+                    if v.eq_ignore_ascii_case("7BIT") || v.eq_ignore_ascii_case("8BITMIME") => {}
+                ("BODY", _) => {
+                    return self.error(
+                        555,
+                        "5.5.4",
+                        "Error: unsupported BODY type (7BIT or 8BITMIME)",
+                    )
+                }
                 ("SMTPUTF8", None) => smtputf8 = true,
                 _ => return self.error(555, "5.5.4", "Error: unsupported MAIL parameter"),
             }
         }
         if let Some(a) = &from {
             if !a.is_ascii() && !smtputf8 {
-                return self.error(553, "5.6.7", "Error: non-ASCII address needs the SMTPUTF8 parameter");
+                return self.error(
+                    553,
+                    "5.6.7",
+                    "Error: non-ASCII address needs the SMTPUTF8 parameter",
+                );
             }
         }
-        let shown = from.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "<>".into());
-        emit(&mut self.out, 250, Some("2.1.0"), &format!("{shown} ... Sender ok"));
+        let shown = from
+            .as_ref()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "<>".into());
+        emit(
+            &mut self.out,
+            250,
+            Some("2.1.0"),
+            &format!("{shown} ... Sender ok"),
+        );
         self.envelope = Some(Envelope {
             from,
             smtputf8,
@@ -457,7 +507,12 @@ impl ServerSession {
             return self.error(555, "5.5.4", "Error: unsupported RCPT parameter");
         }
         if env.recipients.len() >= self.cfg.max_recipients {
-            emit(&mut self.out, 452, Some("4.5.3"), "Error: too many recipients");
+            emit(
+                &mut self.out,
+                452,
+                Some("4.5.3"),
+                "Error: too many recipients",
+            );
             return;
         }
         let addr = match to {
@@ -468,12 +523,20 @@ impl ServerSession {
             ForwardPath::Mailbox(a) => a,
         };
         if !addr.is_ascii() && !env.smtputf8 {
-            return self.error(553, "5.6.7", "Error: non-ASCII address needs the SMTPUTF8 parameter on MAIL");
+            return self.error(
+                553,
+                "5.6.7",
+                "Error: non-ASCII address needs the SMTPUTF8 parameter on MAIL",
+            );
         }
         let domain = addr.domain.to_lowercase();
         if let Some(local) = &self.cfg.local_domains {
             if !local.contains(&domain) {
-                return self.error(550, "5.7.1", "Error: relay access denied (not a local domain)");
+                return self.error(
+                    550,
+                    "5.7.1",
+                    "Error: relay access denied (not a local domain)",
+                );
             }
         }
         let full = format!("{}@{}", addr.local, domain);
@@ -485,7 +548,12 @@ impl ServerSession {
                 return self.error(550, "5.1.1", "Error: user unknown in local recipient table");
             }
         }
-        emit(&mut self.out, 250, Some("2.1.5"), &format!("{full} ... Recipient ok"));
+        emit(
+            &mut self.out,
+            250,
+            Some("2.1.5"),
+            &format!("{full} ... Recipient ok"),
+        );
         if let Some(env) = &mut self.envelope {
             if !env.mailboxes.contains(&mailbox) {
                 env.mailboxes.push(mailbox);
@@ -497,9 +565,16 @@ impl ServerSession {
     fn data(&mut self) {
         match &self.envelope {
             None => self.error(503, "5.5.1", "Error: need MAIL command"),
-            Some(env) if env.recipients.is_empty() => self.error(554, "5.5.1", "Error: no valid recipients"),
+            Some(env) if env.recipients.is_empty() => {
+                self.error(554, "5.5.1", "Error: no valid recipients")
+            }
             Some(_) => {
-                emit(&mut self.out, 354, None, "Enter mail, end with \".\" on a line by itself");
+                emit(
+                    &mut self.out,
+                    354,
+                    None,
+                    "Enter mail, end with \".\" on a line by itself",
+                );
                 self.phase = Phase::Data(Box::new(DataReader::new(self.cfg.max_message_size)));
             }
         }
@@ -558,7 +633,8 @@ impl ServerSession {
         self.pending_id = Some(id);
         self.phase = Phase::Delivering;
         self.flush_out_to_queue();
-        self.queue.push_back(Output::Event(Event::Message(Box::new(tx))));
+        self.queue
+            .push_back(Output::Event(Event::Message(Box::new(tx))));
     }
 }
 

@@ -37,7 +37,11 @@ impl Harness {
                 Output::Transmit(b) => self.wire.extend(b),
                 Output::Event(Event::Message(tx)) => {
                     self.messages.push(*tx);
-                    let r = if self.deliver_ok { Ok(()) } else { Err("disk full".into()) };
+                    let r = if self.deliver_ok {
+                        Ok(())
+                    } else {
+                        Err("disk full".into())
+                    };
                     self.s.delivered(r);
                 }
                 Output::Close => self.closed = true,
@@ -67,7 +71,10 @@ fn codes(text: &str) -> Vec<u16> {
 #[test]
 fn seed_dialogue() {
     let mut h = Harness::new(cfg());
-    assert_eq!(String::from_utf8_lossy(&h.wire), "220 hamburger.edu ESMTP mailkit\r\n");
+    assert_eq!(
+        String::from_utf8_lossy(&h.wire),
+        "220 hamburger.edu ESMTP mailkit\r\n"
+    );
     assert_eq!(
         h.feed(b"HELO crepes.fr\r\n"),
         "250 hamburger.edu Hello crepes.fr, pleased to meet you\r\n"
@@ -76,7 +83,10 @@ fn seed_dialogue() {
     assert_eq!(h.codes(b"RCPT TO: <bob@hamburger.edu>\r\n"), [250]);
     assert_eq!(h.codes(b"DATA\r\n"), [354]);
     let reply = h.feed(b"Do you like ketchup?\r\nHow about pickles?\r\n.\r\n");
-    assert!(reply.starts_with("250 2.0.0 Message accepted for delivery: queued as "), "{reply}");
+    assert!(
+        reply.starts_with("250 2.0.0 Message accepted for delivery: queued as "),
+        "{reply}"
+    );
     assert_eq!(h.codes(b"QUIT\r\n"), [221]);
     assert!(h.closed);
     let m = &h.messages[0];
@@ -91,8 +101,17 @@ fn seed_dialogue() {
 fn ehlo_lists_extensions() {
     let mut h = Harness::new(cfg());
     let r = h.feed(b"EHLO crepes.fr\r\n");
-    for kw in ["PIPELINING", "SIZE 52428800", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8"] {
-        assert!(r.contains(&format!("250-{kw}\r\n")) || r.contains(&format!("250 {kw}\r\n")), "{kw}: {r}");
+    for kw in [
+        "PIPELINING",
+        "SIZE 52428800",
+        "8BITMIME",
+        "ENHANCEDSTATUSCODES",
+        "SMTPUTF8",
+    ] {
+        assert!(
+            r.contains(&format!("250-{kw}\r\n")) || r.contains(&format!("250 {kw}\r\n")),
+            "{kw}: {r}"
+        );
     }
     assert!(r.ends_with("250 HELP\r\n"));
 }
@@ -105,7 +124,10 @@ fn pipelined_session_in_one_write() {
     assert_eq!(h.codes(SESSION), [250, 250, 250, 250, 354, 250, 250, 221]);
     assert_eq!(h.messages.len(), 1);
     assert_eq!(h.messages[0].data, b"Subject: hi\n\n.dot\nbare\nline\n");
-    assert_eq!(h.messages[0].mailboxes, ["bob@hamburger.edu", "carol@hamburger.edu"]);
+    assert_eq!(
+        h.messages[0].mailboxes,
+        ["bob@hamburger.edu", "carol@hamburger.edu"]
+    );
     assert_eq!(h.messages[0].trace.for_rcpt, None);
 }
 
@@ -116,7 +138,14 @@ fn split_at_every_offset() {
     let strip_ids = |w: &[u8]| {
         String::from_utf8_lossy(w)
             .lines()
-            .map(|l| if l.contains("queued as") { "250 queued" } else { l }.to_string())
+            .map(|l| {
+                if l.contains("queued as") {
+                    "250 queued"
+                } else {
+                    l
+                }
+                .to_string()
+            })
             .collect::<Vec<_>>()
     };
     for cut in 0..SESSION.len() {
@@ -164,8 +193,16 @@ fn error_replies() {
     assert_eq!(h.codes(b"MAIL FROM:<a@b.c\r\n"), [501]);
     assert_eq!(h.codes("MAIL FROM:<é@b.c>\r\n".as_bytes()), [553]);
     assert_eq!(h.codes(b"MAIL FROM:<a@b.c>\r\n"), [250]);
-    assert_eq!(h.codes(b"RCPT TO:<../../etc@x.y>\r\n"), [501], "dots in a row");
-    assert_eq!(h.codes(b"RCPT TO:<a/b@x.y>\r\n"), [553], "slash cannot name a mailbox");
+    assert_eq!(
+        h.codes(b"RCPT TO:<../../etc@x.y>\r\n"),
+        [501],
+        "dots in a row"
+    );
+    assert_eq!(
+        h.codes(b"RCPT TO:<a/b@x.y>\r\n"),
+        [553],
+        "slash cannot name a mailbox"
+    );
     assert_eq!(h.codes(b"RCPT TO:<.hidden@x.y>\r\n"), [501]);
     assert_eq!(h.codes(b"RCPT TO:<bob@x.y> NOTIFY=NEVER\r\n"), [555]);
     assert_eq!(h.codes(b"RSET extra\r\n"), [501]);
@@ -209,7 +246,10 @@ fn size_limits() {
     h.feed(b"EHLO x\r\n");
     assert_eq!(h.codes(b"MAIL FROM:<a@b.c> SIZE=101\r\n"), [552]);
     assert_eq!(h.codes(b"MAIL FROM:<a@b.c> SIZE=100\r\n"), [250]);
-    assert_eq!(h.codes(b"RCPT TO:<r1@x.y>\r\nRCPT TO:<r2@x.y>\r\nRCPT TO:<r3@x.y>\r\n"), [250, 250, 452]);
+    assert_eq!(
+        h.codes(b"RCPT TO:<r1@x.y>\r\nRCPT TO:<r2@x.y>\r\nRCPT TO:<r3@x.y>\r\n"),
+        [250, 250, 452]
+    );
     assert_eq!(h.codes(b"DATA\r\n"), [354]);
     let mut big = b"x".repeat(80);
     big.extend(b"\r\n");
@@ -218,7 +258,10 @@ fn size_limits() {
     assert_eq!(h.codes(&msg), [552]);
     assert!(h.messages.is_empty());
     // The session goes on.
-    assert_eq!(h.codes(b"MAIL FROM:<a@b.c>\r\nRCPT TO:<r1@x.y>\r\nDATA\r\nsmall\r\n.\r\n"), [250, 250, 354, 250]);
+    assert_eq!(
+        h.codes(b"MAIL FROM:<a@b.c>\r\nRCPT TO:<r1@x.y>\r\nDATA\r\nsmall\r\n.\r\n"),
+        [250, 250, 354, 250]
+    );
     assert_eq!(h.messages.len(), 1);
 }
 
@@ -241,7 +284,10 @@ fn smtputf8_recipient_and_postmaster() {
     let mut h = Harness::new(cfg());
     h.feed(b"EHLO x\r\n");
     assert_eq!(h.codes("MAIL FROM:<a@b.c> SMTPUTF8\r\nRCPT TO:<José@Hamburger.edu>\r\nRCPT TO:<Postmaster>\r\nDATA\r\nx\r\n.\r\n".as_bytes()), [250, 250, 250, 354, 250]);
-    assert_eq!(h.messages[0].mailboxes, ["josé@hamburger.edu", "postmaster@hamburger.edu"]);
+    assert_eq!(
+        h.messages[0].mailboxes,
+        ["josé@hamburger.edu", "postmaster@hamburger.edu"]
+    );
     assert_eq!(h.messages[0].trace.protocol, "UTF8SMTP");
 }
 
@@ -249,13 +295,19 @@ fn smtputf8_recipient_and_postmaster() {
 fn failed_store_gives_451_and_session_goes_on() {
     let mut h = Harness::new(cfg());
     h.deliver_ok = false;
-    assert_eq!(h.codes(b"EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<b@c.d>\r\nDATA\r\nx\r\n.\r\nNOOP\r\n"), [250, 250, 250, 354, 451, 250]);
+    assert_eq!(
+        h.codes(b"EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<b@c.d>\r\nDATA\r\nx\r\n.\r\nNOOP\r\n"),
+        [250, 250, 250, 354, 451, 250]
+    );
 }
 
 #[test]
 fn input_waits_while_delivering() {
     let mut s = ServerSession::new(cfg(), None, Instant::now());
-    s.handle_input(Instant::now(), b"EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<b@c.d>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
+    s.handle_input(
+        Instant::now(),
+        b"EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<b@c.d>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n",
+    );
     let mut wire = Vec::new();
     let mut event = None;
     while let Some(o) = s.poll_output() {
@@ -268,7 +320,10 @@ fn input_waits_while_delivering() {
     assert!(event.is_some());
     assert!(!s.wants_input());
     assert_eq!(s.poll_timeout(), None);
-    assert_eq!(codes(&String::from_utf8_lossy(&wire)), [220, 250, 250, 250, 354]);
+    assert_eq!(
+        codes(&String::from_utf8_lossy(&wire)),
+        [220, 250, 250, 250, 354]
+    );
     s.delivered(Ok(()));
     let mut rest = Vec::new();
     let mut closed = false;
@@ -323,7 +378,10 @@ fn shutdown_lets_a_transaction_finish() {
     h.s.shutdown(false);
     h.drain();
     assert!(!h.closed);
-    assert_eq!(h.codes(b"RCPT TO:<b@c.d>\r\nDATA\r\nx\r\n.\r\n"), [250, 354, 250, 421]);
+    assert_eq!(
+        h.codes(b"RCPT TO:<b@c.d>\r\nDATA\r\nx\r\n.\r\n"),
+        [250, 354, 250, 421]
+    );
     assert!(h.closed);
     let mut idle = Harness::new(cfg());
     idle.s.shutdown(false);

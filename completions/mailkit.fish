@@ -1,0 +1,47 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mailkit_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_mailkit_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mailkit_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mailkit_using_subcommand
+    set -l cmd (__fish_mailkit_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mailkit -n "__fish_mailkit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailkit -n "__fish_mailkit_needs_command" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l maildir -d 'The mail store: one Maildir per recipient address' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l hostname -d 'Host name for the greeting and Received fields [default: this host\'s name]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l domain -d 'A local domain (repeatable); mail for other domains is refused (550 5.7.1). Without it every domain is local' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l users -d 'Users file (`address:password` lines): only these addresses exist in the local domains (others: 550 5.1.1)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-message-size -d 'Largest message accepted, in bytes; K, M and G suffixes allowed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-recipients -d 'Most recipients per message (more get 452 4.5.3)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-connections -d 'Most simultaneous connections (more get 421 and are closed)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l timeout -d 'Idle time in seconds before a client gets 421 and is disconnected' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l exit-after -d 'Exit (status 0) after N messages have been accepted' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l shutdown-grace -d 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s q -l quiet -d 'Do not log each accepted message'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s h -l help -d 'Print help'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,6 @@
+//! Integration tests: the real binary on real loopback sockets.
+
+mod cli;
+mod generated;
+mod serve_smtp;
+mod support;
