@@ -167,6 +167,10 @@ impl Maildir {
             });
             results.push(r);
         }
+        if results.iter().any(Result::is_err) {
+            // A mailbox may have been removed under us: check again next time.
+            self.ready.clear();
+        }
         // 4. Make the directory entries durable, once per directory.
         for dir in &dirs {
             if let Err(e) = sync_dir(dir) {
@@ -333,6 +337,35 @@ mod tests {
             assert!(files(&root.join(b).join("tmp")).is_empty());
             assert!(root.join(b).join("cur").is_dir());
         }
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_mailbox_removed_under_us_is_made_again() {
+        let root = tempdir("removed");
+        let mut md = Maildir::open(&root, "h").unwrap();
+        let a = vec!["a@x".to_string()];
+        md.deliver(Delivery {
+            mailboxes: &a,
+            header: b"",
+            body: b"one\n",
+        })
+        .unwrap();
+        fs::remove_dir_all(root.join("a@x")).unwrap();
+        assert!(md
+            .deliver(Delivery {
+                mailboxes: &a,
+                header: b"",
+                body: b"two\n"
+            })
+            .is_err());
+        md.deliver(Delivery {
+            mailboxes: &a,
+            header: b"",
+            body: b"three\n",
+        })
+        .unwrap();
+        assert_eq!(files(&root.join("a@x").join("new")).len(), 1);
         let _ = fs::remove_dir_all(&root);
     }
 

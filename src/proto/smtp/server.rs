@@ -208,7 +208,10 @@ impl ServerSession {
             return;
         }
         let idle = matches!(self.phase, Phase::Command) && self.envelope.is_none();
-        if immediate || idle {
+        // A message being stored is answered first: storing takes
+        // milliseconds, and a 421 now would make the client send it again.
+        let storing = matches!(self.phase, Phase::Delivering);
+        if (immediate && !storing) || idle {
             self.say_shutdown();
         } else {
             self.stopping = Stopping::AfterTransaction;
@@ -251,12 +254,9 @@ impl ServerSession {
 
     /// The next thing to do: bytes to write, an event, or close.
     pub fn poll_output(&mut self) -> Option<Output> {
+        // Everything queued was flushed from `out` when it was queued, so
+        // the queue is older than `out`.
         if let Some(o) = self.queue.pop_front() {
-            // Bytes queued before an event or close go out first.
-            if !self.out.is_empty() {
-                self.queue.push_front(o);
-                return Some(Output::Transmit(std::mem::take(&mut self.out)));
-            }
             return Some(o);
         }
         if !self.out.is_empty() {

@@ -388,3 +388,32 @@ fn shutdown_lets_a_transaction_finish() {
     idle.drain();
     assert!(idle.closed);
 }
+
+#[test]
+fn immediate_shutdown_still_answers_a_message_being_stored() {
+    let mut s = ServerSession::new(cfg(), None, Instant::now());
+    s.handle_input(
+        Instant::now(),
+        b"EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<b@c.d>\r\nDATA\r\nx\r\n.\r\n",
+    );
+    while let Some(o) = s.poll_output() {
+        assert!(!matches!(o, Output::Close));
+    }
+    s.shutdown(true);
+    assert!(
+        s.poll_output().is_none(),
+        "nothing before the message's reply"
+    );
+    s.delivered(Ok(()));
+    let mut wire = Vec::new();
+    let mut closed = false;
+    while let Some(o) = s.poll_output() {
+        match o {
+            Output::Transmit(b) => wire.extend(b),
+            Output::Close => closed = true,
+            Output::Event(_) => panic!(),
+        }
+    }
+    assert_eq!(codes(&String::from_utf8_lossy(&wire)), [250, 421]);
+    assert!(closed);
+}
