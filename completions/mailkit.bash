@@ -91,7 +91,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__smtp)
-            opts="-q -h -V --listen --maildir --hostname --domain --users --max-message-size --max-recipients --max-connections --timeout --record --exit-after --shutdown-grace --quiet --help --version"
+            opts="-q -h -V --listen --maildir --hostname --domain --users --max-message-size --max-recipients --max-connections --timeout --max-session-time --record --exit-after --shutdown-grace --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -130,6 +130,10 @@ _mailkit() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-session-time)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

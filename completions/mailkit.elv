@@ -35,6 +35,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --max-recipients 'Most recipients per message (more get 452 4.5.3)'
             cand --max-connections 'Most simultaneous connections (more get 421 and are closed)'
             cand --timeout 'Idle time in seconds before a client gets 421 and is disconnected'
+            cand --max-session-time 'Longest a session may last in seconds, however busy (then 421)'
             cand --record 'Write a transcript of every session into DIR (one file per session)'
             cand --exit-after 'Exit (status 0) after N messages have been accepted'
             cand --shutdown-grace 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421'

@@ -87,6 +87,10 @@ pub struct ServeSmtp {
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
 
+    /// Longest a session may last in seconds, however busy (then 421).
+    #[arg(long, value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_session_time: u64,
+
     /// Write a transcript of every session into DIR (one file per session).
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,

@@ -160,6 +160,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         max_message_size: args.max_message_size,
         max_recipients: args.max_recipients as usize,
         timeout: Duration::from_secs(args.timeout),
+        max_session_time: Duration::from_secs(args.max_session_time),
         local_domains: (!domains.is_empty())
             .then(|| domains.iter().cloned().collect::<HashSet<_>>()),
         users: users.as_ref().map(|u| u.addresses().cloned().collect()),

@@ -40,6 +40,9 @@ pub struct ServerConfig {
     pub max_recipients: usize,
     /// Idle time after which the client gets 421 (RFC 5321 §4.5.3.2).
     pub timeout: Duration,
+    /// Longest a whole session may last, however busy (bounds slow-drip
+    /// clients that reset the idle timer with a byte at a time).
+    pub max_session_time: Duration,
     /// Local domains (lowercase); `None` makes every domain local.
     pub local_domains: Option<HashSet<String>>,
     /// Known addresses (lowercase) in local domains; `None` accepts all.
@@ -56,6 +59,7 @@ impl ServerConfig {
             max_message_size: 50 * 1024 * 1024,
             max_recipients: 100,
             timeout: Duration::from_secs(300),
+            max_session_time: Duration::from_secs(3600),
             local_domains: None,
             users: None,
             ids: Arc::new(IdSource::new(1)),
@@ -135,6 +139,8 @@ pub struct ServerSession {
     out: Vec<u8>,
     queue: VecDeque<Output>,
     deadline: Option<Instant>,
+    /// When the session must end regardless of activity.
+    end_by: Instant,
     errors: u32,
     eof: bool,
     stopping: Stopping,
@@ -145,6 +151,7 @@ impl ServerSession {
     pub fn new(cfg: Arc<ServerConfig>, peer: Option<SocketAddr>, now: Instant) -> Self {
         let mut s = ServerSession {
             deadline: Some(now + cfg.timeout),
+            end_by: now + cfg.max_session_time,
             cfg,
             peer,
             phase: Phase::Command,
@@ -187,17 +194,24 @@ impl ServerSession {
     /// Call when [`ServerSession::poll_timeout`] has passed: an idle client
     /// gets 421 4.4.2 and the connection closes.
     pub fn handle_timeout(&mut self, now: Instant) {
-        match self.deadline {
-            Some(d) if now >= d && !matches!(self.phase, Phase::Delivering | Phase::Closed) => {
-                let text = format!(
-                    "{} Error: timeout exceeded, closing connection",
-                    self.cfg.hostname
-                );
-                emit(&mut self.out, 421, Some("4.4.2"), &text);
-                self.close();
-            }
-            _ => {}
+        if matches!(self.phase, Phase::Delivering | Phase::Closed) {
+            return;
         }
+        let text = if now >= self.end_by {
+            format!(
+                "{} Error: session time limit exceeded, closing connection",
+                self.cfg.hostname
+            )
+        } else if self.deadline.is_some_and(|d| now >= d) {
+            format!(
+                "{} Error: timeout exceeded, closing connection",
+                self.cfg.hostname
+            )
+        } else {
+            return;
+        };
+        emit(&mut self.out, 421, Some("4.4.2"), &text);
+        self.close();
     }
 
     /// The server is stopping. With `immediate`, or when no transaction is
@@ -269,7 +283,7 @@ impl ServerSession {
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.phase {
             Phase::Delivering | Phase::Closed => None,
-            _ => self.deadline,
+            _ => Some(self.deadline.map_or(self.end_by, |d| d.min(self.end_by))),
         }
     }
 

@@ -417,3 +417,32 @@ fn immediate_shutdown_still_answers_a_message_being_stored() {
     assert_eq!(codes(&String::from_utf8_lossy(&wire)), [250, 421]);
     assert!(closed);
 }
+
+#[test]
+fn session_time_limit_bounds_a_slow_drip() {
+    let mut c = ServerConfig::new("h");
+    c.timeout = Duration::from_secs(10);
+    c.max_session_time = Duration::from_secs(30);
+    let t0 = Instant::now();
+    let mut s = ServerSession::new(Arc::new(c), None, t0);
+    // A byte every 5 s keeps the idle timer happy ...
+    for i in 1..6 {
+        s.handle_input(t0 + Duration::from_secs(5 * i), b"N");
+        s.handle_timeout(t0 + Duration::from_secs(5 * i));
+    }
+    assert_eq!(s.poll_timeout(), Some(t0 + Duration::from_secs(30)));
+    // ... but not the session limit.
+    s.handle_timeout(t0 + Duration::from_secs(30));
+    let mut wire = Vec::new();
+    while let Some(o) = s.poll_output() {
+        if let Output::Transmit(b) = o {
+            wire.extend(b);
+        }
+    }
+    let text = String::from_utf8_lossy(&wire);
+    assert!(
+        text.contains("421 4.4.2 h Error: session time limit exceeded"),
+        "{text}"
+    );
+    assert!(s.is_closed());
+}
