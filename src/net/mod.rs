@@ -177,6 +177,8 @@ struct Conn<S> {
     readable: bool,
     writable: bool,
     eof: bool,
+    /// The peer hung up (an edge said so): read until EOF.
+    hup: bool,
     dead: bool,
     /// Set once the session said Close: drain output until then.
     closing: Option<Instant>,
@@ -313,6 +315,9 @@ impl<S: Service> Loop<S> {
                         if let Some(Some(c)) = self.conns.get_mut(idx) {
                             if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
                                 c.readable = true;
+                            }
+                            if ev.is_read_closed() || ev.is_error() {
+                                c.hup = true;
                             }
                             if ev.is_writable() || ev.is_write_closed() || ev.is_error() {
                                 c.writable = true;
@@ -520,6 +525,7 @@ impl<S: Service> Loop<S> {
             readable: true,
             writable: true,
             eof: false,
+            hup: false,
             dead: false,
             closing: None,
             timer_at: None,
@@ -603,6 +609,13 @@ impl<S: Service> Loop<S> {
                     c.session.handle_eof(now);
                 }
                 Ok(n) => {
+                    if n < self.scratch.len() && !c.hup {
+                        // A short read drained the socket; more data will
+                        // raise a new edge, so skip the read that would
+                        // only say WouldBlock. (Not after a hang-up edge:
+                        // the EOF behind the data must still be read.)
+                        c.readable = false;
+                    }
                     if let Some(r) = c.recorder.as_mut() {
                         r.client(&self.scratch[..n]);
                     }

@@ -282,3 +282,19 @@ fn many_concurrent_clients_all_stored() {
         40
     );
 }
+
+#[test]
+fn a_client_that_sends_and_hangs_up_frees_its_slot_at_once() {
+    let dir = TempDir::new("hangup");
+    let srv = start(&dir, &["--max-connections", "1"]);
+    for round in 0..20 {
+        let mut c = Client::connect(srv.addr);
+        let greeting = c.line().unwrap_or_default();
+        assert!(greeting.starts_with("220 "), "round {round}: {greeting}");
+        // Data and FIN in quick succession, without reading the replies.
+        c.send(b"EHLO x\r\nMAIL FROM:<a@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\nhalf a message\r\n");
+        drop(c);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!dir.path().join("mail").join("bob@hamburger.edu").join("new").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false));
+}
