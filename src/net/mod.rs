@@ -75,6 +75,24 @@ pub trait Service {
     fn complete(&mut self, session: &mut Self::Session, completion: Self::Completion, now: Instant);
     /// The reply for a connection refused because the server is full.
     fn busy_reply(&self) -> &[u8];
+    /// Polled once per turn: an outbound connection to open (clients such
+    /// as `send` and the relay queue use the same loop as the servers).
+    fn poll_connect(&mut self, _now: Instant) -> Option<SocketAddr> {
+        None
+    }
+    /// The session for an outbound connection from [`Service::poll_connect`].
+    fn open_outbound(
+        &mut self,
+        _id: ConnId,
+        _addr: SocketAddr,
+        _now: Instant,
+    ) -> Option<Self::Session> {
+        None
+    }
+    /// An outbound connection could not be established.
+    fn connect_failed(&mut self, _id: ConnId, _session: Self::Session, _error: io::Error) {}
+    /// A connection ended; its session is handed back (for results).
+    fn closed(&mut self, _id: ConnId, _session: Self::Session) {}
     /// Polled once per turn: whether the service wants the server to stop.
     fn stop_requested(&mut self) -> Option<StopMode> {
         None
@@ -179,6 +197,8 @@ struct Conn<S> {
     eof: bool,
     /// The peer hung up (an edge said so): read until EOF.
     hup: bool,
+    /// An outbound connect still in progress.
+    connecting: bool,
     dead: bool,
     /// Set once the session said Close: drain output until then.
     closing: Option<Instant>,
@@ -228,6 +248,20 @@ impl<C: Send + 'static> Runtime<C> {
     where
         S: Service<Completion = C>,
     {
+        self.run_with(&mut service, listeners, cfg)
+    }
+
+    /// Like [`Runtime::run`], leaving the service with the caller (to read
+    /// its results afterwards).
+    pub fn run_with<S>(
+        self,
+        service: &mut S,
+        listeners: Vec<TcpListener>,
+        cfg: LoopConfig,
+    ) -> io::Result<()>
+    where
+        S: Service<Completion = C>,
+    {
         let mut lp = Loop {
             poll: self.poll,
             rx: self.rx,
@@ -254,7 +288,7 @@ impl<C: Send + 'static> Runtime<C> {
             .registry()
             .register(&mut signals, SIGNALS, Interest::READABLE)?;
         let _keep_waker = self.waker;
-        lp.run(&mut service, &mut signals)
+        lp.run(service, &mut signals)
     }
 }
 
@@ -289,6 +323,17 @@ impl<S: Service> Loop<S> {
         let mut again: Vec<usize> = Vec::new();
         loop {
             let now = Instant::now();
+            if self.stop.is_none() {
+                self.connect_all(service, now, &mut again);
+            }
+            // Asked here, after the previous turn's work, so that a service
+            // whose last session just ended is heard before we sleep.
+            if let Some(mode) = service.stop_requested() {
+                self.request_stop(service, mode, now);
+            }
+            if self.stop.is_some() && self.live == 0 {
+                return Ok(());
+            }
             let timeout = if !again.is_empty() {
                 Some(Duration::ZERO)
             } else {
@@ -339,10 +384,7 @@ impl<S: Service> Loop<S> {
                 }
             }
             self.fire_timers(now, &mut to_drive);
-            if let Some(mode) = service.stop_requested() {
-                self.request_stop(service, mode, now);
-            }
-            self.advance_stop(now, &mut to_drive);
+            self.advance_stop(service, now, &mut to_drive);
             to_drive.sort_unstable();
             to_drive.dedup();
             for idx in to_drive.drain(..) {
@@ -406,7 +448,7 @@ impl<S: Service> Loop<S> {
         }
     }
 
-    fn advance_stop(&mut self, now: Instant, to_drive: &mut Vec<usize>) {
+    fn advance_stop(&mut self, service: &mut S, now: Instant, to_drive: &mut Vec<usize>) {
         match self.stop {
             Some(StopState::Grace(t)) if now >= t => {
                 for (idx, c) in self.conns.iter_mut().enumerate() {
@@ -419,7 +461,7 @@ impl<S: Service> Loop<S> {
             }
             Some(StopState::Final(t)) if now >= t => {
                 for idx in 0..self.conns.len() {
-                    self.remove(idx);
+                    self.remove(idx, service);
                 }
             }
             _ => {}
@@ -446,7 +488,7 @@ impl<S: Service> Loop<S> {
                             continue;
                         }
                         let local = stream.local_addr().unwrap_or(peer);
-                        if let Some(idx) = self.insert(service, stream, peer, local, now) {
+                        if let Some(idx) = self.insert(service, stream, peer, Some(local), now) {
                             to_drive.push(idx);
                         }
                     }
@@ -477,9 +519,10 @@ impl<S: Service> Loop<S> {
         service: &mut S,
         mut stream: TcpStream,
         peer: SocketAddr,
-        local: SocketAddr,
+        local: Option<SocketAddr>,
         now: Instant,
     ) -> Option<usize> {
+        let connecting = local.is_none();
         let _ = stream.set_nodelay(true);
         let idx = match self.free.pop() {
             Some(i) => i,
@@ -516,16 +559,27 @@ impl<S: Service> Loop<S> {
                 }
             }
         });
-        let session = service.open(id, peer, local, now);
+        let session = match local {
+            Some(local) => service.open(id, peer, local, now),
+            None => match service.open_outbound(id, peer, now) {
+                Some(s) => s,
+                None => {
+                    let _ = self.poll.registry().deregister(&mut stream);
+                    self.free.push(idx);
+                    return None;
+                }
+            },
+        };
         self.conns[idx] = Some(Conn {
             stream,
             session,
             out: Vec::new(),
             out_pos: 0,
-            readable: true,
-            writable: true,
+            readable: !connecting,
+            writable: !connecting,
             eof: false,
             hup: false,
+            connecting,
             dead: false,
             closing: None,
             timer_at: None,
@@ -535,7 +589,7 @@ impl<S: Service> Loop<S> {
         Some(idx)
     }
 
-    fn remove(&mut self, idx: usize) {
+    fn remove(&mut self, idx: usize, service: &mut S) {
         if let Some(mut c) = self.conns.get_mut(idx).and_then(Option::take) {
             let _ = self.poll.registry().deregister(&mut c.stream);
             let _ = c.stream.shutdown(Shutdown::Both);
@@ -544,7 +598,56 @@ impl<S: Service> Loop<S> {
             }
             self.free.push(idx);
             self.live -= 1;
+            let id = ConnId {
+                index: idx as u32,
+                gen: self.gens[idx],
+            };
+            service.closed(id, c.session);
         }
+    }
+
+    /// Opens the outbound connections the service asks for.
+    fn connect_all(&mut self, service: &mut S, now: Instant, to_drive: &mut Vec<usize>) {
+        while let Some(addr) = service.poll_connect(now) {
+            match TcpStream::connect(addr) {
+                Ok(stream) => {
+                    if let Some(idx) = self.insert(service, stream, addr, None, now) {
+                        to_drive.push(idx);
+                    }
+                }
+                Err(e) => {
+                    // Fails at once (no route, bad address): report through
+                    // the same path as a refused connection.
+                    if let Some(session) = self.fake_id(service, addr, now) {
+                        service.connect_failed(session.0, session.1, e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// An id and session for a connection that never got a socket.
+    fn fake_id(
+        &mut self,
+        service: &mut S,
+        addr: SocketAddr,
+        now: Instant,
+    ) -> Option<(ConnId, S::Session)> {
+        let idx = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.conns.push(None);
+                self.gens.push(0);
+                self.conns.len() - 1
+            }
+        };
+        self.gens[idx] = self.gens[idx].wrapping_add(1);
+        let id = ConnId {
+            index: idx as u32,
+            gen: self.gens[idx],
+        };
+        self.free.push(idx);
+        service.open_outbound(id, addr, now).map(|s| (id, s))
     }
 
     fn fire_timers(&mut self, now: Instant, to_drive: &mut Vec<usize>) {
@@ -583,6 +686,32 @@ impl<S: Service> Loop<S> {
         let Some(Some(c)) = self.conns.get_mut(idx) else {
             return false;
         };
+        if c.connecting {
+            if !c.writable && !c.hup && !c.dead {
+                // Still connecting: only the session's own deadline matters.
+                pump(c, service, id, now);
+                if c.closing.is_some() {
+                    let e = io::Error::new(io::ErrorKind::TimedOut, "connection timed out");
+                    return self.fail_connect(idx, service, e);
+                }
+                self.schedule(idx);
+                return false;
+            }
+            match c.stream.take_error() {
+                Ok(None) => match c.stream.peer_addr() {
+                    Ok(_) => {
+                        c.connecting = false;
+                        c.readable = true;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected && !c.hup => {
+                        c.writable = false;
+                        return false;
+                    }
+                    Err(e) => return self.fail_connect(idx, service, e),
+                },
+                Ok(Some(e)) | Err(e) => return self.fail_connect(idx, service, e),
+            }
+        }
         let mut reads = 0;
         let mut more = false;
         loop {
@@ -631,10 +760,22 @@ impl<S: Service> Loop<S> {
         }
         let drained = c.out_pos >= c.out.len();
         if c.dead || (c.closing.is_some() && drained) {
-            self.remove(idx);
+            self.remove(idx, service);
             return false;
         }
-        // Schedule the connection's next deadline.
+        self.schedule(idx);
+        more
+    }
+}
+
+impl<S: Service> Loop<S> {
+    /// Puts the connection's next deadline in the timer heap, unless an
+    /// earlier entry for it is already there.
+    fn schedule(&mut self, idx: usize) {
+        let gen = self.gens[idx];
+        let Some(Some(c)) = self.conns.get_mut(idx) else {
+            return;
+        };
         let deadline = match (c.session.poll_timeout(), c.closing) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -645,7 +786,20 @@ impl<S: Service> Loop<S> {
                 self.timers.push(Reverse((d, idx, gen)));
             }
         }
-        more
+    }
+
+    fn fail_connect(&mut self, idx: usize, service: &mut S, e: io::Error) -> bool {
+        if let Some(mut c) = self.conns.get_mut(idx).and_then(Option::take) {
+            let _ = self.poll.registry().deregister(&mut c.stream);
+            self.free.push(idx);
+            self.live -= 1;
+            let id = ConnId {
+                index: idx as u32,
+                gen: self.gens[idx],
+            };
+            service.connect_failed(id, c.session, e);
+        }
+        false
     }
 }
 
@@ -700,3 +854,6 @@ fn flush<S>(c: &mut Conn<S>) {
         c.out_pos = 0;
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -296,5 +296,12 @@ fn a_client_that_sends_and_hangs_up_frees_its_slot_at_once() {
         drop(c);
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(!dir.path().join("mail").join("bob@hamburger.edu").join("new").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false));
+    assert!(!dir
+        .path()
+        .join("mail")
+        .join("bob@hamburger.edu")
+        .join("new")
+        .read_dir()
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false));
 }
