@@ -18,6 +18,7 @@ use std::collections::BinaryHeap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -144,6 +145,9 @@ pub fn raise_fd_limit() -> u64 {
 pub struct Completer<C> {
     tx: mpsc::Sender<(ConnId, C)>,
     waker: Arc<Waker>,
+    /// Set while a wake-up is on its way and the loop has not yet drained
+    /// the channel: a batch of completions costs one wake-up, not one each.
+    pending: Arc<AtomicBool>,
 }
 
 impl<C> Clone for Completer<C> {
@@ -151,6 +155,7 @@ impl<C> Clone for Completer<C> {
         Completer {
             tx: self.tx.clone(),
             waker: self.waker.clone(),
+            pending: self.pending.clone(),
         }
     }
 }
@@ -158,7 +163,7 @@ impl<C> Clone for Completer<C> {
 impl<C> Completer<C> {
     /// Delivers `c` to the session `id` (dropped if it has gone).
     pub fn complete(&self, id: ConnId, c: C) {
-        if self.tx.send((id, c)).is_ok() {
+        if self.tx.send((id, c)).is_ok() && !self.pending.swap(true, Ordering::AcqRel) {
             let _ = self.waker.wake();
         }
     }
@@ -212,6 +217,7 @@ struct Conn<S> {
 pub struct Runtime<C> {
     poll: Poll,
     waker: Arc<Waker>,
+    pending: Arc<AtomicBool>,
     tx: mpsc::Sender<(ConnId, C)>,
     rx: mpsc::Receiver<(ConnId, C)>,
 }
@@ -225,6 +231,7 @@ impl<C: Send + 'static> Runtime<C> {
         Ok(Runtime {
             poll,
             waker,
+            pending: Arc::default(),
             tx,
             rx,
         })
@@ -235,6 +242,7 @@ impl<C: Send + 'static> Runtime<C> {
         Completer {
             tx: self.tx.clone(),
             waker: self.waker.clone(),
+            pending: self.pending.clone(),
         }
     }
 
@@ -265,6 +273,7 @@ impl<C: Send + 'static> Runtime<C> {
         let mut lp = Loop {
             poll: self.poll,
             rx: self.rx,
+            pending: self.pending.clone(),
             listeners: Vec::new(),
             conns: Vec::new(),
             gens: Vec::new(),
@@ -303,6 +312,7 @@ enum StopState {
 struct Loop<S: Service> {
     poll: Poll,
     rx: mpsc::Receiver<(ConnId, S::Completion)>,
+    pending: Arc<AtomicBool>,
     listeners: Vec<Option<TcpListener>>,
     conns: Vec<Option<Conn<S::Session>>>,
     gens: Vec<u32>,
@@ -376,7 +386,9 @@ impl<S: Service> Loop<S> {
             if accept {
                 self.accept_all(service, now, &mut to_drive);
             }
-            // Completions from worker threads.
+            // Completions from worker threads. Clear the flag first: a
+            // completion sent after this point wakes us again.
+            self.pending.store(false, Ordering::Release);
             while let Ok((id, c)) = self.rx.try_recv() {
                 if let Some(conn) = self.get_mut(id) {
                     service.complete(&mut conn.session, c, now);

@@ -134,25 +134,29 @@ impl Maildir {
     }
 
     /// Stores a batch of messages durably and returns, for each, its unique
-    /// file name or why it failed. One round of syncs covers the batch.
+    /// file name or why it failed: [`Maildir::stage_batch`] then
+    /// [`Publisher::publish_batch`].
     pub fn deliver_batch(&mut self, batch: &[Delivery<'_>]) -> Vec<Result<String, StoreError>> {
-        // 1. Write every message into tmp/ of its first mailbox.
-        let mut staged: Vec<Result<(String, PathBuf, File), StoreError>> =
-            Vec::with_capacity(batch.len());
-        for d in batch {
-            staged.push(self.stage(d));
-        }
-        // 2. Make the data durable: one fdatasync for a single message, one
-        //    syncfs for a batch (a single journal commit covers them all).
-        let files: Vec<&File> = staged
-            .iter()
-            .filter_map(|s| s.as_ref().ok().map(|(_, _, f)| f))
-            .collect();
+        let staged = self.stage_batch(batch);
+        self.publisher().publish_batch(batch, staged)
+    }
+
+    /// Step one of delivery: writes every message into `tmp/` of its first
+    /// mailbox and makes the data durable, with one `fdatasync` for a single
+    /// message or one `syncfs` for a batch (one journal commit for all).
+    pub fn stage_batch(&mut self, batch: &[Delivery<'_>]) -> Vec<Result<Staged, StoreError>> {
+        let staged: Vec<Result<(String, PathBuf, File), StoreError>> =
+            batch.iter().map(|d| self.stage(d)).collect();
+        let files: Vec<&File> = staged.iter().filter_map(|s| s.as_ref().ok().map(|(_, _, f)| f)).collect();
         let synced = sync_files(&files);
-        let mut results = Vec::with_capacity(batch.len());
-        let mut dirs: Vec<PathBuf> = Vec::new();
-        for (d, s) in batch.iter().zip(staged) {
-            let r = s.and_then(|(name, tmp, _file)| {
+        if staged.iter().any(Result::is_err) {
+            // A mailbox may have been removed under us: check again next time.
+            self.ready.clear();
+        }
+        staged
+            .into_iter()
+            .map(|s| {
+                let (name, tmp, _file) = s?;
                 if let Err(e) = &synced {
                     let _ = fs::remove_file(&tmp);
                     return Err(StoreError {
@@ -160,32 +164,26 @@ impl Maildir {
                         source: io::Error::new(e.kind(), e.to_string()),
                     });
                 }
-                // 3. Link into new/ of every mailbox, then drop the tmp name.
-                let r = self.publish(d, &name, &tmp, &mut dirs);
-                let _ = fs::remove_file(&tmp);
-                r.map(|()| name)
-            });
-            results.push(r);
-        }
-        if results.iter().any(Result::is_err) {
-            // A mailbox may have been removed under us: check again next time.
+                Ok(Staged { name, tmp })
+            })
+            .collect()
+    }
+
+    /// The second step's worker, which can run on another thread so that
+    /// one batch's directory sync overlaps the next batch's data sync.
+    pub fn publisher(&self) -> Publisher {
+        Publisher { root: self.root.clone() }
+    }
+
+    /// Writes one message into `tmp/` of its first mailbox, without syncing:
+    /// the caller syncs (see [`crate::store::writer`]). Returns its unique
+    /// name, its `tmp/` path and the open file.
+    pub fn write_tmp(&mut self, d: &Delivery<'_>) -> Result<(String, PathBuf, File), StoreError> {
+        let r = self.stage(d);
+        if r.is_err() {
             self.ready.clear();
         }
-        // 4. Make the directory entries durable, once per directory.
-        for dir in &dirs {
-            if let Err(e) = sync_dir(dir) {
-                for r in results.iter_mut() {
-                    if r.is_ok() {
-                        *r = Err(StoreError {
-                            action: e.action.clone(),
-                            source: io::Error::new(e.source.kind(), e.source.to_string()),
-                        });
-                    }
-                }
-                break;
-            }
-        }
-        results
+        r
     }
 
     fn stage(&mut self, d: &Delivery<'_>) -> Result<(String, PathBuf, File), StoreError> {
@@ -217,17 +215,92 @@ impl Maildir {
         Ok((name, tmp, f))
     }
 
-    fn publish(
-        &mut self,
+}
+
+/// A message whose data is durable in `tmp/`, not yet visible.
+#[derive(Debug)]
+pub struct Staged {
+    name: String,
+    tmp: PathBuf,
+}
+
+/// Step two of delivery: links staged messages into `new/` of every
+/// mailbox and syncs each directory once per batch.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    root: PathBuf,
+}
+
+impl Publisher {
+    fn mailbox_path(&self, mailbox: &str) -> PathBuf {
+        self.root.join(mailbox)
+    }
+
+    /// Publishes staged messages (`batch[i]` goes with `staged[i]`) and
+    /// returns each one's unique name or why it failed.
+    pub fn publish_batch(
+        &self,
+        batch: &[Delivery<'_>],
+        staged: Vec<Result<Staged, StoreError>>,
+    ) -> Vec<Result<String, StoreError>> {
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        let mut results: Vec<Result<String, StoreError>> = batch
+            .iter()
+            .zip(staged)
+            .map(|(d, s)| {
+                let Staged { name, tmp } = s?;
+                self.link(d, &name, &tmp, &mut dirs).map(|()| name)
+            })
+            .collect();
+        // Make the directory entries durable, once per directory.
+        for dir in &dirs {
+            if let Err(e) = sync_dir(dir) {
+                for r in results.iter_mut().filter(|r| r.is_ok()) {
+                    *r = Err(StoreError {
+                        action: e.action.clone(),
+                        source: io::Error::new(e.source.kind(), e.source.to_string()),
+                    });
+                }
+                break;
+            }
+        }
+        results
+    }
+
+    /// Links one message whose data is durable into `new/` of each of its
+    /// mailboxes and removes its `tmp/` name; adds each `new/` directory to
+    /// `dirs` (to be synced by the caller).
+    pub fn link(
+        &self,
         d: &Delivery<'_>,
         name: &str,
         tmp: &Path,
         dirs: &mut Vec<PathBuf>,
     ) -> Result<(), StoreError> {
-        for m in d.mailboxes {
+        let r = self.publish(d, name, tmp, dirs);
+        if !matches!(r, Ok(true)) {
+            let _ = fs::remove_file(tmp);
+        }
+        r.map(|_| ())
+    }
+
+    fn publish(
+        &self,
+        d: &Delivery<'_>,
+        name: &str,
+        tmp: &Path,
+        dirs: &mut Vec<PathBuf>,
+    ) -> Result<bool, StoreError> {
+        // Hard links into every mailbox but the last, which gets the file
+        // itself by rename; returns whether the tmp name is gone.
+        let mut renamed = false;
+        for (i, m) in d.mailboxes.iter().enumerate() {
             let new_dir = self.mailbox_path(m).join("new");
             let target = new_dir.join(name);
-            if let Err(e) = fs::hard_link(tmp, &target) {
+            let last = i + 1 == d.mailboxes.len();
+            let moved = if last { fs::rename(tmp, &target) } else { fs::hard_link(tmp, &target) };
+            renamed = last && moved.is_ok();
+            if let Err(e) = moved {
                 // A file system without hard links: write this copy on its own.
                 if e.kind() == io::ErrorKind::AlreadyExists {
                     return Err(StoreError {
@@ -241,10 +314,10 @@ impl Maildir {
                 dirs.push(new_dir);
             }
         }
-        Ok(())
+        Ok(renamed)
     }
 
-    fn copy_into(&mut self, mailbox: &str, name: &str, d: &Delivery<'_>) -> Result<(), StoreError> {
+    fn copy_into(&self, mailbox: &str, name: &str, d: &Delivery<'_>) -> Result<(), StoreError> {
         let dir = self.mailbox_path(mailbox);
         let tmp = dir.join("tmp").join(name);
         let target = dir.join("new").join(name);
@@ -268,7 +341,10 @@ pub fn sync_dir(dir: &Path) -> Result<(), StoreError> {
         .map_err(err(format!("sync directory {}", dir.display())))
 }
 
-fn sync_files(files: &[&File]) -> io::Result<()> {
+/// Makes the data of `files` durable: one `fdatasync` for a single file,
+/// one `syncfs` for several (which also covers every directory entry made
+/// before it on the same file system).
+pub fn sync_files(files: &[&File]) -> io::Result<()> {
     match files {
         [] => Ok(()),
         [one] => one.sync_data(),
@@ -276,8 +352,10 @@ fn sync_files(files: &[&File]) -> io::Result<()> {
     }
 }
 
+/// Flushes the whole file system holding `f` (Linux `syncfs(2)`; elsewhere
+/// `fsync` of `f` alone).
 #[cfg(target_os = "linux")]
-fn syncfs(f: &File) -> io::Result<()> {
+pub fn syncfs(f: &File) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: syncfs only reads the descriptor, which `f` keeps open.
     let rc = unsafe { libc::syncfs(f.as_raw_fd()) };
@@ -288,8 +366,9 @@ fn syncfs(f: &File) -> io::Result<()> {
     }
 }
 
+/// Flushes `f` (no `syncfs` on this system).
 #[cfg(not(target_os = "linux"))]
-fn syncfs(f: &File) -> io::Result<()> {
+pub fn syncfs(f: &File) -> io::Result<()> {
     f.sync_data()
 }
 

@@ -6,7 +6,7 @@ pub mod maildir;
 pub mod users;
 pub mod writer;
 
-pub use maildir::{Delivery, Maildir, StoreError};
+pub use maildir::{Delivery, Maildir, Publisher, Staged, StoreError};
 pub use users::{Password, Users, UsersError};
 pub use writer::{WriteJob, Writer};
 
