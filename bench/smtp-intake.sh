@@ -53,9 +53,9 @@ awk '
   END {
     print "| conc | size | mailkit | smtp-sink | aiosmtpd | postfix | mailkit/sink | mailkit/aiosmtpd | mailkit/postfix |"
     print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    for (k in c) { split(k, p, SUBSEP); m = r["mailkit", p[1], p[2]]; s = r["sink", p[1], p[2]]; a = r["aiosmtpd", p[1], p[2]]; f = r["postfix", p[1], p[2]]
-      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p[1], p[2], m, s, a, f,
-        (s > 0 ? sprintf("%.2f", m / s) : "NA"), (a > 0 ? sprintf("%.2f", m / a) : "NA"), (f > 0 ? sprintf("%.2f", m / f) : "NA") }
+    for (k in c) { split(k, p, SUBSEP); m = r["mailkit", p[1], p[2]]; sk = r["sink", p[1], p[2]]; ai = r["aiosmtpd", p[1], p[2]]; pf = r["postfix", p[1], p[2]]
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p[1], p[2], m, sk, ai, pf,
+        (sk > 0 ? sprintf("%.2f", m / sk) : "NA"), (ai > 0 ? sprintf("%.2f", m / ai) : "NA"), (pf > 0 ? sprintf("%.2f", m / pf) : "NA") }
     if (idle) print "\n" idle
   }' "$OUT/raw.txt" | tee "$OUT/ratios.md"
 echo "results in $OUT"

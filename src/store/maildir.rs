@@ -147,7 +147,10 @@ impl Maildir {
     pub fn stage_batch(&mut self, batch: &[Delivery<'_>]) -> Vec<Result<Staged, StoreError>> {
         let staged: Vec<Result<(String, PathBuf, File), StoreError>> =
             batch.iter().map(|d| self.stage(d)).collect();
-        let files: Vec<&File> = staged.iter().filter_map(|s| s.as_ref().ok().map(|(_, _, f)| f)).collect();
+        let files: Vec<&File> = staged
+            .iter()
+            .filter_map(|s| s.as_ref().ok().map(|(_, _, f)| f))
+            .collect();
         let synced = sync_files(&files);
         if staged.iter().any(Result::is_err) {
             // A mailbox may have been removed under us: check again next time.
@@ -172,7 +175,9 @@ impl Maildir {
     /// The second step's worker, which can run on another thread so that
     /// one batch's directory sync overlaps the next batch's data sync.
     pub fn publisher(&self) -> Publisher {
-        Publisher { root: self.root.clone() }
+        Publisher {
+            root: self.root.clone(),
+        }
     }
 
     /// Writes one message into `tmp/` of its first mailbox, without syncing:
@@ -214,7 +219,6 @@ impl Maildir {
         }
         Ok((name, tmp, f))
     }
-
 }
 
 /// A message whose data is durable in `tmp/`, not yet visible.
@@ -298,7 +302,11 @@ impl Publisher {
             let new_dir = self.mailbox_path(m).join("new");
             let target = new_dir.join(name);
             let last = i + 1 == d.mailboxes.len();
-            let moved = if last { fs::rename(tmp, &target) } else { fs::hard_link(tmp, &target) };
+            let moved = if last {
+                fs::rename(tmp, &target)
+            } else {
+                fs::hard_link(tmp, &target)
+            };
             renamed = last && moved.is_ok();
             if let Err(e) = moved {
                 // A file system without hard links: write this copy on its own.

@@ -1,22 +1,23 @@
 //! The writer thread: durable Maildir delivery off the event loop.
 //!
 //! The loop must never wait for a disk flush, so deliveries go over a
-//! channel to one thread that stores them in batches: every message of a
-//! batch is written, one sync covers all their data, they are linked into
-//! `new/`, and each directory is synced once ([`Maildir::deliver_batch`]).
-//! While a batch is being synced the next one gathers: group commit.
+//! channel to one thread that stores them in batches (group commit: while
+//! one round is being synced the next batch gathers). Each message needs
+//! two ordered syncs, its data before it becomes visible in `new/`, and
+//! its directory entry before the 250; the thread merges one batch's
+//! second sync with the next batch's first, so the disk sees
+//! about one flush per round.
 //!
-//! Measured and left out (see BENCHMARKS.md): waiting a moment for more
-//! messages before a batch (slower: the wait adds to every sender's cycle),
-//! and a second thread overlapping one batch's directory sync with the
-//! next batch's data sync (slower on ext4: the syncs contend).
-
-use std::sync::mpsc;
-use std::thread::JoinHandle;
+//! Measured and left out (BENCHMARKS.md): waiting a moment for more
+//! messages before a round (slower: the wait adds to every sender's
+//! cycle); several writer threads, and a second thread overlapping the two
+//! syncs (no gain or slower on this disk: flushes contend).
 
 use std::fs::File;
 use std::io;
 use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 use super::maildir::{sync_dir, sync_files, syncfs, Delivery, Maildir, Publisher, StoreError};
 
@@ -40,7 +41,11 @@ pub struct WriteJob {
 
 impl WriteJob {
     fn delivery(&self) -> Delivery<'_> {
-        Delivery { mailboxes: &self.mailboxes, header: &self.header, body: &self.body }
+        Delivery {
+            mailboxes: &self.mailboxes,
+            header: &self.header,
+            body: &self.body,
+        }
     }
 }
 
@@ -57,7 +62,10 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("mailkit-writer".into())
             .spawn(move || run(&mut maildir, &rx))?;
-        Ok(Writer { tx: Some(tx), thread: Some(thread) })
+        Ok(Writer {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     /// Queues a job. If the thread is gone the job fails at once.
@@ -135,13 +143,18 @@ fn run(md: &mut Maildir, rx: &mpsc::Receiver<WriteJob>) {
                 .zip(staged)
                 .map(|(j, s)| {
                     let (name, tmp) = s?;
-                    publisher.link(&j.delivery(), &name, &tmp, &mut dirs).map(|()| name)
+                    publisher
+                        .link(&j.delivery(), &name, &tmp, &mut dirs)
+                        .map(|()| name)
                 })
                 .collect();
             (wjobs, results)
         });
         // 3. One sync for both.
-        let files: Vec<&File> = written.iter().filter_map(|w| w.as_ref().ok().map(|(_, _, f)| f)).collect();
+        let files: Vec<&File> = written
+            .iter()
+            .filter_map(|w| w.as_ref().ok().map(|(_, _, f)| f))
+            .collect();
         let synced = if linked.is_some() {
             match files.first() {
                 Some(f) => syncfs(f),
@@ -163,7 +176,10 @@ fn run(md: &mut Maildir, rx: &mpsc::Receiver<WriteJob>) {
                     Ok(()) => Ok((name, tmp)),
                     Err(e) => {
                         let _ = std::fs::remove_file(&tmp);
-                        Err(StoreError { action: "sync message data".into(), source: io::Error::new(e.kind(), e.to_string()) })
+                        Err(StoreError {
+                            action: "sync message data".into(),
+                            source: io::Error::new(e.kind(), e.to_string()),
+                        })
                     }
                 }
             })
@@ -180,10 +196,14 @@ fn publish_alone(publisher: &Publisher, (jobs, staged): StagedBatch) {
         .zip(staged)
         .map(|(j, s)| {
             let (name, tmp) = s?;
-            publisher.link(&j.delivery(), &name, &tmp, &mut dirs).map(|()| name)
+            publisher
+                .link(&j.delivery(), &name, &tmp, &mut dirs)
+                .map(|()| name)
         })
         .collect();
-    let synced = dirs.iter().try_for_each(|d| sync_dir(d).map_err(|e| e.source));
+    let synced = dirs
+        .iter()
+        .try_for_each(|d| sync_dir(d).map_err(|e| e.source));
     answer(jobs, results, &synced);
 }
 
@@ -240,7 +260,13 @@ mod tests {
         let results = results.lock().unwrap();
         assert_eq!(results.len(), 500);
         assert!(results.iter().all(Result::is_ok));
-        let stored: usize = (0..3).map(|i| std::fs::read_dir(root.join(format!("u{i}@x/new"))).unwrap().count()).sum();
+        let stored: usize = (0..3)
+            .map(|i| {
+                std::fs::read_dir(root.join(format!("u{i}@x/new")))
+                    .unwrap()
+                    .count()
+            })
+            .sum();
         assert_eq!(stored, 500);
         assert_eq!(std::fs::read_dir(root.join("u0@x/tmp")).unwrap().count(), 0);
         let _ = std::fs::remove_dir_all(&root);
