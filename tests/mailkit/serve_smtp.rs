@@ -1,5 +1,6 @@
 //! serve-smtp on real loopback sockets.
 
+use std::io::Write;
 use std::time::Duration;
 
 use crate::support::{files, Client, Server, TempDir};
@@ -304,4 +305,100 @@ fn a_client_that_sends_and_hangs_up_frees_its_slot_at_once() {
         .read_dir()
         .map(|mut d| d.next().is_some())
         .unwrap_or(false));
+}
+
+#[test]
+fn kill_9_loses_no_acknowledged_message_and_leaves_no_partial_one() {
+    let dir = TempDir::new("kill9");
+    let mut srv = start(&dir, &["--quiet"]);
+    let addr = srv.addr;
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let acked = acked.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut c = Client::connect(addr);
+                c.line();
+                c.send(b"EHLO x\r\n");
+                c.reply();
+                let body = "x".repeat(70);
+                for i in 0.. {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    let token = format!("t{t}-m{i}");
+                    c.send(
+                        format!(
+                            "MAIL FROM:<a@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\n"
+                        )
+                        .as_bytes(),
+                    );
+                    let mut msg = format!("Subject: {token}\r\n\r\n");
+                    for _ in 0..50 {
+                        msg.push_str(&body);
+                        msg.push_str("\r\n");
+                    }
+                    msg.push_str(&format!("end of {token}\r\n.\r\n"));
+                    let mut ok = true;
+                    for _ in 0..3 {
+                        match c.line() {
+                            Some(l) if l.starts_with("250") || l.starts_with("354") => {}
+                            _ => ok = false,
+                        }
+                    }
+                    if !ok {
+                        break;
+                    }
+                    if c.stream.write_all(msg.as_bytes()).is_err() {
+                        break;
+                    }
+                    match c.line() {
+                        Some(l) if l.starts_with("250 ") => acked.lock().unwrap().push(token),
+                        _ => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(400));
+    srv.signal(libc::SIGKILL);
+    assert_eq!(
+        srv.wait_exit(Duration::from_secs(5)),
+        None,
+        "killed, no exit code"
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in threads {
+        let _ = t.join();
+    }
+    let acked = acked.lock().unwrap();
+    assert!(
+        acked.len() > 10,
+        "only {} messages acknowledged before the kill",
+        acked.len()
+    );
+    let stored: Vec<String> = files(&dir.path().join("mail"), "bob@hamburger.edu", "new")
+        .iter()
+        .map(|p| String::from_utf8(std::fs::read(p).unwrap()).unwrap())
+        .collect();
+    for text in &stored {
+        let token = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Subject: "))
+            .expect("a Subject line");
+        assert!(
+            text.ends_with(&format!("end of {token}\n")),
+            "a partial message in new/: {token}"
+        );
+    }
+    for token in acked.iter() {
+        assert!(
+            stored
+                .iter()
+                .any(|t| t.contains(&format!("Subject: {token}\n"))),
+            "acknowledged {token} was lost"
+        );
+    }
 }
