@@ -329,12 +329,7 @@ fn kill_9_loses_no_acknowledged_message_and_leaves_no_partial_one() {
                         break;
                     }
                     let token = format!("t{t}-m{i}");
-                    c.send(
-                        format!(
-                            "MAIL FROM:<a@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\n"
-                        )
-                        .as_bytes(),
-                    );
+                    c.send(b"MAIL FROM:<a@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\n");
                     let mut msg = format!("Subject: {token}\r\n\r\n");
                     for _ in 0..50 {
                         msg.push_str(&body);
