@@ -191,6 +191,10 @@ const OUT_HIGH_WATER: usize = 256 * 1024;
 const READS_PER_TURN: usize = 16;
 /// How long a closing connection may take to drain its output.
 const LINGER: Duration = Duration::from_secs(10);
+/// How long a closed connection waits for the peer's FIN.
+const LINGER_CLOSE: Duration = Duration::from_secs(2);
+/// Most input swallowed from a closed connection before giving up.
+const LINGER_MAX_BYTES: usize = 1 << 20;
 
 struct Conn<S> {
     stream: TcpStream,
@@ -204,6 +208,10 @@ struct Conn<S> {
     hup: bool,
     /// An outbound connect still in progress.
     connecting: bool,
+    /// Our side is shut down; swallowing the peer's input until its FIN.
+    lingering: bool,
+    /// Bytes swallowed while lingering.
+    discarded: usize,
     dead: bool,
     /// Set once the session said Close: drain output until then.
     closing: Option<Instant>,
@@ -431,7 +439,6 @@ impl<S: Service> Loop<S> {
     }
 
     fn request_stop(&mut self, service: &mut S, mode: StopMode, now: Instant) {
-        let _ = service;
         match self.stop {
             None => {
                 for l in self.listeners.iter_mut() {
@@ -592,6 +599,8 @@ impl<S: Service> Loop<S> {
             eof: false,
             hup: false,
             connecting,
+            lingering: false,
+            discarded: 0,
             dead: false,
             closing: None,
             timer_at: None,
@@ -724,6 +733,9 @@ impl<S: Service> Loop<S> {
                 Ok(Some(e)) | Err(e) => return self.fail_connect(idx, service, e),
             }
         }
+        if c.lingering {
+            return self.linger(idx, service);
+        }
         let mut reads = 0;
         let mut more = false;
         loop {
@@ -771,9 +783,18 @@ impl<S: Service> Loop<S> {
             r.flush();
         }
         let drained = c.out_pos >= c.out.len();
-        if c.dead || (c.closing.is_some() && drained) {
+        if c.dead || (c.closing.is_some() && drained && c.eof) {
             self.remove(idx, service);
             return false;
+        }
+        if c.closing.is_some() && drained {
+            // Send our FIN, then swallow what the peer still sends until
+            // its FIN: closing with unread input makes the kernel send RST,
+            // which can destroy our last reply (a 221 or 421) unread.
+            let _ = c.stream.shutdown(Shutdown::Write);
+            c.lingering = true;
+            c.closing = Some(now + LINGER_CLOSE);
+            return self.linger(idx, service);
         }
         self.schedule(idx);
         more
@@ -781,6 +802,27 @@ impl<S: Service> Loop<S> {
 }
 
 impl<S: Service> Loop<S> {
+    /// Reads and discards a closing connection's input until EOF, an error,
+    /// [`LINGER_MAX_BYTES`] or (by timer) [`LINGER_CLOSE`].
+    fn linger(&mut self, idx: usize, service: &mut S) -> bool {
+        let Some(Some(c)) = self.conns.get_mut(idx) else {
+            return false;
+        };
+        loop {
+            match c.stream.read(&mut self.scratch) {
+                Ok(n) if n > 0 && c.discarded + n <= LINGER_MAX_BYTES => c.discarded += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                _ => {
+                    self.remove(idx, service);
+                    return false;
+                }
+            }
+        }
+        self.schedule(idx);
+        false
+    }
+
     /// Puts the connection's next deadline in the timer heap, unless an
     /// earlier entry for it is already there.
     fn schedule(&mut self, idx: usize) {

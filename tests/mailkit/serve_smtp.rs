@@ -397,3 +397,18 @@ fn kill_9_loses_no_acknowledged_message_and_leaves_no_partial_one() {
         );
     }
 }
+
+#[test]
+fn last_reply_survives_unread_input_after_quit() {
+    let dir = TempDir::new("quitjunk");
+    let srv = start(&dir, &[]);
+    for _ in 0..10 {
+        let mut c = Client::connect(srv.addr);
+        c.reply();
+        let mut burst = b"QUIT\r\n".to_vec();
+        burst.extend(b"NOOP\r\n".repeat(100_000));
+        c.send(&burst);
+        assert_eq!(c.reply().0, 221);
+        assert!(c.closed_within(Duration::from_secs(5)));
+    }
+}
