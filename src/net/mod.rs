@@ -287,6 +287,7 @@ impl<C: Send + 'static> Runtime<C> {
             gens: Vec::new(),
             free: Vec::new(),
             live: 0,
+            lingering: 0,
             timers: BinaryHeap::new(),
             scratch: vec![0u8; 64 * 1024],
             cfg,
@@ -326,6 +327,9 @@ struct Loop<S: Service> {
     gens: Vec<u32>,
     free: Vec<usize>,
     live: usize,
+    /// Connections among `live` that are only lingering after close: a
+    /// stopping server does not wait for them.
+    lingering: usize,
     timers: BinaryHeap<Reverse<(Instant, usize, u32)>>,
     scratch: Vec<u8>,
     cfg: LoopConfig,
@@ -349,7 +353,7 @@ impl<S: Service> Loop<S> {
             if let Some(mode) = service.stop_requested() {
                 self.request_stop(service, mode, now);
             }
-            if self.stop.is_some() && self.live == 0 {
+            if self.stop.is_some() && self.live == self.lingering {
                 return Ok(());
             }
             let timeout = if !again.is_empty() {
@@ -412,7 +416,7 @@ impl<S: Service> Loop<S> {
                     again.push(idx);
                 }
             }
-            if self.stop.is_some() && self.live == 0 {
+            if self.stop.is_some() && self.live == self.lingering {
                 return Ok(());
             }
         }
@@ -619,6 +623,9 @@ impl<S: Service> Loop<S> {
             }
             self.free.push(idx);
             self.live -= 1;
+            if c.lingering {
+                self.lingering -= 1;
+            }
             let id = ConnId {
                 index: idx as u32,
                 gen: self.gens[idx],
@@ -793,6 +800,7 @@ impl<S: Service> Loop<S> {
             // which can destroy our last reply (a 221 or 421) unread.
             let _ = c.stream.shutdown(Shutdown::Write);
             c.lingering = true;
+            self.lingering += 1;
             c.closing = Some(now + LINGER_CLOSE);
             return self.linger(idx, service);
         }
