@@ -547,14 +547,7 @@ impl<S: Service> Loop<S> {
     ) -> Option<usize> {
         let connecting = local.is_none();
         let _ = stream.set_nodelay(true);
-        let idx = match self.free.pop() {
-            Some(i) => i,
-            None => {
-                self.conns.push(None);
-                self.gens.push(0);
-                self.conns.len() - 1
-            }
-        };
+        let idx = self.alloc_slot();
         if let Err(e) = self.poll.registry().register(
             &mut stream,
             Token(CONN_BASE + idx),
@@ -614,6 +607,15 @@ impl<S: Service> Loop<S> {
         Some(idx)
     }
 
+    /// A free connection slot (reused, or a new one at the end).
+    fn alloc_slot(&mut self) -> usize {
+        self.free.pop().unwrap_or_else(|| {
+            self.conns.push(None);
+            self.gens.push(0);
+            self.conns.len() - 1
+        })
+    }
+
     fn remove(&mut self, idx: usize, service: &mut S) {
         if let Some(mut c) = self.conns.get_mut(idx).and_then(Option::take) {
             let _ = self.poll.registry().deregister(&mut c.stream);
@@ -661,14 +663,7 @@ impl<S: Service> Loop<S> {
         addr: SocketAddr,
         now: Instant,
     ) -> Option<(ConnId, S::Session)> {
-        let idx = match self.free.pop() {
-            Some(i) => i,
-            None => {
-                self.conns.push(None);
-                self.gens.push(0);
-                self.conns.len() - 1
-            }
-        };
+        let idx = self.alloc_slot();
         self.gens[idx] = self.gens[idx].wrapping_add(1);
         let id = ConnId {
             index: idx as u32,

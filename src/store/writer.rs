@@ -138,16 +138,7 @@ fn run(md: &mut Maildir, rx: &mpsc::Receiver<WriteJob>) {
         // 2. The waiting batch into new/.
         let mut dirs = Vec::new();
         let linked = waiting.take().map(|(wjobs, staged)| {
-            let results: Vec<Result<String, StoreError>> = wjobs
-                .iter()
-                .zip(staged)
-                .map(|(j, s)| {
-                    let (name, tmp) = s?;
-                    publisher
-                        .link(&j.delivery(), &name, &tmp, &mut dirs)
-                        .map(|()| name)
-                })
-                .collect();
+            let results = link_batch(&publisher, &wjobs, staged, &mut dirs);
             (wjobs, results)
         });
         // 3. One sync for both.
@@ -188,19 +179,29 @@ fn run(md: &mut Maildir, rx: &mpsc::Receiver<WriteJob>) {
     }
 }
 
-/// Links a waiting batch into `new/` and syncs its directories.
-fn publish_alone(publisher: &Publisher, (jobs, staged): StagedBatch) {
-    let mut dirs = Vec::new();
-    let results: Vec<Result<String, StoreError>> = jobs
-        .iter()
+/// Links each staged message of a batch into `new/`; the directories to
+/// sync are added to `dirs`.
+fn link_batch(
+    publisher: &Publisher,
+    jobs: &[WriteJob],
+    staged: Vec<Result<(String, PathBuf), StoreError>>,
+    dirs: &mut Vec<PathBuf>,
+) -> Vec<Result<String, StoreError>> {
+    jobs.iter()
         .zip(staged)
         .map(|(j, s)| {
             let (name, tmp) = s?;
             publisher
-                .link(&j.delivery(), &name, &tmp, &mut dirs)
+                .link(&j.delivery(), &name, &tmp, dirs)
                 .map(|()| name)
         })
-        .collect();
+        .collect()
+}
+
+/// Links a waiting batch into `new/` and syncs its directories.
+fn publish_alone(publisher: &Publisher, (jobs, staged): StagedBatch) {
+    let mut dirs = Vec::new();
+    let results = link_batch(publisher, &jobs, staged, &mut dirs);
     let synced = dirs
         .iter()
         .try_for_each(|d| sync_dir(d).map_err(|e| e.source));
