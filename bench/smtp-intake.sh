@@ -23,14 +23,20 @@ BENCH_DIR=${BENCH_DIR:-/var/tmp/mailkit-bench}
 [[ -x /usr/sbin/smtp-source ]] || { echo "needs Postfix's smtp-source: apt-get install postfix" >&2; exit 2; }
 mkdir -p "$BENCH_DIR"
 
-# A fresh Maildir for every server start (exec keeps the PID the scripts watch).
+# A fresh Maildir for every server start (exec keeps the PID the scripts
+# watch). Old ones are removed only after the last measurement: on ext4
+# without a journal, inodes freed in the last 30 s are skipped when new
+# files are created, so deleting 100,000 messages right before a run would
+# slow the next server down.
+rm -rf "$BENCH_DIR"/mail-*
 WRAP="$BENCH_DIR/mailkit-fresh.sh"
 cat >"$WRAP" <<WRAPEOF
 #!/usr/bin/env bash
-rm -rf "$BENCH_DIR/mail"
-exec "$MAILKIT" serve-smtp --quiet --maildir "$BENCH_DIR/mail" --listen 127.0.0.1:2530 --max-connections 20000 "\$@"
+exec "$MAILKIT" serve-smtp --quiet --maildir "$BENCH_DIR/mail-\$(date +%s%N)" --listen 127.0.0.1:2530 --max-connections 20000 "\$@"
 WRAPEOF
 chmod +x "$WRAP"
+trap 'rm -rf "$BENCH_DIR"/mail-*' EXIT
+sleep "${SETTLE:-30}"   # let earlier deletions age out (see above)
 
 export OUT=${OUT:-/tmp/mailkit-bench/$(date +%Y%m%d-%H%M%S)}
 export SERVERS=${SERVERS:-"sink aiosmtpd postfix mailkit"}

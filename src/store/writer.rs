@@ -146,13 +146,12 @@ fn run(md: &mut Maildir, rx: &mpsc::Receiver<WriteJob>) {
             .iter()
             .filter_map(|w| w.as_ref().ok().map(|(_, _, f)| f))
             .collect();
-        let synced = if linked.is_some() {
-            match files.first() {
-                Some(f) => syncfs(f),
-                None => Ok(()),
-            }
-        } else {
-            sync_files(&files)
+        let synced = match (&linked, files.first()) {
+            (Some(_), Some(f)) => syncfs(f),
+            // Every new message failed: the waiting batch still needs its
+            // directories synced.
+            (Some(_), None) => dirs.iter().try_for_each(|d| sync_dir(d).map_err(|e| e.source)),
+            (None, _) => sync_files(&files),
         };
         // 4. Answer the batch that is now durable and visible.
         if let Some((wjobs, results)) = linked {
