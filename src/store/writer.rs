@@ -150,7 +150,9 @@ fn run(md: &mut Maildir, rx: &mpsc::Receiver<WriteJob>) {
             (Some(_), Some(f)) => syncfs(f),
             // Every new message failed: the waiting batch still needs its
             // directories synced.
-            (Some(_), None) => dirs.iter().try_for_each(|d| sync_dir(d).map_err(|e| e.source)),
+            (Some(_), None) => dirs
+                .iter()
+                .try_for_each(|d| sync_dir(d).map_err(|e| e.source)),
             (None, _) => sync_files(&files),
         };
         // 4. Answer the batch that is now durable and visible.
