@@ -41,8 +41,8 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --shutdown-grace 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421'
             cand -q 'Do not log each accepted message'
             cand --quiet 'Do not log each accepted message'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

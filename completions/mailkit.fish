@@ -42,7 +42,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l record -d
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l exit-after -d 'Exit (status 0) after N messages have been accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l shutdown-grace -d 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s q -l quiet -d 'Do not log each accepted message'
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s h -l help -d 'Print help'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -6,6 +6,12 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
+/// The exit statuses, shown at the end of `--help` and in the man pages.
+const EXIT_STATUS: &str =
+    "Exit status: 0 success (a server stopped by SIGINT/SIGTERM or --exit-after \
+                           included), 1 an error (explained on stderr as `mailkit: error: ...`), \
+                           2 a bad command line.";
+
 /// One binary for Internet mail from a terminal.
 #[derive(Debug, Parser)]
 #[command(
@@ -17,7 +23,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
                   Start a throwaway SMTP server that stores every message in ./mail:\n    \
                   mailkit serve-smtp",
     propagate_version = true,
-    disable_help_subcommand = false
+    after_long_help = EXIT_STATUS
 )]
 pub struct Cli {
     /// The subcommand to run.
@@ -29,20 +35,22 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Receive mail over SMTP and store it in Maildirs (RFC 5321).
-    #[command(name = "serve-smtp")]
+    ///
+    /// Receives mail over SMTP (RFC 5321 with PIPELINING, SIZE, 8BITMIME,
+    /// ENHANCEDSTATUSCODES, SMTPUTF8) and stores each message durably in
+    /// DIR/<recipient>/new/ (Maildir). With no --domain every domain is local
+    /// (catch-all). A message gets its 250 only once it is on disk (fsync).
+    ///
+    /// Prints `mailkit: smtp listening on ADDR` on stderr when ready, and one
+    /// line per accepted message. SIGINT/SIGTERM stop accepting, tell idle
+    /// clients 421, let transactions in flight finish for --shutdown-grace
+    /// seconds, then exit 0; a second signal stops at once.
+    #[command(name = "serve-smtp", after_long_help = EXIT_STATUS)]
     ServeSmtp(ServeSmtp),
 }
 
 /// `mailkit serve-smtp`: the SMTP receiver.
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Receive mail over SMTP (RFC 5321 with PIPELINING, SIZE, 8BITMIME, \
-                  ENHANCEDSTATUSCODES, SMTPUTF8) and store each message durably in \
-                  DIR/<recipient>/new/ (Maildir). With no --domain every domain is local \
-                  (catch-all). A message gets 250 only once it is on disk (fsync).\n\n\
-                  Prints `mailkit: smtp listening on ADDR` on stderr when ready, and one \
-                  line per accepted message. SIGINT/SIGTERM stop it gracefully."
-)]
 pub struct ServeSmtp {
     /// Address to listen on (repeatable); port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:1025")]
