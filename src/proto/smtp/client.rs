@@ -1,0 +1,736 @@
+//! The sans-IO SMTP client session (RFC 5321 §3, §4; PIPELINING RFC 2920,
+//! SIZE RFC 1870, 8BITMIME RFC 6152, SMTPUTF8 RFC 6531).
+//!
+//! A [`ClientSession`] carries any number of messages over one connection:
+//! queue them with [`ClientSession::send`] (before or while the session
+//! runs), then [`ClientSession::finish`] to QUIT after the last one. It
+//! reports each message's outcome as an [`Event`], naming the stage that
+//! failed, so `send` can map it to swaks's exit codes and the relay queue
+//! to retry or bounce. Like the server session it has no socket and no
+//! clock: bytes and `Instant`s in, bytes, events and deadlines out.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::reply::{Reply, ReplyError, ReplyReader};
+use crate::proto::line::{Line, LineBuffer};
+
+/// Longest reply line we accept (RFC 5321 §4.5.3.1.5 says 512; servers
+/// exceed it, so allow more, but not without bound).
+const MAX_REPLY_LINE: usize = 4096;
+
+/// Settings of a client session.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The name sent with EHLO/HELO.
+    pub helo: String,
+    /// Use PIPELINING when the server offers it.
+    pub pipelining: bool,
+    /// How long to wait for any one reply.
+    pub timeout: Duration,
+}
+
+impl ClientConfig {
+    /// Defaults: pipelining on, 300 s per reply (RFC 5321 §4.5.3.2 asks
+    /// for minutes; a test tool can shorten it).
+    pub fn new(helo: impl Into<String>) -> Self {
+        ClientConfig {
+            helo: helo.into(),
+            pipelining: true,
+            timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// One message to send: the envelope and the message text (LF or CRLF line
+/// ends; dot-stuffing and CRLF are applied on the wire).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// The reverse path; `None` is the null sender `<>`.
+    pub from: Option<String>,
+    /// Forward paths, in order.
+    pub to: Vec<String>,
+    /// The message.
+    pub data: Vec<u8>,
+}
+
+/// Where a message (or the session) failed, in the order swaks numbers
+/// its exit codes (banner 21, HELO 22, MAIL 23, RCPT 24, DATA 25, after
+/// data 26).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The greeting was not 220.
+    Banner,
+    /// Neither EHLO nor HELO was accepted.
+    Helo,
+    /// MAIL FROM was refused.
+    Mail,
+    /// No recipient was accepted.
+    Rcpt,
+    /// DATA was refused.
+    Data,
+    /// The message was refused after its final dot.
+    AfterData,
+}
+
+/// Why a message was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The server refused at a stage, with this reply.
+    Refused(Stage, Reply),
+    /// Not sent: bigger than the server's SIZE limit.
+    TooBig {
+        /// The message's size in octets.
+        size: usize,
+        /// The server's limit.
+        limit: usize,
+    },
+    /// Not sent: the message needs an extension the server lacks
+    /// (`8BITMIME` or `SMTPUTF8`).
+    Unsupported(&'static str),
+    /// The connection closed before the message was done.
+    Closed,
+    /// No reply within the timeout.
+    Timeout,
+    /// The server sent something that is not an SMTP reply.
+    Protocol(String),
+}
+
+/// What happened, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The greeting and EHLO (or HELO) exchange is done.
+    Ready {
+        /// The greeting reply.
+        greeting: Reply,
+        /// The EHLO keywords offered (upper-cased lines after the first);
+        /// empty after a HELO fallback.
+        extensions: Vec<String>,
+    },
+    /// A recipient was refused; the message goes on to the others.
+    RecipientRefused {
+        /// Index of the message (order of [`ClientSession::send`]).
+        message: usize,
+        /// The recipient.
+        rcpt: String,
+        /// The server's reply.
+        reply: Reply,
+    },
+    /// A message was accepted: the reply after its final dot.
+    Delivered {
+        /// Index of the message.
+        message: usize,
+        /// The final reply (with the server's queue id).
+        reply: Reply,
+    },
+    /// A message failed.
+    Failed {
+        /// Index of the message.
+        message: usize,
+        /// Why.
+        failure: Failure,
+    },
+    /// The session itself failed before any message could be tried
+    /// (banner, HELO, closed, timeout); queued messages are reported as
+    /// [`Event::Failed`] too.
+    SessionFailed(Failure),
+    /// QUIT was answered (or the server closed after it); the session is over.
+    Finished,
+}
+
+/// One item of session output.
+pub type Output = crate::proto::Output<Event>;
+
+/// What the session waits for (RFC 5321 §4.3.2 lists the sequences).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Greeting,
+    Ehlo,
+    Helo,
+    Mail,
+    Rcpt(usize),
+    Data,
+    EndOfData,
+    Rset,
+    Quit,
+}
+
+/// A message in flight.
+#[derive(Debug)]
+struct Current {
+    index: usize,
+    env: Envelope,
+    /// RCPT commands sent so far (unpipelined mode).
+    rcpts_sent: usize,
+    accepted: usize,
+    last_refusal: Option<Reply>,
+    mail_ok: bool,
+    failure: Option<Failure>,
+}
+
+/// One SMTP client session.
+#[derive(Debug)]
+pub struct ClientSession {
+    cfg: ClientConfig,
+    input: LineBuffer,
+    reader: ReplyReader,
+    /// Replies we are waiting for, in order.
+    expect: VecDeque<Expect>,
+    greeting: Option<Reply>,
+    extensions: Vec<String>,
+    ready: bool,
+    queue: VecDeque<(usize, Envelope)>,
+    next_index: usize,
+    current: Option<Current>,
+    finishing: bool,
+    done: bool,
+    out: Vec<u8>,
+    outputs: VecDeque<Output>,
+    deadline: Option<Instant>,
+}
+
+impl ClientSession {
+    /// A session that waits for the server's greeting.
+    pub fn new(cfg: ClientConfig, now: Instant) -> Self {
+        ClientSession {
+            deadline: Some(now + cfg.timeout),
+            cfg,
+            input: LineBuffer::new(),
+            reader: ReplyReader::default(),
+            expect: VecDeque::from([Expect::Greeting]),
+            greeting: None,
+            extensions: Vec::new(),
+            ready: false,
+            queue: VecDeque::new(),
+            next_index: 0,
+            current: None,
+            finishing: false,
+            done: false,
+            out: Vec::new(),
+            outputs: VecDeque::new(),
+        }
+    }
+
+    /// Queues a message; returns its index (used in events).
+    pub fn send(&mut self, env: Envelope) -> usize {
+        let index = self.next_index;
+        self.next_index += 1;
+        if self.done {
+            self.outputs.push_back(Output::Event(Event::Failed {
+                message: index,
+                failure: Failure::Closed,
+            }));
+            return index;
+        }
+        self.queue.push_back((index, env));
+        self.advance();
+        index
+    }
+
+    /// Sends QUIT once every queued message is done.
+    pub fn finish(&mut self) {
+        self.finishing = true;
+        self.advance();
+    }
+
+    /// True when nothing is queued or in flight (the load generator adds
+    /// the next message then).
+    pub fn is_idle(&self) -> bool {
+        self.ready && self.current.is_none() && self.queue.is_empty() && !self.done
+    }
+
+    /// The EHLO keywords the server offered (upper-cased).
+    pub fn extensions(&self) -> &[String] {
+        &self.extensions
+    }
+
+    /// Whether the server offered `keyword` (e.g. "PIPELINING").
+    pub fn offers(&self, keyword: &str) -> bool {
+        self.extension(keyword).is_some()
+    }
+
+    fn extension(&self, keyword: &str) -> Option<&str> {
+        self.extensions.iter().map(String::as_str).find(|l| {
+            l.split(' ')
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case(keyword))
+        })
+    }
+
+    /// Bytes from the server, in any split.
+    pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        if self.done {
+            return;
+        }
+        self.input.extend(bytes);
+        while !self.done {
+            let line = match self.input.next_line(MAX_REPLY_LINE) {
+                None => break,
+                Some(Line::TooLong) => {
+                    self.fail_session(Failure::Protocol("reply line too long".into()));
+                    break;
+                }
+                Some(Line::Complete(l)) => l.to_vec(),
+            };
+            match self.reader.push_line(&line) {
+                Ok(None) => {}
+                Ok(Some(reply)) => self.on_reply(reply),
+                Err(e) => {
+                    let text = match e {
+                        ReplyError::Malformed(l) => format!("not an SMTP reply: {l:?}"),
+                        ReplyError::CodeChanged => {
+                            "reply code changed inside a multi-line reply".into()
+                        }
+                        ReplyError::TooManyLines => "reply has too many lines".into(),
+                    };
+                    self.fail_session(Failure::Protocol(text));
+                }
+            }
+        }
+        self.deadline = (!self.expect.is_empty() && !self.done).then(|| now + self.cfg.timeout);
+    }
+
+    /// The server closed the connection.
+    pub fn handle_eof(&mut self, _now: Instant) {
+        if self.done {
+            return;
+        }
+        if self.expect.front() == Some(&Expect::Quit) {
+            self.end(Event::Finished);
+        } else {
+            self.fail_session(Failure::Closed);
+        }
+    }
+
+    /// Call when [`ClientSession::poll_timeout`] has passed.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.deadline.is_some_and(|d| now >= d) && !self.done {
+            self.fail_session(Failure::Timeout);
+        }
+    }
+
+    /// The next output.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        if !self.out.is_empty() {
+            return Some(Output::Transmit(std::mem::take(&mut self.out)));
+        }
+        self.outputs.pop_front()
+    }
+
+    /// When [`ClientSession::handle_timeout`] should be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.done || self.expect.is_empty() {
+            None
+        } else {
+            self.deadline
+        }
+    }
+
+    /// Whether input is welcome.
+    pub fn wants_input(&self) -> bool {
+        !self.done
+    }
+
+    /// True once the session has ended.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    fn cmd(&mut self, line: &str, expect: Expect) {
+        // Commands go out in order; any pending event must come first.
+        self.out.extend_from_slice(line.as_bytes());
+        self.out.extend_from_slice(b"\r\n");
+        self.expect.push_back(expect);
+    }
+
+    fn event(&mut self, e: Event) {
+        if !self.out.is_empty() {
+            let bytes = std::mem::take(&mut self.out);
+            self.outputs.push_back(Output::Transmit(bytes));
+        }
+        self.outputs.push_back(Output::Event(e));
+    }
+
+    fn end(&mut self, last: Event) {
+        self.done = true;
+        self.expect.clear();
+        self.event(last);
+        self.outputs.push_back(Output::Close);
+    }
+
+    fn fail_session(&mut self, f: Failure) {
+        if self.done {
+            return;
+        }
+        if let Some(cur) = self.current.take() {
+            self.event(Event::Failed {
+                message: cur.index,
+                failure: cur.failure.unwrap_or_else(|| f.clone()),
+            });
+        }
+        while let Some((index, _)) = self.queue.pop_front() {
+            self.event(Event::Failed {
+                message: index,
+                failure: f.clone(),
+            });
+        }
+        self.end(Event::SessionFailed(f));
+    }
+
+    fn on_reply(&mut self, reply: Reply) {
+        let Some(expect) = self.expect.pop_front() else {
+            self.fail_session(Failure::Protocol(format!(
+                "unexpected reply {}",
+                reply.code
+            )));
+            return;
+        };
+        match expect {
+            Expect::Greeting => {
+                if reply.code != 220 {
+                    return self.fail_session(Failure::Refused(Stage::Banner, reply));
+                }
+                self.greeting = Some(reply);
+                let line = format!("EHLO {}", self.cfg.helo);
+                self.cmd(&line, Expect::Ehlo);
+            }
+            Expect::Ehlo => {
+                if reply.is_positive() {
+                    self.extensions = reply
+                        .lines
+                        .iter()
+                        .skip(1)
+                        .map(|l| l.to_ascii_uppercase())
+                        .collect();
+                    self.become_ready();
+                } else if (500..600).contains(&reply.code) {
+                    // An RFC 821 server: fall back to HELO (RFC 5321 §3.2).
+                    let line = format!("HELO {}", self.cfg.helo);
+                    self.cmd(&line, Expect::Helo);
+                } else {
+                    self.fail_session(Failure::Refused(Stage::Helo, reply));
+                }
+            }
+            Expect::Helo => {
+                if reply.is_positive() {
+                    self.become_ready();
+                } else {
+                    self.fail_session(Failure::Refused(Stage::Helo, reply));
+                }
+            }
+            Expect::Mail => {
+                if let Some(cur) = &mut self.current {
+                    if reply.is_positive() {
+                        cur.mail_ok = true;
+                    } else if cur.failure.is_none() {
+                        cur.failure = Some(Failure::Refused(Stage::Mail, reply));
+                    }
+                }
+                self.advance();
+            }
+            Expect::Rcpt(i) => {
+                let mut refused = None;
+                if let Some(cur) = &mut self.current {
+                    if reply.is_positive() {
+                        cur.accepted += 1;
+                    } else if cur.mail_ok {
+                        cur.last_refusal = Some(reply.clone());
+                        refused = Some((
+                            cur.index,
+                            cur.env.to.get(i).cloned().unwrap_or_default(),
+                            reply,
+                        ));
+                    }
+                }
+                if let Some((message, rcpt, reply)) = refused {
+                    self.event(Event::RecipientRefused {
+                        message,
+                        rcpt,
+                        reply,
+                    });
+                }
+                self.advance();
+            }
+            Expect::Data => self.on_data_reply(reply),
+            Expect::EndOfData => {
+                if let Some(cur) = self.current.take() {
+                    let e = match cur.failure {
+                        Some(f) => Event::Failed {
+                            message: cur.index,
+                            failure: f,
+                        },
+                        None if reply.is_positive() => Event::Delivered {
+                            message: cur.index,
+                            reply,
+                        },
+                        None => Event::Failed {
+                            message: cur.index,
+                            failure: Failure::Refused(Stage::AfterData, reply),
+                        },
+                    };
+                    self.event(e);
+                }
+                self.advance();
+            }
+            Expect::Rset => self.advance(),
+            Expect::Quit => self.end(Event::Finished),
+        }
+    }
+
+    fn on_data_reply(&mut self, reply: Reply) {
+        let Some(cur) = &mut self.current else { return };
+        if reply.code == 354 {
+            if cur.failure.is_some() || cur.accepted == 0 {
+                // A pipelining server said 354 although nothing can be
+                // delivered: end the empty message (RFC 2920 §3.1).
+                if cur.failure.is_none() {
+                    let r = cur.last_refusal.clone().unwrap_or(reply);
+                    cur.failure = Some(Failure::Refused(Stage::Rcpt, r));
+                }
+                self.out.extend_from_slice(b".\r\n");
+            } else {
+                let body = wire_body(&cur.env.data);
+                self.out.extend_from_slice(&body);
+            }
+            self.expect.push_front(Expect::EndOfData);
+            return;
+        }
+        let failure = match (&cur.failure, cur.accepted) {
+            (Some(f), _) => f.clone(),
+            (None, 0) => Failure::Refused(Stage::Rcpt, cur.last_refusal.clone().unwrap_or(reply)),
+            (None, _) => Failure::Refused(Stage::Data, reply),
+        };
+        let index = cur.index;
+        let mail_ok = cur.mail_ok;
+        self.current = None;
+        self.event(Event::Failed {
+            message: index,
+            failure,
+        });
+        if mail_ok {
+            // The server may still hold the transaction: clear it.
+            self.cmd("RSET", Expect::Rset);
+        }
+        self.advance();
+    }
+
+    fn become_ready(&mut self) {
+        self.ready = true;
+        let greeting = self.greeting.clone().unwrap_or(Reply {
+            code: 220,
+            lines: vec![],
+        });
+        let extensions = self.extensions.clone();
+        self.event(Event::Ready {
+            greeting,
+            extensions,
+        });
+        self.advance();
+    }
+
+    /// Starts the next message or QUIT when nothing is outstanding.
+    fn advance(&mut self) {
+        if self.done || !self.ready {
+            return;
+        }
+        if self.current.is_some() {
+            // Without pipelining, one command at a time.
+            if self.expect.is_empty() {
+                self.step_unpipelined();
+            }
+            return;
+        }
+        if !self.expect.is_empty() {
+            return;
+        }
+        while let Some((index, env)) = self.queue.pop_front() {
+            match self.check(&env) {
+                Err(failure) => {
+                    self.event(Event::Failed {
+                        message: index,
+                        failure,
+                    });
+                    continue;
+                }
+                Ok(params) => {
+                    let from = env.from.clone().unwrap_or_default();
+                    self.current = Some(Current {
+                        index,
+                        env,
+                        rcpts_sent: 0,
+                        accepted: 0,
+                        last_refusal: None,
+                        mail_ok: false,
+                        failure: None,
+                    });
+                    let line = format!("MAIL FROM:<{from}>{params}");
+                    self.cmd(&line, Expect::Mail);
+                    if self.cfg.pipelining && self.offers("PIPELINING") {
+                        let to = self
+                            .current
+                            .as_ref()
+                            .map(|c| c.env.to.clone())
+                            .unwrap_or_default();
+                        for (i, r) in to.iter().enumerate() {
+                            self.cmd(&format!("RCPT TO:<{r}>"), Expect::Rcpt(i));
+                        }
+                        self.cmd("DATA", Expect::Data);
+                    }
+                    return;
+                }
+            }
+        }
+        if self.finishing && self.current.is_none() {
+            self.cmd("QUIT", Expect::Quit);
+        }
+    }
+
+    /// The next command of an unpipelined transaction.
+    fn step_unpipelined(&mut self) {
+        let Some(cur) = &mut self.current else { return };
+        if !cur.mail_ok {
+            // MAIL was refused: report it; the server holds no transaction.
+            let index = cur.index;
+            let failure = cur
+                .failure
+                .take()
+                .unwrap_or(Failure::Protocol("MAIL not accepted".into()));
+            self.current = None;
+            self.event(Event::Failed {
+                message: index,
+                failure,
+            });
+            return self.advance();
+        }
+        if cur.rcpts_sent < cur.env.to.len() {
+            let i = cur.rcpts_sent;
+            cur.rcpts_sent += 1;
+            let line = format!("RCPT TO:<{}>", cur.env.to[i]);
+            return self.cmd(&line, Expect::Rcpt(i));
+        }
+        if cur.accepted == 0 {
+            // Every recipient refused: no DATA; clear the transaction.
+            let index = cur.index;
+            let failure = match cur.last_refusal.take() {
+                Some(r) => Failure::Refused(Stage::Rcpt, r),
+                None => Failure::Protocol("no recipients".into()),
+            };
+            self.current = None;
+            self.event(Event::Failed {
+                message: index,
+                failure,
+            });
+            self.cmd("RSET", Expect::Rset);
+            return;
+        }
+        self.cmd("DATA", Expect::Data);
+    }
+
+    /// MAIL parameters for a message, or why it cannot be sent here.
+    fn check(&self, env: &Envelope) -> Result<String, Failure> {
+        let mut params = String::new();
+        let size = wire_size(&env.data);
+        if let Some(limit) = self
+            .extension("SIZE")
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            if limit > 0 && size > limit {
+                return Err(Failure::TooBig { size, limit });
+            }
+        }
+        if self.offers("SIZE") {
+            params.push_str(&format!(" SIZE={size}"));
+        }
+        if !env.data.is_ascii() {
+            if !self.offers("8BITMIME") {
+                return Err(Failure::Unsupported("8BITMIME"));
+            }
+            params.push_str(" BODY=8BITMIME");
+        }
+        let utf8 =
+            !env.from.as_deref().unwrap_or("").is_ascii() || env.to.iter().any(|t| !t.is_ascii());
+        if utf8 {
+            if !self.offers("SMTPUTF8") {
+                return Err(Failure::Unsupported("SMTPUTF8"));
+            }
+            params.push_str(" SMTPUTF8");
+        }
+        Ok(params)
+    }
+}
+
+/// The message as it goes on the wire after DATA: CRLF line ends, a final
+/// line end, dot-stuffing (RFC 5321 §4.5.2), and the `.` line.
+pub fn wire_body(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 40 + 8);
+    let mut at_line_start = true;
+    let mut i = 0;
+    while i < data.len() {
+        let b = data[i];
+        if at_line_start && b == b'.' {
+            out.push(b'.');
+        }
+        match b {
+            b'\r' if data.get(i + 1) == Some(&b'\n') => {
+                out.extend_from_slice(b"\r\n");
+                i += 2;
+                at_line_start = true;
+                continue;
+            }
+            b'\n' => {
+                out.extend_from_slice(b"\r\n");
+                at_line_start = true;
+            }
+            _ => {
+                out.push(b);
+                at_line_start = false;
+            }
+        }
+        i += 1;
+    }
+    if !at_line_start {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+/// The size SIZE counts: the message with CRLF line ends, including the
+/// final line end [`wire_body`] adds (RFC 1870 §3), without dot-stuffing.
+pub fn wire_size(data: &[u8]) -> usize {
+    let lf = memchr::memchr_iter(b'\n', data).count();
+    let crlf = memchr::memmem::find_iter(data, b"\r\n").count();
+    let unterminated = !data.is_empty() && !data.ends_with(b"\n");
+    data.len() + (lf - crlf) + if unterminated { 2 } else { 0 }
+}
+
+impl crate::proto::Session for ClientSession {
+    type Event = Event;
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        ClientSession::handle_input(self, now, bytes)
+    }
+    fn handle_eof(&mut self, now: Instant) {
+        ClientSession::handle_eof(self, now)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        ClientSession::handle_timeout(self, now)
+    }
+    fn poll_output(&mut self) -> Option<Output> {
+        ClientSession::poll_output(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        ClientSession::poll_timeout(self)
+    }
+    fn wants_input(&self) -> bool {
+        ClientSession::wants_input(self)
+    }
+    fn shutdown(&mut self, _immediate: bool) {
+        self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests;
