@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod message;
 pub mod net;
 pub mod proto;
 pub mod store;
