@@ -92,6 +92,11 @@ pub trait Service {
     }
     /// An outbound connection could not be established.
     fn connect_failed(&mut self, _id: ConnId, _session: Self::Session, _error: io::Error) {}
+    /// A transcript recorder for a new connection, when `--record` (in
+    /// [`LoopConfig`]) does not apply (e.g. `send --transcript FILE`).
+    fn recorder(&mut self, _id: ConnId, _outbound: bool) -> Option<Recorder> {
+        None
+    }
     /// A connection ended; its session is handed back (for results).
     fn closed(&mut self, _id: ConnId, _session: Self::Session) {}
     /// Polled once per turn: whether the service wants the server to stop.
@@ -208,6 +213,8 @@ struct Conn<S> {
     hup: bool,
     /// An outbound connect still in progress.
     connecting: bool,
+    /// We opened this connection: in transcripts the peer is the server.
+    outbound: bool,
     /// Our side is shut down; swallowing the peer's input until its FIN.
     lingering: bool,
     /// Bytes swallowed while lingering.
@@ -566,15 +573,16 @@ impl<S: Service> Loop<S> {
             gen: self.gens[idx],
         };
         self.session_no += 1;
-        let recorder = self.cfg.record_dir.as_ref().and_then(|dir| {
-            match Recorder::create(dir, self.session_no) {
+        let recorder = match &self.cfg.record_dir {
+            Some(dir) => match Recorder::create(dir, self.session_no) {
                 Ok(r) => Some(r),
                 Err(e) => {
                     eprintln!("mailkit: {}: cannot record session: {e}", self.cfg.name);
                     None
                 }
-            }
-        });
+            },
+            None => service.recorder(id, connecting),
+        };
         let session = match local {
             Some(local) => service.open(id, peer, local, now),
             None => match service.open_outbound(id, peer, now) {
@@ -596,6 +604,7 @@ impl<S: Service> Loop<S> {
             eof: false,
             hup: false,
             connecting,
+            outbound: connecting,
             lingering: false,
             discarded: 0,
             dead: false,
@@ -772,7 +781,11 @@ impl<S: Service> Loop<S> {
                         c.readable = false;
                     }
                     if let Some(r) = c.recorder.as_mut() {
-                        r.client(&self.scratch[..n]);
+                        if c.outbound {
+                            r.server(&self.scratch[..n]);
+                        } else {
+                            r.client(&self.scratch[..n]);
+                        }
                     }
                     c.session.handle_input(now, &self.scratch[..n]);
                 }
@@ -866,7 +879,11 @@ fn pump<S: Service>(c: &mut Conn<S::Session>, service: &mut S, id: ConnId, now: 
         match o {
             Output::Transmit(bytes) => {
                 if let Some(r) = c.recorder.as_mut() {
-                    r.server(&bytes);
+                    if c.outbound {
+                        r.client(&bytes);
+                    } else {
+                        r.server(&bytes);
+                    }
                 }
                 if c.out.is_empty() {
                     c.out = bytes;

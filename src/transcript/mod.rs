@@ -4,7 +4,7 @@
 //!
 //! [`Recorder`] writes it as bytes cross the wire (`serve-* --record`).
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::time::SystemTime;
@@ -14,7 +14,7 @@ const MAX_PARTIAL: usize = 64 * 1024;
 
 /// Records one session into its own file, `DIR/<UTC time>-<n>.txt`.
 pub struct Recorder {
-    w: BufWriter<File>,
+    w: BufWriter<Box<dyn Write + Send>>,
     client: Vec<u8>,
     server: Vec<u8>,
 }
@@ -40,17 +40,22 @@ impl Recorder {
                 Err(e) => return Err(e),
             }
         };
-        let mut w = BufWriter::new(file);
+        let mut r = Recorder::to_writer(Box::new(file));
         writeln!(
-            w,
+            r.w,
             "# recorded by mailkit {}, session {n}, {stamp}",
             env!("CARGO_PKG_VERSION")
         )?;
-        Ok(Recorder {
-            w,
+        Ok(r)
+    }
+
+    /// Records into any writer (a file the user named, or stdout).
+    pub fn to_writer(w: Box<dyn Write + Send>) -> Recorder {
+        Recorder {
+            w: BufWriter::new(w),
             client: Vec::new(),
             server: Vec::new(),
-        })
+        }
     }
 
     /// Bytes the client sent.
@@ -63,7 +68,12 @@ impl Recorder {
         Self::lines(&mut self.w, &mut self.server, b"S: ", bytes);
     }
 
-    fn lines(w: &mut BufWriter<File>, partial: &mut Vec<u8>, prefix: &[u8], mut bytes: &[u8]) {
+    fn lines(
+        w: &mut BufWriter<Box<dyn Write + Send>>,
+        partial: &mut Vec<u8>,
+        prefix: &[u8],
+        mut bytes: &[u8],
+    ) {
         while let Some(i) = memchr::memchr(b'\n', bytes) {
             partial.extend_from_slice(&bytes[..i]);
             bytes = &bytes[i + 1..];

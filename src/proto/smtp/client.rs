@@ -28,6 +28,9 @@ pub struct ClientConfig {
     pub pipelining: bool,
     /// How long to wait for any one reply.
     pub timeout: Duration,
+    /// Treat any refused recipient as a failed message (nothing is sent;
+    /// recipients are then tried one at a time, without pipelining).
+    pub all_recipients: bool,
 }
 
 impl ClientConfig {
@@ -38,6 +41,7 @@ impl ClientConfig {
             helo: helo.into(),
             pipelining: true,
             timeout: Duration::from_secs(300),
+            all_recipients: false,
         }
     }
 }
@@ -567,7 +571,8 @@ impl ClientSession {
                     });
                     let line = format!("MAIL FROM:<{from}>{params}");
                     self.cmd(&line, Expect::Mail);
-                    if self.cfg.pipelining && self.offers("PIPELINING") {
+                    if self.cfg.pipelining && !self.cfg.all_recipients && self.offers("PIPELINING")
+                    {
                         let to = self
                             .current
                             .as_ref()
@@ -604,14 +609,11 @@ impl ClientSession {
             });
             return self.advance();
         }
-        if cur.rcpts_sent < cur.env.to.len() {
-            let i = cur.rcpts_sent;
-            cur.rcpts_sent += 1;
-            let line = format!("RCPT TO:<{}>", cur.env.to[i]);
-            return self.cmd(&line, Expect::Rcpt(i));
-        }
-        if cur.accepted == 0 {
-            // Every recipient refused: no DATA; clear the transaction.
+        let all_tried = cur.rcpts_sent == cur.env.to.len();
+        let stop = self.cfg.all_recipients && cur.last_refusal.is_some();
+        if stop || (all_tried && cur.accepted == 0) {
+            // A refusal that must stop the message (--all-recipients), or
+            // every recipient refused: no DATA; clear the transaction.
             let index = cur.index;
             let failure = match cur.last_refusal.take() {
                 Some(r) => Failure::Refused(Stage::Rcpt, r),
@@ -624,6 +626,12 @@ impl ClientSession {
             });
             self.cmd("RSET", Expect::Rset);
             return;
+        }
+        if !all_tried {
+            let i = cur.rcpts_sent;
+            cur.rcpts_sent += 1;
+            let line = format!("RCPT TO:<{}>", cur.env.to[i]);
+            return self.cmd(&line, Expect::Rcpt(i));
         }
         self.cmd("DATA", Expect::Data);
     }

@@ -392,3 +392,21 @@ fn wire_body_stuffs_and_terminates() {
     assert_eq!(wire_size(b"ab"), 4);
     assert_eq!(wire_size(b""), 0);
 }
+
+#[test]
+fn all_recipients_makes_one_refusal_fatal() {
+    let mut cfg = ClientConfig::new("x");
+    cfg.all_recipients = true;
+    let mut s = Script::new(cfg);
+    s.c.send(env("a@b.c", &["ok@e.f", "no@e.f", "ok2@e.f"], b"x\n"));
+    s.server("220 x\r\n");
+    assert_eq!(
+        s.server("250-x\r\n250 PIPELINING\r\n"),
+        "MAIL FROM:<a@b.c>\r\n",
+        "no pipelining"
+    );
+    assert_eq!(s.server("250 ok\r\n"), "RCPT TO:<ok@e.f>\r\n");
+    assert_eq!(s.server("250 ok\r\n"), "RCPT TO:<no@e.f>\r\n");
+    assert_eq!(s.server("550 no such user\r\n"), "RSET\r\n");
+    assert!(s.events.iter().any(|e| matches!(e, Event::Failed { message: 0, failure: Failure::Refused(Stage::Rcpt, r) } if r.code == 550)));
+}
