@@ -26,6 +26,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('serve-smtp', 'serve-smtp', [CompletionResultType]::ParameterValue, 'Receive mail over SMTP and store it in Maildirs (RFC 5321)')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -51,12 +52,50 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailkit;send' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'SMTP server, HOST[:PORT] (port 25 when omitted)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Envelope sender and From field [default: $USER@this host]')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Envelope sender and From field [default: $USER@this host]')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Recipient (repeatable; comma-separated lists too); `Name <addr>` allowed')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Recipient (repeatable; comma-separated lists too); `Name <addr>` allowed')
+            [CompletionResult]::new('--cc', '--cc', [CompletionResultType]::ParameterName, 'Cc recipient (repeatable)')
+            [CompletionResult]::new('--bcc', '--bcc', [CompletionResultType]::ParameterName, 'Blind copy: in the envelope only, never in the message (repeatable)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Subject (any Unicode; encoded as RFC 2047 words when needed)')
+            [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'Subject (any Unicode; encoded as RFC 2047 words when needed)')
+            [CompletionResult]::new('--body', '--body', [CompletionResultType]::ParameterName, 'Body text [default: stdin when it is not a terminal, else empty]')
+            [CompletionResult]::new('--body-file', '--body-file', [CompletionResultType]::ParameterName, 'Read the body text from a UTF-8 file')
+            [CompletionResult]::new('--attach', '--attach', [CompletionResultType]::ParameterName, 'Attach a file (repeatable); its media type comes from its extension')
+            [CompletionResult]::new('--attach-type', '--attach-type', [CompletionResultType]::ParameterName, 'Media type of the attachments, in order (overrides the extension''s)')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra header field, "Name: value" (repeatable); replaces a composed field of the same name')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra header field, "Name: value" (repeatable); replaces a composed field of the same name')
+            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'Send a prepared message from FILE, or - for stdin, as it is')
+            [CompletionResult]::new('--helo', '--helo', [CompletionResultType]::ParameterName, 'Name to give in EHLO/HELO [default: this host''s name]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each server reply')
+            [CompletionResult]::new('--transcript', '--transcript', [CompletionResultType]::ParameterName, 'Write the session in the S:/C: transcript format to FILE (- for stdout)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Load: send N messages in all')
+            [CompletionResult]::new('--connections', '--connections', [CompletionResultType]::ParameterName, 'Load: over C concurrent connections, each pipelined')
+            [CompletionResult]::new('--read-recipients', '--read-recipients', [CompletionResultType]::ParameterName, 'Take the recipients from the message''s To/Cc/Bcc and remove Bcc (sendmail -t)')
+            [CompletionResult]::new('--dump', '--dump', [CompletionResultType]::ParameterName, 'Print the composed message and send nothing')
+            [CompletionResult]::new('--all-recipients', '--all-recipients', [CompletionResultType]::ParameterName, 'Fail (exit 24) when any recipient is refused, instead of sending to the others')
+            [CompletionResult]::new('--no-pipelining', '--no-pipelining', [CompletionResultType]::ParameterName, 'Do not pipeline commands even when the server offers PIPELINING')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the dialogue (C:/S: lines) on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the dialogue (C:/S: lines) on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mailkit;help' {
             [CompletionResult]::new('serve-smtp', 'serve-smtp', [CompletionResultType]::ParameterValue, 'Receive mail over SMTP and store it in Maildirs (RFC 5321)')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'mailkit;help;serve-smtp' {
+            break
+        }
+        'mailkit;help;send' {
             break
         }
         'mailkit;help;help' {

@@ -23,6 +23,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+            cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;serve-smtp'= {
@@ -46,11 +47,47 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailkit;send'= {
+            cand --server 'SMTP server, HOST[:PORT] (port 25 when omitted)'
+            cand -f 'Envelope sender and From field [default: $USER@this host]'
+            cand --from 'Envelope sender and From field [default: $USER@this host]'
+            cand -t 'Recipient (repeatable; comma-separated lists too); `Name <addr>` allowed'
+            cand --to 'Recipient (repeatable; comma-separated lists too); `Name <addr>` allowed'
+            cand --cc 'Cc recipient (repeatable)'
+            cand --bcc 'Blind copy: in the envelope only, never in the message (repeatable)'
+            cand -s 'Subject (any Unicode; encoded as RFC 2047 words when needed)'
+            cand --subject 'Subject (any Unicode; encoded as RFC 2047 words when needed)'
+            cand --body 'Body text [default: stdin when it is not a terminal, else empty]'
+            cand --body-file 'Read the body text from a UTF-8 file'
+            cand --attach 'Attach a file (repeatable); its media type comes from its extension'
+            cand --attach-type 'Media type of the attachments, in order (overrides the extension''s)'
+            cand -H 'An extra header field, "Name: value" (repeatable); replaces a composed field of the same name'
+            cand --header 'An extra header field, "Name: value" (repeatable); replaces a composed field of the same name'
+            cand --message 'Send a prepared message from FILE, or - for stdin, as it is'
+            cand --helo 'Name to give in EHLO/HELO [default: this host''s name]'
+            cand --timeout 'Seconds to wait for each server reply'
+            cand --transcript 'Write the session in the S:/C: transcript format to FILE (- for stdout)'
+            cand --count 'Load: send N messages in all'
+            cand --connections 'Load: over C concurrent connections, each pipelined'
+            cand --read-recipients 'Take the recipients from the message''s To/Cc/Bcc and remove Bcc (sendmail -t)'
+            cand --dump 'Print the composed message and send nothing'
+            cand --all-recipients 'Fail (exit 24) when any recipient is refused, instead of sending to the others'
+            cand --no-pipelining 'Do not pipeline commands even when the server offers PIPELINING'
+            cand -v 'Show the dialogue (C:/S: lines) on stderr'
+            cand --verbose 'Show the dialogue (C:/S: lines) on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailkit;help'= {
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+            cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;help;serve-smtp'= {
+        }
+        &'mailkit;help;send'= {
         }
         &'mailkit;help;help'= {
         }

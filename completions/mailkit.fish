@@ -27,6 +27,7 @@ end
 complete -c mailkit -n "__fish_mailkit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_needs_command" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l maildir -d 'The mail store: one Maildir per recipient address' -r -F
@@ -44,5 +45,30 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l shutdown-
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s q -l quiet -d 'Do not log each accepted message'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l server -d 'SMTP server, HOST[:PORT] (port 25 when omitted)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s f -l from -d 'Envelope sender and From field [default: $USER@this host]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s t -l to -d 'Recipient (repeatable; comma-separated lists too); `Name <addr>` allowed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l cc -d 'Cc recipient (repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l bcc -d 'Blind copy: in the envelope only, never in the message (repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s s -l subject -d 'Subject (any Unicode; encoded as RFC 2047 words when needed)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l body -d 'Body text [default: stdin when it is not a terminal, else empty]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l body-file -d 'Read the body text from a UTF-8 file' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l attach -d 'Attach a file (repeatable); its media type comes from its extension' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l attach-type -d 'Media type of the attachments, in order (overrides the extension\'s)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s H -l header -d 'An extra header field, "Name: value" (repeatable); replaces a composed field of the same name' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l message -d 'Send a prepared message from FILE, or - for stdin, as it is' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l helo -d 'Name to give in EHLO/HELO [default: this host\'s name]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l timeout -d 'Seconds to wait for each server reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l transcript -d 'Write the session in the S:/C: transcript format to FILE (- for stdout)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l count -d 'Load: send N messages in all' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l connections -d 'Load: over C concurrent connections, each pipelined' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l read-recipients -d 'Take the recipients from the message\'s To/Cc/Bcc and remove Bcc (sendmail -t)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l dump -d 'Print the composed message and send nothing'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l all-recipients -d 'Fail (exit 24) when any recipient is refused, instead of sending to the others'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l no-pipelining -d 'Do not pipeline commands even when the server offers PIPELINING'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s v -l verbose -d 'Show the dialogue (C:/S: lines) on stderr'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -12,6 +12,13 @@ const EXIT_STATUS: &str =
                            included), 1 an error (explained on stderr as `mailkit: error: ...`), \
                            2 a bad command line.";
 
+/// `send`'s exit statuses: swaks's, so scripts written for swaks keep working.
+const SEND_EXIT_STATUS: &str = "Exit status (as swaks): 0 delivered, 1 bad command line or other error, \
+                                2 could not connect, 6 connection closed unexpectedly, 21 greeting refused, \
+                                22 HELO/EHLO refused, 23 sender refused (or the message cannot be sent to \
+                                this server: SIZE, 8BITMIME, SMTPUTF8), 24 no recipient accepted, \
+                                25 DATA refused, 26 message refused after its data.";
+
 /// One binary for Internet mail from a terminal.
 #[derive(Debug, Parser)]
 #[command(
@@ -47,6 +54,17 @@ pub enum Command {
     /// seconds, then exit 0; a second signal stops at once.
     #[command(name = "serve-smtp", after_long_help = EXIT_STATUS)]
     ServeSmtp(ServeSmtp),
+
+    /// Compose and send a message over SMTP, or load a server (swaks-style).
+    ///
+    /// Composes a 7-bit clean message from the flags (non-ASCII header text
+    /// as RFC 2047 encoded words, the body quoted-printable when needed,
+    /// attachments as base64 MIME parts), or sends a prepared one with
+    /// --message, and prints the server's final reply. With --count and
+    /// --connections it sends N messages over C concurrent pipelined
+    /// connections and prints messages per second and latency.
+    #[command(after_long_help = SEND_EXIT_STATUS)]
+    Send(Send),
 }
 
 /// `mailkit serve-smtp`: the SMTP receiver.
@@ -114,6 +132,104 @@ pub struct ServeSmtp {
     /// Do not log each accepted message.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `mailkit send`: the user agent and load generator.
+#[derive(Debug, Args)]
+pub struct Send {
+    /// SMTP server, HOST[:PORT] (port 25 when omitted).
+    #[arg(
+        long,
+        value_name = "HOST[:PORT]",
+        env = "MAILKIT_SERVER",
+        default_value = "127.0.0.1:1025"
+    )]
+    pub server: String,
+
+    /// Envelope sender and From field [default: $USER@this host].
+    #[arg(long, short, value_name = "ADDRESS")]
+    pub from: Option<String>,
+
+    /// Recipient (repeatable; comma-separated lists too); `Name <addr>` allowed.
+    #[arg(long, short, value_name = "ADDRESS")]
+    pub to: Vec<String>,
+
+    /// Cc recipient (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub cc: Vec<String>,
+
+    /// Blind copy: in the envelope only, never in the message (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub bcc: Vec<String>,
+
+    /// Subject (any Unicode; encoded as RFC 2047 words when needed).
+    #[arg(long, short, value_name = "TEXT")]
+    pub subject: Option<String>,
+
+    /// Body text [default: stdin when it is not a terminal, else empty].
+    #[arg(long, value_name = "TEXT", conflicts_with = "body_file")]
+    pub body: Option<String>,
+
+    /// Read the body text from a UTF-8 file.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<std::path::PathBuf>,
+
+    /// Attach a file (repeatable); its media type comes from its extension.
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<std::path::PathBuf>,
+
+    /// Media type of the attachments, in order (overrides the extension's).
+    #[arg(long, value_name = "TYPE")]
+    pub attach_type: Vec<String>,
+
+    /// An extra header field, "Name: value" (repeatable); replaces a
+    /// composed field of the same name.
+    #[arg(long, short = 'H', value_name = "NAME: VALUE")]
+    pub header: Vec<String>,
+
+    /// Send a prepared message from FILE, or - for stdin, as it is.
+    #[arg(long, value_name = "FILE|-", conflicts_with_all = ["subject", "body", "body_file", "attach", "header"])]
+    pub message: Option<std::path::PathBuf>,
+
+    /// Take the recipients from the message's To/Cc/Bcc and remove Bcc (sendmail -t).
+    #[arg(long, requires = "message")]
+    pub read_recipients: bool,
+
+    /// Print the composed message and send nothing.
+    #[arg(long)]
+    pub dump: bool,
+
+    /// Name to give in EHLO/HELO [default: this host's name].
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
+
+    /// Seconds to wait for each server reply.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+
+    /// Fail (exit 24) when any recipient is refused, instead of sending to the others.
+    #[arg(long)]
+    pub all_recipients: bool,
+
+    /// Do not pipeline commands even when the server offers PIPELINING.
+    #[arg(long)]
+    pub no_pipelining: bool,
+
+    /// Write the session in the S:/C: transcript format to FILE (- for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub transcript: Option<std::path::PathBuf>,
+
+    /// Show the dialogue (C:/S: lines) on stderr.
+    #[arg(long, short)]
+    pub verbose: bool,
+
+    /// Load: send N messages in all.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+
+    /// Load: over C concurrent connections, each pipelined.
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub connections: u32,
 }
 
 fn parse_size(s: &str) -> Result<usize, String> {

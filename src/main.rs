@@ -4,9 +4,25 @@
 use clap::Parser;
 
 fn main() {
-    let cli = mailkit::cli::Cli::parse();
+    let cli = match mailkit::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `send` keeps swaks's convention: a bad command line is 1.
+            let send = std::env::args().nth(1).as_deref() == Some("send");
+            let code = if e.use_stderr() && send {
+                1
+            } else {
+                e.exit_code()
+            };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
     if let Err(e) = mailkit::cmd::run(cli) {
+        let code = e
+            .downcast_ref::<mailkit::cmd::send::Exit>()
+            .map_or(1, |x| x.code);
         eprintln!("mailkit: error: {e:#}");
-        std::process::exit(1);
+        std::process::exit(code);
     }
 }

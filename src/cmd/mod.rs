@@ -1,6 +1,7 @@
 //! The subcommands: each turns its flags into a configuration, calls the
 //! core, and reports. Errors are `anyhow` here, with text that says what to do.
 
+pub mod send;
 pub mod serve_smtp;
 
 use crate::cli::{Cli, Command};
@@ -9,5 +10,6 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::ServeSmtp(args) => serve_smtp::run(args),
+        Command::Send(args) => send::run(args),
     }
 }

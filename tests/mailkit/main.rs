@@ -2,5 +2,6 @@
 
 mod cli;
 mod generated;
+mod send;
 mod serve_smtp;
 mod support;
