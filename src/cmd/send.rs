@@ -342,27 +342,27 @@ struct SendService {
 
 impl SendService {
     fn feed(&mut self, id: ConnId, s: &mut ClientSession, now: Instant) {
-        if !s.is_idle() {
-            return;
-        }
-        if self.remaining == 0 || self.compose_error.is_some() {
-            s.finish();
-            return;
-        }
-        match self.prepared.data() {
-            Ok(data) => {
-                self.remaining -= 1;
-                let env = Envelope {
-                    from: Some(self.prepared.from.clone()),
-                    to: self.prepared.rcpts.clone(),
-                    data,
-                };
-                let idx = s.send(env);
-                self.sent_at.insert((id, idx), now);
-            }
-            Err(e) => {
-                self.compose_error = Some(e.to_string());
+        while s.wants_message() {
+            if self.remaining == 0 || self.compose_error.is_some() {
                 s.finish();
+                return;
+            }
+            match self.prepared.data() {
+                Ok(data) => {
+                    self.remaining -= 1;
+                    let env = Envelope {
+                        from: Some(self.prepared.from.clone()),
+                        to: self.prepared.rcpts.clone(),
+                        data,
+                    };
+                    let idx = s.send(env);
+                    self.sent_at.insert((id, idx), now);
+                }
+                Err(e) => {
+                    self.compose_error = Some(e.to_string());
+                    s.finish();
+                    return;
+                }
             }
         }
     }

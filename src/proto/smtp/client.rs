@@ -186,6 +186,9 @@ pub struct ClientSession {
     queue: VecDeque<(usize, Envelope)>,
     next_index: usize,
     current: Option<Current>,
+    /// The transaction pipelined right behind `current`'s final dot
+    /// (RFC 2920 §3.1: MAIL may follow the end of data in one batch).
+    next: Option<Current>,
     finishing: bool,
     done: bool,
     out: Vec<u8>,
@@ -208,6 +211,7 @@ impl ClientSession {
             queue: VecDeque::new(),
             next_index: 0,
             current: None,
+            next: None,
             finishing: false,
             done: false,
             out: Vec::new(),
@@ -237,10 +241,21 @@ impl ClientSession {
         self.advance();
     }
 
-    /// True when nothing is queued or in flight (the load generator adds
-    /// the next message then).
+    /// True when the session can take another message now without
+    /// waiting (nothing queued behind the one in flight): the load
+    /// generator keeps one message queued so that it can be pipelined
+    /// behind the current one's final dot.
+    pub fn wants_message(&self) -> bool {
+        self.ready && !self.done && !self.finishing && self.queue.is_empty() && self.next.is_none()
+    }
+
+    /// True when nothing is queued or in flight.
     pub fn is_idle(&self) -> bool {
-        self.ready && self.current.is_none() && self.queue.is_empty() && !self.done
+        self.ready
+            && self.current.is_none()
+            && self.next.is_none()
+            && self.queue.is_empty()
+            && !self.done
     }
 
     /// The EHLO keywords the server offered (upper-cased).
@@ -368,7 +383,10 @@ impl ClientSession {
         if self.done {
             return;
         }
-        if let Some(cur) = self.current.take() {
+        for cur in [self.current.take(), self.next.take()]
+            .into_iter()
+            .flatten()
+        {
             self.event(Event::Failed {
                 message: cur.index,
                 failure: cur.failure.unwrap_or_else(|| f.clone()),
@@ -476,6 +494,7 @@ impl ClientSession {
                     };
                     self.event(e);
                 }
+                self.current = self.next.take();
                 self.advance();
             }
             Expect::Rset => self.advance(),
@@ -499,6 +518,9 @@ impl ClientSession {
                 self.out.extend_from_slice(&body);
             }
             self.expect.push_front(Expect::EndOfData);
+            if self.pipelined() && self.next.is_none() {
+                self.next = self.start_transaction();
+            }
             return;
         }
         let failure = match (&cur.failure, cur.accepted) {
@@ -549,8 +571,27 @@ impl ClientSession {
         if !self.expect.is_empty() {
             return;
         }
+        self.current = self.start_transaction();
+        if self.current.is_some() {
+            return;
+        }
+        if self.finishing && self.current.is_none() {
+            self.cmd("QUIT", Expect::Quit);
+        }
+    }
+
+    /// Whether commands are pipelined on this connection (RFC 2920).
+    fn pipelined(&self) -> bool {
+        self.cfg.pipelining && !self.cfg.all_recipients && self.offers("PIPELINING")
+    }
+
+    /// Starts the next queued message that can be sent here: MAIL, and
+    /// when pipelining every RCPT and DATA in the same write. Messages this
+    /// server cannot take (SIZE, 8BITMIME, SMTPUTF8) fail on the way.
+    fn start_transaction(&mut self) -> Option<Current> {
         while let Some((index, env)) = self.queue.pop_front() {
-            match self.check(&env) {
+            let params = match self.check(&env) {
+                Ok(p) => p,
                 Err(failure) => {
                     self.event(Event::Failed {
                         message: index,
@@ -558,38 +599,26 @@ impl ClientSession {
                     });
                     continue;
                 }
-                Ok(params) => {
-                    let from = env.from.clone().unwrap_or_default();
-                    self.current = Some(Current {
-                        index,
-                        env,
-                        rcpts_sent: 0,
-                        accepted: 0,
-                        last_refusal: None,
-                        mail_ok: false,
-                        failure: None,
-                    });
-                    let line = format!("MAIL FROM:<{from}>{params}");
-                    self.cmd(&line, Expect::Mail);
-                    if self.cfg.pipelining && !self.cfg.all_recipients && self.offers("PIPELINING")
-                    {
-                        let to = self
-                            .current
-                            .as_ref()
-                            .map(|c| c.env.to.clone())
-                            .unwrap_or_default();
-                        for (i, r) in to.iter().enumerate() {
-                            self.cmd(&format!("RCPT TO:<{r}>"), Expect::Rcpt(i));
-                        }
-                        self.cmd("DATA", Expect::Data);
-                    }
-                    return;
+            };
+            let from = env.from.clone().unwrap_or_default();
+            self.cmd(&format!("MAIL FROM:<{from}>{params}"), Expect::Mail);
+            if self.pipelined() {
+                for (i, r) in env.to.iter().enumerate() {
+                    self.cmd(&format!("RCPT TO:<{r}>"), Expect::Rcpt(i));
                 }
+                self.cmd("DATA", Expect::Data);
             }
+            return Some(Current {
+                index,
+                env,
+                rcpts_sent: 0,
+                accepted: 0,
+                last_refusal: None,
+                mail_ok: false,
+                failure: None,
+            });
         }
-        if self.finishing && self.current.is_none() {
-            self.cmd("QUIT", Expect::Quit);
-        }
+        None
     }
 
     /// The next command of an unpipelined transaction.

@@ -410,3 +410,33 @@ fn all_recipients_makes_one_refusal_fatal() {
     assert_eq!(s.server("550 no such user\r\n"), "RSET\r\n");
     assert!(s.events.iter().any(|e| matches!(e, Event::Failed { message: 0, failure: Failure::Refused(Stage::Rcpt, r) } if r.code == 550)));
 }
+
+#[test]
+fn next_transaction_is_pipelined_behind_the_final_dot() {
+    let mut s = Script::new(ClientConfig::new("x"));
+    s.server("220 x\r\n");
+    s.server("250-x\r\n250 PIPELINING\r\n");
+    s.c.send(env("a@b.c", &["d@e.f"], b"one\n"));
+    s.c.send(env("a@b.c", &["d@e.f"], b"two\n"));
+    s.drain();
+    assert!(s.server("250 ok\r\n250 ok\r\n").is_empty());
+    assert_eq!(
+        s.server("354 go\r\n"),
+        "one\r\n.\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n"
+    );
+    assert_eq!(
+        s.server("250 queued one\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+        "two\r\n.\r\n"
+    );
+    s.server("250 queued two\r\n");
+    let delivered: Vec<usize> = s
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Delivered { message, .. } => Some(*message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delivered, [0, 1]);
+    assert!(s.c.is_idle());
+}
