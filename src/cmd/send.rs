@@ -609,3 +609,30 @@ mod tests {
         assert_eq!(resolve("::1").unwrap().port(), 25);
     }
 }
+
+#[cfg(test)]
+mod exit_code_tests {
+    use super::*;
+    use crate::proto::smtp::reply::Reply;
+
+    #[test]
+    fn every_stage_has_swaks_code() {
+        let r = || Reply { code: 550, lines: vec!["no".into()] };
+        let cases = [
+            (Failure::Refused(Stage::Banner, r()), 21),
+            (Failure::Refused(Stage::Helo, r()), 22),
+            (Failure::Refused(Stage::Mail, r()), 23),
+            (Failure::TooBig { size: 2, limit: 1 }, 23),
+            (Failure::Unsupported("SMTPUTF8"), 23),
+            (Failure::Refused(Stage::Rcpt, r()), 24),
+            (Failure::Refused(Stage::Data, r()), 25),
+            (Failure::Refused(Stage::AfterData, r()), 26),
+            (Failure::Closed, 6),
+            (Failure::Timeout, 1),
+        ];
+        for (f, code) in cases {
+            assert_eq!(exit_code(&f), code, "{f:?}");
+            assert!(!describe(&f).is_empty());
+        }
+    }
+}
