@@ -617,7 +617,10 @@ mod exit_code_tests {
 
     #[test]
     fn every_stage_has_swaks_code() {
-        let r = || Reply { code: 550, lines: vec!["no".into()] };
+        let r = || Reply {
+            code: 550,
+            lines: vec!["no".into()],
+        };
         let cases = [
             (Failure::Refused(Stage::Banner, r()), 21),
             (Failure::Refused(Stage::Helo, r()), 22),

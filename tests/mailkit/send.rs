@@ -284,3 +284,143 @@ fn load_generator_sends_count_over_connections() {
         .collect();
     assert_eq!(ids.len(), 300, "every message has its own Message-ID");
 }
+
+/// How a scripted server answers each phase (`mail: None`: hang up).
+#[derive(Clone, Copy)]
+struct Phases {
+    greeting: &'static str,
+    ehlo: &'static str,
+    helo: &'static str,
+    mail: Option<&'static str>,
+    rcpt: &'static str,
+    data: &'static str,
+    end: &'static str,
+}
+
+const OK: Phases = Phases {
+    greeting: "220 x",
+    ehlo: "250 ok",
+    helo: "250 ok",
+    mail: Some("250 ok"),
+    rcpt: "250 ok",
+    data: "354 go",
+    end: "250 ok",
+};
+
+/// A one-connection SMTP server on loopback that answers as told.
+fn refusing_server(p: Phases) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        let Ok((stream, _)) = listener.accept() else {
+            return;
+        };
+        let mut w = stream.try_clone().unwrap();
+        let mut r = BufReader::new(stream);
+        let _ = w.write_all(format!("{}\r\n", p.greeting).as_bytes());
+        let mut line = String::new();
+        let mut in_data = false;
+        loop {
+            line.clear();
+            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let l = line.trim_end();
+            let reply = if in_data {
+                if l != "." {
+                    continue;
+                }
+                in_data = false;
+                p.end
+            } else {
+                match l.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
+                    "EHLO" => p.ehlo,
+                    "HELO" => p.helo,
+                    "MAIL" => match p.mail {
+                        Some(m) => m,
+                        None => return,
+                    },
+                    "RCPT" => p.rcpt,
+                    "DATA" => {
+                        in_data = p.data.starts_with("354");
+                        p.data
+                    }
+                    "QUIT" => "221 bye",
+                    _ => "250 ok",
+                }
+            };
+            let _ = w.write_all(format!("{reply}\r\n").as_bytes());
+        }
+    });
+    addr
+}
+
+#[test]
+fn every_refusing_phase_has_its_exit_code() {
+    let cases = [
+        (
+            Phases {
+                greeting: "554 go away",
+                ..OK
+            },
+            21,
+        ),
+        (
+            Phases {
+                ehlo: "550 no",
+                helo: "550 no",
+                ..OK
+            },
+            22,
+        ),
+        (
+            Phases {
+                mail: Some("550 5.7.1 sender rejected"),
+                ..OK
+            },
+            23,
+        ),
+        (
+            Phases {
+                rcpt: "550 5.1.1 unknown",
+                data: "503 no rcpt",
+                ..OK
+            },
+            24,
+        ),
+        (
+            Phases {
+                data: "554 no data",
+                ..OK
+            },
+            25,
+        ),
+        (
+            Phases {
+                end: "554 5.6.0 rejected",
+                ..OK
+            },
+            26,
+        ),
+        (Phases { mail: None, ..OK }, 6),
+    ];
+    for (phases, code) in cases {
+        let addr = refusing_server(phases);
+        send(&addr)
+            .args([
+                "--from",
+                "a@crepes.fr",
+                "--to",
+                "b@hamburger.edu",
+                "--body",
+                "x",
+                "--timeout",
+                "5",
+            ])
+            .assert()
+            .code(code)
+            .stderr(predicate::str::contains("mailkit: error: "))
+            .stdout(predicate::str::is_empty());
+    }
+}
