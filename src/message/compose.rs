@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::encode::{
-    base64_lines, crlf_text, display_name, encoded_words, parameter, quoted_printable, unstructured,
+    base64_lines, crlf_text, display_name, parameter, quoted_printable, unstructured,
 };
 
 /// A file to attach.
@@ -285,12 +285,6 @@ pub fn media_type(name: &str) -> &'static str {
         "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         _ => "application/octet-stream",
     }
-}
-
-/// Word-sized pieces of a non-ASCII display name, for callers that build
-/// their own fields.
-pub fn encode_name(name: &str) -> String {
-    encoded_words(name).join(" ")
 }
 
 #[cfg(test)]
