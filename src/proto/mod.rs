@@ -5,6 +5,7 @@
 //! `Instant`s in and hand back bytes to write and events for the world.
 
 pub mod line;
+pub mod pop3;
 pub mod smtp;
 
 use std::time::Instant;

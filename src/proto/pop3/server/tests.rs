@@ -1,0 +1,216 @@
+//! POP3 session tests with an in-memory maildrop.
+
+use super::*;
+
+const M1: &[u8] = b"Subject: one\n\nfirst\n.leading dot\n..two\nlast\n";
+const M2: &[u8] = b"Subject: two\r\n\r\nsecond\r\n";
+
+fn cfg() -> Pop3Config {
+    Pop3Config {
+        hostname: "hamburger.edu".into(),
+        timeout: Duration::from_secs(600),
+        apop: true,
+        auth_delay: Duration::from_millis(0),
+        max_auth_failures: 3,
+    }
+}
+
+/// Drives a session, answering its events from two stored messages.
+struct H {
+    s: Pop3Session,
+    wire: Vec<u8>,
+    closed: bool,
+    updates: Vec<(Vec<usize>, Vec<usize>)>,
+}
+
+impl H {
+    fn new() -> H {
+        let mut h = H {
+            s: Pop3Session::new(cfg(), "1.2.3", Instant::now()),
+            wire: Vec::new(),
+            closed: false,
+            updates: Vec::new(),
+        };
+        h.drain();
+        h
+    }
+    fn drain(&mut self) {
+        while let Some(o) = self.s.poll_output() {
+            match o {
+                Output::Transmit(b) => self.wire.extend(b),
+                Output::Close => self.closed = true,
+                Output::Event(Event::Authenticate(c)) => {
+                    let ok = match &c {
+                        Credentials::Password { user, password } => {
+                            user == "bob" && password == "hungry"
+                        }
+                        Credentials::Apop {
+                            user,
+                            timestamp,
+                            digest,
+                        } => user == "bob" && *digest == apop_digest(timestamp, "hungry"),
+                    };
+                    let r = if ok {
+                        Ok((
+                            "bob@hamburger.edu".to_string(),
+                            vec![
+                                Listed {
+                                    uid: "u1".into(),
+                                    size: wire_size(M1),
+                                },
+                                Listed {
+                                    uid: "u2".into(),
+                                    size: wire_size(M2),
+                                },
+                            ],
+                        ))
+                    } else {
+                        Err(AuthFailure::Invalid)
+                    };
+                    self.s.authenticated(r);
+                    self.s
+                        .handle_timeout(Instant::now() + Duration::from_secs(1));
+                }
+                Output::Event(Event::Retrieve { index, top }) => {
+                    let data = [M1, M2][index].to_vec();
+                    self.s.retrieved(index, top, Ok(data));
+                }
+                Output::Event(Event::Update { delete, seen }) => {
+                    self.updates.push((delete.clone(), seen));
+                    self.s.updated(Ok(2 - delete.len()));
+                }
+            }
+        }
+    }
+    fn cmd(&mut self, line: &str) -> String {
+        let before = self.wire.len();
+        self.s
+            .handle_input(Instant::now(), format!("{line}\r\n").as_bytes());
+        self.drain();
+        String::from_utf8_lossy(&self.wire[before..]).into_owned()
+    }
+}
+
+#[test]
+fn seed_session() {
+    let mut h = H::new();
+    let greeting = String::from_utf8_lossy(&h.wire).into_owned();
+    assert!(
+        greeting.starts_with("+OK ") && greeting.contains("<1.2.3@hamburger.edu>"),
+        "{greeting}"
+    );
+    assert!(h.cmd("STAT").starts_with("-ERR"));
+    assert!(h.cmd("user bob").starts_with("+OK"));
+    assert!(h
+        .cmd("pass hungry")
+        .starts_with("+OK maildrop has 2 messages"));
+    let total = wire_size(M1) + wire_size(M2);
+    assert_eq!(h.cmd("stat"), format!("+OK 2 {total}\r\n"));
+    assert_eq!(
+        h.cmd("LIST"),
+        format!(
+            "+OK scan listing follows\r\n1 {}\r\n2 {}\r\n.\r\n",
+            wire_size(M1),
+            wire_size(M2)
+        )
+    );
+    assert_eq!(h.cmd("UIDL 2"), "+OK 2 u2\r\n");
+    let r = h.cmd("RETR 1");
+    assert_eq!(r, format!("+OK {} octets\r\nSubject: one\r\n\r\nfirst\r\n..leading dot\r\n...two\r\nlast\r\n.\r\n", wire_size(M1)));
+    assert_eq!(
+        h.cmd("TOP 1 1"),
+        format!(
+            "+OK {} octets\r\nSubject: one\r\n\r\nfirst\r\n.\r\n",
+            wire_size(M1)
+        )
+    );
+    assert_eq!(
+        h.cmd("TOP 2 0"),
+        format!("+OK {} octets\r\nSubject: two\r\n\r\n.\r\n", wire_size(M2))
+    );
+    assert!(h.cmd("DELE 2").starts_with("+OK"));
+    assert!(h.cmd("RETR 2").starts_with("-ERR"));
+    assert_eq!(
+        h.cmd("LIST"),
+        format!("+OK scan listing follows\r\n1 {}\r\n.\r\n", wire_size(M1))
+    );
+    assert!(h.cmd("QUIT").starts_with("+OK"));
+    assert!(h.closed);
+    assert_eq!(h.updates, vec![(vec![1], vec![0])]);
+}
+
+#[test]
+fn rset_undeletes_and_eof_deletes_nothing() {
+    let mut h = H::new();
+    h.cmd("USER bob");
+    h.cmd("PASS hungry");
+    h.cmd("DELE 1");
+    assert!(h.cmd("STAT").starts_with("+OK 1 "));
+    h.cmd("RSET");
+    assert!(h.cmd("STAT").starts_with("+OK 2 "));
+    h.cmd("DELE 1");
+    h.s.handle_eof(Instant::now());
+    h.drain();
+    assert!(h.closed);
+    assert!(h.updates.is_empty(), "a dropped connection deletes nothing");
+}
+
+#[test]
+fn auth_plain_apop_and_failures() {
+    let mut h = H::new();
+    let token = data_encoding::BASE64.encode(b"\0bob\0hungry");
+    assert!(h.cmd(&format!("AUTH PLAIN {token}")).starts_with("+OK"));
+
+    let mut h = H::new();
+    assert_eq!(h.cmd("AUTH PLAIN"), "+ \r\n");
+    assert!(h.cmd(&token).starts_with("+OK"));
+
+    let mut h = H::new();
+    let digest = apop_digest("<1.2.3@hamburger.edu>", "hungry");
+    // RFC 1939 §7's own example.
+    assert_eq!(
+        apop_digest("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf"),
+        "c4c9334bac560ecc979e58001b3e22fb"
+    );
+    assert!(
+        h.cmd(&format!("APOP bob {digest}")).starts_with("+OK"),
+        "APOP"
+    );
+
+    let mut h = H::new();
+    for _ in 0..2 {
+        h.cmd("USER bob");
+        assert!(h.cmd("PASS wrong").starts_with("-ERR [AUTH]"));
+    }
+    h.cmd("USER bob");
+    let r = h.cmd("PASS wrong");
+    assert!(r.contains("too many failed logins"), "{r}");
+    assert!(h.closed);
+}
+
+#[test]
+fn capa_and_unknown() {
+    let mut h = H::new();
+    let r = h.cmd("CAPA");
+    for c in ["USER", "UIDL", "TOP", "RESP-CODES", "SASL PLAIN"] {
+        assert!(r.contains(&format!("\r\n{c}\r\n")), "{c}: {r}");
+    }
+    assert!(h.cmd("XYZZY").starts_with("-ERR"));
+    assert!(h.cmd("RETR 1").starts_with("-ERR"));
+}
+
+#[test]
+fn split_at_every_offset() {
+    let script = b"USER bob\r\nPASS hungry\r\nSTAT\r\nRETR 2\r\nQUIT\r\n";
+    let mut whole = H::new();
+    whole.s.handle_input(Instant::now(), script);
+    whole.drain();
+    for cut in 0..script.len() {
+        let mut h = H::new();
+        h.s.handle_input(Instant::now(), &script[..cut]);
+        h.drain();
+        h.s.handle_input(Instant::now(), &script[cut..]);
+        h.drain();
+        assert_eq!(h.wire, whole.wire, "cut {cut}");
+    }
+}
