@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('serve-smtp', 'serve-smtp', [CompletionResultType]::ParameterValue, 'Receive mail over SMTP and store it in Maildirs (RFC 5321)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
+            [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -86,9 +87,28 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailkit;serve-pop3' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (repeatable); port 0 picks a free port')
+            [CompletionResult]::new('--maildir', '--maildir', [CompletionResultType]::ParameterName, 'The mail store: one Maildir per address')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'Host name for the greeting and APOP timestamps [default: this host''s name]')
+            [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'A local domain (repeatable); with exactly one, `user bob` means bob@DOMAIN')
+            [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Users file (`address:password` lines); without it any password works')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Idle time in seconds before the connection is closed (nothing deleted)')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most simultaneous connections')
+            [CompletionResult]::new('--max-auth-failures', '--max-auth-failures', [CompletionResultType]::ParameterName, 'Failed logins before a connection is closed')
+            [CompletionResult]::new('--auth-delay-ms', '--auth-delay-ms', [CompletionResultType]::ParameterName, 'Delay before answering a failed login, in milliseconds (doubles each time)')
+            [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Write a transcript of every session into DIR (one file per session)')
+            [CompletionResult]::new('--auth-any', '--auth-any', [CompletionResultType]::ParameterName, 'Allow throwaway mode (no --users) on a non-loopback --listen')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mailkit;help' {
             [CompletionResult]::new('serve-smtp', 'serve-smtp', [CompletionResultType]::ParameterValue, 'Receive mail over SMTP and store it in Maildirs (RFC 5321)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
+            [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -96,6 +116,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;help;send' {
+            break
+        }
+        'mailkit;help;serve-pop3' {
             break
         }
         'mailkit;help;help' {

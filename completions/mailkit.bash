@@ -22,6 +22,9 @@ _mailkit() {
             mailkit,send)
                 cmd="mailkit__subcmd__send"
                 ;;
+            mailkit,serve-pop3)
+                cmd="mailkit__subcmd__serve__subcmd__pop3"
+                ;;
             mailkit,serve-smtp)
                 cmd="mailkit__subcmd__serve__subcmd__smtp"
                 ;;
@@ -30,6 +33,9 @@ _mailkit() {
                 ;;
             mailkit__subcmd__help,send)
                 cmd="mailkit__subcmd__help__subcmd__send"
+                ;;
+            mailkit__subcmd__help,serve-pop3)
+                cmd="mailkit__subcmd__help__subcmd__serve__subcmd__pop3"
                 ;;
             mailkit__subcmd__help,serve-smtp)
                 cmd="mailkit__subcmd__help__subcmd__serve__subcmd__smtp"
@@ -41,7 +47,7 @@ _mailkit() {
 
     case "${cmd}" in
         mailkit)
-            opts="-h -V --help --version serve-smtp send help"
+            opts="-h -V --help --version serve-smtp send serve-pop3 help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -55,7 +61,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help)
-            opts="serve-smtp send help"
+            opts="serve-smtp send serve-pop3 help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -83,6 +89,20 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__serve__subcmd__pop3)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -198,6 +218,60 @@ _mailkit() {
                     return 0
                     ;;
                 --connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__serve__subcmd__pop3)
+            opts="-h -V --listen --maildir --hostname --domain --users --auth-any --timeout --max-connections --max-auth-failures --auth-delay-ms --record --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --maildir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --users)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-auth-failures)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-delay-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --version 'Print version'
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
+            cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;serve-smtp'= {
@@ -80,14 +81,34 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailkit;serve-pop3'= {
+            cand --listen 'Address to listen on (repeatable); port 0 picks a free port'
+            cand --maildir 'The mail store: one Maildir per address'
+            cand --hostname 'Host name for the greeting and APOP timestamps [default: this host''s name]'
+            cand --domain 'A local domain (repeatable); with exactly one, `user bob` means bob@DOMAIN'
+            cand --users 'Users file (`address:password` lines); without it any password works'
+            cand --timeout 'Idle time in seconds before the connection is closed (nothing deleted)'
+            cand --max-connections 'Most simultaneous connections'
+            cand --max-auth-failures 'Failed logins before a connection is closed'
+            cand --auth-delay-ms 'Delay before answering a failed login, in milliseconds (doubles each time)'
+            cand --record 'Write a transcript of every session into DIR (one file per session)'
+            cand --auth-any 'Allow throwaway mode (no --users) on a non-loopback --listen'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailkit;help'= {
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
+            cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;help;serve-smtp'= {
         }
         &'mailkit;help;send'= {
+        }
+        &'mailkit;help;serve-pop3'= {
         }
         &'mailkit;help;help'= {
         }

@@ -28,6 +28,7 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -s h -l help -d 'Print hel
 complete -c mailkit -n "__fish_mailkit_needs_command" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l maildir -d 'The mail store: one Maildir per recipient address' -r -F
@@ -69,6 +70,20 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l no-pipelining -
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s v -l verbose -d 'Show the dialogue (C:/S: lines) on stderr'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l maildir -d 'The mail store: one Maildir per address' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l hostname -d 'Host name for the greeting and APOP timestamps [default: this host\'s name]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l domain -d 'A local domain (repeatable); with exactly one, `user bob` means bob@DOMAIN' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l users -d 'Users file (`address:password` lines); without it any password works' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l timeout -d 'Idle time in seconds before the connection is closed (nothing deleted)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-connections -d 'Most simultaneous connections' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-any -d 'Allow throwaway mode (no --users) on a non-loopback --listen'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

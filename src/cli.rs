@@ -65,6 +65,17 @@ pub enum Command {
     /// connections and prints messages per second and latency.
     #[command(after_long_help = SEND_EXIT_STATUS)]
     Send(Send),
+
+    /// Serve the mail store over POP3 (RFC 1939).
+    ///
+    /// Serves each mailbox of the store (DIR/<address>/) to POP3 clients:
+    /// USER/PASS, APOP (when the users file holds plain passwords) and
+    /// AUTH PLAIN; STAT, LIST, RETR, TOP, UIDL, DELE, RSET, NOOP, QUIT;
+    /// CAPA with RESP-CODES. Deletions happen only after QUIT; a dropped
+    /// connection deletes nothing. One session per maildrop at a time.
+    /// Without --users any password opens any mailbox (throwaway mode).
+    #[command(name = "serve-pop3", after_long_help = EXIT_STATUS)]
+    ServePop3(ServePop3),
 }
 
 /// `mailkit serve-smtp`: the SMTP receiver.
@@ -132,6 +143,59 @@ pub struct ServeSmtp {
     /// Do not log each accepted message.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `mailkit serve-pop3`: the POP3 server.
+#[derive(Debug, Args)]
+pub struct ServePop3 {
+    /// Address to listen on (repeatable); port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:1110")]
+    pub listen: Vec<SocketAddr>,
+
+    /// The mail store: one Maildir per address.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "MAILKIT_MAILDIR",
+        default_value = "mail"
+    )]
+    pub maildir: PathBuf,
+
+    /// Host name for the greeting and APOP timestamps [default: this host's name].
+    #[arg(long, value_name = "NAME")]
+    pub hostname: Option<String>,
+
+    /// A local domain (repeatable); with exactly one, `user bob` means bob@DOMAIN.
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+
+    /// Users file (`address:password` lines); without it any password works.
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+
+    /// Allow throwaway mode (no --users) on a non-loopback --listen.
+    #[arg(long)]
+    pub auth_any: bool,
+
+    /// Idle time in seconds before the connection is closed (nothing deleted).
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+
+    /// Most simultaneous connections.
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Failed logins before a connection is closed.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_auth_failures: u32,
+
+    /// Delay before answering a failed login, in milliseconds (doubles each time).
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub auth_delay_ms: u64,
+
+    /// Write a transcript of every session into DIR (one file per session).
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
 }
 
 /// `mailkit send`: the user agent and load generator.

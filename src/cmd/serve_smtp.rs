@@ -6,13 +6,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
 use crate::cli::ServeSmtp;
-use crate::net::{self, Completer, ConnId, LoopConfig, Runtime, Service, StopMode};
+use crate::net::{Completer, ConnId, LoopConfig, Runtime, Service, StopMode};
 use crate::proto::smtp::server::{Event, ServerConfig, ServerSession};
 use crate::proto::smtp::trace::{IdSource, QueueId};
-use crate::store::{Maildir, Users, WriteJob, Writer};
+use crate::store::{Maildir, WriteJob, Writer};
 use crate::util::time::rfc5322;
 
 /// The outcome of storing one message, sent back to the loop.
@@ -115,41 +115,16 @@ impl Service for SmtpService {
 
 /// Runs the SMTP server until it is stopped.
 pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
-    let hostname = args.hostname.clone().unwrap_or_else(crate::util::hostname);
-    if hostname.is_empty()
-        || hostname
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
-    {
-        bail!("--hostname '{hostname}' is not a host name");
-    }
-    let domains: Vec<String> = args
-        .domains
-        .iter()
-        .map(|d| d.trim().to_lowercase())
-        .collect();
-    if let Some(bad) = domains
-        .iter()
-        .find(|d| d.is_empty() || d.contains(['@', '/', ' ']))
-    {
-        bail!("--domain '{bad}' is not a domain name");
-    }
-    let users = match &args.users {
-        Some(path) => Some(Users::load(path, &domains).context("--users")?),
-        None => None,
-    };
+    let common = super::common::settings(
+        args.hostname.as_deref(),
+        &args.domains,
+        args.users.as_deref(),
+        args.record.as_ref(),
+    )?;
+    let (hostname, domains, users) = (common.hostname, common.domains, common.users);
     let maildir = Maildir::open(&args.maildir, &hostname)
         .with_context(|| format!("cannot use --maildir {}", args.maildir.display()))?;
-    if let Some(dir) = &args.record {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create --record directory {}", dir.display()))?;
-    }
-
-    let mut listeners = Vec::new();
-    for addr in &args.listen {
-        listeners.push(net::listen(*addr)?);
-    }
-    net::raise_fd_limit();
+    let listeners = super::common::bind(&args.listen)?;
 
     let seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -186,22 +161,12 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
             "mailkit: smtp: catch-all mode: every domain is local (use --domain to restrict)"
         );
     }
-    for l in &listeners {
-        let addr = l
-            .local_addr()
-            .context("cannot read the listening address")?;
-        if !addr.ip().is_loopback() {
-            eprintln!(
-                "mailkit: smtp: warning: listening on {addr}, beyond this machine; {}",
-                if domains.is_empty() {
-                    "it accepts mail for every domain"
-                } else {
-                    "anyone can send to the local domains"
-                }
-            );
-        }
-        eprintln!("mailkit: smtp listening on {addr}");
-    }
+    let warn = if domains.is_empty() {
+        "it accepts mail for every domain"
+    } else {
+        "anyone can send to the local domains"
+    };
+    super::common::announce("smtp", &listeners, Some(warn))?;
     if let Some(n) = args.exit_after {
         if n == 0 {
             return Ok(());

@@ -3,5 +3,6 @@
 mod cli;
 mod generated;
 mod send;
+mod serve_pop3;
 mod serve_smtp;
 mod support;

@@ -1,0 +1,48 @@
+//! The POP3 server session fed arbitrary client bytes in arbitrary chunks,
+//! with a maildrop of three messages: never panics, never asks for a
+//! message outside the listing, deletes only in UPDATE.
+#![no_main]
+use std::time::{Duration, Instant};
+
+use libfuzzer_sys::fuzz_target;
+use mailkit::proto::pop3::server::{wire_size, Event, Listed, Output, Pop3Config, Pop3Session};
+
+const MSGS: [&[u8]; 3] = [b"Subject: a\n\nbody\n.dot\n", b"x", b""];
+
+fuzz_target!(|data: &[u8]| {
+    let cfg = Pop3Config {
+        hostname: "fuzz.example".into(),
+        timeout: Duration::from_secs(600),
+        apop: true,
+        auth_delay: Duration::ZERO,
+        max_auth_failures: 3,
+    };
+    let now = Instant::now();
+    let mut s = Pop3Session::new(cfg, "1.2", now);
+    let mut updated = false;
+    for chunk in data.split(|&b| b == 0xfe) {
+        s.handle_input(now, chunk);
+        while let Some(o) = s.poll_output() {
+            match o {
+                Output::Event(Event::Authenticate(_)) => {
+                    let listing = MSGS.iter().enumerate().map(|(i, m)| Listed { uid: format!("u{i}"), size: wire_size(m) }).collect();
+                    s.authenticated(Ok(("box".into(), listing)));
+                }
+                Output::Event(Event::Retrieve { index, top }) => {
+                    assert!(index < MSGS.len());
+                    s.retrieved(index, top, Ok(MSGS[index].to_vec()));
+                }
+                Output::Event(Event::Update { delete, seen }) => {
+                    assert!(!updated);
+                    updated = true;
+                    assert!(delete.iter().chain(&seen).all(|&i| i < MSGS.len()));
+                    s.updated(Ok(MSGS.len() - delete.len()));
+                }
+                _ => {}
+            }
+        }
+        s.handle_timeout(now + Duration::from_secs(1));
+    }
+    s.handle_eof(now);
+    while s.poll_output().is_some() {}
+});
