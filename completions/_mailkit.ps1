@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('serve-smtp', 'serve-smtp', [CompletionResultType]::ParameterValue, 'Receive mail over SMTP and store it in Maildirs (RFC 5321)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
             [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
+            [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Retrieve mail over POP3 into a Maildir, an mbox or stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -105,10 +106,33 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailkit;fetch' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'POP3 server, HOST[:PORT] (port 110 when omitted)')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol (pop3; imap comes with serve-imap)')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Login name (an address, or the local part the server accepts)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Login name (an address, or the local part the server accepts)')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password [or --password-file, or env MAILKIT_PASSWORD]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE')
+            [CompletionResult]::new('--to-maildir', '--to-maildir', [CompletionResultType]::ParameterName, 'Store into this Maildir (DIR/{tmp,new,cur}, created)')
+            [CompletionResult]::new('--to-mbox', '--to-mbox', [CompletionResultType]::ParameterName, 'Append to this mbox file (mboxrd quoting)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'First wait until the mailbox holds at least N messages (up to --timeout)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each reply (and for --wait in all)')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Leave the messages on the server (the default)')
+            [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Delete each message on the server once it is stored locally')
+            [CompletionResult]::new('--new-only', '--new-only', [CompletionResultType]::ParameterName, 'Fetch only messages not fetched before (UIDLs kept in DEST.mailkit-uidl)')
+            [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write the messages to stdout in mbox form (the default destination)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List number, size, UIDL, From, Subject and Date; fetch no bodies')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mailkit;help' {
             [CompletionResult]::new('serve-smtp', 'serve-smtp', [CompletionResultType]::ParameterValue, 'Receive mail over SMTP and store it in Maildirs (RFC 5321)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
             [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
+            [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Retrieve mail over POP3 into a Maildir, an mbox or stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -119,6 +143,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;help;serve-pop3' {
+            break
+        }
+        'mailkit;help;fetch' {
             break
         }
         'mailkit;help;help' {

@@ -16,6 +16,9 @@ _mailkit() {
             ",$1")
                 cmd="mailkit"
                 ;;
+            mailkit,fetch)
+                cmd="mailkit__subcmd__fetch"
+                ;;
             mailkit,help)
                 cmd="mailkit__subcmd__help"
                 ;;
@@ -27,6 +30,9 @@ _mailkit() {
                 ;;
             mailkit,serve-smtp)
                 cmd="mailkit__subcmd__serve__subcmd__smtp"
+                ;;
+            mailkit__subcmd__help,fetch)
+                cmd="mailkit__subcmd__help__subcmd__fetch"
                 ;;
             mailkit__subcmd__help,help)
                 cmd="mailkit__subcmd__help__subcmd__help"
@@ -47,7 +53,7 @@ _mailkit() {
 
     case "${cmd}" in
         mailkit)
-            opts="-h -V --help --version serve-smtp send serve-pop3 help"
+            opts="-h -V --help --version serve-smtp send serve-pop3 fetch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -60,9 +66,77 @@ _mailkit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        mailkit__subcmd__help)
-            opts="serve-smtp send serve-pop3 help"
+        mailkit__subcmd__fetch)
+            opts="-u -h -V --server --protocol --user --password --password-file --keep --delete --new-only --to-maildir --to-mbox --stdout --list --wait --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "pop3 imap" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-maildir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-mbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help)
+            opts="serve-smtp send serve-pop3 fetch help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__fetch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

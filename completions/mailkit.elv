@@ -25,6 +25,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
             cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
+            cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;serve-smtp'= {
@@ -98,10 +99,32 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailkit;fetch'= {
+            cand --server 'POP3 server, HOST[:PORT] (port 110 when omitted)'
+            cand --protocol 'Protocol (pop3; imap comes with serve-imap)'
+            cand -u 'Login name (an address, or the local part the server accepts)'
+            cand --user 'Login name (an address, or the local part the server accepts)'
+            cand --password 'Password [or --password-file, or env MAILKIT_PASSWORD]'
+            cand --password-file 'Read the password from the first line of FILE'
+            cand --to-maildir 'Store into this Maildir (DIR/{tmp,new,cur}, created)'
+            cand --to-mbox 'Append to this mbox file (mboxrd quoting)'
+            cand --wait 'First wait until the mailbox holds at least N messages (up to --timeout)'
+            cand --timeout 'Seconds to wait for each reply (and for --wait in all)'
+            cand --keep 'Leave the messages on the server (the default)'
+            cand --delete 'Delete each message on the server once it is stored locally'
+            cand --new-only 'Fetch only messages not fetched before (UIDLs kept in DEST.mailkit-uidl)'
+            cand --stdout 'Write the messages to stdout in mbox form (the default destination)'
+            cand --list 'List number, size, UIDL, From, Subject and Date; fetch no bodies'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailkit;help'= {
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
             cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
+            cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;help;serve-smtp'= {
@@ -109,6 +132,8 @@ set edit:completion:arg-completer[mailkit] = {|@words|
         &'mailkit;help;send'= {
         }
         &'mailkit;help;serve-pop3'= {
+        }
+        &'mailkit;help;fetch'= {
         }
         &'mailkit;help;help'= {
         }

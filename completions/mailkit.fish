@@ -29,6 +29,7 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -s V -l version -d 'Print 
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l maildir -d 'The mail store: one Maildir per recipient address' -r -F
@@ -83,7 +84,25 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l record -d
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-any -d 'Allow throwaway mode (no --users) on a non-loopback --listen'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l server -d 'POP3 server, HOST[:PORT] (port 110 when omitted)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l protocol -d 'Protocol (pop3; imap comes with serve-imap)' -r -f -a "pop3\t''
+imap\t''"
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s u -l user -d 'Login name (an address, or the local part the server accepts)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password -d 'Password [or --password-file, or env MAILKIT_PASSWORD]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-file -d 'Read the password from the first line of FILE' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l to-maildir -d 'Store into this Maildir (DIR/{tmp,new,cur}, created)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l to-mbox -d 'Append to this mbox file (mboxrd quoting)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l wait -d 'First wait until the mailbox holds at least N messages (up to --timeout)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l timeout -d 'Seconds to wait for each reply (and for --wait in all)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l keep -d 'Leave the messages on the server (the default)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l delete -d 'Delete each message on the server once it is stored locally'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l new-only -d 'Fetch only messages not fetched before (UIDLs kept in DEST.mailkit-uidl)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Write the messages to stdout in mbox form (the default destination)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l list -d 'List number, size, UIDL, From, Subject and Date; fetch no bodies'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch help" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

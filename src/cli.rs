@@ -19,6 +19,10 @@ const SEND_EXIT_STATUS: &str = "Exit status (as swaks): 0 delivered, 1 bad comma
                                 this server: SIZE, 8BITMIME, SMTPUTF8), 24 no recipient accepted, \
                                 25 DATA refused, 26 message refused after its data.";
 
+/// `fetch`'s exit statuses.
+const FETCH_EXIT_STATUS: &str = "Exit status: 0 success, 1 failure, 2 bad command line, \
+                                 3 could not connect, 4 authentication refused.";
+
 /// One binary for Internet mail from a terminal.
 #[derive(Debug, Parser)]
 #[command(
@@ -76,6 +80,15 @@ pub enum Command {
     /// Without --users any password opens any mailbox (throwaway mode).
     #[command(name = "serve-pop3", after_long_help = EXIT_STATUS)]
     ServePop3(ServePop3),
+
+    /// Retrieve mail over POP3 into a Maildir, an mbox or stdout.
+    ///
+    /// Logs in (USER/PASS), lists the maildrop (UIDL, LIST) and retrieves
+    /// every message, or only those not fetched before (--new-only). With
+    /// --delete a message is deleted on the server only after its local
+    /// copy is durably written, and only once the server answers QUIT.
+    #[command(after_long_help = FETCH_EXIT_STATUS)]
+    Fetch(Fetch),
 }
 
 /// `mailkit serve-smtp`: the SMTP receiver.
@@ -196,6 +209,71 @@ pub struct ServePop3 {
     /// Write a transcript of every session into DIR (one file per session).
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
+}
+
+/// `mailkit fetch`: the POP3 retriever.
+#[derive(Debug, Args)]
+pub struct Fetch {
+    /// POP3 server, HOST[:PORT] (port 110 when omitted).
+    #[arg(
+        long,
+        value_name = "HOST[:PORT]",
+        env = "MAILKIT_SERVER",
+        default_value = "127.0.0.1:1110"
+    )]
+    pub server: String,
+
+    /// Protocol (pop3; imap comes with serve-imap).
+    #[arg(long, value_name = "PROTO", default_value = "pop3", value_parser = ["pop3", "imap"])]
+    pub protocol: String,
+
+    /// Login name (an address, or the local part the server accepts).
+    #[arg(long, short, value_name = "NAME", env = "USER")]
+    pub user: String,
+
+    /// Password [or --password-file, or env MAILKIT_PASSWORD].
+    #[arg(long, value_name = "PASSWORD")]
+    pub password: Option<String>,
+
+    /// Read the password from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Leave the messages on the server (the default).
+    #[arg(long, conflicts_with = "delete")]
+    pub keep: bool,
+
+    /// Delete each message on the server once it is stored locally.
+    #[arg(long)]
+    pub delete: bool,
+
+    /// Fetch only messages not fetched before (UIDLs kept in DEST.mailkit-uidl).
+    #[arg(long)]
+    pub new_only: bool,
+
+    /// Store into this Maildir (DIR/{tmp,new,cur}, created).
+    #[arg(long, value_name = "DIR", group = "dest")]
+    pub to_maildir: Option<PathBuf>,
+
+    /// Append to this mbox file (mboxrd quoting).
+    #[arg(long, value_name = "FILE", group = "dest")]
+    pub to_mbox: Option<PathBuf>,
+
+    /// Write the messages to stdout in mbox form (the default destination).
+    #[arg(long, group = "dest")]
+    pub stdout: bool,
+
+    /// List number, size, UIDL, From, Subject and Date; fetch no bodies.
+    #[arg(long, group = "dest")]
+    pub list: bool,
+
+    /// First wait until the mailbox holds at least N messages (up to --timeout).
+    #[arg(long, value_name = "N")]
+    pub wait: Option<usize>,
+
+    /// Seconds to wait for each reply (and for --wait in all).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
 }
 
 /// `mailkit send`: the user agent and load generator.

@@ -19,9 +19,15 @@ fn main() {
         }
     };
     if let Err(e) = mailkit::cmd::run(cli) {
+        // Commands with their own exit codes (send: swaks's; fetch: 3/4).
         let code = e
             .downcast_ref::<mailkit::cmd::send::Exit>()
-            .map_or(1, |x| x.code);
+            .map(|x| x.code)
+            .or_else(|| {
+                e.downcast_ref::<mailkit::cmd::fetch::FetchExit>()
+                    .map(|x| x.code)
+            })
+            .unwrap_or(1);
         eprintln!("mailkit: error: {e:#}");
         std::process::exit(code);
     }

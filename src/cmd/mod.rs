@@ -2,6 +2,7 @@
 //! core, and reports. Errors are `anyhow` here, with text that says what to do.
 
 pub mod common;
+pub mod fetch;
 pub mod send;
 pub mod serve_pop3;
 pub mod serve_smtp;
@@ -14,5 +15,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ServeSmtp(args) => serve_smtp::run(args),
         Command::Send(args) => send::run(args),
         Command::ServePop3(args) => serve_pop3::run(args),
+        Command::Fetch(args) => fetch::run(args),
     }
 }

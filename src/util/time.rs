@@ -47,6 +47,24 @@ pub fn rfc5322(t: SystemTime) -> String {
     )
 }
 
+/// The asctime form mbox `From ` lines use: `Sat Nov 28 21:10:04 2026`.
+pub fn asctime(t: SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (days, y, m, d, s) = parts(t);
+    format!(
+        "{} {} {:2} {:02}:{:02}:{:02} {y}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(m - 1) as usize],
+        d,
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 /// A compact UTC stamp for file names: `20261128T211004Z`.
 pub fn compact_utc(t: SystemTime) -> String {
     let (_, y, m, d, s) = parts(t);
@@ -68,6 +86,7 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(1_795_900_204);
         assert_eq!(rfc5322(t), "Sat, 28 Nov 2026 21:10:04 +0000");
         assert_eq!(compact_utc(t), "20261128T211004Z");
+        assert_eq!(asctime(t), "Sat Nov 28 21:10:04 2026");
         assert_eq!(rfc5322(UNIX_EPOCH), "Thu, 1 Jan 1970 00:00:00 +0000");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
         assert_eq!(compact_utc(leap), "20000229T000000Z");

@@ -1,6 +1,7 @@
 //! Integration tests: the real binary on real loopback sockets.
 
 mod cli;
+mod fetch;
 mod generated;
 mod send;
 mod serve_pop3;

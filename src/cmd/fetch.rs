@@ -1,0 +1,658 @@
+//! `mailkit fetch`: retrieve mail over POP3 into a Maildir, an mbox or
+//! stdout, keeping or deleting the server's copies. A message is deleted
+//! on the server only after its local copy is durably written, and the
+//! deletion takes effect only when the server answers QUIT (RFC 1939 §6).
+//! Exit codes: 0 ok, 1 failure, 2 usage, 3 connection, 4 authentication.
+
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{IsTerminal, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{anyhow, bail, Context};
+
+use crate::cli::Fetch;
+use crate::net::{ConnId, LoopConfig, Runtime, Service, StopMode};
+use crate::proto::pop3::client::{Event, Pop3Client};
+use crate::store::{Delivery, Maildir};
+
+/// A failure with its exit status.
+#[derive(Debug)]
+pub struct FetchExit {
+    /// Exit status (3 connection, 4 authentication, 1 other).
+    pub code: i32,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for FetchExit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FetchExit {}
+
+fn fail(code: i32, message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(FetchExit {
+        code,
+        message: message.into(),
+    })
+}
+
+/// Where fetched messages go.
+enum Sink {
+    Maildir { md: Maildir, mailbox: Vec<String> },
+    Mbox(File),
+    Stdout,
+}
+
+impl Sink {
+    /// Stores one message (LF line ends) durably.
+    fn store(&mut self, msg: &[u8]) -> anyhow::Result<()> {
+        match self {
+            Sink::Maildir { md, mailbox } => {
+                md.deliver(Delivery {
+                    mailboxes: mailbox,
+                    header: b"",
+                    body: msg,
+                })
+                .map_err(|e| anyhow!("{e}"))?;
+            }
+            Sink::Mbox(f) => {
+                f.write_all(&mboxrd(msg))
+                    .and_then(|()| f.sync_data())
+                    .context("cannot write the mbox")?;
+            }
+            Sink::Stdout => {
+                std::io::stdout()
+                    .write_all(&mboxrd(msg))
+                    .context("cannot write to stdout")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One message in mboxrd form: a `From ` line, `>`-quoting of lines that
+/// match `^>*From `, and a blank line after.
+pub fn mboxrd(msg: &[u8]) -> Vec<u8> {
+    let date = crate::util::time::asctime(SystemTime::now());
+    let mut out = format!("From MAILER-DAEMON {date}\n").into_bytes();
+    for line in msg.split_inclusive(|&b| b == b'\n') {
+        let quoted = line
+            .iter()
+            .position(|&b| b != b'>')
+            .is_some_and(|i| line[i..].starts_with(b"From "));
+        if quoted {
+            out.push(b'>');
+        }
+        out.extend_from_slice(line);
+    }
+    if !msg.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    out.push(b'\n');
+    out
+}
+
+/// What the session is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    User,
+    Pass,
+    Stat,
+    Uidl,
+    List,
+    Top(usize),
+    Retr(usize),
+    Dele(usize),
+    Quit,
+}
+
+struct FetchService {
+    server: SocketAddr,
+    user: String,
+    password: String,
+    timeout: Duration,
+    opened: bool,
+    live: bool,
+    /// `--wait N`: only STAT, to count.
+    count_only: bool,
+    list: bool,
+    delete: bool,
+    step: Step,
+    uids: Vec<(usize, String)>,
+    sizes: Vec<(usize, u64)>,
+    todo: Vec<usize>,
+    seen: HashSet<String>,
+    state_file: Option<PathBuf>,
+    sink: Sink,
+    fetched: usize,
+    bytes: u64,
+    deleted: usize,
+    stat_count: Option<usize>,
+    quit_ok: bool,
+    error: Option<anyhow::Error>,
+    progress: Option<indicatif::ProgressBar>,
+}
+
+impl FetchService {
+    fn uid(&self, n: usize) -> Option<&str> {
+        self.uids
+            .iter()
+            .find(|(m, _)| *m == n)
+            .map(|(_, u)| u.as_str())
+    }
+
+    fn next(&mut self, c: &mut Pop3Client, now: Instant) {
+        let step = match self.todo.first().copied() {
+            Some(n) if self.list => Step::Top(n),
+            Some(n) => Step::Retr(n),
+            None => Step::Quit,
+        };
+        self.send(c, step, now);
+    }
+
+    fn send(&mut self, c: &mut Pop3Client, step: Step, now: Instant) {
+        self.step = step;
+        let (line, multi) = match step {
+            Step::User => (format!("USER {}", self.user), false),
+            Step::Pass => (format!("PASS {}", self.password), false),
+            Step::Stat => ("STAT".into(), false),
+            Step::Uidl => ("UIDL".into(), true),
+            Step::List => ("LIST".into(), true),
+            Step::Top(n) => (format!("TOP {n} 0"), true),
+            Step::Retr(n) => (format!("RETR {n}"), true),
+            Step::Dele(n) => (format!("DELE {n}"), false),
+            Step::Quit => ("QUIT".into(), false),
+        };
+        c.command(0, &line, multi, now);
+    }
+
+    fn abort(&mut self, c: &mut Pop3Client, e: anyhow::Error, now: Instant) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+        // Leave without committing deletions: the server deletes only on QUIT,
+        // so quit only when nothing was marked; otherwise just hang up.
+        if self.deleted == 0 && self.step != Step::Quit {
+            self.send(c, Step::Quit, now);
+        } else {
+            c.shutdown_now();
+        }
+    }
+
+    fn on_reply(
+        &mut self,
+        c: &mut Pop3Client,
+        ok: bool,
+        text: String,
+        body: Option<Vec<u8>>,
+        now: Instant,
+    ) {
+        match self.step {
+            Step::User | Step::Pass if !ok => {
+                self.error = Some(fail(
+                    4,
+                    format!("the server refused the login as {}: {text}", self.user),
+                ));
+                self.send(c, Step::Quit, now);
+            }
+            Step::User => self.send(c, Step::Pass, now),
+            Step::Pass => self.send(
+                c,
+                if self.count_only {
+                    Step::Stat
+                } else {
+                    Step::Uidl
+                },
+                now,
+            ),
+            Step::Stat => {
+                self.stat_count = text.split_whitespace().next().and_then(|n| n.parse().ok());
+                self.send(c, Step::Quit, now);
+            }
+            Step::Uidl => {
+                if ok {
+                    self.uids = parse_pairs(body.as_deref().unwrap_or(b""))
+                        .into_iter()
+                        .collect();
+                } else if !self.seen.is_empty() || self.state_file.is_some() {
+                    return self.abort(
+                        c,
+                        fail(
+                            1,
+                            format!("--new-only needs UIDL, which the server refused: {text}"),
+                        ),
+                        now,
+                    );
+                }
+                self.send(c, Step::List, now);
+            }
+            Step::List => {
+                if !ok {
+                    return self.abort(c, fail(1, format!("LIST failed: {text}")), now);
+                }
+                self.sizes = parse_pairs(body.as_deref().unwrap_or(b""))
+                    .into_iter()
+                    .map(|(n, s)| (n, s.parse().unwrap_or(0)))
+                    .collect();
+                let wanted: Vec<usize> = self
+                    .sizes
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .filter(|n| self.uid(*n).is_none_or(|u| !self.seen.contains(u)))
+                    .collect();
+                self.todo = wanted;
+                if self.todo.len() > 5 && !self.list && std::io::stderr().is_terminal() {
+                    self.progress = Some(indicatif::ProgressBar::new(self.todo.len() as u64));
+                }
+                self.next(c, now);
+            }
+            Step::Top(n) => {
+                self.todo.remove(0);
+                if ok {
+                    let head = body.unwrap_or_default();
+                    let size = self
+                        .sizes
+                        .iter()
+                        .find(|(m, _)| *m == n)
+                        .map_or(0, |(_, s)| *s);
+                    println!("{}", list_line(n, size, self.uid(n).unwrap_or("-"), &head));
+                }
+                self.next(c, now);
+            }
+            Step::Retr(n) => {
+                if !ok {
+                    return self.abort(c, fail(1, format!("RETR {n} failed: {text}")), now);
+                }
+                let raw = body.unwrap_or_default();
+                let msg = crlf_to_lf(&raw);
+                if let Err(e) = self.sink.store(&msg) {
+                    return self.abort(c, e.context(format!("cannot store message {n}")), now);
+                }
+                self.fetched += 1;
+                self.bytes += msg.len() as u64;
+                if let Some(p) = &self.progress {
+                    p.inc(1);
+                }
+                if let (Some(file), Some(uid)) = (&self.state_file, self.uid(n)) {
+                    if let Err(e) = remember(file, &self.user, &self.server, uid) {
+                        return self.abort(c, e, now);
+                    }
+                }
+                if self.delete {
+                    self.send(c, Step::Dele(n), now);
+                } else {
+                    self.todo.remove(0);
+                    self.next(c, now);
+                }
+            }
+            Step::Dele(n) => {
+                if ok {
+                    self.deleted += 1;
+                } else {
+                    eprintln!("mailkit: fetch: DELE {n} refused: {text}");
+                }
+                self.todo.remove(0);
+                self.next(c, now);
+            }
+            Step::Quit => self.quit_ok = ok,
+        }
+    }
+}
+
+trait ShutdownNow {
+    fn shutdown_now(&mut self);
+}
+
+impl ShutdownNow for Pop3Client {
+    fn shutdown_now(&mut self) {
+        crate::proto::Session::shutdown(self, true);
+    }
+}
+
+impl Service for FetchService {
+    type Session = Pop3Client;
+    type Completion = ();
+
+    fn open(
+        &mut self,
+        _id: ConnId,
+        _peer: SocketAddr,
+        _local: SocketAddr,
+        now: Instant,
+    ) -> Pop3Client {
+        Pop3Client::new(self.timeout, now)
+    }
+
+    fn poll_connect(&mut self, _now: Instant) -> Option<SocketAddr> {
+        if self.opened {
+            return None;
+        }
+        self.opened = true;
+        self.live = true;
+        Some(self.server)
+    }
+
+    fn open_outbound(
+        &mut self,
+        _id: ConnId,
+        _addr: SocketAddr,
+        now: Instant,
+    ) -> Option<Pop3Client> {
+        Some(Pop3Client::new(self.timeout, now))
+    }
+
+    fn event(&mut self, _id: ConnId, c: &mut Pop3Client, e: Event, now: Instant) {
+        match e {
+            Event::Greeting { ok: true, .. } => self.send(c, Step::User, now),
+            Event::Greeting { ok: false, text } => {
+                self.error = Some(fail(
+                    3,
+                    format!("the server refused the connection: {text}"),
+                ))
+            }
+            Event::Reply { ok, text, body, .. } => self.on_reply(c, ok, text, body, now),
+            Event::Closed { reason } => {
+                if let Some(r) = reason {
+                    if self.error.is_none() && !self.quit_ok {
+                        self.error = Some(fail(if self.step == Step::User { 3 } else { 1 }, r));
+                    }
+                }
+            }
+        }
+    }
+
+    fn complete(&mut self, _c: &mut Pop3Client, _x: (), _now: Instant) {}
+
+    fn busy_reply(&self) -> &[u8] {
+        b""
+    }
+
+    fn connect_failed(&mut self, _id: ConnId, _c: Pop3Client, e: std::io::Error) {
+        self.live = false;
+        self.error = Some(fail(3, format!("cannot connect to {}: {e}", self.server)));
+    }
+
+    fn closed(&mut self, _id: ConnId, _c: Pop3Client) {
+        self.live = false;
+    }
+
+    fn stop_requested(&mut self) -> Option<StopMode> {
+        (self.opened && !self.live).then_some(StopMode::Drain)
+    }
+}
+
+fn parse_pairs(body: &[u8]) -> Vec<(usize, String)> {
+    String::from_utf8_lossy(body)
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((w.next()?.parse().ok()?, w.next()?.to_string()))
+        })
+        .collect()
+}
+
+fn crlf_to_lf(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == b'\r' && data.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        out.push(data[i]);
+        i += 1;
+    }
+    out
+}
+
+/// `N  SIZE  UIDL  From  Subject  Date` from a message's header block.
+fn list_line(n: usize, size: u64, uid: &str, head: &[u8]) -> String {
+    let (headers, _) = mailparse::parse_headers(head).unwrap_or_default();
+    use mailparse::MailHeaderMap;
+    let get = |k: &str| headers.get_first_value(k).unwrap_or_default();
+    format!(
+        "{n}\t{size}\t{uid}\t{}\t{}\t{}",
+        get("From"),
+        get("Subject"),
+        get("Date")
+    )
+}
+
+fn state_path(args: &Fetch) -> PathBuf {
+    let dest = args.to_maildir.as_ref().or(args.to_mbox.as_ref());
+    match dest {
+        Some(d) => {
+            let name = d
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "mail".into());
+            d.with_file_name(format!("{name}.mailkit-uidl"))
+        }
+        None => PathBuf::from(".mailkit-uidl"),
+    }
+}
+
+fn load_seen(file: &Path, user: &str, server: &SocketAddr) -> anyhow::Result<HashSet<String>> {
+    let key = format!("{user}@{server}");
+    match std::fs::read_to_string(file) {
+        Ok(text) => Ok(text
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .filter(|(k, _)| *k == key)
+            .map(|(_, u)| u.to_string())
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HashSet::new()),
+        Err(e) => Err(anyhow!(
+            "cannot read the --new-only state file {}: {e}",
+            file.display()
+        )),
+    }
+}
+
+/// Records one fetched UIDL (appended and synced, so a run killed half way
+/// fetches nothing twice).
+fn remember(file: &Path, user: &str, server: &SocketAddr, uid: &str) -> anyhow::Result<()> {
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .with_context(|| format!("cannot write the state file {}", file.display()))?;
+    f.write_all(format!("{user}@{server} {uid}\n").as_bytes())
+        .and_then(|()| f.sync_data())
+        .with_context(|| format!("cannot write the state file {}", file.display()))
+}
+
+fn password(args: &Fetch) -> anyhow::Result<String> {
+    if let Some(p) = &args.password {
+        return Ok(p.clone());
+    }
+    if let Some(f) = &args.password_file {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read --password-file {}", f.display()))?;
+        return Ok(text.lines().next().unwrap_or("").to_string());
+    }
+    std::env::var("MAILKIT_PASSWORD")
+        .map_err(|_| anyhow!("give --password, --password-file or MAILKIT_PASSWORD"))
+}
+
+fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
+    let with_port = if server.matches(':').count() == 1 || server.contains("]:") {
+        server.to_string()
+    } else {
+        format!("{server}:110")
+    };
+    with_port
+        .to_socket_addrs()
+        .map_err(|e| fail(3, format!("cannot resolve --server {server}: {e}")))?
+        .next()
+        .ok_or_else(|| fail(3, format!("--server {server} has no address")))
+}
+
+fn open_sink(args: &Fetch) -> anyhow::Result<Sink> {
+    if let Some(dir) = &args.to_maildir {
+        let name = dir
+            .file_name()
+            .ok_or_else(|| anyhow!("--to-maildir {} needs a directory name", dir.display()))?;
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut md = Maildir::open(parent, &crate::util::hostname()).map_err(|e| anyhow!("{e}"))?;
+        let mailbox = name.to_string_lossy().into_owned();
+        md.ensure_mailbox(&mailbox)
+            .map_err(|e| anyhow!("cannot create --to-maildir {}: {e}", dir.display()))?;
+        return Ok(Sink::Maildir {
+            md,
+            mailbox: vec![mailbox],
+        });
+    }
+    if let Some(path) = &args.to_mbox {
+        let f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open --to-mbox {}", path.display()))?;
+        return Ok(Sink::Mbox(f));
+    }
+    Ok(Sink::Stdout)
+}
+
+fn session(
+    args: &Fetch,
+    server: SocketAddr,
+    password: &str,
+    count_only: bool,
+) -> anyhow::Result<FetchService> {
+    let state_file = args.new_only.then(|| state_path(args));
+    let seen = match &state_file {
+        Some(f) => load_seen(f, &args.user, &server)?,
+        None => HashSet::new(),
+    };
+    let mut service = FetchService {
+        server,
+        user: args.user.clone(),
+        password: password.to_string(),
+        timeout: Duration::from_secs(args.timeout),
+        opened: false,
+        live: false,
+        count_only,
+        list: args.list,
+        delete: args.delete,
+        step: Step::User,
+        uids: Vec::new(),
+        sizes: Vec::new(),
+        todo: Vec::new(),
+        seen,
+        state_file,
+        sink: if count_only || args.list {
+            Sink::Stdout
+        } else {
+            open_sink(args)?
+        },
+        fetched: 0,
+        bytes: 0,
+        deleted: 0,
+        stat_count: None,
+        quit_ok: false,
+        error: None,
+        progress: None,
+    };
+    let rt: Runtime<()> = Runtime::new().context("cannot start the event loop")?;
+    let cfg = LoopConfig {
+        max_connections: 2,
+        record_dir: None,
+        grace: Duration::from_secs(1),
+        name: "fetch",
+    };
+    rt.run_with(&mut service, Vec::new(), cfg)
+        .context("the event loop failed")?;
+    if let Some(p) = &service.progress {
+        p.finish_and_clear();
+    }
+    Ok(service)
+}
+
+/// Runs `mailkit fetch`.
+pub fn run(args: Fetch) -> anyhow::Result<()> {
+    if args.protocol != "pop3" {
+        bail!(
+            "--protocol {} is not available yet (POP3 only; IMAP comes with serve-imap)",
+            args.protocol
+        );
+    }
+    let password = password(&args)?;
+    if args.user.contains(['\r', '\n']) || password.contains(['\r', '\n']) {
+        bail!("--user and the password cannot contain line breaks");
+    }
+    let server = resolve(&args.server)?;
+    if let Some(n) = args.wait {
+        let deadline = Instant::now() + Duration::from_secs(args.timeout);
+        loop {
+            let s = session(&args, server, &password, true)?;
+            if let Some(e) = s.error {
+                return Err(e);
+            }
+            if s.stat_count.unwrap_or(0) >= n {
+                break;
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "timed out after {} s waiting for {n} messages ({} there)",
+                    args.timeout,
+                    s.stat_count.unwrap_or(0)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+    let s = session(&args, server, &password, false)?;
+    if let Some(e) = s.error {
+        return Err(e);
+    }
+    if !args.list {
+        let deleted = if args.delete && s.quit_ok {
+            format!(", deleted {} on the server", s.deleted)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "mailkit: fetch: {} messages ({} bytes) from {} at {}{deleted}",
+            s.fetched, s.bytes, args.user, args.server
+        );
+    }
+    if args.delete && s.deleted > 0 && !s.quit_ok {
+        bail!("the server did not confirm QUIT, so its copies may not be deleted");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mboxrd_quotes_from_lines() {
+        let m = mboxrd(b"Subject: x\n\nFrom here\n>From there\nnot From\n");
+        let text = String::from_utf8(m).unwrap();
+        assert!(text.starts_with("From MAILER-DAEMON "));
+        assert!(
+            text.ends_with("\n>From here\n>>From there\nnot From\n\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn pairs_and_line_ends() {
+        assert_eq!(
+            parse_pairs(b"1 abc\r\n2 def\r\n"),
+            [(1, "abc".to_string()), (2, "def".to_string())]
+        );
+        assert_eq!(crlf_to_lf(b"a\r\nb\rc\r\n"), b"a\nb\rc\n");
+    }
+}

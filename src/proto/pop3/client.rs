@@ -1,0 +1,367 @@
+//! The sans-IO POP3 client session (RFC 1939): commands in, status lines
+//! and multi-line bodies (dot-unstuffed) out, one command at a time (no
+//! PIPELINING needed). What to send is the owner's choice — `fetch` drives
+//! login, UIDL/LIST, RETR, DELE and QUIT through it; `replay` can too.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::proto::line::{Line, LineBuffer};
+
+/// Longest status or body line accepted (RFC 1939 allows 512 for status;
+/// message lines can be up to 998 + CRLF, and real ones longer).
+const MAX_LINE: usize = 64 * 1024;
+/// Largest multi-line body held (a message).
+pub const MAX_BODY: usize = 256 * 1024 * 1024;
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The greeting (`ok` false for `-ERR`); the text has the APOP
+    /// timestamp, if any.
+    Greeting {
+        /// `+OK`?
+        ok: bool,
+        /// The text after the status.
+        text: String,
+    },
+    /// The reply to the command sent with `tag`.
+    Reply {
+        /// The caller's tag.
+        tag: u64,
+        /// `+OK`?
+        ok: bool,
+        /// The status line's text.
+        text: String,
+        /// For a multi-line command answered `+OK`: the body, dot-unstuffed,
+        /// CRLF line ends kept.
+        body: Option<Vec<u8>>,
+    },
+    /// The connection ended (after QUIT, or not); `reason` when unexpected.
+    Closed {
+        /// Why, when it was not asked for.
+        reason: Option<String>,
+    },
+}
+
+/// One item of output.
+pub type Output = crate::proto::Output<Event>;
+
+#[derive(Debug)]
+struct Pending {
+    tag: u64,
+    line: String,
+    multi: bool,
+}
+
+/// One POP3 client session.
+#[derive(Debug)]
+pub struct Pop3Client {
+    timeout: Duration,
+    input: LineBuffer,
+    greeted: bool,
+    queue: VecDeque<Pending>,
+    inflight: Option<Pending>,
+    /// Status of the in-flight multi-line reply and its body so far.
+    body: Option<(String, Vec<u8>)>,
+    out: Vec<u8>,
+    outputs: VecDeque<Output>,
+    deadline: Option<Instant>,
+    quitting: bool,
+    done: bool,
+}
+
+impl Pop3Client {
+    /// A session waiting for the greeting; `timeout` bounds each reply.
+    pub fn new(timeout: Duration, now: Instant) -> Self {
+        Pop3Client {
+            timeout,
+            input: LineBuffer::new(),
+            greeted: false,
+            queue: VecDeque::new(),
+            inflight: None,
+            body: None,
+            out: Vec::new(),
+            outputs: VecDeque::new(),
+            deadline: Some(now + timeout),
+            quitting: false,
+            done: false,
+        }
+    }
+
+    /// Queues a command; `multi` when a `+OK` reply has a body (LIST and
+    /// UIDL without argument, RETR, TOP, CAPA).
+    pub fn command(&mut self, tag: u64, line: &str, multi: bool, now: Instant) {
+        if line.eq_ignore_ascii_case("QUIT") {
+            self.quitting = true;
+        }
+        self.queue.push_back(Pending {
+            tag,
+            line: line.to_string(),
+            multi,
+        });
+        self.pump(now);
+    }
+
+    fn pump(&mut self, now: Instant) {
+        if !self.greeted || self.inflight.is_some() || self.done {
+            return;
+        }
+        if let Some(p) = self.queue.pop_front() {
+            self.out.extend_from_slice(p.line.as_bytes());
+            self.out.extend_from_slice(b"\r\n");
+            self.inflight = Some(p);
+            self.deadline = Some(now + self.timeout);
+        } else {
+            self.deadline = None;
+        }
+    }
+
+    fn emit(&mut self, e: Event) {
+        if !self.out.is_empty() {
+            let b = std::mem::take(&mut self.out);
+            self.outputs.push_back(Output::Transmit(b));
+        }
+        self.outputs.push_back(Output::Event(e));
+    }
+
+    fn end(&mut self, reason: Option<String>) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        self.emit(Event::Closed { reason });
+        self.outputs.push_back(Output::Close);
+    }
+
+    /// Bytes from the server.
+    pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        if self.done {
+            return;
+        }
+        self.input.extend(bytes);
+        loop {
+            let line = match self.input.next_line(MAX_LINE) {
+                None => break,
+                Some(Line::TooLong) => {
+                    return self.end(Some("a line from the server is too long".into()))
+                }
+                Some(Line::Complete(l)) => l.to_vec(),
+            };
+            if let Some((_, body)) = &mut self.body {
+                if line == b"." {
+                    let (status, body) = self.body.take().unwrap_or_default();
+                    let p = self.inflight.take();
+                    self.emit(Event::Reply {
+                        tag: p.map_or(0, |p| p.tag),
+                        ok: true,
+                        text: status,
+                        body: Some(body),
+                    });
+                    self.pump(now);
+                    continue;
+                }
+                let l = line.strip_prefix(b".").unwrap_or(&line);
+                if body.len() + l.len() + 2 > MAX_BODY {
+                    return self.end(Some("a reply body is too large".into()));
+                }
+                body.extend_from_slice(l);
+                body.extend_from_slice(b"\r\n");
+                continue;
+            }
+            let text = String::from_utf8_lossy(&line).into_owned();
+            let (ok, rest) = if let Some(r) = text.strip_prefix("+OK") {
+                (true, r.trim_start().to_string())
+            } else if let Some(r) = text.strip_prefix("-ERR") {
+                (false, r.trim_start().to_string())
+            } else if text.starts_with('+') && self.inflight.is_some() {
+                // A SASL continuation ("+ "): hand it up as a non-final OK.
+                (true, text[1..].trim_start().to_string())
+            } else {
+                return self.end(Some(format!("not a POP3 reply: {text:?}")));
+            };
+            if !self.greeted {
+                self.greeted = true;
+                self.emit(Event::Greeting { ok, text: rest });
+                if !ok {
+                    return self.end(Some("the server refused the connection".into()));
+                }
+                self.pump(now);
+                continue;
+            }
+            match self.inflight.as_ref() {
+                None => return self.end(Some(format!("unexpected reply: {text:?}"))),
+                Some(p) if p.multi && ok => self.body = Some((rest, Vec::new())),
+                Some(_) => {
+                    let p = self.inflight.take();
+                    self.emit(Event::Reply {
+                        tag: p.map_or(0, |p| p.tag),
+                        ok,
+                        text: rest,
+                        body: None,
+                    });
+                    self.pump(now);
+                }
+            }
+        }
+        if self.inflight.is_some() || !self.greeted {
+            self.deadline = Some(now + self.timeout);
+        }
+    }
+
+    /// The server closed the connection.
+    pub fn handle_eof(&mut self, _now: Instant) {
+        let asked = self.quitting && self.inflight.is_none() && self.queue.is_empty();
+        self.end(if asked {
+            None
+        } else {
+            Some("the server closed the connection".into())
+        });
+    }
+
+    /// Call when [`Pop3Client::poll_timeout`] has passed.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.deadline.is_some_and(|d| now >= d) {
+            self.end(Some("the server did not answer in time".into()));
+        }
+    }
+
+    /// The next output.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        if let Some(o) = self.outputs.pop_front() {
+            return Some(o);
+        }
+        if !self.out.is_empty() {
+            return Some(Output::Transmit(std::mem::take(&mut self.out)));
+        }
+        None
+    }
+
+    /// When to call [`Pop3Client::handle_timeout`].
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.done {
+            None
+        } else {
+            self.deadline
+        }
+    }
+}
+
+impl crate::proto::Session for Pop3Client {
+    type Event = Event;
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        Pop3Client::handle_input(self, now, bytes)
+    }
+    fn handle_eof(&mut self, now: Instant) {
+        Pop3Client::handle_eof(self, now)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        Pop3Client::handle_timeout(self, now)
+    }
+    fn poll_output(&mut self) -> Option<Output> {
+        Pop3Client::poll_output(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Pop3Client::poll_timeout(self)
+    }
+    fn wants_input(&self) -> bool {
+        !self.done
+    }
+    fn shutdown(&mut self, _immediate: bool) {
+        self.end(Some("interrupted".into()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(c: &mut Pop3Client) -> (Vec<u8>, Vec<Event>, bool) {
+        let (mut wire, mut events, mut closed) = (Vec::new(), Vec::new(), false);
+        while let Some(o) = c.poll_output() {
+            match o {
+                Output::Transmit(b) => wire.extend(b),
+                Output::Event(e) => events.push(e),
+                Output::Close => closed = true,
+            }
+        }
+        (wire, events, closed)
+    }
+
+    #[test]
+    fn commands_one_at_a_time_and_bodies_unstuffed() {
+        let now = Instant::now();
+        let mut c = Pop3Client::new(Duration::from_secs(5), now);
+        c.command(1, "USER bob", false, now);
+        c.command(2, "RETR 1", true, now);
+        assert!(drain(&mut c).0.is_empty(), "nothing before the greeting");
+        c.handle_input(now, b"+OK ready <1.2@h>\r\n");
+        let (wire, events, _) = drain(&mut c);
+        assert_eq!(wire, b"USER bob\r\n");
+        assert_eq!(
+            events,
+            [Event::Greeting {
+                ok: true,
+                text: "ready <1.2@h>".into()
+            }]
+        );
+        // Split across reads, with a stuffed dot and a lone-dot lookalike.
+        c.handle_input(now, b"+OK\r\n+OK 12 oct");
+        c.handle_input(now, b"ets\r\nSubject: x\r\n\r\n..dot\r\n");
+        c.handle_input(now, b".\r\n");
+        let (wire, events, _) = drain(&mut c);
+        assert_eq!(wire, b"RETR 1\r\n");
+        assert_eq!(
+            events[0],
+            Event::Reply {
+                tag: 1,
+                ok: true,
+                text: "".into(),
+                body: None
+            }
+        );
+        assert_eq!(
+            events[1],
+            Event::Reply {
+                tag: 2,
+                ok: true,
+                text: "12 octets".into(),
+                body: Some(b"Subject: x\r\n\r\n.dot\r\n".to_vec())
+            }
+        );
+        c.command(3, "QUIT", false, now);
+        c.handle_input(now, b"+OK bye\r\n");
+        c.handle_eof(now);
+        let (_, events, closed) = drain(&mut c);
+        assert_eq!(events.last(), Some(&Event::Closed { reason: None }));
+        assert!(closed);
+    }
+
+    #[test]
+    fn errors_and_garbage() {
+        let now = Instant::now();
+        let mut c = Pop3Client::new(Duration::from_secs(5), now);
+        c.command(1, "LIST", true, now);
+        c.handle_input(now, b"+OK\r\n-ERR no\r\n");
+        let (_, events, _) = drain(&mut c);
+        assert_eq!(
+            events[1],
+            Event::Reply {
+                tag: 1,
+                ok: false,
+                text: "no".into(),
+                body: None
+            }
+        );
+        c.handle_input(now, b"HTTP/1.1 400\r\n");
+        let (_, events, closed) = drain(&mut c);
+        assert!(matches!(&events[0], Event::Closed { reason: Some(_) }));
+        assert!(closed);
+        let mut c = Pop3Client::new(Duration::from_secs(5), now);
+        c.handle_timeout(now + Duration::from_secs(6));
+        assert!(matches!(
+            drain(&mut c).1[0],
+            Event::Closed { reason: Some(_) }
+        ));
+    }
+}

@@ -1,0 +1,162 @@
+//! `mailkit fetch` against serve-pop3 on loopback.
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::support::{Server, TempDir};
+
+fn setup(dir: &TempDir, n: usize) -> Server {
+    let maildir = dir.path().join("mail");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
+    let mut md = mailkit::store::Maildir::open(&maildir, "h").unwrap();
+    let b = vec!["bob@hamburger.edu".to_string()];
+    for i in 0..n {
+        let body =
+            format!("From: alice@crepes.fr\nSubject: message {i}\n\nFrom the start\n.dot {i}\n");
+        md.deliver(mailkit::store::Delivery {
+            mailboxes: &b,
+            header: b"",
+            body: body.as_bytes(),
+        })
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Server::start(&[
+        "serve-pop3",
+        "--domain",
+        "hamburger.edu",
+        "--users",
+        users.to_str().unwrap(),
+        "--maildir",
+        maildir.to_str().unwrap(),
+        "--auth-delay-ms",
+        "10",
+    ])
+}
+
+fn fetch(srv: &Server) -> Command {
+    let mut c = Command::cargo_bin("mailkit").unwrap();
+    c.args(["fetch", "--server", &srv.addr.to_string(), "--user", "bob"])
+        .env_remove("MAILKIT_PASSWORD")
+        .timeout(Duration::from_secs(30));
+    c
+}
+
+fn count(dir: &std::path::Path) -> usize {
+    ["new", "cur"]
+        .iter()
+        .map(|s| {
+            std::fs::read_dir(dir.join(s))
+                .map(|d| d.count())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+#[test]
+fn fetch_delete_new_only_list_and_mbox() {
+    let dir = TempDir::new("fetch");
+    let srv = setup(&dir, 3);
+    let local = dir.path().join("local");
+    fetch(&srv)
+        .args(["--password", "hungry", "--new-only", "--to-maildir"])
+        .arg(&local)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("3 messages"));
+    assert_eq!(count(&local), 3);
+    fetch(&srv)
+        .args(["--password", "hungry", "--new-only", "--to-maildir"])
+        .arg(&local)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("0 messages"));
+    assert_eq!(count(&local), 3);
+    assert!(dir.path().join("local.mailkit-uidl").is_file());
+
+    fetch(&srv)
+        .args(["--password", "hungry", "--list"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(r"(?m)^1\t\d+\t\S+\talice@crepes.fr\tmessage 0\t$").unwrap(),
+        );
+
+    let mbox = dir.path().join("inbox.mbox");
+    fetch(&srv)
+        .args(["--password", "hungry", "--delete", "--to-mbox"])
+        .arg(&mbox)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("deleted 3 on the server"));
+    let text = std::fs::read_to_string(&mbox).unwrap();
+    assert_eq!(
+        text.matches("\nFrom MAILER-DAEMON ").count()
+            + usize::from(text.starts_with("From MAILER-DAEMON ")),
+        3
+    );
+    assert_eq!(
+        text.matches("\n>From the start\n").count(),
+        3,
+        "mboxrd quoting"
+    );
+    assert_eq!(
+        count(&dir.path().join("mail/bob@hamburger.edu")),
+        0,
+        "deleted on the server"
+    );
+}
+
+#[test]
+fn failures_have_their_exit_codes() {
+    let dir = TempDir::new("fetch-fail");
+    let srv = setup(&dir, 1);
+    let local = dir.path().join("local");
+    fetch(&srv)
+        .args(["--password", "wrong", "--delete", "--to-maildir"])
+        .arg(&local)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("refused the login"));
+    assert_eq!(count(&local), 0);
+    assert_eq!(count(&dir.path().join("mail/bob@hamburger.edu")), 1);
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    Command::cargo_bin("mailkit")
+        .unwrap()
+        .args([
+            "fetch",
+            "--server",
+            &free,
+            "--user",
+            "bob",
+            "--password",
+            "x",
+        ])
+        .assert()
+        .code(3);
+    fetch(&srv)
+        .args([
+            "--password",
+            "hungry",
+            "--wait",
+            "5",
+            "--timeout",
+            "2",
+            "--list",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("waiting for 5 messages"));
+    fetch(&srv)
+        .args(["--password", "hungry", "--wait", "1", "--stdout"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Subject: message 0"));
+}
