@@ -17,6 +17,31 @@ pub struct Recorder {
     w: BufWriter<Box<dyn Write + Send>>,
     client: Vec<u8>,
     server: Vec<u8>,
+    /// The server just sent a SASL challenge: the client's next line is a
+    /// credential.
+    secret_next: bool,
+}
+
+/// What a client line looks like in a transcript: itself, or with the
+/// password replaced by `<redacted>`.
+pub fn redact(line: &[u8], secret: bool) -> Vec<u8> {
+    if secret {
+        return b"<redacted>".to_vec();
+    }
+    let upper: Vec<u8> = line.iter().take(5).map(u8::to_ascii_uppercase).collect();
+    if upper.starts_with(b"PASS ") {
+        return [&line[..5], b"<redacted>"].concat();
+    }
+    if upper.starts_with(b"AUTH ") {
+        let words: Vec<&[u8]> = line
+            .split(|&b| b == b' ')
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.len() >= 3 {
+            return [words[0], b" ", words[1], b" <redacted>"].concat();
+        }
+    }
+    line.to_vec()
 }
 
 impl Recorder {
@@ -55,37 +80,47 @@ impl Recorder {
             w: BufWriter::new(w),
             client: Vec::new(),
             server: Vec::new(),
+            secret_next: false,
         }
     }
 
-    /// Bytes the client sent.
-    pub fn client(&mut self, bytes: &[u8]) {
-        Self::lines(&mut self.w, &mut self.client, b"C: ", bytes);
+    /// Bytes the client sent. Passwords are written as `<redacted>`
+    /// (SPEC): `PASS x`, `AUTH MECH initial-response`, and any line that
+    /// answers a SASL challenge (`+ ` in POP3, `334` in SMTP).
+    pub fn client(&mut self, mut bytes: &[u8]) {
+        while let Some(i) = memchr::memchr(b'\n', bytes) {
+            self.client.extend_from_slice(&bytes[..i]);
+            bytes = &bytes[i + 1..];
+            let line = std::mem::take(&mut self.client);
+            let line = line.strip_suffix(b"\r").unwrap_or(&line);
+            let shown = redact(line, std::mem::take(&mut self.secret_next));
+            Self::write_line(&mut self.w, b"C: ", &shown);
+        }
+        let room = MAX_PARTIAL.saturating_sub(self.client.len());
+        self.client
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
     /// Bytes the server sent.
-    pub fn server(&mut self, bytes: &[u8]) {
-        Self::lines(&mut self.w, &mut self.server, b"S: ", bytes);
+    pub fn server(&mut self, mut bytes: &[u8]) {
+        while let Some(i) = memchr::memchr(b'\n', bytes) {
+            self.server.extend_from_slice(&bytes[..i]);
+            bytes = &bytes[i + 1..];
+            let line = std::mem::take(&mut self.server);
+            let line = line.strip_suffix(b"\r").unwrap_or(&line);
+            self.secret_next = line == b"+" || line.starts_with(b"+ ") || line.starts_with(b"334 ");
+            Self::write_line(&mut self.w, b"S: ", line);
+        }
+        let room = MAX_PARTIAL.saturating_sub(self.server.len());
+        self.server
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
-    fn lines(
-        w: &mut BufWriter<Box<dyn Write + Send>>,
-        partial: &mut Vec<u8>,
-        prefix: &[u8],
-        mut bytes: &[u8],
-    ) {
-        while let Some(i) = memchr::memchr(b'\n', bytes) {
-            partial.extend_from_slice(&bytes[..i]);
-            bytes = &bytes[i + 1..];
-            let line = partial.strip_suffix(b"\r").unwrap_or(partial);
-            let _ = w
-                .write_all(prefix)
-                .and_then(|()| w.write_all(line))
-                .and_then(|()| w.write_all(b"\n"));
-            partial.clear();
-        }
-        let room = MAX_PARTIAL.saturating_sub(partial.len());
-        partial.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    fn write_line(w: &mut BufWriter<Box<dyn Write + Send>>, prefix: &[u8], line: &[u8]) {
+        let _ = w
+            .write_all(prefix)
+            .and_then(|()| w.write_all(line))
+            .and_then(|()| w.write_all(b"\n"));
     }
 
     /// Pushes what is buffered to the file.
@@ -125,7 +160,11 @@ mod tests {
         r.client(b"HELO cre");
         r.client(b"pes.fr\r\n\r\n..dot\r\n");
         r.server(b"250-a\r\n250 b\r\n");
-        r.client(b"QUIT");
+        r.client(b"PASS hungry\r\nAUTH PLAIN AGJvYgBodW5ncnk=\r\nAUTH LOGIN\r\n");
+        r.server(b"334 VXNlcm5hbWU6\r\n");
+        r.client(b"Ym9i\r\n");
+        r.server(b"+ \r\n");
+        r.client(b"secret\r\nQUIT");
         r.finish();
         let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
         assert_eq!(files.len(), 1);
@@ -142,7 +181,14 @@ mod tests {
                 "C: ..dot",
                 "S: 250-a",
                 "S: 250 b",
-                "C: QUIT"
+                "C: PASS <redacted>",
+                "C: AUTH PLAIN <redacted>",
+                "C: AUTH LOGIN",
+                "S: 334 VXNlcm5hbWU6",
+                "C: <redacted>",
+                "S: + ",
+                "C: <redacted>",
+                "C: QUIT",
             ]
         );
         let _ = std::fs::remove_dir_all(&dir);

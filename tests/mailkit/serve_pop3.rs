@@ -99,3 +99,49 @@ fn throwaway_mode_needs_auth_any_beyond_loopback() {
         .code(1)
         .stderr(predicates::str::contains("--auth-any"));
 }
+
+#[test]
+fn recorded_sessions_never_hold_the_password() {
+    let dir = TempDir::new("pop3-rec");
+    let rec = dir.path().join("rec");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
+    let maildir = dir.path().join("mail");
+    let pop = Server::start(&[
+        "serve-pop3",
+        "--domain",
+        "hamburger.edu",
+        "--users",
+        users.to_str().unwrap(),
+        "--maildir",
+        maildir.to_str().unwrap(),
+        "--record",
+        rec.to_str().unwrap(),
+    ]);
+    let mut p = Client::connect(pop.addr);
+    p.line();
+    let token = "AGJvYgBodW5ncnk="; // \0bob\0hungry
+    p.send(b"USER bob\r\nPASS hungry\r\nQUIT\r\n");
+    for _ in 0..3 {
+        p.line();
+    }
+    assert!(p.closed_within(Duration::from_secs(5)));
+    let mut q = Client::connect(pop.addr);
+    q.line();
+    q.send(b"AUTH PLAIN\r\n");
+    assert_eq!(q.line().unwrap(), "+ ");
+    q.send(format!("{token}\r\nQUIT\r\n").as_bytes());
+    q.line();
+    q.line();
+    assert!(q.closed_within(Duration::from_secs(5)));
+    std::thread::sleep(Duration::from_millis(200));
+    let mut all = String::new();
+    for f in std::fs::read_dir(&rec).unwrap().flatten() {
+        all.push_str(&std::fs::read_to_string(f.path()).unwrap());
+    }
+    assert!(
+        all.contains("C: PASS <redacted>") && all.contains("C: <redacted>"),
+        "{all}"
+    );
+    assert!(!all.contains("hungry") && !all.contains(token), "{all}");
+}
