@@ -16,13 +16,8 @@ use crate::proto::pop3::server::{
     apop_digest, AuthFailure, Credentials, Event, Pop3Config, Pop3Session,
 };
 use crate::store::maildrop::Maildrop;
+use crate::store::users::constant_time_eq;
 use crate::store::{mailbox_name, Password, Users};
-
-/// Compares without an early exit, so timing does not tell how much of a
-/// password was right.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
 
 struct Pop3Service {
     cfg: Pop3Config,
@@ -52,14 +47,7 @@ impl Pop3Service {
                 let addr = self.address(user);
                 let ok = match &self.users {
                     None => true,
-                    Some(users) => match users.get(&addr) {
-                        Some(Password::Plain(p)) => same(p.as_bytes(), password.as_bytes()),
-                        Some(Password::Hashed { scheme, .. }) => {
-                            eprintln!("mailkit: pop3: {addr}: {{{scheme}}} passwords are not verified yet (plain only); refusing");
-                            false
-                        }
-                        None => false,
-                    },
+                    Some(users) => users.verify(&addr, password),
                 };
                 (addr, ok)
             }
@@ -71,7 +59,7 @@ impl Pop3Service {
                 let addr = self.address(user);
                 let ok = match self.users.as_ref().and_then(|u| u.get(&addr)) {
                     Some(Password::Plain(p)) => {
-                        same(apop_digest(timestamp, p).as_bytes(), digest.as_bytes())
+                        constant_time_eq(apop_digest(timestamp, p).as_bytes(), digest.as_bytes())
                     }
                     _ => false,
                 };

@@ -115,6 +115,17 @@ impl Users {
         self.entries.get(&address.to_lowercase())
     }
 
+    /// Whether `candidate` is the password of `address`. Plain passwords
+    /// compare in constant time; `{SHA512-CRYPT}`/`{SHA256-CRYPT}` and
+    /// `{ARGON2ID}`/`{ARGON2I}` (Dovecot's schemes) are verified with the
+    /// RustCrypto implementations. Unknown schemes never match.
+    pub fn verify(&self, address: &str, candidate: &str) -> bool {
+        match self.get(address) {
+            Some(p) => p.verify(candidate),
+            None => false,
+        }
+    }
+
     /// True when the address (any case) is listed.
     pub fn contains(&self, address: &str) -> bool {
         self.get(address).is_some()
@@ -134,6 +145,36 @@ impl Users {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+impl Password {
+    /// Whether `candidate` matches this stored password.
+    pub fn verify(&self, candidate: &str) -> bool {
+        match self {
+            Password::Plain(p) => constant_time_eq(p.as_bytes(), candidate.as_bytes()),
+            Password::Hashed { scheme, hash } => match scheme.as_str() {
+                "SHA512-CRYPT" | "SHA256-CRYPT" => {
+                    use sha_crypt::{PasswordVerifier, ShaCrypt};
+                    ShaCrypt::default()
+                        .verify_password(candidate.as_bytes(), hash.as_str())
+                        .is_ok()
+                }
+                "ARGON2ID" | "ARGON2I" => {
+                    use argon2::{Argon2, PasswordVerifier};
+                    Argon2::default()
+                        .verify_password(candidate.as_bytes(), hash.as_str())
+                        .is_ok()
+                }
+                _ => false,
+            },
+        }
+    }
+}
+
+/// Compares without an early exit, so timing does not tell how much of a
+/// password was right.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn parse_password(field: &str) -> Password {
@@ -172,6 +213,39 @@ mod tests {
         assert!(
             matches!(u.get("carol@x.org"), Some(Password::Hashed { scheme, hash }) if scheme == "SHA512-CRYPT" && hash == "$6$abc")
         );
+    }
+
+    const SHA512_HUNGRY: &str = "$6$saltsaltsalt$zZMEdDt4m0sn2HrsT5e.ZxEC.dCUcgH6SjrqPyddm0CoMNzzCEh60EH0Y5TpthoGkLqdZ.U6d5UNQN2G3VSs01";
+
+    #[test]
+    fn hashed_passwords_verify() {
+        // SHA512-CRYPT made by Python's crypt module (glibc), as
+        // `doveadm pw -s SHA512-CRYPT` would.
+        let sha = Password::Hashed {
+            scheme: "SHA512-CRYPT".into(),
+            hash: SHA512_HUNGRY.into(),
+        };
+        assert!(sha.verify("hungry"));
+        assert!(!sha.verify("Hungry"));
+        let argon_hash = {
+            use argon2::{password_hash::PasswordHasher, Argon2};
+            Argon2::default()
+                .hash_password_with_salt(b"hungry", b"somesaltsomesalt")
+                .map(|h| h.to_string())
+        };
+        let argon = Password::Hashed {
+            scheme: "ARGON2ID".into(),
+            hash: argon_hash.expect("argon2 hash"),
+        };
+        assert!(matches!(&argon, Password::Hashed { hash, .. } if hash.starts_with("$argon2id$")));
+        assert!(argon.verify("hungry"));
+        assert!(!argon.verify("angry"));
+        assert!(!Password::Hashed {
+            scheme: "MD5".into(),
+            hash: "x".into()
+        }
+        .verify("x"));
+        assert!(Password::Plain("hungry".into()).verify("hungry"));
     }
 
     #[test]

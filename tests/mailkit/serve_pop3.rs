@@ -145,3 +145,34 @@ fn recorded_sessions_never_hold_the_password() {
     );
     assert!(!all.contains("hungry") && !all.contains(token), "{all}");
 }
+
+#[test]
+fn hashed_passwords_log_in() {
+    let dir = TempDir::new("pop3-hash");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:{SHA512-CRYPT}$6$saltsaltsalt$zZMEdDt4m0sn2HrsT5e.ZxEC.dCUcgH6SjrqPyddm0CoMNzzCEh60EH0Y5TpthoGkLqdZ.U6d5UNQN2G3VSs01\n").unwrap();
+    let maildir = dir.path().join("mail");
+    let pop = Server::start(&[
+        "serve-pop3",
+        "--domain",
+        "hamburger.edu",
+        "--users",
+        users.to_str().unwrap(),
+        "--maildir",
+        maildir.to_str().unwrap(),
+        "--auth-delay-ms",
+        "1",
+    ]);
+    let mut p = Client::connect(pop.addr);
+    let greeting = p.line().unwrap();
+    assert!(
+        !greeting.contains('<'),
+        "no APOP with hashed passwords: {greeting}"
+    );
+    p.send(b"USER bob\r\nPASS angry\r\n");
+    p.line();
+    assert!(p.line().unwrap().starts_with("-ERR [AUTH]"));
+    p.send(b"USER bob\r\nPASS hungry\r\n");
+    p.line();
+    assert!(p.line().unwrap().starts_with("+OK maildrop has 0 messages"));
+}
