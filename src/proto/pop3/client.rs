@@ -365,3 +365,117 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod pair_tests {
+    //! The client against the server session in memory, split at odd sizes.
+    use super::*;
+    use crate::proto::pop3::server::{self, Listed, Pop3Config, Pop3Session};
+
+    const MSGS: [&[u8]; 2] = [b"Subject: a\n\n.dot\nbody\n", b"Subject: b\r\n\r\nx\r\n"];
+
+    fn run(chunk: usize) -> (Vec<Event>, Vec<(Vec<usize>, Vec<usize>)>) {
+        let now = Instant::now();
+        let cfg = Pop3Config {
+            hostname: "h".into(),
+            timeout: Duration::from_secs(60),
+            apop: false,
+            auth_delay: Duration::ZERO,
+            max_auth_failures: 3,
+        };
+        let mut s = Pop3Session::new(cfg, "1", now);
+        let mut c = Pop3Client::new(Duration::from_secs(60), now);
+        for (i, (line, multi)) in [
+            ("USER bob", false),
+            ("PASS pw", false),
+            ("UIDL", true),
+            ("RETR 1", true),
+            ("TOP 2 0", true),
+            ("DELE 2", false),
+            ("QUIT", false),
+        ]
+        .iter()
+        .enumerate()
+        {
+            c.command(i as u64, line, *multi, now);
+        }
+        let (mut to_c, mut to_s, mut events, mut updates) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut s_closed, mut c_closed) = (false, false);
+        for _ in 0..100_000 {
+            while let Some(o) = s.poll_output() {
+                match o {
+                    server::Output::Transmit(b) => to_c.extend(b),
+                    server::Output::Close => s_closed = true,
+                    server::Output::Event(server::Event::Authenticate(_)) => {
+                        let l = MSGS
+                            .iter()
+                            .enumerate()
+                            .map(|(i, m)| Listed {
+                                uid: format!("u{i}"),
+                                size: server::wire_size(m),
+                            })
+                            .collect();
+                        s.authenticated(Ok(("bob".into(), l)));
+                    }
+                    server::Output::Event(server::Event::Retrieve { index, top }) => {
+                        s.retrieved(index, top, Ok(MSGS[index].to_vec()))
+                    }
+                    server::Output::Event(server::Event::Update { delete, seen }) => {
+                        updates.push((delete.clone(), seen));
+                        s.updated(Ok(1));
+                    }
+                }
+            }
+            while let Some(o) = c.poll_output() {
+                match o {
+                    Output::Transmit(b) => to_s.extend(b),
+                    Output::Event(e) => events.push(e),
+                    Output::Close => c_closed = true,
+                }
+            }
+            if c_closed {
+                break;
+            }
+            if to_c.is_empty() && to_s.is_empty() {
+                assert!(s_closed, "stuck");
+                c.handle_eof(now);
+                continue;
+            }
+            let part: Vec<u8> = to_s.drain(..to_s.len().min(chunk)).collect();
+            if !part.is_empty() {
+                s.handle_input(now, &part);
+            }
+            let part: Vec<u8> = to_c.drain(..to_c.len().min(chunk)).collect();
+            if !part.is_empty() {
+                c.handle_input(now, &part);
+            }
+        }
+        (events, updates)
+    }
+
+    #[test]
+    fn client_and_server_agree_at_any_split() {
+        let (whole, updates) = run(1 << 20);
+        assert_eq!(updates, vec![(vec![1], vec![0])]);
+        let bodies: Vec<Vec<u8>> = whole
+            .iter()
+            .filter_map(|e| match e {
+                Event::Reply { body: Some(b), .. } => Some(b.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                b"1 u0\r\n2 u1\r\n".to_vec(),
+                b"Subject: a\r\n\r\n.dot\r\nbody\r\n".to_vec(),
+                b"Subject: b\r\n\r\n".to_vec()
+            ]
+        );
+        assert_eq!(whole.last(), Some(&Event::Closed { reason: None }));
+        for chunk in [1, 2, 3, 7, 13] {
+            assert_eq!(run(chunk).0, whole, "chunk {chunk}");
+        }
+    }
+}
