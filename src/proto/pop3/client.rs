@@ -374,7 +374,10 @@ mod pair_tests {
 
     const MSGS: [&[u8]; 2] = [b"Subject: a\n\n.dot\nbody\n", b"Subject: b\r\n\r\nx\r\n"];
 
-    fn run(chunk: usize) -> (Vec<Event>, Vec<(Vec<usize>, Vec<usize>)>) {
+    /// The UPDATE requests the server saw: (deleted, seen).
+    type Updates = Vec<(Vec<usize>, Vec<usize>)>;
+
+    fn run(chunk: usize) -> (Vec<Event>, Updates) {
         let now = Instant::now();
         let cfg = Pop3Config {
             hostname: "h".into(),
