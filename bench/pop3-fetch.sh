@@ -16,7 +16,7 @@ MK_PORT=${MK_PORT:-2810} DC_PORT=${DC_PORT:-2811}
 [[ -x $MAILKIT ]] || { echo "build first: cargo build --release" >&2; exit 2; }
 command -v dovecot >/dev/null || { echo "needs dovecot: apt-get install dovecot-pop3d" >&2; exit 2; }
 
-rm -rf "$WORK"; mkdir -p "$WORK/run" "$WORK/state"
+rm -rf "$WORK"; mkdir -p "$WORK/run" "$WORK/state" "$WORK/mail"
 USER_ADDR=bob@bench.test
 python3 - "$WORK/mail/$USER_ADDR" "$N" "$SIZE" <<'PY'
 import mailbox, sys
