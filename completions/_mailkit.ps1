@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
             [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Retrieve mail over POP3 into a Maildir, an mbox or stdout')
+            [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Show and validate messages (RFC 5322, MIME): one file or a corpus')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -128,11 +129,28 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailkit;parse' {
+            [CompletionResult]::new('--extract', '--extract', [CompletionResultType]::ParameterName, 'Write each attachment into DIR (created), with a safe file name; an existing file is never overwritten')
+            [CompletionResult]::new('--part', '--part', [CompletionResultType]::ParameterName, 'Print part N''s decoded body (N as numbered in the default view and in --json''s `part`; 0 is the whole message''s body)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per message, one per line (jq can stream them)')
+            [CompletionResult]::new('--bodies', '--bodies', [CompletionResultType]::ParameterName, 'With --json: add each text part''s body, decoded to UTF-8, as `text`')
+            [CompletionResult]::new('--validate', '--validate', [CompletionResultType]::ParameterName, 'Report RFC 5322/MIME defects as `FILE:LINE: error|warning: TEXT (RULE)`; exit 1 when there is an error')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'With --validate: warnings count as errors for the exit status')
+            [CompletionResult]::new('--utf8', '--utf8', [CompletionResultType]::ParameterName, 'Allow UTF-8 in header fields (RFC 6532: mail sent with SMTPUTF8)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bar, no closing summary')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bar, no closing summary')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mailkit;help' {
             [CompletionResult]::new('serve-smtp', 'serve-smtp', [CompletionResultType]::ParameterValue, 'Receive mail over SMTP and store it in Maildirs (RFC 5321)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
             [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Retrieve mail over POP3 into a Maildir, an mbox or stdout')
+            [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Show and validate messages (RFC 5322, MIME): one file or a corpus')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -146,6 +164,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;help;fetch' {
+            break
+        }
+        'mailkit;help;parse' {
             break
         }
         'mailkit;help;help' {

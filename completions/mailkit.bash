@@ -22,6 +22,9 @@ _mailkit() {
             mailkit,help)
                 cmd="mailkit__subcmd__help"
                 ;;
+            mailkit,parse)
+                cmd="mailkit__subcmd__parse"
+                ;;
             mailkit,send)
                 cmd="mailkit__subcmd__send"
                 ;;
@@ -36,6 +39,9 @@ _mailkit() {
                 ;;
             mailkit__subcmd__help,help)
                 cmd="mailkit__subcmd__help__subcmd__help"
+                ;;
+            mailkit__subcmd__help,parse)
+                cmd="mailkit__subcmd__help__subcmd__parse"
                 ;;
             mailkit__subcmd__help,send)
                 cmd="mailkit__subcmd__help__subcmd__send"
@@ -53,7 +59,7 @@ _mailkit() {
 
     case "${cmd}" in
         mailkit)
-            opts="-h -V --help --version serve-smtp send serve-pop3 fetch help"
+            opts="-h -V --help --version serve-smtp send serve-pop3 fetch parse help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -121,7 +127,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help)
-            opts="serve-smtp send serve-pop3 fetch help"
+            opts="serve-smtp send serve-pop3 fetch parse help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,6 +155,20 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__parse)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -197,6 +217,28 @@ _mailkit() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__parse)
+            opts="-q -h -V --json --bodies --validate --strict --utf8 --extract --part --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --extract)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --part)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -26,6 +26,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
             cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
             cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
+            cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;serve-smtp'= {
@@ -120,11 +121,27 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailkit;parse'= {
+            cand --extract 'Write each attachment into DIR (created), with a safe file name; an existing file is never overwritten'
+            cand --part 'Print part N''s decoded body (N as numbered in the default view and in --json''s `part`; 0 is the whole message''s body)'
+            cand --json 'One JSON object per message, one per line (jq can stream them)'
+            cand --bodies 'With --json: add each text part''s body, decoded to UTF-8, as `text`'
+            cand --validate 'Report RFC 5322/MIME defects as `FILE:LINE: error|warning: TEXT (RULE)`; exit 1 when there is an error'
+            cand --strict 'With --validate: warnings count as errors for the exit status'
+            cand --utf8 'Allow UTF-8 in header fields (RFC 6532: mail sent with SMTPUTF8)'
+            cand -q 'No progress bar, no closing summary'
+            cand --quiet 'No progress bar, no closing summary'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailkit;help'= {
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
             cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
             cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
+            cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;help;serve-smtp'= {
@@ -134,6 +151,8 @@ set edit:completion:arg-completer[mailkit] = {|@words|
         &'mailkit;help;serve-pop3'= {
         }
         &'mailkit;help;fetch'= {
+        }
+        &'mailkit;help;parse'= {
         }
         &'mailkit;help;help'= {
         }

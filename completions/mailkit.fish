@@ -30,6 +30,7 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-smtp" -d 'Rec
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l maildir -d 'The mail store: one Maildir per recipient address' -r -F
@@ -101,8 +102,19 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Wri
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l list -d 'List number, size, UIDL, From, Subject and Date; fetch no bodies'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch help" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l extract -d 'Write each attachment into DIR (created), with a safe file name; an existing file is never overwritten' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l part -d 'Print part N\'s decoded body (N as numbered in the default view and in --json\'s `part`; 0 is the whole message\'s body)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l json -d 'One JSON object per message, one per line (jq can stream them)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l bodies -d 'With --json: add each text part\'s body, decoded to UTF-8, as `text`'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l validate -d 'Report RFC 5322/MIME defects as `FILE:LINE: error|warning: TEXT (RULE)`; exit 1 when there is an error'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l strict -d 'With --validate: warnings count as errors for the exit status'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l utf8 -d 'Allow UTF-8 in header fields (RFC 6532: mail sent with SMTPUTF8)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s q -l quiet -d 'No progress bar, no closing summary'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -23,6 +23,11 @@ const SEND_EXIT_STATUS: &str = "Exit status (as swaks): 0 delivered, 1 bad comma
 const FETCH_EXIT_STATUS: &str = "Exit status: 0 success, 1 failure, 2 bad command line, \
                                  3 could not connect, 4 authentication refused.";
 
+/// `parse`'s exit statuses.
+const PARSE_EXIT_STATUS: &str = "Exit status: 0 success (with --validate: no error found), \
+                                 1 an error found by --validate (with --strict: any warning), or an input \
+                                 that cannot be read, 2 bad command line.";
+
 /// One binary for Internet mail from a terminal.
 #[derive(Debug, Parser)]
 #[command(
@@ -89,6 +94,18 @@ pub enum Command {
     /// copy is durably written, and only once the server answers QUIT.
     #[command(after_long_help = FETCH_EXIT_STATUS)]
     Fetch(Fetch),
+
+    /// Show and validate messages (RFC 5322, MIME): one file or a corpus.
+    ///
+    /// Shows each message's header fields decoded (RFC 2047 words, RFC 2231
+    /// parameters, charsets) and its MIME tree: types, charsets, transfer
+    /// encodings, sizes, file names. --json prints one JSON object per
+    /// message, one per line; --validate reports RFC 5322/MIME defects as
+    /// `FILE:LINE: error|warning: TEXT (RULE)`. Inputs are files, `-` for
+    /// stdin, Maildirs (cur/ and new/), folders of .eml files and mbox
+    /// files.
+    #[command(after_long_help = PARSE_EXIT_STATUS)]
+    Parse(Parse),
 }
 
 /// `mailkit serve-smtp`: the SMTP receiver.
@@ -410,4 +427,48 @@ mod tests {
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
     }
+}
+
+/// `mailkit parse`: show and validate messages.
+#[derive(Debug, Args)]
+pub struct Parse {
+    /// Messages to read: files, `-` for stdin, Maildirs, folders of .eml
+    /// files, mbox files [default: `-`].
+    #[arg(value_name = "FILE|DIR|-")]
+    pub inputs: Vec<String>,
+
+    /// One JSON object per message, one per line (jq can stream them).
+    #[arg(long)]
+    pub json: bool,
+
+    /// With --json: add each text part's body, decoded to UTF-8, as `text`.
+    #[arg(long, requires = "json")]
+    pub bodies: bool,
+
+    /// Report RFC 5322/MIME defects as `FILE:LINE: error|warning: TEXT (RULE)`;
+    /// exit 1 when there is an error.
+    #[arg(long)]
+    pub validate: bool,
+
+    /// With --validate: warnings count as errors for the exit status.
+    #[arg(long, requires = "validate")]
+    pub strict: bool,
+
+    /// Allow UTF-8 in header fields (RFC 6532: mail sent with SMTPUTF8).
+    #[arg(long)]
+    pub utf8: bool,
+
+    /// Write each attachment into DIR (created), with a safe file name;
+    /// an existing file is never overwritten.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["json", "part"])]
+    pub extract: Option<PathBuf>,
+
+    /// Print part N's decoded body (N as numbered in the default view and
+    /// in --json's `part`; 0 is the whole message's body).
+    #[arg(long, value_name = "N", conflicts_with = "json")]
+    pub part: Option<usize>,
+
+    /// No progress bar, no closing summary.
+    #[arg(long, short)]
+    pub quiet: bool,
 }

@@ -27,6 +27,7 @@ fn main() {
                 e.downcast_ref::<mailkit::cmd::fetch::FetchExit>()
                     .map(|x| x.code)
             })
+            .or_else(|| e.downcast_ref::<mailkit::cmd::parse::Invalid>().map(|_| 1))
             .unwrap_or(1);
         eprintln!("mailkit: error: {e:#}");
         std::process::exit(code);

@@ -3,6 +3,7 @@
 
 pub mod common;
 pub mod fetch;
+pub mod parse;
 pub mod send;
 pub mod serve_pop3;
 pub mod serve_smtp;
@@ -16,5 +17,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Send(args) => send::run(args),
         Command::ServePop3(args) => serve_pop3::run(args),
         Command::Fetch(args) => fetch::run(args),
+        Command::Parse(args) => parse::run(args),
     }
 }

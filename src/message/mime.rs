@@ -1,0 +1,330 @@
+//! The message model `parse` shows: header fields decoded and the MIME
+//! tree (RFC 2045-2046) with types, charsets, encodings, sizes and file
+//! names. mailparse does the MIME parsing; this module adds positions (for
+//! line numbers), attached messages as children (RFC 2046 §5.2.1) and a
+//! nesting limit.
+
+use mailparse::{DispositionType, MailHeaderMap, ParsedMail};
+
+use super::{address, date};
+
+/// Deepest MIME nesting followed (multiparts and attached messages
+/// together); deeper parts are shown as leaves and reported.
+pub const MAX_DEPTH: usize = 32;
+
+/// One MIME part, borrowed from the message bytes.
+#[derive(Debug)]
+pub struct Part<'a> {
+    /// `type/subtype`, lowercased (`text/plain` by default, RFC 2045 §5.2).
+    pub content_type: String,
+    /// The charset parameter; `us-ascii` for text/* without one.
+    pub charset: Option<String>,
+    /// Content-Transfer-Encoding, lowercased; `None` when absent (7bit).
+    pub encoding: Option<String>,
+    /// Content-Disposition type (`inline`, `attachment`, ...).
+    pub disposition: Option<String>,
+    /// The file name: Content-Disposition `filename`, else Content-Type
+    /// `name` (RFC 2231 and RFC 2047 forms decoded).
+    pub filename: Option<String>,
+    /// The boundary parameter of a multipart.
+    pub boundary: Option<String>,
+    /// Offset of the part (its header) in the message.
+    pub offset: usize,
+    /// Offset of the body in the message.
+    pub body_offset: usize,
+    /// The body as in the message (still transfer-encoded).
+    pub body: &'a [u8],
+    /// Sub-parts: a multipart's parts, or an attached message's root part.
+    pub parts: Vec<Part<'a>>,
+    /// This part's first child is an attached message (message/rfc822,
+    /// message/global): its header is a message header.
+    pub attached_message: bool,
+    /// Nesting went past [`MAX_DEPTH`] here; nothing below is parsed.
+    pub too_deep: bool,
+    /// Its own mailparse view (headers, decoding).
+    raw: ParsedMail<'a>,
+}
+
+/// A whole message: decoded header fields, summary fields and the tree.
+#[derive(Debug)]
+pub struct Message<'a> {
+    /// Header fields as in the message: name, value unfolded and decoded.
+    pub headers: Vec<(String, String)>,
+    /// The root part; `None` when the MIME structure could not be parsed.
+    pub root: Option<Part<'a>>,
+    /// Why the MIME structure could not be parsed.
+    pub error: Option<String>,
+}
+
+impl<'a> Part<'a> {
+    /// Whether this is a multipart/*.
+    pub fn is_multipart(&self) -> bool {
+        self.content_type.starts_with("multipart/")
+    }
+
+    /// Whether this is a text/* part.
+    pub fn is_text(&self) -> bool {
+        self.content_type.starts_with("text/")
+    }
+
+    /// Whether `--extract` writes it: a leaf marked attachment, or a leaf
+    /// with a file name.
+    pub fn is_attachment(&self) -> bool {
+        self.parts.is_empty()
+            && !self.is_multipart()
+            && (self.disposition.as_deref() == Some("attachment") || self.filename.is_some())
+    }
+
+    /// The body with its transfer encoding undone (bytes, no charset work).
+    pub fn decoded(&self) -> Vec<u8> {
+        self.raw
+            .get_body_raw()
+            .unwrap_or_else(|_| self.body.to_vec())
+    }
+
+    /// A text part's body decoded to UTF-8 (charset converted; bytes that
+    /// do not convert become U+FFFD).
+    pub fn text(&self) -> String {
+        let bytes = self.decoded();
+        let label = self.charset.as_deref().unwrap_or("us-ascii");
+        match super::words::to_utf8(label, &bytes) {
+            Ok(s) => s,
+            Err(_) => match charset::Charset::for_label(label.as_bytes()) {
+                Some(cs) => cs.decode_without_bom_handling(&bytes).0.into_owned(),
+                None => String::from_utf8_lossy(&bytes).into_owned(),
+            },
+        }
+    }
+
+    /// Pre-order walk, this part first (like Python's `Message.walk()`).
+    pub fn walk(&self) -> Vec<&Part<'a>> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(p) = stack.pop() {
+            out.push(p);
+            stack.extend(p.parts.iter().rev());
+        }
+        out
+    }
+}
+
+fn offset_in(base: &[u8], inner: &[u8]) -> usize {
+    (inner.as_ptr() as usize).saturating_sub(base.as_ptr() as usize)
+}
+
+/// Builds a part from mailparse's view; `base` is the whole message.
+fn build<'a>(base: &'a [u8], pm: ParsedMail<'a>, depth: usize) -> Part<'a> {
+    let offset = offset_in(base, pm.raw_bytes);
+    let header_len = pm.get_headers().get_raw_bytes().len();
+    let body = &pm.raw_bytes[header_len.min(pm.raw_bytes.len())..];
+    let content_type = pm.ctype.mimetype.clone();
+    let charset = pm.ctype.params.get("charset").cloned().or_else(|| {
+        content_type
+            .starts_with("text/")
+            .then(|| "us-ascii".to_owned())
+    });
+    let encoding = pm
+        .headers
+        .get_first_value("Content-Transfer-Encoding")
+        .map(|v| v.trim().to_ascii_lowercase());
+    let has_disposition = pm.headers.get_first_header("Content-Disposition").is_some();
+    let cd = pm.get_content_disposition();
+    let disposition = has_disposition.then(|| match &cd.disposition {
+        DispositionType::Inline => "inline".to_owned(),
+        DispositionType::Attachment => "attachment".to_owned(),
+        DispositionType::FormData => "form-data".to_owned(),
+        DispositionType::Extension(e) => e.clone(),
+    });
+    let filename = cd
+        .params
+        .get("filename")
+        .or_else(|| pm.ctype.params.get("name"))
+        .map(|n| super::words::decode(n).0.into_owned())
+        .filter(|n| !n.is_empty());
+    let boundary = pm.ctype.params.get("boundary").cloned();
+    let mut part = Part {
+        content_type,
+        charset,
+        encoding,
+        disposition,
+        filename,
+        boundary,
+        offset,
+        body_offset: offset + header_len,
+        body,
+        parts: Vec::new(),
+        attached_message: false,
+        too_deep: false,
+        raw: pm,
+    };
+    let subparts = std::mem::take(&mut part.raw.subparts);
+    if depth >= MAX_DEPTH {
+        part.too_deep = !subparts.is_empty() || is_message(&part.content_type);
+        return part;
+    }
+    part.parts = subparts
+        .into_iter()
+        .map(|sp| build(base, sp, depth + 1))
+        .collect();
+    let identity = matches!(
+        part.encoding.as_deref(),
+        None | Some("7bit" | "8bit" | "binary")
+    );
+    if part.parts.is_empty() && is_message(&part.content_type) && identity && !body.is_empty() {
+        if let Ok(inner) = mailparse::parse_mail(body) {
+            part.parts.push(build(base, inner, depth + 1));
+            part.attached_message = true;
+        }
+    }
+    part
+}
+
+/// message/rfc822 and message/global carry a whole message (RFC 2046
+/// §5.2.1, RFC 6532 §3.7).
+fn is_message(content_type: &str) -> bool {
+    matches!(content_type, "message/rfc822" | "message/global")
+}
+
+/// Parses a message. Never fails: a structure mailparse cannot read gives
+/// `root: None` and the reason in `error`.
+pub fn parse(data: &[u8]) -> Message<'_> {
+    match mailparse::parse_mail(data) {
+        Ok(pm) => {
+            let headers = pm
+                .headers
+                .iter()
+                .map(|h| (h.get_key(), h.get_value()))
+                .collect();
+            Message {
+                headers,
+                root: Some(build(data, pm, 0)),
+                error: None,
+            }
+        }
+        Err(e) => {
+            let section = super::header::scan(data);
+            let headers = section
+                .fields
+                .iter()
+                .map(|f| {
+                    let name = String::from_utf8_lossy(f.name).into_owned();
+                    let value = super::words::decode(&f.unfolded()).0.into_owned();
+                    (name, value)
+                })
+                .collect();
+            Message {
+                headers,
+                root: None,
+                error: Some(e.to_string()),
+            }
+        }
+    }
+}
+
+impl Message<'_> {
+    /// The first field named `name` (decoded value).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The mailboxes of an address field (From, To, Cc, Reply-To), read
+    /// with our RFC 5322 parser, or mailparse's lenient one when that fails.
+    pub fn addresses(&self, name: &str) -> Vec<address::Mailbox> {
+        let Some(v) = self.get(name) else {
+            return Vec::new();
+        };
+        match address::parse_list(v, true) {
+            Ok(l) => l.mailboxes,
+            Err(_) => mailparse::addrparse(v)
+                .map(|l| {
+                    l.iter()
+                        .flat_map(|a| match a {
+                            mailparse::MailAddr::Single(s) => vec![s.clone()],
+                            mailparse::MailAddr::Group(g) => g.addrs.clone(),
+                        })
+                        .map(|s| address::Mailbox {
+                            name: s.display_name,
+                            address: s.addr,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The Date field as RFC 3339, when it parses.
+    pub fn date(&self) -> Option<String> {
+        self.get("Date")
+            .and_then(|d| date::parse(d).ok())
+            .map(|p| p.date.rfc3339())
+    }
+
+    /// The Message-ID (the `<...>` part, or the value as written).
+    pub fn message_id(&self) -> Option<String> {
+        let v = self.get("Message-ID")?.trim();
+        let id = match (v.find('<'), v.find('>')) {
+            (Some(a), Some(b)) if a < b => &v[a..=b],
+            _ => v,
+        };
+        (!id.is_empty()).then(|| id.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIXED: &[u8] = b"From: A <a@x.org>\nTo: b@y.org\nSubject: =?utf-8?q?h=C3=A9?=\n\
+Date: Tue, 02 Jan 2024 09:30:00 +0100\nMIME-Version: 1.0\n\
+Content-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/plain; charset=utf-8\n\n\
+hi\n--XX\nContent-Type: message/rfc822\n\nSubject: inner\n\ninner body\n--XX\n\
+Content-Type: application/pdf\nContent-Transfer-Encoding: base64\n\
+Content-Disposition: attachment; filename*=utf-8''na%C3%AFve.pdf\n\naGVsbG8=\n--XX--\n";
+
+    #[test]
+    fn tree_with_attached_message_and_names() {
+        let m = parse(MIXED);
+        assert_eq!(m.get("subject"), Some("hé"));
+        assert_eq!(m.date().as_deref(), Some("2024-01-02T09:30:00+01:00"));
+        let root = m.root.as_ref().unwrap();
+        let types: Vec<_> = root.walk().iter().map(|p| p.content_type.clone()).collect();
+        assert_eq!(
+            types,
+            [
+                "multipart/mixed",
+                "text/plain",
+                "message/rfc822",
+                "text/plain",
+                "application/pdf"
+            ]
+        );
+        let pdf = root.walk()[4];
+        assert_eq!(pdf.filename.as_deref(), Some("naïve.pdf"));
+        assert_eq!(pdf.decoded(), b"hello");
+        assert!(pdf.is_attachment());
+        assert_eq!(root.walk()[1].text(), "hi");
+        assert!(root.walk()[2].attached_message);
+        // Offsets point into the message.
+        let inner = root.walk()[3];
+        assert!(MIXED[inner.offset..].starts_with(b"Subject: inner"));
+    }
+
+    #[test]
+    fn nesting_is_limited() {
+        let mut msg = Vec::new();
+        for i in 0..40 {
+            msg.extend_from_slice(
+                format!("Content-Type: multipart/mixed; boundary=\"_{i}_\"\n\n--_{i}_\n")
+                    .as_bytes(),
+            );
+        }
+        msg.extend_from_slice(b"\nleaf\n");
+        let m = parse(&msg);
+        let root = m.root.as_ref().unwrap();
+        assert!(root.walk().len() <= MAX_DEPTH + 1);
+        assert!(root.walk().iter().any(|p| p.too_deep));
+    }
+}
