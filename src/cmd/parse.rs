@@ -199,7 +199,13 @@ fn one(
             )
         })?;
         if p.is_text() {
-            w(out.write_all(p.text().as_bytes()))?;
+            let text = p.text();
+            w(out.write_all(text.as_bytes()))?;
+            // The line break before a boundary belongs to the boundary
+            // (RFC 2046 §5.1.1); end the line for a person, not for a pipe.
+            if !text.ends_with('\n') && std::io::stdout().is_terminal() {
+                w(out.write_all(b"\n"))?;
+            }
         } else {
             w(out.write_all(&p.decoded()))?;
         }

@@ -3,6 +3,7 @@
 mod cli;
 mod fetch;
 mod generated;
+mod parse;
 mod send;
 mod serve_pop3;
 mod serve_smtp;
