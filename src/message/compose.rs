@@ -372,6 +372,22 @@ mod tests {
     }
 
     #[test]
+    fn what_send_composes_passes_the_validator_without_a_word() {
+        let mut d = draft();
+        d.attachments = vec![Attachment {
+            name: "Grüße.bin".into(),
+            content_type: "application/octet-stream".into(),
+            data: (0..3000u32).map(|i| (i % 251) as u8).collect(),
+        }];
+        for draft in [draft(), d] {
+            let m = compose(&draft).unwrap();
+            let parsed = crate::message::mime::parse(&m);
+            let diags = crate::message::validate::validate(&m, &parsed, 1, Default::default());
+            assert_eq!(diags, vec![], "{}", String::from_utf8_lossy(&m));
+        }
+    }
+
+    #[test]
     fn header_replaces_and_injection_is_refused() {
         let mut d = draft();
         d.headers = vec![("Subject".into(), "replaced".into())];
