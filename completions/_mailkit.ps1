@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Retrieve mail over POP3 into a Maildir, an mbox or stdout')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Show and validate messages (RFC 5322, MIME): one file or a corpus')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay recorded sessions (S:/C: transcripts) against a server or a client')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -145,12 +146,31 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailkit;replay' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Play the client side against this server, HOST[:PORT] (port 25, 110 or 143 by the transcript''s protocol when omitted)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'With --serve: address to listen on; port 0 picks a free port [default: 127.0.0.1:1025, :1110 or :1143 by protocol]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest wait for the peer''s next line, in seconds')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'With --server: transcripts played at once (concurrent sessions on one loop)')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Put this text where a recorded C: line says `<redacted>` (recorders never write passwords); also env MAILKIT_PASSWORD')
+            [CompletionResult]::new('--serve', '--serve', [CompletionResultType]::ParameterName, 'Play the server side: listen, and check each client that connects')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'With --serve: play one session, then exit with its verdict')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Compare every line byte for byte (replies, bodies, commands)')
+            [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Honour `# +SECONDS` lines: pause that long before the next step')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only mismatches and the summary')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only mismatches and the summary')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mailkit;help' {
             [CompletionResult]::new('serve-smtp', 'serve-smtp', [CompletionResultType]::ParameterValue, 'Receive mail over SMTP and store it in Maildirs (RFC 5321)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
             [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Retrieve mail over POP3 into a Maildir, an mbox or stdout')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Show and validate messages (RFC 5322, MIME): one file or a corpus')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay recorded sessions (S:/C: transcripts) against a server or a client')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -167,6 +187,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;help;parse' {
+            break
+        }
+        'mailkit;help;replay' {
             break
         }
         'mailkit;help;help' {

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
             cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
             cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
+            cand replay 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;serve-smtp'= {
@@ -136,12 +137,30 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailkit;replay'= {
+            cand --server 'Play the client side against this server, HOST[:PORT] (port 25, 110 or 143 by the transcript''s protocol when omitted)'
+            cand --listen 'With --serve: address to listen on; port 0 picks a free port [default: 127.0.0.1:1025, :1110 or :1143 by protocol]'
+            cand --timeout 'Longest wait for the peer''s next line, in seconds'
+            cand --jobs 'With --server: transcripts played at once (concurrent sessions on one loop)'
+            cand --password 'Put this text where a recorded C: line says `<redacted>` (recorders never write passwords); also env MAILKIT_PASSWORD'
+            cand --serve 'Play the server side: listen, and check each client that connects'
+            cand --once 'With --serve: play one session, then exit with its verdict'
+            cand --strict 'Compare every line byte for byte (replies, bodies, commands)'
+            cand --delay 'Honour `# +SECONDS` lines: pause that long before the next step'
+            cand -q 'Print only mismatches and the summary'
+            cand --quiet 'Print only mismatches and the summary'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailkit;help'= {
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
             cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
             cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
             cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
+            cand replay 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;help;serve-smtp'= {
@@ -153,6 +172,8 @@ set edit:completion:arg-completer[mailkit] = {|@words|
         &'mailkit;help;fetch'= {
         }
         &'mailkit;help;parse'= {
+        }
+        &'mailkit;help;replay'= {
         }
         &'mailkit;help;help'= {
         }

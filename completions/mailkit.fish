@@ -31,6 +31,7 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "send" -d 'Compose a
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "replay" -d 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l maildir -d 'The mail store: one Maildir per recipient address' -r -F
@@ -112,9 +113,22 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l utf8 -d 'Allow
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s q -l quiet -d 'No progress bar, no closing summary'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l server -d 'Play the client side against this server, HOST[:PORT] (port 25, 110 or 143 by the transcript\'s protocol when omitted)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l listen -d 'With --serve: address to listen on; port 0 picks a free port [default: 127.0.0.1:1025, :1110 or :1143 by protocol]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l timeout -d 'Longest wait for the peer\'s next line, in seconds' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l jobs -d 'With --server: transcripts played at once (concurrent sessions on one loop)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l password -d 'Put this text where a recorded C: line says `<redacted>` (recorders never write passwords); also env MAILKIT_PASSWORD' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l serve -d 'Play the server side: listen, and check each client that connects'
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l once -d 'With --serve: play one session, then exit with its verdict'
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l strict -d 'Compare every line byte for byte (replies, bodies, commands)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l delay -d 'Honour `# +SECONDS` lines: pause that long before the next step'
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -s q -l quiet -d 'Print only mismatches and the summary'
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "replay" -d 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

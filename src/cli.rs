@@ -28,6 +28,11 @@ const PARSE_EXIT_STATUS: &str = "Exit status: 0 success (with --validate: no err
                                  1 an error found by --validate (with --strict: any warning), or an input \
                                  that cannot be read, 2 bad command line.";
 
+/// `replay`'s exit statuses (SPEC).
+const REPLAY_EXIT_STATUS: &str = "Exit status: 0 every session matched its transcript, \
+                                  1 a mismatch (or a transcript that cannot be read), 2 bad command line, \
+                                  3 could not connect to --server.";
+
 /// One binary for Internet mail from a terminal.
 #[derive(Debug, Parser)]
 #[command(
@@ -106,6 +111,17 @@ pub enum Command {
     /// files.
     #[command(after_long_help = PARSE_EXIT_STATUS)]
     Parse(Parse),
+
+    /// Replay recorded sessions (S:/C: transcripts) against a server or a client.
+    ///
+    /// With --server, plays the C: lines of each transcript against the
+    /// server and checks its replies (SMTP by code, POP3 by +OK/-ERR, IMAP
+    /// by tagged status; --strict: every line). With --serve, listens and
+    /// plays the S: lines to each client that connects, checking its
+    /// commands by verb (--strict: every line). A mismatch is reported as
+    /// `FILE:LINE: expected ..., got ...`.
+    #[command(after_long_help = REPLAY_EXIT_STATUS)]
+    Replay(Replay),
 }
 
 /// `mailkit serve-smtp`: the SMTP receiver.
@@ -469,6 +485,67 @@ pub struct Parse {
     pub part: Option<usize>,
 
     /// No progress bar, no closing summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `mailkit replay`: play transcripts against a server or a client.
+#[derive(Debug, Args)]
+pub struct Replay {
+    /// Transcripts: files in SPEC's S:/C: format, or folders (every .txt in them).
+    #[arg(value_name = "TRANSCRIPT", required = true)]
+    pub transcripts: Vec<PathBuf>,
+
+    /// Play the client side against this server, HOST[:PORT] (port 25,
+    /// 110 or 143 by the transcript's protocol when omitted).
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        required_unless_present = "serve",
+        conflicts_with = "serve"
+    )]
+    pub server: Option<String>,
+
+    /// Play the server side: listen, and check each client that connects.
+    #[arg(long)]
+    pub serve: bool,
+
+    /// With --serve: address to listen on; port 0 picks a free port
+    /// [default: 127.0.0.1:1025, :1110 or :1143 by protocol].
+    #[arg(long, value_name = "ADDR", requires = "serve")]
+    pub listen: Option<SocketAddr>,
+
+    /// With --serve: play one session, then exit with its verdict.
+    #[arg(long, requires = "serve")]
+    pub once: bool,
+
+    /// Compare every line byte for byte (replies, bodies, commands).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Honour `# +SECONDS` lines: pause that long before the next step.
+    #[arg(long)]
+    pub delay: bool,
+
+    /// Longest wait for the peer's next line, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// With --server: transcripts played at once (concurrent sessions on one loop).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+
+    /// Put this text where a recorded C: line says `<redacted>` (recorders
+    /// never write passwords); also env MAILKIT_PASSWORD.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        env = "MAILKIT_PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+
+    /// Print only mismatches and the summary.
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -28,6 +28,10 @@ fn main() {
                     .map(|x| x.code)
             })
             .or_else(|| e.downcast_ref::<mailkit::cmd::parse::Invalid>().map(|_| 1))
+            .or_else(|| {
+                e.downcast_ref::<mailkit::cmd::replay::ReplayExit>()
+                    .map(|x| x.code)
+            })
             .unwrap_or(1);
         eprintln!("mailkit: error: {e:#}");
         std::process::exit(code);

@@ -83,3 +83,21 @@ pub fn announce(proto: &str, listeners: &[TcpListener], warn: Option<&str>) -> a
     }
     Ok(())
 }
+
+/// `HOST[:PORT]` with `port` added when the text has none (IPv6 literals
+/// with or without brackets), ready for `to_socket_addrs`.
+pub fn with_default_port(server: &str, port: u16) -> String {
+    if server.starts_with('[') {
+        if server.contains("]:") {
+            server.to_string()
+        } else {
+            format!("{server}:{port}")
+        }
+    } else if server.matches(':').count() == 1 {
+        server.to_string()
+    } else if server.contains(':') {
+        format!("[{server}]:{port}")
+    } else {
+        format!("{server}:{port}")
+    }
+}

@@ -482,12 +482,7 @@ fn password(args: &Fetch) -> anyhow::Result<String> {
 }
 
 fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
-    let with_port = if server.matches(':').count() == 1 || server.contains("]:") {
-        server.to_string()
-    } else {
-        format!("{server}:110")
-    };
-    with_port
+    super::common::with_default_port(server, 110)
         .to_socket_addrs()
         .map_err(|e| fail(3, format!("cannot resolve --server {server}: {e}")))?
         .next()

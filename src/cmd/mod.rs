@@ -4,6 +4,7 @@
 pub mod common;
 pub mod fetch;
 pub mod parse;
+pub mod replay;
 pub mod send;
 pub mod serve_pop3;
 pub mod serve_smtp;
@@ -18,5 +19,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ServePop3(args) => serve_pop3::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Parse(args) => parse::run(args),
+        Command::Replay(args) => replay::run(args),
     }
 }

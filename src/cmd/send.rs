@@ -79,20 +79,7 @@ fn describe(f: &Failure) -> String {
 
 /// Resolves `HOST[:PORT]` (port 25 when omitted, as swaks).
 fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
-    let with_port = if server.starts_with('[') {
-        if server.contains("]:") {
-            server.to_string()
-        } else {
-            format!("{server}:25")
-        }
-    } else if server.matches(':').count() == 1 {
-        server.to_string()
-    } else if server.contains(':') {
-        format!("[{server}]:25")
-    } else {
-        format!("{server}:25")
-    };
-    with_port
+    super::common::with_default_port(server, 25)
         .to_socket_addrs()
         .map_err(|e| exit(2, format!("cannot resolve --server {server}: {e}")))?
         .next()

@@ -9,6 +9,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::time::SystemTime;
 
+pub mod parse;
+
 /// Longest partial line held while waiting for its line end.
 const MAX_PARTIAL: usize = 64 * 1024;
 

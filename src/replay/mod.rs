@@ -1,0 +1,96 @@
+//! Replaying transcripts: sans-IO players for either side of a recorded
+//! session. [`client::ClientPlayer`] plays the `C:` lines against a server
+//! and checks its replies; [`server::ServerPlayer`] plays the `S:` lines to
+//! a client and checks its commands. Both are [`crate::proto::Session`]s,
+//! so the shared mio loop drives them like any other session.
+//!
+//! Matching follows SPEC ("Transcript format"): by default SMTP replies
+//! match by code (continuation lines grouped), POP3 by `+OK`/`-ERR` (bodies
+//! read to their `.` and not compared), IMAP by the tagged status; client
+//! lines by their command verb; `strict` compares every line exactly.
+
+pub mod client;
+pub mod server;
+
+use std::time::Duration;
+
+/// How a player matches and paces.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Compare every line byte for byte.
+    pub strict: bool,
+    /// Honour `# +SECONDS` lines.
+    pub delay: bool,
+    /// Longest wait for the peer's next line.
+    pub timeout: Duration,
+}
+
+/// Where and how a session departed from its transcript.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The transcript line that was expected.
+    pub line: usize,
+    /// What the transcript says.
+    pub expected: String,
+    /// What came instead.
+    pub got: String,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: expected {}, got {}",
+            self.line, self.expected, self.got
+        )
+    }
+}
+
+/// The outcome of one replayed session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every step matched.
+    Pass,
+    /// The first mismatch.
+    Fail(Mismatch),
+}
+
+/// What a player tells its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The session's verdict is known (emitted once).
+    Done(Verdict),
+}
+
+/// Longest line read from a peer while replaying.
+pub(crate) const MAX_LINE: usize = 64 * 1024;
+
+/// Bytes as text for a message: lossy UTF-8, control characters escaped,
+/// at most 200 characters.
+pub(crate) fn show(bytes: &[u8]) -> String {
+    let s = String::from_utf8_lossy(bytes);
+    let mut o = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == 200 {
+            o.push('…');
+            break;
+        }
+        if c.is_control() {
+            o.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            o.push(c);
+        }
+    }
+    format!("{o:?}")
+}
+
+/// The first word of a line, upper-cased (a command verb).
+pub(crate) fn verb(line: &[u8]) -> Vec<u8> {
+    line.split(|&b| b == b' ')
+        .next()
+        .unwrap_or(b"")
+        .to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests;
