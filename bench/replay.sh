@@ -11,16 +11,18 @@ N=${N:-1000} J=${J:-10} REPEAT=${REPEAT:-3}
 WORK=${WORK:-/var/tmp/mailkit-replay-bench}
 [[ -x $MAILKIT ]] || { echo "build first: cargo build --release" >&2; exit 2; }
 rm -rf "$WORK"; mkdir -p "$WORK/rec"
-start() { # DIR LOG -> prints the address
-  "$MAILKIT" serve-smtp --listen 127.0.0.1:0 --maildir "$1" "${@:3}" 2>"$2" &
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+ADDR=
+start() { # DIR LOG [FLAGS...]: starts serve-smtp, sets ADDR
+  "$MAILKIT" serve-smtp --listen 127.0.0.1:0 --maildir "$1" "${@:3}" >/dev/null 2>"$2" &
+  PIDS+=($!)
   for _ in $(seq 100); do
-    a=$(sed -n 's/.*smtp listening on //p' "$2"); [[ -n $a ]] && { echo "$a"; return; }; sleep 0.05
+    ADDR=$(sed -n 's/.*smtp listening on //p' "$2"); [[ -n $ADDR ]] && return; sleep 0.05
   done
   echo "serve-smtp did not start" >&2; exit 1
 }
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
-REC=$(start "$WORK/recmail" "$WORK/rec.log" --record "$WORK/rec"); PIDS+=($!)
+start "$WORK/recmail" "$WORK/rec.log" --record "$WORK/rec"; REC=$ADDR
 echo "recording $N sessions ..."
 for i in $(seq "$N"); do
   "$MAILKIT" send --server "$REC" --from "alice@crepes.fr" --to "bob@hamburger.edu" \
@@ -31,7 +33,7 @@ for _ in $(seq 100); do [[ $(grep -l '^S: 221' "$WORK"/rec/*.txt | wc -l) -ge $N
 echo "recorded: $(ls "$WORK/rec" | wc -l) transcripts"
 rates=()
 for r in $(seq "$REPEAT"); do
-  ADDR=$(start "$WORK/fresh$r" "$WORK/fresh$r.log"); PIDS+=($!)
+  start "$WORK/fresh$r" "$WORK/fresh$r.log"
   t0=$(date +%s.%N)
   "$MAILKIT" replay --quiet --jobs "$J" --server "$ADDR" "$WORK/rec" >"$WORK/out$r" 2>&1 || { tail -5 "$WORK/out$r"; exit 1; }
   t1=$(date +%s.%N)
