@@ -248,3 +248,32 @@ fn imap_server_player_answers_with_the_clients_tags() {
     drain(&mut s, &mut out, &mut v);
     assert!(String::from_utf8_lossy(&out).ends_with("X1 OK done\r\n"));
 }
+
+#[test]
+fn delays_are_honoured_only_when_asked() {
+    let t = "S: 220 x\n# +0.25\nC: QUIT\nS: 221 bye\n";
+    let now = Instant::now();
+    for delay in [false, true] {
+        let s = Settings {
+            delay,
+            ..settings(false)
+        };
+        let mut c = ClientPlayer::new(transcript(t), s, now);
+        c.handle_input(now, b"220 x\r\n");
+        let mut sent = Vec::new();
+        let mut v = None;
+        drain(&mut c, &mut sent, &mut v);
+        if !delay {
+            assert_eq!(sent, b"QUIT\r\n");
+            continue;
+        }
+        assert!(sent.is_empty(), "QUIT went out before the pause");
+        assert_eq!(c.poll_timeout(), Some(now + Duration::from_millis(250)));
+        c.handle_timeout(now + Duration::from_millis(100));
+        drain(&mut c, &mut sent, &mut v);
+        assert!(sent.is_empty());
+        c.handle_timeout(now + Duration::from_millis(250));
+        drain(&mut c, &mut sent, &mut v);
+        assert_eq!(sent, b"QUIT\r\n");
+    }
+}
