@@ -19,20 +19,8 @@ fn main() {
         }
     };
     if let Err(e) = mailkit::cmd::run(cli) {
-        // Commands with their own exit codes (send: swaks's; fetch: 3/4).
-        let code = e
-            .downcast_ref::<mailkit::cmd::send::Exit>()
-            .map(|x| x.code)
-            .or_else(|| {
-                e.downcast_ref::<mailkit::cmd::fetch::FetchExit>()
-                    .map(|x| x.code)
-            })
-            .or_else(|| e.downcast_ref::<mailkit::cmd::parse::Invalid>().map(|_| 1))
-            .or_else(|| {
-                e.downcast_ref::<mailkit::cmd::replay::ReplayExit>()
-                    .map(|x| x.code)
-            })
-            .unwrap_or(1);
+        // Commands with their own statuses say so with cmd::Exit.
+        let code = e.downcast_ref::<mailkit::cmd::Exit>().map_or(1, |x| x.code);
         eprintln!("mailkit: error: {e:#}");
         std::process::exit(code);
     }

@@ -18,29 +18,10 @@ use crate::net::{ConnId, LoopConfig, Runtime, Service, StopMode};
 use crate::proto::pop3::client::{Event, Pop3Client};
 use crate::store::{Delivery, Maildir};
 
-/// A failure with its exit status.
-#[derive(Debug)]
-pub struct FetchExit {
-    /// Exit status (3 connection, 4 authentication, 1 other).
-    pub code: i32,
-    /// What went wrong.
-    pub message: String,
-}
+/// fetch's failures: [`super::Exit`] (3 connection, 4 authentication, 1 other).
+pub type FetchExit = super::Exit;
 
-impl std::fmt::Display for FetchExit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for FetchExit {}
-
-fn fail(code: i32, message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(FetchExit {
-        code,
-        message: message.into(),
-    })
-}
+use super::exit as fail;
 
 /// Where fetched messages go.
 enum Sink {

@@ -11,6 +11,33 @@ pub mod serve_smtp;
 
 use crate::cli::{Cli, Command};
 
+/// A command's failure with its own exit status (send: swaks's codes;
+/// fetch: 3 connection, 4 authentication; replay: 1 mismatch, 3
+/// connection). `main` prints the message and exits with the code.
+#[derive(Debug)]
+pub struct Exit {
+    /// The process exit status.
+    pub code: i32,
+    /// What went wrong, for stderr.
+    pub message: String,
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// An [`Exit`] as an `anyhow::Error`.
+pub fn exit(code: i32, message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Exit {
+        code,
+        message: message.into(),
+    })
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {

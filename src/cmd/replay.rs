@@ -19,22 +19,9 @@ use crate::replay::server::ServerPlayer;
 use crate::replay::{Event, Settings, Verdict};
 use crate::transcript::parse::{self, Item, Protocol, Transcript, Who};
 
-/// A replay that did not pass: exit 1 (mismatch) or 3 (cannot connect).
-#[derive(Debug)]
-pub struct ReplayExit {
-    /// The exit status.
-    pub code: i32,
-    /// What to say on stderr.
-    pub message: String,
-}
-
-impl std::fmt::Display for ReplayExit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ReplayExit {}
+/// A replay that did not pass: [`super::Exit`] with 1 (mismatch) or 3
+/// (cannot connect).
+pub use super::Exit as ReplayExit;
 
 /// Transcript files named on the command line: files as given, folders
 /// as every `*.txt` in them, sorted.
@@ -118,11 +105,7 @@ pub fn run(args: Replay) -> anyhow::Result<()> {
         }
     }
     if transcripts.is_empty() {
-        return Err(ReplayExit {
-            code: 1,
-            message: "no transcript could be read".into(),
-        }
-        .into());
+        return Err(super::exit(1, "no transcript could be read"));
     }
     if args.serve {
         serve(&args, transcripts, settings, unreadable)
@@ -282,15 +265,9 @@ fn client(
     let port = default_port(transcripts[0].protocol, false);
     let addr = super::common::with_default_port(server, port)
         .to_socket_addrs()
-        .map_err(|e| ReplayExit {
-            code: 3,
-            message: format!("cannot resolve --server {server}: {e}"),
-        })?
+        .map_err(|e| super::exit(3, format!("cannot resolve --server {server}: {e}")))?
         .next()
-        .ok_or_else(|| ReplayExit {
-            code: 3,
-            message: format!("--server {server} has no address"),
-        })?;
+        .ok_or_else(|| super::exit(3, format!("--server {server} has no address")))?;
     let n = transcripts.len();
     let mut svc = Clients {
         addr,
@@ -336,21 +313,19 @@ fn client(
         }
     }
     if svc.connect_failures > 0 {
-        return Err(ReplayExit {
-            code: 3,
-            message: format!(
+        return Err(super::exit(
+            3,
+            format!(
                 "could not connect to {addr} ({} of {total} sessions)",
                 svc.connect_failures
             ),
-        }
-        .into());
+        ));
     }
     if failed > 0 {
-        return Err(ReplayExit {
-            code: 1,
-            message: format!("{failed} of {total} transcripts did not match"),
-        }
-        .into());
+        return Err(super::exit(
+            1,
+            format!("{failed} of {total} transcripts did not match"),
+        ));
     }
     Ok(())
 }
@@ -449,15 +424,14 @@ fn serve(
         println!("{} passed, {} failed", r.passed, r.failed);
     }
     if r.failed > 0 {
-        return Err(ReplayExit {
-            code: 1,
-            message: format!(
+        return Err(super::exit(
+            1,
+            format!(
                 "{} of {} sessions did not match",
                 r.failed,
                 r.passed + r.failed
             ),
-        }
-        .into());
+        ));
     }
     Ok(())
 }

@@ -15,29 +15,7 @@ use crate::net::{ConnId, LoopConfig, Runtime, Service, StopMode};
 use crate::proto::smtp::client::{ClientConfig, ClientSession, Envelope, Event, Failure, Stage};
 use crate::transcript::Recorder;
 
-/// An exit status with its message (SPEC: swaks's codes).
-#[derive(Debug)]
-pub struct Exit {
-    /// The process exit status.
-    pub code: i32,
-    /// What went wrong, for stderr.
-    pub message: String,
-}
-
-impl std::fmt::Display for Exit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Exit {}
-
-fn exit(code: i32, message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Exit {
-        code,
-        message: message.into(),
-    })
-}
+pub use super::{exit, Exit};
 
 /// swaks's exit code for a failure (0 is success, 1 any other error).
 pub fn exit_code(f: &Failure) -> i32 {

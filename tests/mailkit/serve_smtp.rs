@@ -6,16 +6,7 @@ use std::time::Duration;
 use crate::support::{files, Client, Server, TempDir};
 
 fn start(dir: &TempDir, extra: &[&str]) -> Server {
-    let maildir = dir.path().join("mail");
-    let mut args = vec![
-        "serve-smtp",
-        "--hostname",
-        "hamburger.edu",
-        "--maildir",
-        maildir.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    Server::start(&args)
+    crate::support::smtp_server(&dir.path().join("mail"), extra)
 }
 
 #[test]

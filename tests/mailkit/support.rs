@@ -206,3 +206,16 @@ pub fn files(root: &Path, mailbox: &str, sub: &str) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// `serve-smtp --hostname hamburger.edu --maildir MAILDIR EXTRA...` on a free port.
+pub fn smtp_server(maildir: &Path, extra: &[&str]) -> Server {
+    let mut args = vec![
+        "serve-smtp",
+        "--hostname",
+        "hamburger.edu",
+        "--maildir",
+        maildir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    Server::start(&args)
+}
