@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
                 Output::Event(Event::Delivered { message, .. }) | Output::Event(Event::Failed { message, .. }) => {
                     outcomes[message] += 1;
                 }
+                Output::StartTls => {}
                 Output::Close => *closed = true,
                 _ => {}
             }

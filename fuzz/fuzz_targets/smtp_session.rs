@@ -34,6 +34,7 @@ fuzz_target!(|data: &[u8]| {
                     i = i.wrapping_add(1);
                     s.delivered(if i % 3 == 0 { Err("x".into()) } else { Ok(()) });
                 }
+                Output::StartTls => {}
                 Output::Close => closed = true,
             }
         }

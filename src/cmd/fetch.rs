@@ -545,6 +545,7 @@ fn session(
         record_dir: None,
         grace: Duration::from_secs(1),
         name: "fetch",
+        implicit_tls: Vec::new(),
     };
     rt.run_with(&mut service, Vec::new(), cfg)
         .context("the event loop failed")?;

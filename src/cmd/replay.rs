@@ -293,6 +293,7 @@ fn client(
         record_dir: None,
         grace: Duration::from_secs(1),
         name: "replay",
+        implicit_tls: Vec::new(),
     };
     runtime
         .run_with(&mut svc, Vec::new(), cfg)
@@ -415,6 +416,7 @@ fn serve(
         record_dir: None,
         grace: Duration::from_secs(2),
         name: "replay",
+        implicit_tls: Vec::new(),
     };
     runtime
         .run_with(&mut svc, listeners, cfg)

@@ -500,6 +500,7 @@ pub fn run(args: Send) -> anyhow::Result<()> {
         record_dir: None,
         grace: Duration::from_secs(1),
         name: "send",
+        implicit_tls: Vec::new(),
     };
     rt.run_with(&mut service, Vec::new(), loop_cfg)
         .context("the event loop failed")?;

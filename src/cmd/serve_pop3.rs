@@ -223,6 +223,7 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
         record_dir: args.record.clone(),
         grace: Duration::from_secs(2),
         name: "pop3",
+        implicit_tls: Vec::new(),
     };
     rt.run(service, listeners, loop_cfg)
         .context("the event loop failed")?;

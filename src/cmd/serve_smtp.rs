@@ -177,6 +177,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         record_dir: args.record.clone(),
         grace: Duration::from_secs(args.shutdown_grace),
         name: "smtp",
+        implicit_tls: Vec::new(),
     };
     rt.run(service, listeners, loop_cfg)
         .context("the event loop failed")?;

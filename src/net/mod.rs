@@ -31,6 +31,8 @@ use signal_hook_mio::v1_0::Signals;
 use crate::proto::{Output, Session};
 use crate::transcript::Recorder;
 
+pub mod tls;
+
 /// Identifies a connection across slot reuse (index + generation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ConnId {
@@ -103,6 +105,23 @@ pub trait Service {
     fn stop_requested(&mut self) -> Option<StopMode> {
         None
     }
+    /// A TLS connection for `id`: asked for by its session
+    /// ([`Output::StartTls`]), or at once on an implicit-TLS listener
+    /// ([`LoopConfig::implicit_tls`]) or for an outbound connection when
+    /// [`Service::outbound_tls`] says so. `None` (no TLS configured)
+    /// closes the connection.
+    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
+        None
+    }
+    /// Whether outbound connections start with TLS (implicit TLS, `--tls`).
+    fn outbound_tls(&self) -> bool {
+        false
+    }
+    /// The TLS handshake of `id` completed (certificate details are in `conn`).
+    fn tls_ready(&mut self, _id: ConnId, _session: &mut Self::Session, _conn: &rustls::Connection) {
+    }
+    /// The TLS handshake or a record failed; the connection is closing.
+    fn tls_failed(&mut self, _id: ConnId, _session: &mut Self::Session, _error: &rustls::Error) {}
 }
 
 /// Binds a listening socket (non-blocking, SO_REUSEADDR, backlog 1024)
@@ -185,6 +204,9 @@ pub struct LoopConfig {
     pub grace: Duration,
     /// Protocol name for log lines ("smtp").
     pub name: &'static str,
+    /// Indexes of the listeners whose connections start with TLS
+    /// (SMTPS/POP3S style, `--tls-listen`).
+    pub implicit_tls: Vec<usize>,
 }
 
 const WAKER: Token = Token(usize::MAX - 1);
@@ -225,6 +247,8 @@ struct Conn<S> {
     /// The deadline of this connection's entry in the timer heap.
     timer_at: Option<Instant>,
     recorder: Option<Recorder>,
+    /// TLS around the stream, once started.
+    tls: Option<Box<rustls::Connection>>,
 }
 
 /// The event loop. Build it, take [`Completer`]s for the service's worker
@@ -518,7 +542,9 @@ impl<S: Service> Loop<S> {
                             continue;
                         }
                         let local = stream.local_addr().unwrap_or(peer);
-                        if let Some(idx) = self.insert(service, stream, peer, Some(local), now) {
+                        let tls = self.cfg.implicit_tls.contains(&li);
+                        if let Some(idx) = self.insert(service, stream, peer, Some(local), tls, now)
+                        {
                             to_drive.push(idx);
                         }
                     }
@@ -550,6 +576,7 @@ impl<S: Service> Loop<S> {
         mut stream: TcpStream,
         peer: SocketAddr,
         local: Option<SocketAddr>,
+        tls: bool,
         now: Instant,
     ) -> Option<usize> {
         let connecting = local.is_none();
@@ -611,8 +638,18 @@ impl<S: Service> Loop<S> {
             closing: None,
             timer_at: None,
             recorder,
+            tls: None,
         });
         self.live += 1;
+        if tls {
+            let conn = service.start_tls(id, connecting);
+            if let Some(Some(c)) = self.conns.get_mut(idx) {
+                match conn {
+                    Some(t) => c.tls = Some(Box::new(t)),
+                    None => c.dead = true,
+                }
+            }
+        }
         Some(idx)
     }
 
@@ -650,7 +687,8 @@ impl<S: Service> Loop<S> {
         while let Some(addr) = service.poll_connect(now) {
             match TcpStream::connect(addr) {
                 Ok(stream) => {
-                    if let Some(idx) = self.insert(service, stream, addr, None, now) {
+                    let tls = service.outbound_tls();
+                    if let Some(idx) = self.insert(service, stream, addr, None, tls, now) {
                         to_drive.push(idx);
                     }
                 }
@@ -780,6 +818,10 @@ impl<S: Service> Loop<S> {
                         // the EOF behind the data must still be read.)
                         c.readable = false;
                     }
+                    if c.tls.is_some() {
+                        tls_in(c, service, id, now, &self.scratch[..n]);
+                        continue;
+                    }
                     if let Some(r) = c.recorder.as_mut() {
                         if c.outbound {
                             r.server(&self.scratch[..n]);
@@ -885,20 +927,128 @@ fn pump<S: Service>(c: &mut Conn<S::Session>, service: &mut S, id: ConnId, now: 
                         r.server(&bytes);
                     }
                 }
-                if c.out.is_empty() {
-                    c.out = bytes;
-                    c.out_pos = 0;
-                } else {
-                    c.out.extend_from_slice(&bytes);
+                match c.tls.as_mut() {
+                    Some(t) => {
+                        if t.writer().write_all(&bytes).is_err() {
+                            c.dead = true;
+                        }
+                        tls_out(c);
+                    }
+                    None if c.out.is_empty() => {
+                        c.out = bytes;
+                        c.out_pos = 0;
+                    }
+                    None => c.out.extend_from_slice(&bytes),
                 }
             }
             Output::Event(e) => service.event(id, &mut c.session, e, now),
             Output::Close => {
                 if c.closing.is_none() {
                     c.closing = Some(now + LINGER);
+                    if let Some(t) = c.tls.as_mut() {
+                        t.send_close_notify();
+                        tls_out(c);
+                    }
+                }
+            }
+            Output::StartTls => {
+                if c.tls.is_some() {
+                    continue;
+                }
+                match service.start_tls(id, c.outbound) {
+                    Some(t) => {
+                        c.tls = Some(Box::new(t));
+                        tls_out(c);
+                    }
+                    None => c.dead = true,
                 }
             }
         }
+    }
+}
+
+/// Moves TLS records waiting in rustls into the output buffer.
+fn tls_out<S>(c: &mut Conn<S>) {
+    if let Some(t) = c.tls.as_mut() {
+        if c.out_pos >= c.out.len() {
+            c.out.clear();
+            c.out_pos = 0;
+        }
+        while t.wants_write() {
+            if t.write_tls(&mut c.out).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// Feeds bytes read from the socket through TLS: handshake records are
+/// answered, plaintext goes to the session. Reports the handshake's end
+/// and failures to the service.
+fn tls_in<S: Service>(
+    c: &mut Conn<S::Session>,
+    service: &mut S,
+    id: ConnId,
+    now: Instant,
+    mut data: &[u8],
+) {
+    let mut plain = [0u8; 16 * 1024];
+    while !data.is_empty() && !c.dead {
+        let Some(t) = c.tls.as_mut() else { return };
+        let was_handshaking = t.is_handshaking();
+        match t.read_tls(&mut data) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(_) => {
+                c.dead = true;
+                break;
+            }
+        }
+        match t.process_new_packets() {
+            Ok(state) => {
+                let mut want = state.plaintext_bytes_to_read();
+                let peer_closed = state.peer_has_closed();
+                if was_handshaking && !t.is_handshaking() {
+                    service.tls_ready(id, &mut c.session, t);
+                }
+                while want > 0 {
+                    let n = match c.tls.as_mut().map(|t| t.reader().read(&mut plain)) {
+                        Some(Ok(n)) => n,
+                        _ => break,
+                    };
+                    if n == 0 {
+                        break;
+                    }
+                    want = want.saturating_sub(n);
+                    if let Some(r) = c.recorder.as_mut() {
+                        if c.outbound {
+                            r.server(&plain[..n]);
+                        } else {
+                            r.client(&plain[..n]);
+                        }
+                    }
+                    c.session.handle_input(now, &plain[..n]);
+                    // The session may have answered: send it before reading on.
+                    pump(c, service, id, now);
+                }
+                if peer_closed && !c.eof {
+                    c.eof = true;
+                    c.session.handle_eof(now);
+                }
+            }
+            Err(e) => {
+                // Send the alert rustls prepared, then close.
+                tls_out(c);
+                service.tls_failed(id, &mut c.session, &e);
+                pump(c, service, id, now);
+                if c.closing.is_none() {
+                    c.closing = Some(now + LINGER_CLOSE);
+                }
+                c.eof = true;
+                break;
+            }
+        }
+        tls_out(c);
     }
 }
 

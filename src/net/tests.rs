@@ -165,6 +165,7 @@ fn clients_and_servers_share_one_loop() {
         record_dir: None,
         grace: Duration::from_secs(2),
         name: "toy",
+        implicit_tls: Vec::new(),
     };
     let started = Instant::now();
     rt.run_with(&mut service, vec![listener], cfg).unwrap();

@@ -19,6 +19,12 @@ pub enum Output<E> {
     Event(E),
     /// Close the connection once everything before this is written.
     Close,
+    /// Everything before this goes out in plaintext; everything after in
+    /// TLS (STARTTLS, RFC 3207; STLS, RFC 2595). A server session emits it
+    /// after its "ready" reply and drops any input it already holds (the
+    /// command injection of CVE-2011-0411); a client after reading that
+    /// reply. The loop makes the handshake; the session sees plaintext.
+    StartTls,
 }
 
 /// The sans-IO session API every protocol and role implements (after

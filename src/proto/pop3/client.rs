@@ -282,6 +282,7 @@ mod tests {
             match o {
                 Output::Transmit(b) => wire.extend(b),
                 Output::Event(e) => events.push(e),
+                Output::StartTls => {}
                 Output::Close => closed = true,
             }
         }
@@ -409,6 +410,7 @@ mod pair_tests {
             while let Some(o) = s.poll_output() {
                 match o {
                     server::Output::Transmit(b) => to_c.extend(b),
+                    server::Output::StartTls => {}
                     server::Output::Close => s_closed = true,
                     server::Output::Event(server::Event::Authenticate(_)) => {
                         let l = MSGS
@@ -434,6 +436,7 @@ mod pair_tests {
                 match o {
                     Output::Transmit(b) => to_s.extend(b),
                     Output::Event(e) => events.push(e),
+                    Output::StartTls => {}
                     Output::Close => c_closed = true,
                 }
             }

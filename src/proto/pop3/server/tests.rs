@@ -38,6 +38,7 @@ impl H {
         while let Some(o) = self.s.poll_output() {
             match o {
                 Output::Transmit(b) => self.wire.extend(b),
+                Output::StartTls => {}
                 Output::Close => self.closed = true,
                 Output::Event(Event::Authenticate(c)) => {
                     let ok = match &c {

@@ -41,6 +41,7 @@ fn pair(
                     stored.push(*tx);
                     s.delivered(Ok(()));
                 }
+                crate::proto::Output::StartTls => {}
                 crate::proto::Output::Close => s_closed = true,
             }
         }
@@ -48,6 +49,7 @@ fn pair(
             match o {
                 Output::Transmit(b) => to_server.extend(b),
                 Output::Event(e) => events.push(e),
+                Output::StartTls => {}
                 Output::Close => c_closed = true,
             }
         }
@@ -197,6 +199,7 @@ impl Script {
             match o {
                 Output::Transmit(b) => self.wire.extend(b),
                 Output::Event(e) => self.events.push(e),
+                Output::StartTls => {}
                 Output::Close => self.closed = true,
             }
         }

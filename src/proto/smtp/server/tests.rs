@@ -44,6 +44,7 @@ impl Harness {
                     };
                     self.s.delivered(r);
                 }
+                Output::StartTls => {}
                 Output::Close => self.closed = true,
             }
         }
@@ -314,6 +315,7 @@ fn input_waits_while_delivering() {
         match o {
             Output::Transmit(b) => wire.extend(b),
             Output::Event(e) => event = Some(e),
+            Output::StartTls => {}
             Output::Close => panic!("closed early"),
         }
     }
@@ -330,6 +332,7 @@ fn input_waits_while_delivering() {
     while let Some(o) = s.poll_output() {
         match o {
             Output::Transmit(b) => rest.extend(b),
+            Output::StartTls => {}
             Output::Close => closed = true,
             Output::Event(_) => panic!(),
         }
@@ -363,6 +366,7 @@ fn idle_timeout_421() {
     while let Some(o) = s.poll_output() {
         match o {
             Output::Transmit(b) => wire.extend(b),
+            Output::StartTls => {}
             Output::Close => closed = true,
             Output::Event(_) => {}
         }
@@ -410,6 +414,7 @@ fn immediate_shutdown_still_answers_a_message_being_stored() {
     while let Some(o) = s.poll_output() {
         match o {
             Output::Transmit(b) => wire.extend(b),
+            Output::StartTls => {}
             Output::Close => closed = true,
             Output::Event(_) => panic!(),
         }
