@@ -399,7 +399,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__pop3)
-            opts="-h -V --listen --maildir --hostname --domain --users --auth-any --timeout --max-connections --max-auth-failures --auth-delay-ms --record --help --version"
+            opts="-h -V --listen --maildir --hostname --domain --users --auth-any --timeout --max-connections --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,6 +445,18 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -453,7 +465,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__smtp)
-            opts="-q -h -V --listen --maildir --hostname --domain --users --max-message-size --max-recipients --max-connections --timeout --max-session-time --record --exit-after --shutdown-grace --quiet --help --version"
+            opts="-q -h -V --listen --maildir --hostname --domain --users --max-message-size --max-recipients --max-connections --timeout --max-session-time --record --exit-after --shutdown-grace --quiet --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --max-auth-failures --auth-delay-ms --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -508,6 +520,26 @@ _mailkit() {
                     return 0
                     ;;
                 --shutdown-grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-auth-failures)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-delay-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -46,7 +46,15 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-sessi
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l exit-after -d 'Exit (status 0) after N messages have been accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l shutdown-grace -d 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-key -d 'PEM private key for --tls-cert' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-listen -d 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-auth-failures -d 'Failed AUTH attempts before a connection is closed with 421' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l auth-delay-ms -d 'Delay before answering a failed AUTH, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s q -l quiet -d 'Do not log each accepted message'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l require-tls -d 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l server -d 'SMTP server, HOST[:PORT] (port 25 when omitted)' -r
@@ -83,7 +91,13 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-conne
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-key -d 'PEM private key for --tls-cert' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-listen -d 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-any -d 'Allow throwaway mode (no --users) on a non-loopback --listen'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l require-tls -d 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l server -d 'POP3 server, HOST[:PORT] (port 110 when omitted)' -r

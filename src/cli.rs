@@ -189,6 +189,18 @@ pub struct ServeSmtp {
     /// Do not log each accepted message.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// TLS: certificates, STARTTLS, implicit-TLS listeners.
+    #[command(flatten)]
+    pub tls: ServerTlsArgs,
+
+    /// Failed AUTH attempts before a connection is closed with 421.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_auth_failures: u32,
+
+    /// Delay before answering a failed AUTH, in milliseconds (doubles each time).
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub auth_delay_ms: u64,
 }
 
 /// `mailkit serve-pop3`: the POP3 server.
@@ -242,6 +254,10 @@ pub struct ServePop3 {
     /// Write a transcript of every session into DIR (one file per session).
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
+
+    /// TLS: certificates, STLS, implicit-TLS listeners.
+    #[command(flatten)]
+    pub tls: ServerTlsArgs,
 }
 
 /// `mailkit fetch`: the POP3 retriever.
@@ -548,4 +564,33 @@ pub struct Replay {
     /// Print only mismatches and the summary.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// The TLS and AUTH-exposure flags every server shares.
+#[derive(Debug, Clone, Args)]
+pub struct ServerTlsArgs {
+    /// PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Make a certificate for --hostname at start (its SHA-256 fingerprint is printed).
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub tls_self_signed: bool,
+
+    /// Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub tls_listen: Vec<SocketAddr>,
+
+    /// Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS.
+    #[arg(long)]
+    pub require_tls: bool,
+
+    /// Offer AUTH and password logins without TLS too (they are offered
+    /// in the clear only on a loopback-only throwaway server otherwise).
+    #[arg(long)]
+    pub allow_insecure_auth: bool,
 }

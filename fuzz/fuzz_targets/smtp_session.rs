@@ -25,6 +25,9 @@ fuzz_target!(|data: &[u8]| {
                     assert!(!closed, "wrote after close");
                     assert!(b.len() < 1 << 20);
                 }
+                Output::Event(Event::Authenticate { password, .. }) => {
+                    s.authenticated(password == "x", now);
+                }
                 Output::Event(Event::Message(tx)) => {
                     assert!(!tx.mailboxes.is_empty() && tx.mailboxes.len() <= 3);
                     for m in &tx.mailboxes {

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use mio::net::TcpListener;
 
+use crate::cli::ServerTlsArgs;
 use crate::net;
+use crate::net::tls::ServerTls;
 use crate::store::Users;
 
 /// Settings every server shares, checked.
@@ -100,4 +102,70 @@ pub fn with_default_port(server: &str, port: u16) -> String {
     } else {
         format!("{server}:{port}")
     }
+}
+
+/// The address a login names: `user` as given (lowercased), or
+/// `user@DOMAIN` for a bare name when exactly one `--domain` is set.
+pub fn login_address(user: &str, domains: &[String]) -> String {
+    if !user.contains('@') && domains.len() == 1 {
+        format!("{}@{}", user.to_lowercase(), domains[0])
+    } else {
+        user.to_lowercase()
+    }
+}
+
+/// The server's TLS identity from `--tls-cert/--tls-key` or
+/// `--tls-self-signed` (fingerprint printed), or `None` without them.
+pub fn server_tls(
+    args: &ServerTlsArgs,
+    hostname: &str,
+    proto: &str,
+) -> anyhow::Result<Option<ServerTls>> {
+    let tls = if args.tls_self_signed {
+        let t = net::tls::server_self_signed(hostname).map_err(anyhow::Error::msg)?;
+        eprintln!(
+            "mailkit: {proto}: self-signed certificate for {hostname}, SHA-256 fingerprint {}",
+            t.fingerprint
+        );
+        Some(t)
+    } else if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        let t = net::tls::server_from_files(cert, key).map_err(anyhow::Error::msg)?;
+        eprintln!(
+            "mailkit: {proto}: certificate {} (SHA-256 {})",
+            cert.display(),
+            t.fingerprint
+        );
+        Some(t)
+    } else {
+        None
+    };
+    if tls.is_none() && (!args.tls_listen.is_empty() || args.require_tls) {
+        bail!("--tls-listen and --require-tls need a certificate: give --tls-cert and --tls-key, or --tls-self-signed");
+    }
+    Ok(tls)
+}
+
+/// Binds the plain and the implicit-TLS listeners; returns them with the
+/// indexes of the TLS ones (for [`net::LoopConfig::implicit_tls`]) and
+/// their real addresses.
+pub fn bind_all(
+    listen: &[SocketAddr],
+    tls_listen: &[SocketAddr],
+) -> anyhow::Result<(Vec<TcpListener>, Vec<usize>, Vec<SocketAddr>)> {
+    let mut all = bind(listen)?;
+    let first_tls = all.len();
+    let tls = bind(tls_listen)?;
+    let addrs = tls.iter().filter_map(|l| l.local_addr().ok()).collect();
+    all.extend(tls);
+    Ok((
+        all,
+        (first_tls..first_tls + tls_listen.len()).collect(),
+        addrs,
+    ))
+}
+
+/// Whether every address is loopback (a throwaway server may then offer
+/// passwords in the clear).
+pub fn all_loopback(addrs: &[SocketAddr]) -> bool {
+    addrs.iter().all(|a| a.ip().is_loopback())
 }

@@ -34,11 +34,7 @@ impl Pop3Service {
     /// The address a login name stands for: the full address, or the bare
     /// local part qualified with the one --domain.
     fn address(&self, user: &str) -> String {
-        if !user.contains('@') && self.domains.len() == 1 {
-            format!("{}@{}", user.to_lowercase(), self.domains[0])
-        } else {
-            user.to_lowercase()
-        }
+        super::common::login_address(user, &self.domains)
     }
 
     fn check(&self, creds: &Credentials) -> Result<String, AuthFailure> {

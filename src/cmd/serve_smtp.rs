@@ -9,9 +9,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 
 use crate::cli::ServeSmtp;
+use crate::net::tls::ServerTls;
 use crate::net::{Completer, ConnId, LoopConfig, Runtime, Service, StopMode};
-use crate::proto::smtp::server::{Event, ServerConfig, ServerSession};
+use crate::proto::smtp::server::{AuthPolicy, Event, ServerConfig, ServerSession};
 use crate::proto::smtp::trace::{IdSource, QueueId};
+use crate::store::Users;
 use crate::store::{Maildir, WriteJob, Writer};
 use crate::util::time::rfc5322;
 
@@ -34,6 +36,12 @@ struct SmtpService {
     stop_sent: bool,
     quiet: bool,
     busy: Vec<u8>,
+    tls: Option<ServerTls>,
+    /// Addresses of the implicit-TLS listeners.
+    tls_addrs: Vec<SocketAddr>,
+    users: Option<Users>,
+    domains: Vec<String>,
+    peers: std::collections::HashMap<ConnId, SocketAddr>,
 }
 
 impl Service for SmtpService {
@@ -42,16 +50,62 @@ impl Service for SmtpService {
 
     fn open(
         &mut self,
-        _id: ConnId,
+        id: ConnId,
         peer: SocketAddr,
-        _local: SocketAddr,
+        local: SocketAddr,
         now: Instant,
     ) -> ServerSession {
-        ServerSession::new(self.cfg.clone(), Some(peer), now)
+        let mut s = ServerSession::new(self.cfg.clone(), Some(peer), now);
+        if self.tls_addrs.contains(&local) {
+            s.set_secure();
+        }
+        self.peers.insert(id, peer);
+        s
     }
 
-    fn event(&mut self, id: ConnId, _session: &mut ServerSession, event: Event, _now: Instant) {
-        let Event::Message(tx) = event;
+    fn closed(&mut self, id: ConnId, _session: ServerSession) {
+        self.peers.remove(&id);
+    }
+
+    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
+        let cfg = self.tls.as_ref()?.config.clone();
+        rustls::ServerConnection::new(cfg)
+            .ok()
+            .map(rustls::Connection::Server)
+    }
+
+    fn tls_failed(&mut self, id: ConnId, _s: &mut ServerSession, error: &rustls::Error) {
+        if !self.quiet {
+            let peer = self
+                .peers
+                .get(&id)
+                .map(|p| p.to_string())
+                .unwrap_or_default();
+            eprintln!("mailkit: smtp: TLS with {peer} failed: {error}");
+        }
+    }
+
+    fn event(&mut self, id: ConnId, session: &mut ServerSession, event: Event, now: Instant) {
+        let tx = match event {
+            Event::Message(tx) => tx,
+            Event::Authenticate { user, password } => {
+                let addr = super::common::login_address(&user, &self.domains);
+                let ok = self
+                    .users
+                    .as_ref()
+                    .is_some_and(|u| u.verify(&addr, &password));
+                if !ok {
+                    let peer = self
+                        .peers
+                        .get(&id)
+                        .map(|p| p.ip().to_string())
+                        .unwrap_or_default();
+                    eprintln!("mailkit: smtp: authentication failed for {addr:?} from {peer}");
+                }
+                session.authenticated(ok, now);
+                return;
+            }
+        };
         let tx = *tx;
         let from = tx.from.clone().unwrap_or_default();
         let mut header = format!("Return-Path: <{from}>\n").into_bytes();
@@ -124,7 +178,16 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     let (hostname, domains, users) = (common.hostname, common.domains, common.users);
     let maildir = Maildir::open(&args.maildir, &hostname)
         .with_context(|| format!("cannot use --maildir {}", args.maildir.display()))?;
-    let listeners = super::common::bind(&args.listen)?;
+    let tls = super::common::server_tls(&args.tls, &hostname, "smtp")?;
+    let (listeners, implicit_tls, tls_addrs) =
+        super::common::bind_all(&args.listen, &args.tls.tls_listen)?;
+    let everywhere: Vec<SocketAddr> = args
+        .listen
+        .iter()
+        .chain(&args.tls.tls_listen)
+        .copied()
+        .collect();
+    let loopback_only = super::common::all_loopback(&everywhere);
 
     let seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -140,6 +203,16 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
             .then(|| domains.iter().cloned().collect::<HashSet<_>>()),
         users: users.as_ref().map(|u| u.addresses().cloned().collect()),
         ids: Arc::new(IdSource::new(seed)),
+        starttls: tls.is_some(),
+        require_tls: args.tls.require_tls,
+        auth: if users.is_some() {
+            AuthPolicy::Users
+        } else {
+            AuthPolicy::Any
+        },
+        auth_without_tls: args.tls.allow_insecure_auth || (users.is_none() && loopback_only),
+        max_auth_failures: args.max_auth_failures,
+        auth_delay: Duration::from_millis(args.auth_delay_ms),
     });
 
     let rt = Runtime::new().context("cannot start the event loop")?;
@@ -154,6 +227,11 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         quiet: args.quiet,
         busy: format!("421 4.7.0 {hostname} Error: too many connections; try again later\r\n")
             .into_bytes(),
+        tls,
+        tls_addrs,
+        users,
+        domains: domains.clone(),
+        peers: Default::default(),
     };
 
     if domains.is_empty() {
@@ -177,7 +255,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         record_dir: args.record.clone(),
         grace: Duration::from_secs(args.shutdown_grace),
         name: "smtp",
-        implicit_tls: Vec::new(),
+        implicit_tls,
     };
     rt.run(service, listeners, loop_cfg)
         .context("the event loop failed")?;

@@ -26,6 +26,9 @@ pub const MAX_COMMAND_LINE: usize = 512;
 /// `smtpd_hard_error_limit`).
 pub const MAX_ERRORS: u32 = 20;
 
+/// The longest SASL response line (RFC 4954 §4: at least 12,288 octets).
+const MAX_AUTH_LINE: usize = 12_288 + 2;
+
 /// Unprocessed input held before the session stops asking for more.
 const INPUT_HIGH_WATER: usize = 64 * 1024;
 
@@ -49,6 +52,30 @@ pub struct ServerConfig {
     pub users: Option<HashSet<String>>,
     /// Source of queue ids.
     pub ids: Arc<IdSource>,
+    /// STARTTLS is offered (a certificate is configured, RFC 3207).
+    pub starttls: bool,
+    /// MAIL and AUTH are refused before TLS (530 5.7.0, RFC 3207 §4).
+    pub require_tls: bool,
+    /// Who may AUTH (RFC 4954).
+    pub auth: AuthPolicy,
+    /// AUTH is offered without TLS too (`--allow-insecure-auth`, or a
+    /// throwaway server on loopback).
+    pub auth_without_tls: bool,
+    /// Failed AUTH attempts before the connection is closed with 421.
+    pub max_auth_failures: u32,
+    /// Delay before the first 535; it doubles with each further failure.
+    pub auth_delay: Duration,
+}
+
+/// Who may authenticate (RFC 4954).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthPolicy {
+    /// AUTH is not offered.
+    Off,
+    /// Throwaway mode: any user name and password are accepted.
+    Any,
+    /// Credentials are checked by the owner ([`Event::Authenticate`]).
+    Users,
 }
 
 impl ServerConfig {
@@ -63,6 +90,12 @@ impl ServerConfig {
             local_domains: None,
             users: None,
             ids: Arc::new(IdSource::new(1)),
+            starttls: false,
+            require_tls: false,
+            auth: AuthPolicy::Off,
+            auth_without_tls: false,
+            max_auth_failures: 3,
+            auth_delay: Duration::from_millis(500),
         }
     }
 }
@@ -89,6 +122,13 @@ pub struct Transaction {
 pub enum Event {
     /// Store this message durably, then call [`ServerSession::delivered`].
     Message(Box<Transaction>),
+    /// Check these credentials, then call [`ServerSession::authenticated`].
+    Authenticate {
+        /// The authentication identity (RFC 4616 authcid).
+        user: String,
+        /// The password, as given.
+        password: String,
+    },
 }
 
 /// One item of session output, in order.
@@ -106,6 +146,23 @@ enum Phase {
     Delivering,
     /// The session is over; nothing more is read or written.
     Closed,
+    /// A SASL exchange wants the client's next line (RFC 4954 §4).
+    AuthLine(AuthStep),
+    /// The owner is checking credentials; input waits.
+    Authenticating,
+    /// A failed AUTH is answered (535) at this instant: the brute-force delay.
+    AuthDelay(Instant),
+}
+
+/// Where a SASL exchange is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AuthStep {
+    /// PLAIN without an initial response: the response is next.
+    Plain,
+    /// LOGIN: the user name (base64) is next.
+    LoginUser,
+    /// LOGIN: the password is next; the user name was this.
+    LoginPassword(String),
 }
 
 /// The mail transaction in progress (RFC 5321 §3.3).
@@ -144,6 +201,13 @@ pub struct ServerSession {
     errors: u32,
     eof: bool,
     stopping: Stopping,
+    /// TLS is on (after STARTTLS, or an implicit-TLS port).
+    secure: bool,
+    /// The authenticated user (RFC 4954), once AUTH succeeded.
+    authenticated: Option<String>,
+    /// The user name of the AUTH being checked.
+    auth_pending: Option<String>,
+    auth_failures: u32,
 }
 
 impl ServerSession {
@@ -164,6 +228,10 @@ impl ServerSession {
             errors: 0,
             eof: false,
             stopping: Stopping::No,
+            secure: false,
+            authenticated: None,
+            auth_pending: None,
+            auth_failures: 0,
         };
         let greeting = format!("{} ESMTP mailkit", s.cfg.hostname);
         emit(&mut s.out, 220, None, &greeting);
@@ -194,7 +262,16 @@ impl ServerSession {
     /// Call when [`ServerSession::poll_timeout`] has passed: an idle client
     /// gets 421 4.4.2 and the connection closes.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if matches!(self.phase, Phase::Delivering | Phase::Closed) {
+        if let Phase::AuthDelay(at) = self.phase {
+            if now >= at {
+                self.auth_failed_reply();
+            }
+            return;
+        }
+        if matches!(
+            self.phase,
+            Phase::Delivering | Phase::Closed | Phase::Authenticating
+        ) {
             return;
         }
         let text = if now >= self.end_by {
@@ -266,6 +343,40 @@ impl ServerSession {
         }
     }
 
+    /// The connection is TLS from its start (implicit TLS, `--tls-listen`).
+    pub fn set_secure(&mut self) {
+        self.secure = true;
+    }
+
+    /// The authenticated user, if any.
+    pub fn user(&self) -> Option<&str> {
+        self.authenticated.as_deref()
+    }
+
+    /// The answer to [`Event::Authenticate`]: 235, or 535 after the
+    /// brute-force delay (421 and close after too many failures).
+    pub fn authenticated(&mut self, ok: bool, now: Instant) {
+        if !matches!(self.phase, Phase::Authenticating) {
+            return;
+        }
+        let user = self.auth_pending.take().unwrap_or_default();
+        if ok {
+            self.authenticated = Some(user);
+            self.phase = Phase::Command;
+            emit(
+                &mut self.out,
+                235,
+                Some("2.7.0"),
+                "Authentication successful",
+            );
+            self.process();
+            return;
+        }
+        self.auth_failures += 1;
+        let delay = self.cfg.auth_delay * (1u32 << (self.auth_failures - 1).min(5));
+        self.phase = Phase::AuthDelay(now + delay);
+    }
+
     /// The next thing to do: bytes to write, an event, or close.
     pub fn poll_output(&mut self) -> Option<Output> {
         // Everything queued was flushed from `out` when it was queued, so
@@ -282,7 +393,8 @@ impl ServerSession {
     /// When [`ServerSession::handle_timeout`] should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.phase {
-            Phase::Delivering | Phase::Closed => None,
+            Phase::AuthDelay(at) => Some(at),
+            Phase::Delivering | Phase::Closed | Phase::Authenticating => None,
             _ => Some(self.deadline.map_or(self.end_by, |d| d.min(self.end_by))),
         }
     }
@@ -290,7 +402,10 @@ impl ServerSession {
     /// Whether the session can take more input now. False while a message
     /// is being stored (its reply must come first) or once closed.
     pub fn wants_input(&self) -> bool {
-        matches!(self.phase, Phase::Command | Phase::Data(_)) && self.input.len() < INPUT_HIGH_WATER
+        matches!(
+            self.phase,
+            Phase::Command | Phase::Data(_) | Phase::AuthLine(_)
+        ) && self.input.len() < INPUT_HIGH_WATER
     }
 
     /// True once the session has ended.
@@ -327,7 +442,17 @@ impl ServerSession {
     fn process(&mut self) {
         loop {
             match &mut self.phase {
-                Phase::Closed | Phase::Delivering => return,
+                Phase::Closed | Phase::Delivering | Phase::Authenticating | Phase::AuthDelay(_) => {
+                    return
+                }
+                Phase::AuthLine(_) => {
+                    let line = match self.input.next_line(MAX_AUTH_LINE) {
+                        None => return,
+                        Some(Line::TooLong) => None,
+                        Some(Line::Complete(l)) => Some(l.to_vec()),
+                    };
+                    self.auth_line(line);
+                }
                 Phase::Data(reader) => {
                     let Some(outcome) = reader.read(&mut self.input) else {
                         return;
@@ -393,19 +518,22 @@ impl ServerSession {
                 self.envelope = None;
                 let first = format!("{} Hello {}, pleased to meet you", self.cfg.hostname, name);
                 let size = format!("SIZE {}", self.cfg.max_message_size);
-                emit_lines(
-                    &mut self.out,
-                    250,
-                    &[
-                        &first,
-                        "PIPELINING",
-                        &size,
-                        "8BITMIME",
-                        "ENHANCEDSTATUSCODES",
-                        "SMTPUTF8",
-                        "HELP",
-                    ],
-                );
+                let mut lines: Vec<&str> = vec![
+                    &first,
+                    "PIPELINING",
+                    &size,
+                    "8BITMIME",
+                    "ENHANCEDSTATUSCODES",
+                    "SMTPUTF8",
+                ];
+                if self.cfg.starttls && !self.secure {
+                    lines.push("STARTTLS");
+                }
+                if self.auth_offered() {
+                    lines.push("AUTH PLAIN LOGIN");
+                }
+                lines.push("HELP");
+                emit_lines(&mut self.out, 250, &lines);
                 self.helo = Some((name, true));
             }
             Command::Mail { from, params } => self.mail(from, params),
@@ -437,21 +565,199 @@ impl ServerSession {
                     "2.0.0 See RFC 5321",
                 ],
             ),
-            Command::StartTls | Command::Auth(_) => self.error(
-                502,
-                "5.5.1",
-                "Error: command not implemented on this server",
-            ),
+            Command::StartTls => self.starttls(),
+            Command::Auth(args) => self.auth(&args),
             Command::NotImplemented(_) => {
                 self.error(502, "5.5.1", "Error: command not implemented")
             }
         }
     }
 
+    /// Whether EHLO lists AUTH now (RFC 4954 §4: not after success; not
+    /// in the clear unless allowed).
+    fn auth_offered(&self) -> bool {
+        self.cfg.auth != AuthPolicy::Off
+            && self.authenticated.is_none()
+            && (self.secure || self.cfg.auth_without_tls)
+    }
+
+    /// STARTTLS (RFC 3207 §4): 220, then TLS; everything the client sent
+    /// after the command in the clear is dropped (CVE-2011-0411), and the
+    /// session starts over (§4.2: no HELO, no transaction, no AUTH).
+    fn starttls(&mut self) {
+        if !self.cfg.starttls {
+            return self.error(
+                502,
+                "5.5.1",
+                "Error: STARTTLS is not available (no certificate configured)",
+            );
+        }
+        if self.secure {
+            return self.error(503, "5.5.1", "Error: TLS is already active");
+        }
+        if self.envelope.is_some() {
+            return self.error(503, "5.5.1", "Error: STARTTLS inside a mail transaction");
+        }
+        emit(&mut self.out, 220, Some("2.0.0"), "Ready to start TLS");
+        self.flush_out_to_queue();
+        self.queue.push_back(Output::StartTls);
+        self.input = LineBuffer::new();
+        self.secure = true;
+        self.helo = None;
+        self.envelope = None;
+        self.authenticated = None;
+    }
+
+    /// AUTH PLAIN (RFC 4616) or LOGIN, with or without an initial response
+    /// (RFC 4954 §4).
+    fn auth(&mut self, args: &str) {
+        if self.cfg.auth == AuthPolicy::Off {
+            return self.error(502, "5.5.1", "Error: authentication is not enabled");
+        }
+        if self.helo.as_ref().is_none_or(|(_, esmtp)| !esmtp) {
+            return self.error(503, "5.5.1", "Error: send EHLO first");
+        }
+        if self.authenticated.is_some() {
+            return self.error(503, "5.5.1", "Error: already authenticated");
+        }
+        if self.envelope.is_some() {
+            return self.error(503, "5.5.1", "Error: AUTH inside a mail transaction");
+        }
+        if !self.secure && !self.cfg.auth_without_tls {
+            return self.error(
+                538,
+                "5.7.11",
+                "Encryption required for requested authentication mechanism",
+            );
+        }
+        let mut words = args.split_whitespace();
+        let mech = words.next().unwrap_or("").to_ascii_uppercase();
+        let initial = words.next();
+        match (mech.as_str(), initial) {
+            ("PLAIN", Some(resp)) => self.auth_plain(resp.as_bytes()),
+            ("PLAIN", None) => {
+                emit(&mut self.out, 334, None, "");
+                self.phase = Phase::AuthLine(AuthStep::Plain);
+            }
+            ("LOGIN", Some(user)) => self.auth_login_user(user.as_bytes()),
+            ("LOGIN", None) => {
+                emit(&mut self.out, 334, None, "VXNlcm5hbWU6");
+                self.phase = Phase::AuthLine(AuthStep::LoginUser);
+            }
+            ("", _) => self.error(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"),
+            _ => self.error(
+                504,
+                "5.5.4",
+                "Error: unrecognized authentication mechanism (PLAIN, LOGIN)",
+            ),
+        }
+    }
+
+    /// One line of a SASL exchange; `*` cancels it (RFC 4954 §4).
+    fn auth_line(&mut self, line: Option<Vec<u8>>) {
+        let Phase::AuthLine(step) = std::mem::replace(&mut self.phase, Phase::Command) else {
+            return;
+        };
+        let Some(line) = line else {
+            return self.error(500, "5.5.6", "Error: authentication line too long");
+        };
+        if line == b"*" {
+            return self.error(501, "5.0.0", "Authentication cancelled");
+        }
+        match step {
+            AuthStep::Plain => self.auth_plain(&line),
+            AuthStep::LoginUser => self.auth_login_user(&line),
+            AuthStep::LoginPassword(user) => match decode_b64(&line) {
+                Some(pw) => self.check_credentials(user, pw),
+                None => self.error(501, "5.5.2", "Error: invalid base64 in the response"),
+            },
+        }
+    }
+
+    fn auth_plain(&mut self, resp: &[u8]) {
+        // RFC 4616: [authzid] NUL authcid NUL passwd; "=" is an empty response.
+        let raw = if resp == b"=" {
+            Some(String::new())
+        } else {
+            decode_b64(resp)
+        };
+        let Some(raw) = raw else {
+            return self.error(501, "5.5.2", "Error: invalid base64 in the response");
+        };
+        let mut parts = raw.split('\0');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(_authz), Some(user), Some(pw), None) if !user.is_empty() => {
+                self.check_credentials(user.to_owned(), pw.to_owned())
+            }
+            _ => self.error(
+                501,
+                "5.5.2",
+                "Error: a PLAIN response is authzid NUL user NUL password",
+            ),
+        }
+    }
+
+    fn auth_login_user(&mut self, resp: &[u8]) {
+        match decode_b64(resp) {
+            Some(user) if !user.is_empty() => {
+                emit(&mut self.out, 334, None, "UGFzc3dvcmQ6");
+                self.phase = Phase::AuthLine(AuthStep::LoginPassword(user));
+            }
+            _ => self.error(501, "5.5.2", "Error: invalid base64 user name"),
+        }
+    }
+
+    fn check_credentials(&mut self, user: String, password: String) {
+        if self.cfg.auth == AuthPolicy::Any {
+            self.authenticated = Some(user);
+            return emit(
+                &mut self.out,
+                235,
+                Some("2.7.0"),
+                "Authentication successful",
+            );
+        }
+        self.auth_pending = Some(user.clone());
+        self.phase = Phase::Authenticating;
+        self.flush_out_to_queue();
+        self.queue
+            .push_back(Output::Event(Event::Authenticate { user, password }));
+    }
+
+    /// The 535 after the delay; too many failures end the session.
+    fn auth_failed_reply(&mut self) {
+        self.phase = Phase::Command;
+        if self.auth_failures >= self.cfg.max_auth_failures {
+            emit(
+                &mut self.out,
+                535,
+                Some("5.7.8"),
+                "Authentication credentials invalid",
+            );
+            emit(
+                &mut self.out,
+                421,
+                Some("4.7.0"),
+                "Error: too many failed authentications, closing connection",
+            );
+            return self.close();
+        }
+        emit(
+            &mut self.out,
+            535,
+            Some("5.7.8"),
+            "Authentication credentials invalid",
+        );
+        self.process();
+    }
+
     fn mail(&mut self, from: Option<Address>, params: Vec<command::Param>) {
         let Some((_, esmtp)) = &self.helo else {
             return self.error(503, "5.5.1", "Error: send HELO/EHLO first");
         };
+        if self.cfg.require_tls && !self.secure {
+            return self.error(530, "5.7.0", "Must issue a STARTTLS command first");
+        }
         let esmtp = *esmtp;
         if self.envelope.is_some() {
             return self.error(503, "5.5.1", "Error: nested MAIL command");
@@ -650,6 +956,13 @@ impl ServerSession {
         self.queue
             .push_back(Output::Event(Event::Message(Box::new(tx))));
     }
+}
+
+/// Base64 (RFC 4648, padding optional) to UTF-8 text; `None` if either fails.
+fn decode_b64(b: &[u8]) -> Option<String> {
+    let trimmed: Vec<u8> = b.iter().copied().filter(|&c| c != b'=').collect();
+    let bytes = data_encoding::BASE64_NOPAD.decode(&trimmed).ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 impl crate::proto::Session for ServerSession {

@@ -41,6 +41,9 @@ fn pair(
                     stored.push(*tx);
                     s.delivered(Ok(()));
                 }
+                crate::proto::Output::Event(server::Event::Authenticate { .. }) => {
+                    s.authenticated(true, Instant::now())
+                }
                 crate::proto::Output::StartTls => {}
                 crate::proto::Output::Close => s_closed = true,
             }

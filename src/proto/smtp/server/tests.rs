@@ -15,6 +15,7 @@ struct Harness {
     messages: Vec<Transaction>,
     closed: bool,
     deliver_ok: bool,
+    tls_started: bool,
 }
 
 impl Harness {
@@ -26,6 +27,7 @@ impl Harness {
             messages: Vec::new(),
             closed: false,
             deliver_ok: true,
+            tls_started: false,
         };
         h.drain();
         h
@@ -44,7 +46,11 @@ impl Harness {
                     };
                     self.s.delivered(r);
                 }
-                Output::StartTls => {}
+                Output::Event(Event::Authenticate { user, password }) => {
+                    let ok = user == "bob" && password == "hungry";
+                    self.s.authenticated(ok, Instant::now());
+                }
+                Output::StartTls => self.tls_started = true,
                 Output::Close => self.closed = true,
             }
         }
@@ -450,4 +456,86 @@ fn session_time_limit_bounds_a_slow_drip() {
         "{text}"
     );
     assert!(s.is_closed());
+}
+
+fn tls_cfg(auth: AuthPolicy, auth_without_tls: bool) -> Arc<ServerConfig> {
+    let mut c = ServerConfig::new("hamburger.edu");
+    c.starttls = true;
+    c.auth = auth;
+    c.auth_without_tls = auth_without_tls;
+    c.auth_delay = Duration::ZERO;
+    Arc::new(c)
+}
+
+#[test]
+fn starttls_drops_pipelined_plaintext_and_starts_over() {
+    let mut h = Harness::new(tls_cfg(AuthPolicy::Users, false));
+    let ehlo = h.feed(b"EHLO crepes.fr\r\n");
+    assert!(ehlo.contains("250-STARTTLS\r\n"), "{ehlo}");
+    assert!(!ehlo.contains("AUTH"), "AUTH offered in the clear: {ehlo}");
+    assert_eq!(h.codes(b"AUTH PLAIN AGJvYgBodW5ncnk=\r\n"), [538]);
+    // CVE-2011-0411: the RCPT sent in the clear behind STARTTLS is dropped.
+    let r = h.feed(b"STARTTLS\r\nRCPT TO:<injected@hamburger.edu>\r\n");
+    assert_eq!(r, "220 2.0.0 Ready to start TLS\r\n");
+    assert!(h.tls_started);
+    assert_eq!(h.codes(b"NOOP\r\n"), [250]);
+    // A fresh start: HELO forgotten, STARTTLS no longer offered, AUTH now is.
+    assert_eq!(h.codes(b"MAIL FROM:<a@crepes.fr>\r\n"), [503]);
+    let ehlo = h.feed(b"EHLO crepes.fr\r\n");
+    assert!(
+        !ehlo.contains("STARTTLS") && ehlo.contains("250-AUTH PLAIN LOGIN\r\n"),
+        "{ehlo}"
+    );
+    assert_eq!(h.codes(b"STARTTLS\r\n"), [503]);
+}
+
+#[test]
+fn auth_plain_and_login_with_failures_delayed_and_counted() {
+    let mut h = Harness::new(tls_cfg(AuthPolicy::Users, true));
+    h.feed(b"EHLO crepes.fr\r\n");
+    // Wrong password: no answer until the delay has passed.
+    assert_eq!(h.feed(b"AUTH PLAIN AGJvYgB3cm9uZw==\r\n"), "");
+    h.s.handle_timeout(Instant::now() + Duration::from_secs(1));
+    h.drain();
+    assert_eq!(codes(&String::from_utf8_lossy(&h.wire)).last(), Some(&535));
+    // LOGIN, step by step: Username:, Password:, then 235.
+    assert_eq!(h.feed(b"AUTH LOGIN\r\n"), "334 VXNlcm5hbWU6\r\n");
+    assert_eq!(h.feed(b"Ym9i\r\n"), "334 UGFzc3dvcmQ6\r\n");
+    assert_eq!(
+        h.feed(b"aHVuZ3J5\r\n"),
+        "235 2.7.0 Authentication successful\r\n"
+    );
+    assert_eq!(h.s.user(), Some("bob"));
+    assert_eq!(h.codes(b"AUTH PLAIN AGJvYgBodW5ncnk=\r\n"), [503]);
+    // PLAIN without an initial response, and a cancel.
+    let mut h = Harness::new(tls_cfg(AuthPolicy::Users, true));
+    h.feed(b"EHLO crepes.fr\r\n");
+    assert_eq!(h.feed(b"AUTH PLAIN\r\n"), "334 \r\n");
+    assert_eq!(h.codes(b"*\r\n"), [501]);
+    assert_eq!(h.feed(b"AUTH PLAIN\r\n"), "334 \r\n");
+    assert_eq!(h.codes(b"AGJvYgBodW5ncnk=\r\n"), [235]);
+    assert_eq!(h.codes(b"AUTH CRAM-MD5\r\n"), [503]);
+    // Three failures: 421 and the connection closes.
+    let mut h = Harness::new(tls_cfg(AuthPolicy::Users, true));
+    h.feed(b"EHLO crepes.fr\r\n");
+    for _ in 0..3 {
+        h.feed(b"AUTH PLAIN AGJvYgB3cm9uZw==\r\n");
+        h.s.handle_timeout(Instant::now() + Duration::from_secs(60));
+        h.drain();
+    }
+    assert!(h.closed);
+    assert_eq!(codes(&String::from_utf8_lossy(&h.wire)).last(), Some(&421));
+}
+
+#[test]
+fn require_tls_refuses_mail_in_the_clear() {
+    let mut c = ServerConfig::new("hamburger.edu");
+    c.starttls = true;
+    c.require_tls = true;
+    let mut h = Harness::new(Arc::new(c));
+    h.feed(b"EHLO crepes.fr\r\n");
+    assert_eq!(h.codes(b"MAIL FROM:<a@crepes.fr>\r\n"), [530]);
+    h.feed(b"STARTTLS\r\nEHLO crepes.fr\r\n");
+    h.feed(b"EHLO crepes.fr\r\n");
+    assert_eq!(h.codes(b"MAIL FROM:<a@crepes.fr>\r\n"), [250]);
 }
