@@ -79,7 +79,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__fetch)
-            opts="-u -h -V --server --protocol --user --password --password-file --keep --delete --new-only --to-maildir --to-mbox --stdout --list --wait --timeout --help --version"
+            opts="-u -h -V --server --protocol --user --password --password-file --keep --delete --new-only --to-maildir --to-mbox --stdout --list --wait --timeout --starttls --tls --insecure --ca-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,6 +122,10 @@ _mailkit() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -301,7 +305,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__send)
-            opts="-f -t -s -H -v -h -V --server --from --to --cc --bcc --subject --body --body-file --attach --attach-type --header --message --read-recipients --dump --helo --timeout --all-recipients --no-pipelining --transcript --verbose --count --connections --help --version"
+            opts="-f -t -s -H -v -h -V --server --from --to --cc --bcc --subject --body --body-file --attach --attach-type --header --message --read-recipients --dump --helo --timeout --all-recipients --no-pipelining --transcript --verbose --count --connections --starttls --tls --insecure --ca-file --auth --auth-user --auth-password --password-file --auth-mechanism --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -389,6 +393,30 @@ _mailkit() {
                     ;;
                 --connections)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-mechanism)
+                    COMPREPLY=($(compgen -W "PLAIN LOGIN plain login" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -74,11 +74,23 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l timeout -d 'Sec
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l transcript -d 'Write the session in the S:/C: transcript format to FILE (- for stdout)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l count -d 'Load: send N messages in all' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l connections -d 'Load: over C concurrent connections, each pipelined' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ca-file -d 'Trust the CA certificates in this PEM file instead of the built-in roots' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth -d 'Authenticate (RFC 4954) as USER with PASS; the mechanism is chosen from what the server offers (PLAIN, else LOGIN)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth-user -d 'Authenticate as USER (password from --auth-password, --password-file or MAILKIT_PASSWORD)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth-password -d 'The password for --auth-user [or env MAILKIT_PASSWORD]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-file -d 'Read the password for --auth-user from FILE (first line)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth-mechanism -d 'Force the AUTH mechanism: PLAIN or LOGIN' -r -f -a "PLAIN\t''
+LOGIN\t''
+plain\t''
+login\t''"
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l read-recipients -d 'Take the recipients from the message\'s To/Cc/Bcc and remove Bcc (sendmail -t)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l dump -d 'Print the composed message and send nothing'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l all-recipients -d 'Fail (exit 24) when any recipient is refused, instead of sending to the others'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l no-pipelining -d 'Do not pipeline commands even when the server offers PIPELINING'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s v -l verbose -d 'Show the dialogue (C:/S: lines) on stderr'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l starttls -d 'Upgrade to TLS with STARTTLS (SMTP) or STLS (POP3); fail if the server does not offer it'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l tls -d 'TLS from the first byte (implicit TLS: SMTPS port 465, POP3S 995)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l insecure -d 'Do not verify the server\'s certificate (the connection is still encrypted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
@@ -110,11 +122,15 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l to-maildir -d 
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l to-mbox -d 'Append to this mbox file (mboxrd quoting)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l wait -d 'First wait until the mailbox holds at least N messages (up to --timeout)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l timeout -d 'Seconds to wait for each reply (and for --wait in all)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l ca-file -d 'Trust the CA certificates in this PEM file instead of the built-in roots' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l keep -d 'Leave the messages on the server (the default)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l delete -d 'Delete each message on the server once it is stored locally'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l new-only -d 'Fetch only messages not fetched before (UIDLs kept in DEST.mailkit-uidl)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Write the messages to stdout in mbox form (the default destination)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l list -d 'List number, size, UIDL, From, Subject and Date; fetch no bodies'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l starttls -d 'Upgrade to TLS with STARTTLS (SMTP) or STLS (POP3); fail if the server does not offer it'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l tls -d 'TLS from the first byte (implicit TLS: SMTPS port 465, POP3S 995)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l insecure -d 'Do not verify the server\'s certificate (the connection is still encrypted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l extract -d 'Write each attachment into DIR (created), with a safe file name; an existing file is never overwritten' -r -F

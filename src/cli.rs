@@ -53,6 +53,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per run: boxing the larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Receive mail over SMTP and store it in Maildirs (RFC 5321).
@@ -323,6 +325,10 @@ pub struct Fetch {
     /// Seconds to wait for each reply (and for --wait in all).
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
+
+    /// TLS: --starttls (STLS), --tls (POP3S), --insecure, --ca-file.
+    #[command(flatten)]
+    pub tls: ClientTlsArgs,
 }
 
 /// `mailkit send`: the user agent and load generator.
@@ -421,6 +427,36 @@ pub struct Send {
     /// Load: over C concurrent connections, each pipelined.
     #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub connections: u32,
+
+    /// TLS: --starttls, --tls, --insecure, --ca-file.
+    #[command(flatten)]
+    pub tls: ClientTlsArgs,
+
+    /// Authenticate (RFC 4954) as USER with PASS; the mechanism is chosen
+    /// from what the server offers (PLAIN, else LOGIN).
+    #[arg(long, value_name = "USER:PASS", conflicts_with = "auth_user")]
+    pub auth: Option<String>,
+
+    /// Authenticate as USER (password from --auth-password, --password-file or MAILKIT_PASSWORD).
+    #[arg(long, value_name = "USER")]
+    pub auth_user: Option<String>,
+
+    /// The password for --auth-user [or env MAILKIT_PASSWORD].
+    #[arg(
+        long,
+        value_name = "PASS",
+        env = "MAILKIT_PASSWORD",
+        hide_env_values = true
+    )]
+    pub auth_password: Option<String>,
+
+    /// Read the password for --auth-user from FILE (first line).
+    #[arg(long, value_name = "FILE", requires = "auth_user")]
+    pub password_file: Option<PathBuf>,
+
+    /// Force the AUTH mechanism: PLAIN or LOGIN.
+    #[arg(long, value_name = "MECH", value_parser = ["PLAIN", "LOGIN", "plain", "login"])]
+    pub auth_mechanism: Option<String>,
 }
 
 fn parse_size(s: &str) -> Result<usize, String> {
@@ -593,4 +629,24 @@ pub struct ServerTlsArgs {
     /// in the clear only on a loopback-only throwaway server otherwise).
     #[arg(long)]
     pub allow_insecure_auth: bool,
+}
+
+/// The TLS flags every client shares (send, fetch).
+#[derive(Debug, Clone, Args)]
+pub struct ClientTlsArgs {
+    /// Upgrade to TLS with STARTTLS (SMTP) or STLS (POP3); fail if the server does not offer it.
+    #[arg(long, conflicts_with = "tls")]
+    pub starttls: bool,
+
+    /// TLS from the first byte (implicit TLS: SMTPS port 465, POP3S 995).
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Do not verify the server's certificate (the connection is still encrypted).
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Trust the CA certificates in this PEM file instead of the built-in roots.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub ca_file: Option<PathBuf>,
 }

@@ -16,6 +16,8 @@ fuzz_target!(|data: &[u8]| {
         apop: true,
         auth_delay: Duration::ZERO,
         max_auth_failures: 3,
+        stls: true,
+        login_without_tls: true,
     };
     let now = Instant::now();
     let mut s = Pop3Session::new(cfg, "1.2", now);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use mio::net::TcpListener;
 
-use crate::cli::ServerTlsArgs;
+use crate::cli::{ClientTlsArgs, ServerTlsArgs};
 use crate::net;
 use crate::net::tls::ServerTls;
 use crate::store::Users;
@@ -168,4 +168,49 @@ pub fn bind_all(
 /// passwords in the clear).
 pub fn all_loopback(addrs: &[SocketAddr]) -> bool {
     addrs.iter().all(|a| a.ip().is_loopback())
+}
+
+/// Whether passwords may be sent in the clear: `--allow-insecure-auth`,
+/// or a loopback-only server without TLS configured or without a users
+/// file (a throwaway server for tests). Otherwise logins wait for TLS.
+pub fn clear_logins_ok(args: &ServerTlsArgs, tls: bool, users: bool, addrs: &[SocketAddr]) -> bool {
+    args.allow_insecure_auth || (all_loopback(addrs) && (!tls || !users))
+}
+
+/// The host part of `HOST[:PORT]` (brackets of an IPv6 literal removed),
+/// the name a client checks the server's certificate against.
+pub fn server_host(server: &str) -> String {
+    if let Some(rest) = server.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest).to_owned();
+    }
+    match server.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h.to_owned(),
+        _ => server.to_owned(),
+    }
+}
+
+/// A client's TLS configuration and server name for `--starttls`/`--tls`
+/// (`--insecure`, `--ca-file` or the built-in roots), or `None` without them.
+#[allow(clippy::type_complexity)]
+pub fn client_tls(
+    args: &ClientTlsArgs,
+    server: &str,
+) -> Result<
+    Option<(
+        std::sync::Arc<rustls::ClientConfig>,
+        pki_types::ServerName<'static>,
+    )>,
+    String,
+> {
+    if !(args.starttls || args.tls) {
+        return Ok(None);
+    }
+    let verify = match (&args.ca_file, args.insecure) {
+        (_, true) => net::tls::Verify::Insecure,
+        (Some(f), false) => net::tls::Verify::CaFile(f.clone()),
+        (None, false) => net::tls::Verify::Roots,
+    };
+    let cfg = net::tls::client_config(&verify)?;
+    let name = net::tls::server_name(&server_host(server))?;
+    Ok(Some((cfg, name)))
 }

@@ -82,6 +82,7 @@ pub fn mboxrd(msg: &[u8]) -> Vec<u8> {
 /// What the session is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
+    Stls,
     User,
     Pass,
     Stat,
@@ -118,6 +119,12 @@ struct FetchService {
     quit_ok: bool,
     error: Option<anyhow::Error>,
     progress: Option<indicatif::ProgressBar>,
+    tls: Option<(
+        std::sync::Arc<rustls::ClientConfig>,
+        pki_types::ServerName<'static>,
+    )>,
+    starttls: bool,
+    implicit_tls: bool,
 }
 
 impl FetchService {
@@ -140,6 +147,7 @@ impl FetchService {
     fn send(&mut self, c: &mut Pop3Client, step: Step, now: Instant) {
         self.step = step;
         let (line, multi) = match step {
+            Step::Stls => ("STLS".into(), false),
             Step::User => (format!("USER {}", self.user), false),
             Step::Pass => (format!("PASS {}", self.password), false),
             Step::Stat => ("STAT".into(), false),
@@ -175,6 +183,17 @@ impl FetchService {
         now: Instant,
     ) {
         match self.step {
+            Step::Stls if !ok => {
+                self.error = Some(fail(
+                    1,
+                    format!("TLS failed: the server refused STLS: {text}"),
+                ));
+                self.send(c, Step::Quit, now);
+            }
+            Step::Stls => {
+                c.start_tls();
+                self.send(c, Step::User, now);
+            }
             Step::User | Step::Pass if !ok => {
                 self.error = Some(fail(
                     4,
@@ -330,6 +349,7 @@ impl Service for FetchService {
 
     fn event(&mut self, _id: ConnId, c: &mut Pop3Client, e: Event, now: Instant) {
         match e {
+            Event::Greeting { ok: true, .. } if self.starttls => self.send(c, Step::Stls, now),
             Event::Greeting { ok: true, .. } => self.send(c, Step::User, now),
             Event::Greeting { ok: false, text } => {
                 self.error = Some(fail(
@@ -363,9 +383,42 @@ impl Service for FetchService {
         self.live = false;
     }
 
+    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
+        let (cfg, name) = self.tls.clone()?;
+        rustls::ClientConnection::new(cfg, name)
+            .ok()
+            .map(rustls::Connection::Client)
+    }
+
+    fn outbound_tls(&self) -> bool {
+        self.implicit_tls
+    }
+
+    fn tls_failed(&mut self, _id: ConnId, _c: &mut Pop3Client, error: &rustls::Error) {
+        if self.error.is_none() {
+            self.error = Some(fail(
+                1,
+                format!("TLS failed: {error} (--insecure skips certificate checks, --ca-file trusts a private CA)"),
+            ));
+        }
+    }
+
     fn stop_requested(&mut self) -> Option<StopMode> {
         (self.opened && !self.live).then_some(StopMode::Drain)
     }
+}
+
+/// The client TLS configuration for `--starttls`/`--tls`, or `None`.
+fn client_tls(
+    args: &crate::cli::ClientTlsArgs,
+    server: &str,
+) -> anyhow::Result<
+    Option<(
+        std::sync::Arc<rustls::ClientConfig>,
+        pki_types::ServerName<'static>,
+    )>,
+> {
+    super::common::client_tls(args, server).map_err(|e| fail(1, e))
 }
 
 fn parse_pairs(body: &[u8]) -> Vec<(usize, String)> {
@@ -538,6 +591,9 @@ fn session(
         quit_ok: false,
         error: None,
         progress: None,
+        tls: client_tls(&args.tls, &args.server)?,
+        starttls: args.tls.starttls,
+        implicit_tls: args.tls.tls,
     };
     let rt: Runtime<()> = Runtime::new().context("cannot start the event loop")?;
     let cfg = LoopConfig {

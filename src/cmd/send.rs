@@ -12,7 +12,9 @@ use anyhow::{anyhow, bail, Context};
 use crate::cli::Send;
 use crate::message::compose::{self, addr_spec, split_addresses, Attachment, Draft};
 use crate::net::{ConnId, LoopConfig, Runtime, Service, StopMode};
-use crate::proto::smtp::client::{ClientConfig, ClientSession, Envelope, Event, Failure, Stage};
+use crate::proto::smtp::client::{
+    AuthConfig, ClientConfig, ClientSession, Envelope, Event, Failure, Stage,
+};
 use crate::transcript::Recorder;
 
 pub use super::{exit, Exit};
@@ -28,6 +30,8 @@ pub fn exit_code(f: &Failure) -> i32 {
         Failure::Refused(Stage::AfterData, _) => 26,
         Failure::Closed => 6,
         Failure::Timeout | Failure::Protocol(_) => 1,
+        Failure::Auth(_) => 28,
+        Failure::Tls(_) => 29,
     }
 }
 
@@ -35,6 +39,8 @@ fn describe(f: &Failure) -> String {
     let reply =
         |r: &crate::proto::smtp::reply::Reply| format!("{} {}", r.code, r.lines.join(" / "));
     match f {
+        Failure::Tls(why) => format!("TLS failed: {why}"),
+        Failure::Auth(why) => why.clone(),
         Failure::Refused(Stage::Banner, r) => {
             format!("the server's greeting was not 220: {}", reply(r))
         }
@@ -303,6 +309,12 @@ struct SendService {
     transcript: Option<Recorder>,
     progress: Option<indicatif::ProgressBar>,
     compose_error: Option<String>,
+    tls: Option<(
+        std::sync::Arc<rustls::ClientConfig>,
+        pki_types::ServerName<'static>,
+    )>,
+    implicit_tls: bool,
+    verbose: bool,
 }
 
 impl SendService {
@@ -429,9 +441,83 @@ impl Service for SendService {
         self.open_sessions -= 1;
     }
 
+    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
+        let (cfg, name) = self.tls.clone()?;
+        rustls::ClientConnection::new(cfg, name)
+            .ok()
+            .map(rustls::Connection::Client)
+    }
+
+    fn outbound_tls(&self) -> bool {
+        self.implicit_tls
+    }
+
+    fn tls_ready(&mut self, _id: ConnId, _s: &mut ClientSession, conn: &rustls::Connection) {
+        if self.verbose {
+            let fp = conn
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .map(|c| crate::net::tls::fingerprint(c))
+                .unwrap_or_else(|| "none".into());
+            let version = conn
+                .protocol_version()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_default();
+            eprintln!("mailkit: send: TLS {version}, server certificate SHA-256 {fp}");
+        }
+    }
+
+    fn tls_failed(&mut self, _id: ConnId, _s: &mut ClientSession, error: &rustls::Error) {
+        if self.first_failure.is_none() {
+            self.first_failure = Some(Failure::Tls(format!(
+                "{error} (--insecure skips certificate checks, --ca-file trusts a private CA)"
+            )));
+        }
+    }
+
     fn stop_requested(&mut self) -> Option<StopMode> {
         (self.to_open == 0 && self.open_sessions == 0).then_some(StopMode::Drain)
     }
+}
+
+/// `--auth USER:PASS`, or `--auth-user` with its password from
+/// `--auth-password`, `--password-file` or `MAILKIT_PASSWORD`.
+fn auth_config(args: &Send) -> anyhow::Result<Option<AuthConfig>> {
+    let mechanism = args.auth_mechanism.as_ref().map(|m| m.to_ascii_uppercase());
+    if let Some(a) = &args.auth {
+        let Some((user, password)) = a.split_once(':') else {
+            return Err(exit(
+                1,
+                "--auth wants USER:PASS (or use --auth-user and MAILKIT_PASSWORD)",
+            ));
+        };
+        return Ok(Some(AuthConfig {
+            user: user.to_owned(),
+            password: password.to_owned(),
+            mechanism,
+        }));
+    }
+    let Some(user) = &args.auth_user else {
+        return Ok(None);
+    };
+    let password = match (&args.password_file, &args.auth_password) {
+        (Some(f), _) => std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read --password-file {}", f.display()))?
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned(),
+        (None, Some(p)) => p.clone(),
+        (None, None) => return Err(exit(
+            1,
+            "--auth-user needs a password: --auth-password, --password-file or MAILKIT_PASSWORD",
+        )),
+    };
+    Ok(Some(AuthConfig {
+        user: user.clone(),
+        password,
+        mechanism,
+    }))
 }
 
 /// Runs `mailkit send`.
@@ -452,6 +538,10 @@ pub fn run(args: Send) -> anyhow::Result<()> {
     cfg.timeout = Duration::from_secs(args.timeout);
     cfg.pipelining = !args.no_pipelining;
     cfg.all_recipients = args.all_recipients;
+    cfg.starttls = args.tls.starttls;
+    cfg.tls_active = args.tls.tls;
+    cfg.auth = auth_config(&args)?;
+    let tls = super::common::client_tls(&args.tls, &args.server).map_err(|e| exit(29, e))?;
 
     let transcript = match args.transcript.as_deref() {
         Some(p) if p.as_os_str() == "-" => Some(Recorder::to_writer(Box::new(std::io::stdout()))),
@@ -493,6 +583,9 @@ pub fn run(args: Send) -> anyhow::Result<()> {
         transcript,
         progress,
         compose_error: None,
+        tls,
+        implicit_tls: args.tls.tls,
+        verbose: args.verbose,
     };
     let started = Instant::now();
     let loop_cfg = LoopConfig {

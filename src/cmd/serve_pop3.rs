@@ -28,6 +28,9 @@ struct Pop3Service {
     locked: HashSet<String>,
     open: HashMap<ConnId, (SocketAddr, Option<(String, Maildrop)>)>,
     counter: u64,
+    tls: Option<crate::net::tls::ServerTls>,
+    /// Addresses of the implicit-TLS listeners.
+    tls_addrs: Vec<SocketAddr>,
 }
 
 impl Pop3Service {
@@ -78,7 +81,7 @@ impl Service for Pop3Service {
         &mut self,
         id: ConnId,
         peer: SocketAddr,
-        _local: SocketAddr,
+        local: SocketAddr,
         now: Instant,
     ) -> Pop3Session {
         self.counter += 1;
@@ -88,7 +91,18 @@ impl Service for Pop3Service {
             .unwrap_or(0);
         let unique = format!("{}.{}.{secs}", std::process::id(), self.counter);
         self.open.insert(id, (peer, None));
-        Pop3Session::new(self.cfg.clone(), &unique, now)
+        let mut s = Pop3Session::new(self.cfg.clone(), &unique, now);
+        if self.tls_addrs.contains(&local) {
+            s.set_secure();
+        }
+        s
+    }
+
+    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
+        let cfg = self.tls.as_ref()?.config.clone();
+        rustls::ServerConnection::new(cfg)
+            .ok()
+            .map(rustls::Connection::Server)
     }
 
     fn event(&mut self, id: ConnId, s: &mut Pop3Session, e: Event, _now: Instant) {
@@ -183,7 +197,21 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.maildir)
         .with_context(|| format!("cannot use --maildir {}", args.maildir.display()))?;
-    let listeners = super::common::bind(&args.listen)?;
+    let tls = super::common::server_tls(&args.tls, &common.hostname, "pop3")?;
+    let (listeners, implicit_tls, tls_addrs) =
+        super::common::bind_all(&args.listen, &args.tls.tls_listen)?;
+    let everywhere: Vec<SocketAddr> = args
+        .listen
+        .iter()
+        .chain(&args.tls.tls_listen)
+        .copied()
+        .collect();
+    let login_without_tls = super::common::clear_logins_ok(
+        &args.tls,
+        tls.is_some(),
+        common.users.is_some(),
+        &everywhere,
+    );
     let apop = common.users.as_ref().is_some_and(|u| {
         !u.is_empty()
             && u.addresses()
@@ -195,6 +223,8 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
         apop,
         auth_delay: Duration::from_millis(args.auth_delay_ms),
         max_auth_failures: args.max_auth_failures,
+        stls: tls.is_some(),
+        login_without_tls,
     };
     let service = Pop3Service {
         cfg,
@@ -204,14 +234,21 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
         locked: HashSet::new(),
         open: HashMap::new(),
         counter: 0,
+        tls,
+        tls_addrs,
     };
     if service.users.is_none() {
         eprintln!("mailkit: pop3: throwaway mode: any password opens any mailbox (give --users FILE to check passwords)");
     }
+    let warn = if service.tls.is_none() {
+        "passwords cross the network in clear text: give --tls-cert/--tls-key or --tls-self-signed"
+    } else {
+        "give --users FILE, or anyone can read the store"
+    };
     super::common::announce(
         "pop3",
         &listeners,
-        Some("passwords cross the network in clear text (TLS comes later)"),
+        (service.tls.is_none() || service.users.is_none()).then_some(warn),
     )?;
     let rt: Runtime<()> = Runtime::new().context("cannot start the event loop")?;
     let loop_cfg = LoopConfig {
@@ -219,7 +256,7 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
         record_dir: args.record.clone(),
         grace: Duration::from_secs(2),
         name: "pop3",
-        implicit_tls: Vec::new(),
+        implicit_tls,
     };
     rt.run(service, listeners, loop_cfg)
         .context("the event loop failed")?;

@@ -187,7 +187,6 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         .chain(&args.tls.tls_listen)
         .copied()
         .collect();
-    let loopback_only = super::common::all_loopback(&everywhere);
 
     let seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -210,7 +209,12 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         } else {
             AuthPolicy::Any
         },
-        auth_without_tls: args.tls.allow_insecure_auth || (users.is_none() && loopback_only),
+        auth_without_tls: super::common::clear_logins_ok(
+            &args.tls,
+            tls.is_some(),
+            users.is_some(),
+            &everywhere,
+        ),
         max_auth_failures: args.max_auth_failures,
         auth_delay: Duration::from_millis(args.auth_delay_ms),
     });

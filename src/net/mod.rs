@@ -645,7 +645,11 @@ impl<S: Service> Loop<S> {
             let conn = service.start_tls(id, connecting);
             if let Some(Some(c)) = self.conns.get_mut(idx) {
                 match conn {
-                    Some(t) => c.tls = Some(Box::new(t)),
+                    Some(t) => {
+                        c.tls = Some(Box::new(t));
+                        // A client's hello goes out as soon as it connects.
+                        tls_out(c);
+                    }
                     None => c.dead = true,
                 }
             }

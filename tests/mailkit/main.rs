@@ -9,3 +9,4 @@ mod send;
 mod serve_pop3;
 mod serve_smtp;
 mod support;
+mod tls;

@@ -134,6 +134,16 @@ impl Pop3Client {
         self.outputs.push_back(Output::Close);
     }
 
+    /// After `+OK` to STLS: what follows goes through TLS (RFC 2595 §4).
+    pub fn start_tls(&mut self) {
+        if !self.out.is_empty() {
+            let b = std::mem::take(&mut self.out);
+            self.outputs.push_back(Output::Transmit(b));
+        }
+        self.outputs.push_back(Output::StartTls);
+        self.input = LineBuffer::new();
+    }
+
     /// Bytes from the server.
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         if self.done {
@@ -386,6 +396,8 @@ mod pair_tests {
             apop: false,
             auth_delay: Duration::ZERO,
             max_auth_failures: 3,
+            stls: false,
+            login_without_tls: true,
         };
         let mut s = Pop3Session::new(cfg, "1", now);
         let mut c = Pop3Client::new(Duration::from_secs(60), now);

@@ -29,6 +29,10 @@ pub struct Pop3Config {
     pub auth_delay: Duration,
     /// Failed logins before the connection is closed.
     pub max_auth_failures: u32,
+    /// STLS is offered (a certificate is configured, RFC 2595 §4).
+    pub stls: bool,
+    /// USER, PASS, APOP and AUTH are accepted without TLS.
+    pub login_without_tls: bool,
 }
 
 /// Credentials to check.
@@ -134,9 +138,20 @@ pub struct Pop3Session {
     held: Option<(Instant, Vec<u8>)>,
     deadline: Instant,
     now: Instant,
+    /// TLS is on (after STLS, or an implicit-TLS port).
+    secure: bool,
 }
 
 impl Pop3Session {
+    /// The connection is TLS from its start (POP3S, `--tls-listen`).
+    pub fn set_secure(&mut self) {
+        self.secure = true;
+    }
+
+    fn logins_allowed(&self) -> bool {
+        self.secure || self.cfg.login_without_tls
+    }
+
     /// A new session; queues the greeting. `unique` makes the APOP
     /// timestamp unique (e.g. pid.counter.time).
     pub fn new(cfg: Pop3Config, unique: &str, now: Instant) -> Self {
@@ -156,6 +171,7 @@ impl Pop3Session {
             failures: 0,
             held: None,
             now,
+            secure: false,
         };
         let greeting = match &s.timestamp {
             Some(t) => format!("+OK mailkit POP3 server ready {t}"),
@@ -392,7 +408,10 @@ impl Pop3Session {
                     "EXPIRE NEVER",
                     "IMPLEMENTATION mailkit",
                 ];
-                if auth {
+                if auth && self.cfg.stls && !self.secure {
+                    caps.push("STLS");
+                }
+                if auth && self.logins_allowed() {
                     caps.extend(["USER", "SASL PLAIN"]);
                 }
                 for c in caps {
@@ -415,6 +434,9 @@ impl Pop3Session {
                 self.emit(Event::Update { delete, seen });
             }
             ("NOOP", false) => self.ok(""),
+            ("USER" | "PASS" | "APOP" | "AUTH", true) if !self.logins_allowed() => {
+                self.err("[AUTH] logins need TLS here: send STLS first")
+            }
             ("USER", true) => {
                 if arg.is_empty() {
                     return self.err("USER needs a name");
@@ -475,7 +497,21 @@ impl Pop3Session {
                     }
                 }
             }
-            ("STLS", _) => self.err("STLS is not available on this server"),
+            ("STLS", true) if self.cfg.stls && !self.secure => {
+                // RFC 2595 §4: +OK, then TLS; what the client sent in the
+                // clear after STLS is dropped (CVE-2011-0411), and so is
+                // any USER given before.
+                self.ok("begin TLS negotiation");
+                let bytes = std::mem::take(&mut self.out);
+                self.queue.push_back(Output::Transmit(bytes));
+                self.queue.push_back(Output::StartTls);
+                self.input = LineBuffer::new();
+                self.user = None;
+                self.secure = true;
+            }
+            ("STLS", true) if self.secure => self.err("TLS is already active"),
+            ("STLS", true) => self.err("STLS is not available on this server"),
+            ("STLS", false) => self.err("STLS is only allowed before login"),
             ("STAT", false) => {
                 let (n, size) = self
                     .live()

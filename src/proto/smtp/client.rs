@@ -31,6 +31,35 @@ pub struct ClientConfig {
     /// Treat any refused recipient as a failed message (nothing is sent;
     /// recipients are then tried one at a time, without pipelining).
     pub all_recipients: bool,
+    /// Require STARTTLS (RFC 3207) before anything else; fail when the
+    /// server does not offer it.
+    pub starttls: bool,
+    /// The connection is already TLS (implicit TLS): never STARTTLS.
+    pub tls_active: bool,
+    /// AUTH before the first MAIL (RFC 4954).
+    pub auth: Option<AuthConfig>,
+}
+
+/// Credentials for AUTH and how to present them.
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// The user name (authcid).
+    pub user: String,
+    /// The password.
+    pub password: String,
+    /// `PLAIN` or `LOGIN`; `None` picks PLAIN when offered, else LOGIN.
+    pub mechanism: Option<String>,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password, not even in debug output.
+        write!(
+            f,
+            "AuthConfig {{ user: {:?}, mechanism: {:?} }}",
+            self.user, self.mechanism
+        )
+    }
 }
 
 impl ClientConfig {
@@ -42,6 +71,9 @@ impl ClientConfig {
             pipelining: true,
             timeout: Duration::from_secs(300),
             all_recipients: false,
+            starttls: false,
+            tls_active: false,
+            auth: None,
         }
     }
 }
@@ -98,6 +130,11 @@ pub enum Failure {
     Timeout,
     /// The server sent something that is not an SMTP reply.
     Protocol(String),
+    /// TLS could not be had: STARTTLS not offered or refused, or the
+    /// handshake failed (swaks: 29).
+    Tls(String),
+    /// Authentication failed or is not offered (swaks: 28).
+    Auth(String),
 }
 
 /// What happened, in order.
@@ -157,6 +194,11 @@ enum Expect {
     EndOfData,
     Rset,
     Quit,
+    StartTls,
+    /// AUTH LOGIN: 334 for the user name (0) or the password (1).
+    AuthLogin(u8),
+    /// The final AUTH reply (235).
+    AuthDone,
 }
 
 /// A message in flight.
@@ -194,11 +236,15 @@ pub struct ClientSession {
     out: Vec<u8>,
     outputs: VecDeque<Output>,
     deadline: Option<Instant>,
+    /// TLS is on (STARTTLS done, or implicit).
+    tls: bool,
+    authenticated: bool,
 }
 
 impl ClientSession {
     /// A session that waits for the server's greeting.
     pub fn new(cfg: ClientConfig, now: Instant) -> Self {
+        let cfg_tls = cfg.tls_active;
         ClientSession {
             deadline: Some(now + cfg.timeout),
             cfg,
@@ -216,6 +262,8 @@ impl ClientSession {
             done: false,
             out: Vec::new(),
             outputs: VecDeque::new(),
+            tls: cfg_tls,
+            authenticated: false,
         }
     }
 
@@ -330,10 +378,15 @@ impl ClientSession {
 
     /// The next output.
     pub fn poll_output(&mut self) -> Option<Output> {
+        // `outputs` holds what came before the bytes in `out` (each event
+        // flushes `out` into it first).
+        if let Some(o) = self.outputs.pop_front() {
+            return Some(o);
+        }
         if !self.out.is_empty() {
             return Some(Output::Transmit(std::mem::take(&mut self.out)));
         }
-        self.outputs.pop_front()
+        None
     }
 
     /// When [`ClientSession::handle_timeout`] should be called.
@@ -426,7 +479,7 @@ impl ClientSession {
                         .skip(1)
                         .map(|l| l.to_ascii_uppercase())
                         .collect();
-                    self.become_ready();
+                    self.after_ehlo();
                 } else if (500..600).contains(&reply.code) {
                     // An RFC 821 server: fall back to HELO (RFC 5321 §3.2).
                     let line = format!("HELO {}", self.cfg.helo);
@@ -437,7 +490,7 @@ impl ClientSession {
             }
             Expect::Helo => {
                 if reply.is_positive() {
-                    self.become_ready();
+                    self.after_ehlo();
                 } else {
                     self.fail_session(Failure::Refused(Stage::Helo, reply));
                 }
@@ -499,7 +552,117 @@ impl ClientSession {
             }
             Expect::Rset => self.advance(),
             Expect::Quit => self.end(Event::Finished),
+            Expect::StartTls => {
+                if reply.code != 220 {
+                    return self.fail_session(Failure::Tls(format!(
+                        "STARTTLS was refused: {} {}",
+                        reply.code,
+                        reply.lines.join(" / ")
+                    )));
+                }
+                // Bytes before this point went in the clear; the new EHLO
+                // goes inside TLS (RFC 3207 §4.2: start over).
+                self.event_flush();
+                self.outputs.push_back(Output::StartTls);
+                self.tls = true;
+                self.extensions.clear();
+                let line = format!("EHLO {}", self.cfg.helo);
+                self.cmd(&line, Expect::Ehlo);
+            }
+            Expect::AuthLogin(step) => {
+                if reply.code != 334 {
+                    return self.auth_refused(&reply);
+                }
+                let Some(a) = self.cfg.auth.clone() else {
+                    return;
+                };
+                let (value, next) = if step == 0 {
+                    (a.user, Expect::AuthLogin(1))
+                } else {
+                    (a.password, Expect::AuthDone)
+                };
+                let line = data_encoding::BASE64.encode(value.as_bytes());
+                self.cmd(&line, next);
+            }
+            Expect::AuthDone => {
+                if reply.code != 235 {
+                    return self.auth_refused(&reply);
+                }
+                self.authenticated = true;
+                self.become_ready();
+            }
         }
+    }
+
+    fn auth_refused(&mut self, reply: &Reply) {
+        self.fail_session(Failure::Auth(format!(
+            "authentication was refused: {} {}",
+            reply.code,
+            reply.lines.join(" / ")
+        )));
+    }
+
+    /// Moves bytes written so far into the output queue.
+    fn event_flush(&mut self) {
+        if !self.out.is_empty() {
+            let bytes = std::mem::take(&mut self.out);
+            self.outputs.push_back(Output::Transmit(bytes));
+        }
+    }
+
+    /// After a positive EHLO/HELO: STARTTLS if asked for and not yet done,
+    /// then AUTH if configured, then ready.
+    fn after_ehlo(&mut self) {
+        if self.cfg.starttls && !self.tls {
+            if !self.offers("STARTTLS") {
+                return self
+                    .fail_session(Failure::Tls("the server does not offer STARTTLS".into()));
+            }
+            return self.cmd("STARTTLS", Expect::StartTls);
+        }
+        if let (Some(a), false) = (self.cfg.auth.clone(), self.authenticated) {
+            let offered: Vec<String> = self
+                .extension("AUTH")
+                .map(|l| l.split(' ').skip(1).map(str::to_owned).collect())
+                .unwrap_or_default();
+            let mech = match &a.mechanism {
+                Some(m) => Some(m.to_ascii_uppercase()),
+                None => ["PLAIN", "LOGIN"]
+                    .into_iter()
+                    .find(|m| offered.iter().any(|o| o == m))
+                    .map(str::to_owned),
+            };
+            match mech.as_deref() {
+                _ if offered.is_empty() => self.fail_session(Failure::Auth(
+                    "the server does not offer AUTH (it may want STARTTLS first: --starttls)"
+                        .into(),
+                )),
+                Some(m) if !offered.iter().any(|o| o == m) => {
+                    self.fail_session(Failure::Auth(format!(
+                        "the server does not offer AUTH {m} (it offers {})",
+                        offered.join(" ")
+                    )))
+                }
+                Some("PLAIN") => {
+                    let resp = format!("\0{}\0{}", a.user, a.password);
+                    let line = format!(
+                        "AUTH PLAIN {}",
+                        data_encoding::BASE64.encode(resp.as_bytes())
+                    );
+                    self.cmd(&line, Expect::AuthDone);
+                }
+                Some("LOGIN") => self.cmd("AUTH LOGIN", Expect::AuthLogin(0)),
+                Some(m) => self.fail_session(Failure::Auth(format!(
+                    "AUTH {m} is not supported here (PLAIN, LOGIN)"
+                ))),
+                None => self.fail_session(Failure::Auth(format!(
+                    "the server offers neither AUTH PLAIN nor LOGIN (it offers {})",
+                    offered.join(" ")
+                ))),
+            }
+            return;
+        }
+        self.become_ready();
     }
 
     fn on_data_reply(&mut self, reply: Reply) {

@@ -12,6 +12,8 @@ fn cfg() -> Pop3Config {
         apop: true,
         auth_delay: Duration::from_millis(0),
         max_auth_failures: 3,
+        stls: true,
+        login_without_tls: true,
     }
 }
 

@@ -1,0 +1,214 @@
+//! TLS and AUTH on loopback with certificates made at start: STARTTLS and
+//! implicit TLS for serve-smtp/send and serve-pop3/fetch, certificate
+//! verification (exit 29), AUTH against a users file (exit 28 when wrong),
+//! passwords never in transcripts.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::support::{bin, files, smtp_server, Client, Server, TempDir};
+
+fn send(server: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(bin())
+        .args([
+            "send",
+            "--server",
+            server,
+            "--from",
+            "alice@crepes.fr",
+            "--to",
+            "bob@hamburger.edu",
+        ])
+        .args(["--subject", "tls", "--body", "over tls"])
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn starttls_and_implicit_tls_deliver_and_verification_fails_closed() {
+    let dir = TempDir::new("tls-smtp");
+    let tls_port = free_port();
+    let tls_listen = format!("127.0.0.1:{tls_port}");
+    let srv = smtp_server(
+        &dir.path().join("mail"),
+        &["--tls-self-signed", "--tls-listen", &tls_listen],
+    );
+    assert!(
+        srv.log_text().contains("SHA-256 fingerprint"),
+        "{}",
+        srv.log_text()
+    );
+    let addr = srv.addr.to_string();
+    // The plain port offers STARTTLS.
+    let mut c = Client::connect(srv.addr);
+    c.reply();
+    c.send(b"EHLO x\r\n");
+    assert!(c.reply().1.iter().any(|l| l == "250-STARTTLS"));
+    let (code, err) = send(&addr, &["--starttls", "--insecure", "-v"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("server certificate SHA-256"), "{err}");
+    assert!(
+        err.contains("C: STARTTLS") && err.contains("S: 220 2.0.0 Ready to start TLS"),
+        "{err}"
+    );
+    let (code, err) = send(&tls_listen, &["--tls", "--insecure"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        files(&dir.path().join("mail"), "bob@hamburger.edu", "new").len(),
+        2
+    );
+    // Without --insecure the self-signed certificate is refused: 29, nothing sent.
+    let (code, err) = send(&addr, &["--starttls"]);
+    assert_eq!(code, Some(29), "{err}");
+    assert!(err.contains("TLS failed"), "{err}");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        files(&dir.path().join("mail"), "bob@hamburger.edu", "new").len(),
+        2
+    );
+}
+
+#[test]
+fn auth_over_starttls_with_a_users_file() {
+    let dir = TempDir::new("tls-auth");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "alice@crepes.fr:s3cret\nbob@hamburger.edu:hungry\n").unwrap();
+    let srv = smtp_server(
+        &dir.path().join("mail"),
+        &[
+            "--tls-self-signed",
+            "--users",
+            users.to_str().unwrap(),
+            "--domain",
+            "hamburger.edu",
+            "--auth-delay-ms",
+            "10",
+        ],
+    );
+    let addr = srv.addr.to_string();
+    // AUTH is not offered in the clear once TLS is available.
+    let mut c = Client::connect(srv.addr);
+    c.reply();
+    c.send(b"EHLO x\r\n");
+    assert!(!c.reply().1.iter().any(|l| l.contains("AUTH")));
+    let (code, err) = send(&addr, &["--auth", "alice@crepes.fr:s3cret"]);
+    assert_eq!(code, Some(28), "{err}");
+    let tr = dir.path().join("t.txt");
+    for mech in ["PLAIN", "LOGIN"] {
+        let (code, err) = send(
+            &addr,
+            &[
+                "--starttls",
+                "--insecure",
+                "--auth",
+                "alice@crepes.fr:s3cret",
+                "--auth-mechanism",
+                mech,
+                "--transcript",
+                tr.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code, Some(0), "{mech}: {err}");
+        let text = std::fs::read_to_string(&tr).unwrap();
+        assert!(
+            !text.contains("s3cret") && !text.contains("czNjcmV0"),
+            "{text}"
+        );
+        assert!(text.contains("<redacted>"), "{text}");
+    }
+    let (code, err) = send(
+        &addr,
+        &[
+            "--starttls",
+            "--insecure",
+            "--auth",
+            "alice@crepes.fr:wrong",
+        ],
+    );
+    assert_eq!(code, Some(28), "{err}");
+    assert!(err.contains("535"), "{err}");
+    assert!(
+        srv.log_text()
+            .contains("authentication failed for \"alice@crepes.fr\""),
+        "{}",
+        srv.log_text()
+    );
+}
+
+#[test]
+fn pop3_stls_and_pop3s_with_fetch() {
+    let dir = TempDir::new("tls-pop3");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
+    let maildir = dir.path().join("mail");
+    let smtp = smtp_server(&maildir, &[]);
+    assert_eq!(send(&smtp.addr.to_string(), &[]).0, Some(0));
+    let tls_port = free_port();
+    let tls_listen = format!("127.0.0.1:{tls_port}");
+    let pop = Server::start(&[
+        "serve-pop3",
+        "--maildir",
+        maildir.to_str().unwrap(),
+        "--users",
+        users.to_str().unwrap(),
+        "--domain",
+        "hamburger.edu",
+        "--tls-self-signed",
+        "--tls-listen",
+        &tls_listen,
+    ]);
+    // Logins wait for TLS on a server that has it.
+    let mut c = Client::connect(pop.addr);
+    c.line();
+    c.send(b"USER bob\r\n");
+    assert!(c
+        .line()
+        .unwrap_or_default()
+        .starts_with("-ERR [AUTH] logins need TLS"));
+    drop(c);
+    let fetch = |server: &str, flag: &str| {
+        let dest = dir
+            .path()
+            .join(format!("got{}", flag.trim_start_matches('-')));
+        let out = Command::new(bin())
+            .args([
+                "fetch",
+                "--server",
+                server,
+                flag,
+                "--insecure",
+                "--user",
+                "bob",
+                "--password",
+                "hungry",
+            ])
+            .arg("--to-maildir")
+            .arg(&dest)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            dest,
+        )
+    };
+    let (code, err, dest) = fetch(&pop.addr.to_string(), "--starttls");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read_dir(dest.join("new")).unwrap().count(), 1);
+    let (code, err, dest) = fetch(&tls_listen, "--tls");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read_dir(dest.join("new")).unwrap().count(), 1);
+}
