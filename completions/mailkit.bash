@@ -19,6 +19,9 @@ _mailkit() {
             mailkit,fetch)
                 cmd="mailkit__subcmd__fetch"
                 ;;
+            mailkit,hash-password)
+                cmd="mailkit__subcmd__hash__subcmd__password"
+                ;;
             mailkit,help)
                 cmd="mailkit__subcmd__help"
                 ;;
@@ -39,6 +42,9 @@ _mailkit() {
                 ;;
             mailkit__subcmd__help,fetch)
                 cmd="mailkit__subcmd__help__subcmd__fetch"
+                ;;
+            mailkit__subcmd__help,hash-password)
+                cmd="mailkit__subcmd__help__subcmd__hash__subcmd__password"
                 ;;
             mailkit__subcmd__help,help)
                 cmd="mailkit__subcmd__help__subcmd__help"
@@ -65,7 +71,7 @@ _mailkit() {
 
     case "${cmd}" in
         mailkit)
-            opts="-h -V --help --version serve-smtp send serve-pop3 fetch parse replay help"
+            opts="-h -V --help --version serve-smtp send serve-pop3 fetch parse replay hash-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -136,8 +142,30 @@ _mailkit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mailkit__subcmd__hash__subcmd__password)
+            opts="-h -V --scheme --user --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --scheme)
+                    COMPREPLY=($(compgen -W "ARGON2ID SHA512-CRYPT argon2id sha512-crypt" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mailkit__subcmd__help)
-            opts="serve-smtp send serve-pop3 fetch parse replay help"
+            opts="serve-smtp send serve-pop3 fetch parse replay hash-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -151,6 +179,20 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help__subcmd__fetch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__hash__subcmd__password)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

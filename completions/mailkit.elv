@@ -28,6 +28,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
             cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
             cand replay 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
+            cand hash-password 'Print a password hash for a --users file line'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;serve-smtp'= {
@@ -181,6 +182,14 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailkit;hash-password'= {
+            cand --scheme 'The scheme: ARGON2ID (default) or SHA512-CRYPT (Dovecot-compatible both)'
+            cand --user 'Prefix the hash with `ADDRESS:`, ready to append to the users file'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailkit;help'= {
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
@@ -188,6 +197,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
             cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
             cand replay 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
+            cand hash-password 'Print a password hash for a --users file line'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;help;serve-smtp'= {
@@ -201,6 +211,8 @@ set edit:completion:arg-completer[mailkit] = {|@words|
         &'mailkit;help;parse'= {
         }
         &'mailkit;help;replay'= {
+        }
+        &'mailkit;help;hash-password'= {
         }
         &'mailkit;help;help'= {
         }

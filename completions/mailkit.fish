@@ -32,6 +32,7 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-pop3" -d 'Ser
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "replay" -d 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "hash-password" -d 'Print a password hash for a --users file line'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l maildir -d 'The mail store: one Maildir per recipient address' -r -F
@@ -155,10 +156,18 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l delay -d 'Hon
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -s q -l quiet -d 'Print only mismatches and the summary'
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "replay" -d 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand hash-password" -l scheme -d 'The scheme: ARGON2ID (default) or SHA512-CRYPT (Dovecot-compatible both)' -r -f -a "ARGON2ID\t''
+SHA512-CRYPT\t''
+argon2id\t''
+sha512-crypt\t''"
+complete -c mailkit -n "__fish_mailkit_using_subcommand hash-password" -l user -d 'Prefix the hash with `ADDRESS:`, ready to append to the users file' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand hash-password" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailkit -n "__fish_mailkit_using_subcommand hash-password" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay hash-password help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay hash-password help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay hash-password help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay hash-password help" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay hash-password help" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay hash-password help" -f -a "replay" -d 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay hash-password help" -f -a "hash-password" -d 'Print a password hash for a --users file line'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 fetch parse replay hash-password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -124,6 +124,15 @@ pub enum Command {
     /// `FILE:LINE: expected ..., got ...`.
     #[command(after_long_help = REPLAY_EXIT_STATUS)]
     Replay(Replay),
+
+    /// Print a password hash for a --users file line.
+    ///
+    /// Reads the password from env MAILKIT_PASSWORD, or the first line of
+    /// stdin (asked for without echo on a terminal), and prints
+    /// `{ARGON2ID}$argon2id$...` (or `{SHA512-CRYPT}$6$...`): put it after
+    /// `address:` in the users file.
+    #[command(name = "hash-password", after_long_help = EXIT_STATUS)]
+    HashPassword(HashPassword),
 }
 
 /// `mailkit serve-smtp`: the SMTP receiver.
@@ -649,4 +658,16 @@ pub struct ClientTlsArgs {
     /// Trust the CA certificates in this PEM file instead of the built-in roots.
     #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
     pub ca_file: Option<PathBuf>,
+}
+
+/// `mailkit hash-password`: a hash for the users file.
+#[derive(Debug, Args)]
+pub struct HashPassword {
+    /// The scheme: ARGON2ID (default) or SHA512-CRYPT (Dovecot-compatible both).
+    #[arg(long, value_name = "SCHEME", default_value = "ARGON2ID", value_parser = ["ARGON2ID", "SHA512-CRYPT", "argon2id", "sha512-crypt"])]
+    pub scheme: String,
+
+    /// Prefix the hash with `ADDRESS:`, ready to append to the users file.
+    #[arg(long, value_name = "ADDRESS")]
+    pub user: Option<String>,
 }

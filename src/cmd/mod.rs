@@ -3,6 +3,7 @@
 
 pub mod common;
 pub mod fetch;
+pub mod hash_password;
 pub mod parse;
 pub mod replay;
 pub mod send;
@@ -47,5 +48,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fetch(args) => fetch::run(args),
         Command::Parse(args) => parse::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::HashPassword(args) => hash_password::run(args),
     }
 }

@@ -212,3 +212,33 @@ fn pop3_stls_and_pop3s_with_fetch() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(std::fs::read_dir(dest.join("new")).unwrap().count(), 1);
 }
+
+#[test]
+fn hash_password_output_logs_in() {
+    let dir = TempDir::new("hash-password");
+    let out = Command::new(bin())
+        .args(["hash-password", "--user", "alice@crepes.fr"])
+        .env("MAILKIT_PASSWORD", "s3cret")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        line.starts_with("alice@crepes.fr:{ARGON2ID}$argon2id$"),
+        "{line}"
+    );
+    assert!(!line.contains("s3cret"));
+    let users = dir.path().join("users");
+    std::fs::write(&users, format!("{line}bob@hamburger.edu:hungry\n")).unwrap();
+    // No TLS configured, loopback only: AUTH is offered in the clear.
+    let srv = smtp_server(
+        &dir.path().join("mail"),
+        &["--users", users.to_str().unwrap(), "--auth-delay-ms", "1"],
+    );
+    let addr = srv.addr.to_string();
+    assert_eq!(
+        send(&addr, &["--auth", "alice@crepes.fr:s3cret"]).0,
+        Some(0)
+    );
+    assert_eq!(send(&addr, &["--auth", "alice@crepes.fr:nope"]).0, Some(28));
+}

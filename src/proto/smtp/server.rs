@@ -858,6 +858,17 @@ impl ServerSession {
                     "Error: relay access denied (not a local domain)",
                 );
             }
+            // The old open-relay tricks route through the local part
+            // (user%other@local, other!user@local, "user@other"@local):
+            // refuse them rather than guess (as Postfix's
+            // allow_untrusted_routing = no).
+            if addr.local.contains(['%', '!', '@']) {
+                return self.error(
+                    550,
+                    "5.7.1",
+                    "Error: relay access denied (routing in the local part)",
+                );
+            }
         }
         let full = format!("{}@{}", addr.local, domain);
         let Some(mailbox) = crate::store::mailbox_name(&full) else {

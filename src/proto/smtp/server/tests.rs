@@ -539,3 +539,22 @@ fn require_tls_refuses_mail_in_the_clear() {
     h.feed(b"EHLO crepes.fr\r\n");
     assert_eq!(h.codes(b"MAIL FROM:<a@crepes.fr>\r\n"), [250]);
 }
+
+#[test]
+fn open_relay_tricks_never_leave_the_local_domains() {
+    let mut c = ServerConfig::new("hamburger.edu");
+    c.local_domains = Some(["hamburger.edu".to_string()].into_iter().collect());
+    let mut h = Harness::new(Arc::new(c));
+    h.feed(b"EHLO crepes.fr\r\nMAIL FROM:<a@crepes.fr>\r\n");
+    for rcpt in [
+        "RCPT TO:<victim@elsewhere.example>",
+        "RCPT TO:<victim%elsewhere.example@hamburger.edu>",
+        "RCPT TO:<elsewhere.example!victim@hamburger.edu>",
+        "RCPT TO:<@hamburger.edu:victim@elsewhere.example>",
+        "RCPT TO:<\"victim@elsewhere.example\"@hamburger.edu>",
+    ] {
+        let r = h.feed(format!("{rcpt}\r\n").as_bytes());
+        assert!(r.starts_with("550 5.7.1 "), "{rcpt}: {r}");
+    }
+    assert_eq!(h.codes(b"RCPT TO:<bob@hamburger.edu>\r\n"), [250]);
+}
