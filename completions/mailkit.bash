@@ -313,7 +313,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__replay)
-            opts="-q -h -V --server --serve --listen --once --strict --delay --timeout --jobs --password --quiet --help --version"
+            opts="-q -h -V --server --serve --listen --once --strict --delay --timeout --jobs --password --quiet --tls --insecure --ca-file --tls-self-signed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -336,6 +336,10 @@ _mailkit() {
                     return 0
                     ;;
                 --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -149,11 +149,15 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l listen -d 'Wi
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l timeout -d 'Longest wait for the peer\'s next line, in seconds' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l jobs -d 'With --server: transcripts played at once (concurrent sessions on one loop)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l password -d 'Put this text where a recorded C: line says `<redacted>` (recorders never write passwords); also env MAILKIT_PASSWORD' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l ca-file -d 'With --server: trust the CA certificates in this PEM file' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l serve -d 'Play the server side: listen, and check each client that connects'
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l once -d 'With --serve: play one session, then exit with its verdict'
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l strict -d 'Compare every line byte for byte (replies, bodies, commands)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l delay -d 'Honour `# +SECONDS` lines: pause that long before the next step'
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -s q -l quiet -d 'Print only mismatches and the summary'
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l tls -d 'TLS from the first byte (SMTPS/POP3S/IMAPS style; with --serve it needs --tls-self-signed). A STARTTLS or STLS in a transcript starts TLS by itself'
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l insecure -d 'With --server: do not verify the server\'s certificate'
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l tls-self-signed -d 'With --serve: a certificate made at start, for a STARTTLS/STLS in the transcript (or every connection, with --tls)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand hash-password" -l scheme -d 'The scheme: ARGON2ID (default) or SHA512-CRYPT (Dovecot-compatible both)' -r -f -a "ARGON2ID\t''

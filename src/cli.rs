@@ -609,6 +609,25 @@ pub struct Replay {
     /// Print only mismatches and the summary.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// TLS from the first byte (SMTPS/POP3S/IMAPS style; with --serve it
+    /// needs --tls-self-signed).
+    /// A STARTTLS or STLS in a transcript starts TLS by itself.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// With --server: do not verify the server's certificate.
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// With --server: trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub ca_file: Option<PathBuf>,
+
+    /// With --serve: a certificate made at start, for a STARTTLS/STLS in
+    /// the transcript (or every connection, with --tls).
+    #[arg(long, requires = "serve")]
+    pub tls_self_signed: bool,
 }
 
 /// The TLS and AUTH-exposure flags every server shares.

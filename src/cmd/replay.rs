@@ -71,6 +71,22 @@ fn load(path: &Path, password: Option<&str>) -> Result<Transcript, String> {
     Ok(t)
 }
 
+/// The client TLS settings for `--server`: used for `--tls` and for a
+/// STARTTLS/STLS in a transcript.
+#[allow(clippy::type_complexity)]
+fn client_tls(
+    args: &Replay,
+    server: &str,
+) -> anyhow::Result<Option<(Arc<rustls::ClientConfig>, pki_types::ServerName<'static>)>> {
+    let tls_args = crate::cli::ClientTlsArgs {
+        starttls: true,
+        tls: args.tls,
+        insecure: args.insecure,
+        ca_file: args.ca_file.clone(),
+    };
+    super::common::client_tls(&tls_args, server).map_err(|e| super::exit(1, e))
+}
+
 fn default_port(p: Protocol, serve: bool) -> u16 {
     match (p, serve) {
         (Protocol::Smtp, false) => 25,
@@ -162,6 +178,10 @@ struct Clients {
     report: Report,
     connect_failures: usize,
     started: Instant,
+    tls: Option<(Arc<rustls::ClientConfig>, pki_types::ServerName<'static>)>,
+    implicit_tls: bool,
+    /// Sessions whose TLS failed: already reported as failed.
+    tls_broken: std::collections::HashSet<ConnId>,
 }
 
 impl Service for Clients {
@@ -206,6 +226,9 @@ impl Service for Clients {
 
     fn event(&mut self, id: ConnId, _s: &mut ClientPlayer, e: Event, _now: Instant) {
         let Event::Done(v) = e;
+        if self.tls_broken.contains(&id) {
+            return;
+        }
         if let Some(&idx) = self.by_conn.get(&id) {
             let name = self.transcripts[idx].name.clone();
             self.report.verdict(&name, "", &v);
@@ -236,10 +259,36 @@ impl Service for Clients {
     fn closed(&mut self, id: ConnId, _s: ClientPlayer) {
         self.running -= 1;
         self.by_conn.remove(&id);
+        self.tls_broken.remove(&id);
     }
 
     fn stop_requested(&mut self) -> Option<StopMode> {
         (self.queue.is_empty() && self.running == 0).then_some(StopMode::Drain)
+    }
+
+    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
+        let (cfg, name) = self.tls.clone()?;
+        rustls::ClientConnection::new(cfg, name)
+            .ok()
+            .map(rustls::Connection::Client)
+    }
+
+    fn outbound_tls(&self) -> bool {
+        self.implicit_tls
+    }
+
+    fn tls_failed(&mut self, id: ConnId, _s: &mut ClientPlayer, error: &rustls::Error) {
+        if let Some(&idx) = self.by_conn.get(&id) {
+            let name = self.transcripts[idx].name.clone();
+            self.report.failed += 1;
+            self.report.line(format!(
+                "{name}: TLS failed: {error} (--insecure skips certificate checks)"
+            ));
+            if let Some(b) = &self.report.bar {
+                b.inc(1);
+            }
+            self.tls_broken.insert(id);
+        }
     }
 }
 
@@ -286,6 +335,9 @@ fn client(
         },
         connect_failures: 0,
         started: Instant::now(),
+        tls: client_tls(args, server)?,
+        implicit_tls: args.tls,
+        tls_broken: Default::default(),
     };
     let runtime = Runtime::<()>::new().context("cannot start the event loop")?;
     let cfg = LoopConfig {
@@ -340,6 +392,7 @@ struct Servers {
     peers: HashMap<ConnId, (usize, SocketAddr, u64)>,
     report: Report,
     done_sessions: usize,
+    tls: Option<crate::net::tls::ServerTls>,
 }
 
 impl Service for Servers {
@@ -382,6 +435,13 @@ impl Service for Servers {
     fn stop_requested(&mut self) -> Option<StopMode> {
         (self.once && self.done_sessions > 0).then_some(StopMode::Drain)
     }
+
+    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
+        let cfg = self.tls.as_ref()?.config.clone();
+        rustls::ServerConnection::new(cfg)
+            .ok()
+            .map(rustls::Connection::Server)
+    }
 }
 
 fn serve(
@@ -394,6 +454,19 @@ fn serve(
     let listen = args
         .listen
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], default_port(proto, true))));
+    let tls = if args.tls_self_signed {
+        let t = crate::net::tls::server_self_signed("localhost").map_err(anyhow::Error::msg)?;
+        eprintln!(
+            "mailkit: replay: self-signed certificate, SHA-256 fingerprint {}",
+            t.fingerprint
+        );
+        Some(t)
+    } else {
+        None
+    };
+    if args.tls && tls.is_none() {
+        bail!("--serve --tls needs a certificate: add --tls-self-signed");
+    }
     let listeners = super::common::bind(&[listen])?;
     super::common::announce(&format!("replay ({})", proto.name()), &listeners, None)?;
     let mut svc = Servers {
@@ -409,6 +482,7 @@ fn serve(
             failed: unreadable,
         },
         done_sessions: 0,
+        tls,
     };
     let runtime = Runtime::<()>::new().context("cannot start the event loop")?;
     let cfg = LoopConfig {
@@ -416,7 +490,7 @@ fn serve(
         record_dir: None,
         grace: Duration::from_secs(2),
         name: "replay",
-        implicit_tls: Vec::new(),
+        implicit_tls: if args.tls { vec![0] } else { Vec::new() },
     };
     runtime
         .run_with(&mut svc, listeners, cfg)

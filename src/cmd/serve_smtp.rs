@@ -243,12 +243,19 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
             "mailkit: smtp: catch-all mode: every domain is local (use --domain to restrict)"
         );
     }
-    let warn = if domains.is_empty() {
-        "it accepts mail for every domain"
+    let mut warn = vec![if domains.is_empty() {
+        "it accepts mail for every domain (--domain restricts it)"
     } else {
         "anyone can send to the local domains"
-    };
-    super::common::announce("smtp", &listeners, Some(warn))?;
+    }];
+    if service.tls.is_none() {
+        warn.push("without TLS, mail and passwords cross the network in clear text (--tls-cert/--tls-key or --tls-self-signed)");
+    }
+    if service.users.is_none() {
+        warn.push("without --users any AUTH login is accepted");
+    }
+    let warn = warn.join("; ");
+    super::common::announce("smtp", &listeners, Some(&warn))?;
     if let Some(n) = args.exit_after {
         if n == 0 {
             return Ok(());

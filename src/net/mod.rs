@@ -1044,11 +1044,15 @@ fn tls_in<S: Service>(
                 // Send the alert rustls prepared, then close.
                 tls_out(c);
                 service.tls_failed(id, &mut c.session, &e);
+                // Nothing more can be read: the session learns the peer is gone.
+                if !c.eof {
+                    c.eof = true;
+                    c.session.handle_eof(now);
+                }
                 pump(c, service, id, now);
                 if c.closing.is_none() {
                     c.closing = Some(now + LINGER_CLOSE);
                 }
-                c.eof = true;
                 break;
             }
         }

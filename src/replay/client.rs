@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{show, verb, Event, Mismatch, Settings, Verdict, MAX_LINE};
+use super::{asks_for_tls, grants_tls, show, verb, Event, Mismatch, Settings, Verdict, MAX_LINE};
 use crate::proto::line::{Line, LineBuffer};
 use crate::proto::{Output, Session};
 use crate::transcript::parse::{Item, Protocol, Transcript, Who};
@@ -325,6 +325,22 @@ impl ClientPlayer {
         let strict_ok = !self.s.strict
             || (got.len() == expected.len() && got.iter().zip(expected).all(|(g, (_, e))| g == e));
         if ok && strict_ok {
+            // The answer to a STARTTLS/STLS: everything after goes in TLS.
+            let asked = self.t.items[..self.pos]
+                .iter()
+                .rev()
+                .find_map(|it| match it {
+                    Item::Line { who, text, .. } => Some((*who, text.clone())),
+                    Item::Delay { .. } => None,
+                });
+            if let Some((Who::Client, cmd)) = asked {
+                if asks_for_tls(self.t.protocol, &cmd)
+                    && grants_tls(self.t.protocol, &self.last_reply)
+                {
+                    self.out.push_back(Output::StartTls);
+                    self.input = LineBuffer::new();
+                }
+            }
             self.pos = end;
             return true;
         }

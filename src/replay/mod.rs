@@ -84,6 +84,33 @@ pub(crate) fn show(bytes: &[u8]) -> String {
     format!("{o:?}")
 }
 
+/// Whether a client line asks for TLS: SMTP `STARTTLS` (RFC 3207), POP3
+/// `STLS` (RFC 2595), IMAP `tag STARTTLS`.
+pub(crate) fn asks_for_tls(protocol: crate::transcript::parse::Protocol, line: &[u8]) -> bool {
+    use crate::transcript::parse::Protocol;
+    match protocol {
+        Protocol::Smtp => verb(line) == b"STARTTLS",
+        Protocol::Pop3 => verb(line) == b"STLS",
+        Protocol::Imap => line
+            .split(|&b| b == b' ')
+            .nth(1)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"STARTTLS")),
+    }
+}
+
+/// Whether a reply line grants TLS: 220, +OK, or a tagged OK.
+pub(crate) fn grants_tls(protocol: crate::transcript::parse::Protocol, reply: &[u8]) -> bool {
+    use crate::transcript::parse::Protocol;
+    match protocol {
+        Protocol::Smtp => reply.starts_with(b"220"),
+        Protocol::Pop3 => reply.starts_with(b"+OK"),
+        Protocol::Imap => reply
+            .split(|&b| b == b' ')
+            .nth(1)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"OK")),
+    }
+}
+
 /// The first word of a line, upper-cased (a command verb).
 pub(crate) fn verb(line: &[u8]) -> Vec<u8> {
     line.split(|&b| b == b' ')

@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{show, verb, Event, Mismatch, Settings, Verdict, MAX_LINE};
+use super::{asks_for_tls, grants_tls, show, verb, Event, Mismatch, Settings, Verdict, MAX_LINE};
 use crate::proto::line::{Line, LineBuffer};
 use crate::proto::{Output, Session};
 use crate::transcript::parse::{Item, Protocol, Transcript, Who};
@@ -133,6 +133,13 @@ impl ServerPlayer {
                 Some(Item::Line {
                     who: Who::Server, ..
                 }) => {
+                    let asked = self.t.items[..self.pos]
+                        .iter()
+                        .rev()
+                        .find_map(|it| match it {
+                            Item::Line { who, text, .. } => Some((*who, text.clone())),
+                            Item::Delay { .. } => None,
+                        });
                     let mut bytes = Vec::new();
                     let mut last = Vec::new();
                     while let Some(Item::Line {
@@ -154,6 +161,14 @@ impl ServerPlayer {
                         self.in_data = true;
                     }
                     self.out.push_back(Output::Transmit(bytes));
+                    if let Some((Who::Client, cmd)) = asked {
+                        if asks_for_tls(self.t.protocol, &cmd) && grants_tls(self.t.protocol, &last)
+                        {
+                            // Plaintext sent after the command is dropped (CVE-2011-0411).
+                            self.out.push_back(Output::StartTls);
+                            self.input = LineBuffer::new();
+                        }
+                    }
                 }
                 Some(Item::Line {
                     who: Who::Client, ..

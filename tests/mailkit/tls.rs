@@ -242,3 +242,56 @@ fn hash_password_output_logs_in() {
     );
     assert_eq!(send(&addr, &["--auth", "alice@crepes.fr:nope"]).0, Some(28));
 }
+
+const STARTTLS_SESSION: &str = "S: 220 x\nC: EHLO c\nS: 250-x\nS: 250 STARTTLS\nC: STARTTLS\nS: 220 go\n\
+C: EHLO c\nS: 250 x\nC: MAIL FROM:<a@crepes.fr>\nS: 250 ok\nC: RCPT TO:<bob@hamburger.edu>\nS: 250 ok\n\
+C: DATA\nS: 354 go\nC: Subject: replayed over tls\nC: \nC: hi\nC: .\nS: 250 ok\nC: QUIT\nS: 221 bye\n";
+
+#[test]
+fn replay_follows_starttls_in_a_transcript_on_both_sides() {
+    let dir = TempDir::new("tls-replay");
+    let t = dir.path().join("st.txt");
+    std::fs::write(&t, STARTTLS_SESSION).unwrap();
+    let srv = smtp_server(&dir.path().join("mail"), &["--tls-self-signed"]);
+    let run = |extra: &[&str]| {
+        Command::new(bin())
+            .args(["replay", "--server", &srv.addr.to_string()])
+            .args(extra)
+            .arg(&t)
+            .output()
+            .unwrap()
+    };
+    let ok = run(&["--insecure"]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert_eq!(
+        files(&dir.path().join("mail"), "bob@hamburger.edu", "new").len(),
+        1
+    );
+    let bad = run(&[]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("TLS failed: invalid peer certificate"));
+    // The server side: a client that does STARTTLS against the transcript.
+    let mut rep = Server::start(&[
+        "replay",
+        "--serve",
+        "--once",
+        "--tls-self-signed",
+        t.to_str().unwrap(),
+    ]);
+    let (code, err) = send(
+        &rep.addr.to_string(),
+        &["--helo", "c", "--starttls", "--insecure"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        rep.wait_exit(Duration::from_secs(10)),
+        Some(0),
+        "{}",
+        rep.log_text()
+    );
+}
