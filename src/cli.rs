@@ -17,7 +17,8 @@ const SEND_EXIT_STATUS: &str = "Exit status (as swaks): 0 delivered, 1 bad comma
                                 2 could not connect, 6 connection closed unexpectedly, 21 greeting refused, \
                                 22 HELO/EHLO refused, 23 sender refused (or the message cannot be sent to \
                                 this server: SIZE, 8BITMIME, SMTPUTF8), 24 no recipient accepted, \
-                                25 DATA refused, 26 message refused after its data.";
+                                25 DATA refused, 26 message refused after its data, 28 AUTH refused or not offered, \
+                                29 TLS failed (STARTTLS not offered, handshake or certificate).";
 
 /// `fetch`'s exit statuses.
 const FETCH_EXIT_STATUS: &str = "Exit status: 0 success, 1 failure, 2 bad command line, \
