@@ -170,11 +170,12 @@ pub fn all_loopback(addrs: &[SocketAddr]) -> bool {
     addrs.iter().all(|a| a.ip().is_loopback())
 }
 
-/// Whether passwords may be sent in the clear: `--allow-insecure-auth`,
-/// or a loopback-only server without TLS configured or without a users
-/// file (a throwaway server for tests). Otherwise logins wait for TLS.
+/// Whether passwords may be sent in the clear: never with
+/// `--require-tls`; with `--allow-insecure-auth`; or on a loopback-only
+/// server without TLS configured or without a users file (a throwaway
+/// server for tests). Otherwise logins wait for TLS.
 pub fn clear_logins_ok(args: &ServerTlsArgs, tls: bool, users: bool, addrs: &[SocketAddr]) -> bool {
-    args.allow_insecure_auth || (all_loopback(addrs) && (!tls || !users))
+    !args.require_tls && (args.allow_insecure_auth || (all_loopback(addrs) && (!tls || !users)))
 }
 
 /// The host part of `HOST[:PORT]` (brackets of an IPv6 literal removed),
