@@ -145,23 +145,31 @@ pub fn server_tls(
     Ok(tls)
 }
 
-/// Binds the plain and the implicit-TLS listeners; returns them with the
-/// indexes of the TLS ones (for [`net::LoopConfig::implicit_tls`]) and
-/// their real addresses.
-pub fn bind_all(
-    listen: &[SocketAddr],
-    tls_listen: &[SocketAddr],
-) -> anyhow::Result<(Vec<TcpListener>, Vec<usize>, Vec<SocketAddr>)> {
-    let mut all = bind(listen)?;
-    let first_tls = all.len();
+/// A server's bound listeners, plain ones first.
+pub struct Bound {
+    /// Every listener.
+    pub listeners: Vec<TcpListener>,
+    /// Indexes of the implicit-TLS ones (for [`net::LoopConfig::implicit_tls`]).
+    pub implicit_tls: Vec<usize>,
+    /// The implicit-TLS listeners' real addresses.
+    pub tls_addrs: Vec<SocketAddr>,
+    /// Every address as asked for (to tell loopback-only servers).
+    pub asked: Vec<SocketAddr>,
+}
+
+/// Binds the plain (`--listen`) and implicit-TLS (`--tls-listen`) listeners.
+pub fn bind_all(listen: &[SocketAddr], tls_listen: &[SocketAddr]) -> anyhow::Result<Bound> {
+    let mut listeners = bind(listen)?;
+    let first_tls = listeners.len();
     let tls = bind(tls_listen)?;
-    let addrs = tls.iter().filter_map(|l| l.local_addr().ok()).collect();
-    all.extend(tls);
-    Ok((
-        all,
-        (first_tls..first_tls + tls_listen.len()).collect(),
-        addrs,
-    ))
+    let tls_addrs = tls.iter().filter_map(|l| l.local_addr().ok()).collect();
+    listeners.extend(tls);
+    Ok(Bound {
+        listeners,
+        implicit_tls: (first_tls..first_tls + tls_listen.len()).collect(),
+        tls_addrs,
+        asked: listen.iter().chain(tls_listen).copied().collect(),
+    })
 }
 
 /// Whether every address is loopback (a throwaway server may then offer
@@ -192,17 +200,10 @@ pub fn server_host(server: &str) -> String {
 
 /// A client's TLS configuration and server name for `--starttls`/`--tls`
 /// (`--insecure`, `--ca-file` or the built-in roots), or `None` without them.
-#[allow(clippy::type_complexity)]
 pub fn client_tls(
     args: &ClientTlsArgs,
     server: &str,
-) -> Result<
-    Option<(
-        std::sync::Arc<rustls::ClientConfig>,
-        pki_types::ServerName<'static>,
-    )>,
-    String,
-> {
+) -> Result<Option<net::tls::ClientTls>, String> {
     if !(args.starttls || args.tls) {
         return Ok(None);
     }
@@ -211,7 +212,7 @@ pub fn client_tls(
         (Some(f), false) => net::tls::Verify::CaFile(f.clone()),
         (None, false) => net::tls::Verify::Roots,
     };
-    let cfg = net::tls::client_config(&verify)?;
+    let config = net::tls::client_config(&verify)?;
     let name = net::tls::server_name(&server_host(server))?;
-    Ok(Some((cfg, name)))
+    Ok(Some(net::tls::ClientTls { config, name }))
 }

@@ -119,10 +119,7 @@ struct FetchService {
     quit_ok: bool,
     error: Option<anyhow::Error>,
     progress: Option<indicatif::ProgressBar>,
-    tls: Option<(
-        std::sync::Arc<rustls::ClientConfig>,
-        pki_types::ServerName<'static>,
-    )>,
+    tls: Option<crate::net::tls::ClientTls>,
     starttls: bool,
     implicit_tls: bool,
 }
@@ -384,10 +381,7 @@ impl Service for FetchService {
     }
 
     fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
-        let (cfg, name) = self.tls.clone()?;
-        rustls::ClientConnection::new(cfg, name)
-            .ok()
-            .map(rustls::Connection::Client)
+        self.tls.as_ref()?.connect()
     }
 
     fn outbound_tls(&self) -> bool {
@@ -412,12 +406,7 @@ impl Service for FetchService {
 fn client_tls(
     args: &crate::cli::ClientTlsArgs,
     server: &str,
-) -> anyhow::Result<
-    Option<(
-        std::sync::Arc<rustls::ClientConfig>,
-        pki_types::ServerName<'static>,
-    )>,
-> {
+) -> anyhow::Result<Option<crate::net::tls::ClientTls>> {
     super::common::client_tls(args, server).map_err(|e| fail(1, e))
 }
 

@@ -73,11 +73,7 @@ fn load(path: &Path, password: Option<&str>) -> Result<Transcript, String> {
 
 /// The client TLS settings for `--server`: used for `--tls` and for a
 /// STARTTLS/STLS in a transcript.
-#[allow(clippy::type_complexity)]
-fn client_tls(
-    args: &Replay,
-    server: &str,
-) -> anyhow::Result<Option<(Arc<rustls::ClientConfig>, pki_types::ServerName<'static>)>> {
+fn client_tls(args: &Replay, server: &str) -> anyhow::Result<Option<crate::net::tls::ClientTls>> {
     let tls_args = crate::cli::ClientTlsArgs {
         starttls: true,
         tls: args.tls,
@@ -178,7 +174,7 @@ struct Clients {
     report: Report,
     connect_failures: usize,
     started: Instant,
-    tls: Option<(Arc<rustls::ClientConfig>, pki_types::ServerName<'static>)>,
+    tls: Option<crate::net::tls::ClientTls>,
     implicit_tls: bool,
     /// Sessions whose TLS failed: already reported as failed.
     tls_broken: std::collections::HashSet<ConnId>,
@@ -267,10 +263,7 @@ impl Service for Clients {
     }
 
     fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
-        let (cfg, name) = self.tls.clone()?;
-        rustls::ClientConnection::new(cfg, name)
-            .ok()
-            .map(rustls::Connection::Client)
+        self.tls.as_ref()?.connect()
     }
 
     fn outbound_tls(&self) -> bool {
@@ -437,10 +430,7 @@ impl Service for Servers {
     }
 
     fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
-        let cfg = self.tls.as_ref()?.config.clone();
-        rustls::ServerConnection::new(cfg)
-            .ok()
-            .map(rustls::Connection::Server)
+        self.tls.as_ref()?.accept()
     }
 }
 

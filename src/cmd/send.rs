@@ -309,10 +309,7 @@ struct SendService {
     transcript: Option<Recorder>,
     progress: Option<indicatif::ProgressBar>,
     compose_error: Option<String>,
-    tls: Option<(
-        std::sync::Arc<rustls::ClientConfig>,
-        pki_types::ServerName<'static>,
-    )>,
+    tls: Option<crate::net::tls::ClientTls>,
     implicit_tls: bool,
     verbose: bool,
 }
@@ -442,10 +439,7 @@ impl Service for SendService {
     }
 
     fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
-        let (cfg, name) = self.tls.clone()?;
-        rustls::ClientConnection::new(cfg, name)
-            .ok()
-            .map(rustls::Connection::Client)
+        self.tls.as_ref()?.connect()
     }
 
     fn outbound_tls(&self) -> bool {

@@ -198,14 +198,12 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.maildir)
         .with_context(|| format!("cannot use --maildir {}", args.maildir.display()))?;
     let tls = super::common::server_tls(&args.tls, &common.hostname, "pop3")?;
-    let (listeners, implicit_tls, tls_addrs) =
-        super::common::bind_all(&args.listen, &args.tls.tls_listen)?;
-    let everywhere: Vec<SocketAddr> = args
-        .listen
-        .iter()
-        .chain(&args.tls.tls_listen)
-        .copied()
-        .collect();
+    let super::common::Bound {
+        listeners,
+        implicit_tls,
+        tls_addrs,
+        asked: everywhere,
+    } = super::common::bind_all(&args.listen, &args.tls.tls_listen)?;
     let login_without_tls = super::common::clear_logins_ok(
         &args.tls,
         tls.is_some(),

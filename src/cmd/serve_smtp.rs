@@ -179,14 +179,12 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     let maildir = Maildir::open(&args.maildir, &hostname)
         .with_context(|| format!("cannot use --maildir {}", args.maildir.display()))?;
     let tls = super::common::server_tls(&args.tls, &hostname, "smtp")?;
-    let (listeners, implicit_tls, tls_addrs) =
-        super::common::bind_all(&args.listen, &args.tls.tls_listen)?;
-    let everywhere: Vec<SocketAddr> = args
-        .listen
-        .iter()
-        .chain(&args.tls.tls_listen)
-        .copied()
-        .collect();
+    let super::common::Bound {
+        listeners,
+        implicit_tls,
+        tls_addrs,
+        asked: everywhere,
+    } = super::common::bind_all(&args.listen, &args.tls.tls_listen)?;
 
     let seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -22,6 +22,34 @@ pub struct ServerTls {
     pub fingerprint: String,
 }
 
+impl ServerTls {
+    /// A server-side TLS connection for one accepted socket.
+    pub fn accept(&self) -> Option<rustls::Connection> {
+        rustls::ServerConnection::new(self.config.clone())
+            .ok()
+            .map(rustls::Connection::Server)
+    }
+}
+
+/// What a client needs for its handshakes: the configuration and the name
+/// the server's certificate must carry.
+#[derive(Clone)]
+pub struct ClientTls {
+    /// The rustls configuration (roots or `--insecure`).
+    pub config: Arc<ClientConfig>,
+    /// The `--server` host.
+    pub name: ServerName<'static>,
+}
+
+impl ClientTls {
+    /// A client-side TLS connection for one outbound socket.
+    pub fn connect(&self) -> Option<rustls::Connection> {
+        rustls::ClientConnection::new(self.config.clone(), self.name.clone())
+            .ok()
+            .map(rustls::Connection::Client)
+    }
+}
+
 /// Colon-separated upper-case hex SHA-256 of `der`, as browsers and
 /// `openssl x509 -fingerprint -sha256` show certificates.
 pub fn fingerprint(der: &[u8]) -> String {

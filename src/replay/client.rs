@@ -326,13 +326,7 @@ impl ClientPlayer {
             || (got.len() == expected.len() && got.iter().zip(expected).all(|(g, (_, e))| g == e));
         if ok && strict_ok {
             // The answer to a STARTTLS/STLS: everything after goes in TLS.
-            let asked = self.t.items[..self.pos]
-                .iter()
-                .rev()
-                .find_map(|it| match it {
-                    Item::Line { who, text, .. } => Some((*who, text.clone())),
-                    Item::Delay { .. } => None,
-                });
+            let asked = super::line_before(&self.t, self.pos);
             if let Some((Who::Client, cmd)) = asked {
                 if asks_for_tls(self.t.protocol, &cmd)
                     && grants_tls(self.t.protocol, &self.last_reply)

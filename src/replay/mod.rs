@@ -84,6 +84,21 @@ pub(crate) fn show(bytes: &[u8]) -> String {
     format!("{o:?}")
 }
 
+/// The last line before step `pos` (pauses skipped): who sent it and what.
+pub(crate) fn line_before(
+    t: &crate::transcript::parse::Transcript,
+    pos: usize,
+) -> Option<(crate::transcript::parse::Who, Vec<u8>)> {
+    use crate::transcript::parse::Item;
+    t.items[..pos.min(t.items.len())]
+        .iter()
+        .rev()
+        .find_map(|it| match it {
+            Item::Line { who, text, .. } => Some((*who, text.clone())),
+            Item::Delay { .. } => None,
+        })
+}
+
 /// Whether a client line asks for TLS: SMTP `STARTTLS` (RFC 3207), POP3
 /// `STLS` (RFC 2595), IMAP `tag STARTTLS`.
 pub(crate) fn asks_for_tls(protocol: crate::transcript::parse::Protocol, line: &[u8]) -> bool {

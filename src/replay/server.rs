@@ -133,13 +133,7 @@ impl ServerPlayer {
                 Some(Item::Line {
                     who: Who::Server, ..
                 }) => {
-                    let asked = self.t.items[..self.pos]
-                        .iter()
-                        .rev()
-                        .find_map(|it| match it {
-                            Item::Line { who, text, .. } => Some((*who, text.clone())),
-                            Item::Delay { .. } => None,
-                        });
+                    let asked = super::line_before(&self.t, self.pos);
                     let mut bytes = Vec::new();
                     let mut last = Vec::new();
                     while let Some(Item::Line {
