@@ -66,7 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;send' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'SMTP server, HOST[:PORT] (port 25 when omitted)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Envelope sender and From field [default: $USER@this host]')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Envelope sender and From field [default: $USER@this host]')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Recipient (repeatable; comma-separated lists too); `Name <addr>` allowed')
@@ -133,7 +133,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;fetch' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'POP3 server, HOST[:PORT] (port 110 when omitted)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls)')
             [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol (pop3; imap comes with serve-imap)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Login name (an address, or the local part the server accepts)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Login name (an address, or the local part the server accepts)')

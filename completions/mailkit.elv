@@ -61,7 +61,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --version 'Print version'
         }
         &'mailkit;send'= {
-            cand --server 'SMTP server, HOST[:PORT] (port 25 when omitted)'
+            cand --server 'SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls)'
             cand -f 'Envelope sender and From field [default: $USER@this host]'
             cand --from 'Envelope sender and From field [default: $USER@this host]'
             cand -t 'Recipient (repeatable; comma-separated lists too); `Name <addr>` allowed'
@@ -126,7 +126,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --version 'Print version'
         }
         &'mailkit;fetch'= {
-            cand --server 'POP3 server, HOST[:PORT] (port 110 when omitted)'
+            cand --server 'POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls)'
             cand --protocol 'Protocol (pop3; imap comes with serve-imap)'
             cand -u 'Login name (an address, or the local part the server accepts)'
             cand --user 'Login name (an address, or the local part the server accepts)'

@@ -58,7 +58,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l require-t
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l server -d 'SMTP server, HOST[:PORT] (port 25 when omitted)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l server -d 'SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s f -l from -d 'Envelope sender and From field [default: $USER@this host]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s t -l to -d 'Recipient (repeatable; comma-separated lists too); `Name <addr>` allowed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l cc -d 'Cc recipient (repeatable)' -r
@@ -113,7 +113,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l require-t
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l server -d 'POP3 server, HOST[:PORT] (port 110 when omitted)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l server -d 'POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l protocol -d 'Protocol (pop3; imap comes with serve-imap)' -r -f -a "pop3\t''
 imap\t''"
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s u -l user -d 'Login name (an address, or the local part the server accepts)' -r

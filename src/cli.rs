@@ -275,7 +275,7 @@ pub struct ServePop3 {
 /// `mailkit fetch`: the POP3 retriever.
 #[derive(Debug, Args)]
 pub struct Fetch {
-    /// POP3 server, HOST[:PORT] (port 110 when omitted).
+    /// POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls).
     #[arg(
         long,
         value_name = "HOST[:PORT]",
@@ -344,7 +344,7 @@ pub struct Fetch {
 /// `mailkit send`: the user agent and load generator.
 #[derive(Debug, Args)]
 pub struct Send {
-    /// SMTP server, HOST[:PORT] (port 25 when omitted).
+    /// SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls).
     #[arg(
         long,
         value_name = "HOST[:PORT]",

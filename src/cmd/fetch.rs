@@ -504,8 +504,9 @@ fn password(args: &Fetch) -> anyhow::Result<String> {
         .map_err(|_| anyhow!("give --password, --password-file or MAILKIT_PASSWORD"))
 }
 
-fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
-    super::common::with_default_port(server, 110)
+/// Resolves `HOST[:PORT]` (port 110 when omitted; 995, POP3S, with `--tls`).
+fn resolve(server: &str, tls: bool) -> anyhow::Result<SocketAddr> {
+    super::common::with_default_port(server, if tls { 995 } else { 110 })
         .to_socket_addrs()
         .map_err(|e| fail(3, format!("cannot resolve --server {server}: {e}")))?
         .next()
@@ -612,7 +613,7 @@ pub fn run(args: Fetch) -> anyhow::Result<()> {
     if args.user.contains(['\r', '\n']) || password.contains(['\r', '\n']) {
         bail!("--user and the password cannot contain line breaks");
     }
-    let server = resolve(&args.server)?;
+    let server = resolve(&args.server, args.tls.tls)?;
     if let Some(n) = args.wait {
         let deadline = Instant::now() + Duration::from_secs(args.timeout);
         loop {

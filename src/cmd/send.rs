@@ -61,9 +61,10 @@ fn describe(f: &Failure) -> String {
     }
 }
 
-/// Resolves `HOST[:PORT]` (port 25 when omitted, as swaks).
-fn resolve(server: &str) -> anyhow::Result<SocketAddr> {
-    super::common::with_default_port(server, 25)
+/// Resolves `HOST[:PORT]` (port 25 when omitted, as swaks; 465, SMTPS,
+/// with `--tls`).
+fn resolve(server: &str, tls: bool) -> anyhow::Result<SocketAddr> {
+    super::common::with_default_port(server, if tls { 465 } else { 25 })
         .to_socket_addrs()
         .map_err(|e| exit(2, format!("cannot resolve --server {server}: {e}")))?
         .next()
@@ -524,7 +525,7 @@ pub fn run(args: Send) -> anyhow::Result<()> {
             .context("cannot write to stdout")?;
         return Ok(());
     }
-    let server = resolve(&args.server)?;
+    let server = resolve(&args.server, args.tls.tls)?;
     let count = args.count.max(1);
     let connections = (args.connections.max(1) as u64).min(count) as usize;
     let helo = args.helo.clone().unwrap_or_else(crate::util::hostname);
@@ -656,10 +657,11 @@ mod tests {
 
     #[test]
     fn server_addresses() {
-        assert_eq!(resolve("127.0.0.1:2525").unwrap().port(), 2525);
-        assert_eq!(resolve("127.0.0.1").unwrap().port(), 25);
-        assert_eq!(resolve("[::1]:26").unwrap().port(), 26);
-        assert_eq!(resolve("::1").unwrap().port(), 25);
+        assert_eq!(resolve("127.0.0.1:2525", false).unwrap().port(), 2525);
+        assert_eq!(resolve("127.0.0.1", false).unwrap().port(), 25);
+        assert_eq!(resolve("127.0.0.1", true).unwrap().port(), 465);
+        assert_eq!(resolve("[::1]:26", false).unwrap().port(), 26);
+        assert_eq!(resolve("::1", false).unwrap().port(), 25);
     }
 }
 
