@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Show and validate messages (RFC 5322, MIME): one file or a corpus')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay recorded sessions (S:/C: transcripts) against a server or a client')
             [CompletionResult]::new('hash-password', 'hash-password', [CompletionResultType]::ParameterValue, 'Print a password hash for a --users file line')
+            [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'Look at and manage the outbound queue (like Postfix''s mailq/postqueue)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -205,6 +206,74 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailkit;queue' {
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'The queue directory [default: MAILDIR/.queue, i.e. ./mail/.queue]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'What waits: id, arrival, sender, and each recipient''s state, attempts, next try and last reply')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One entry in full, with its message''s header')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove an entry without a bounce')
+            [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Ask a running server to try every pending recipient now')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mailkit;queue;list' {
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'The queue directory [default: MAILDIR/.queue, i.e. ./mail/.queue]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;show' {
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'The queue directory [default: MAILDIR/.queue, i.e. ./mail/.queue]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;delete' {
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'The queue directory [default: MAILDIR/.queue, i.e. ./mail/.queue]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;flush' {
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'The queue directory [default: MAILDIR/.queue, i.e. ./mail/.queue]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'What waits: id, arrival, sender, and each recipient''s state, attempts, next try and last reply')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One entry in full, with its message''s header')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove an entry without a bounce')
+            [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Ask a running server to try every pending recipient now')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mailkit;queue;help;list' {
+            break
+        }
+        'mailkit;queue;help;show' {
+            break
+        }
+        'mailkit;queue;help;delete' {
+            break
+        }
+        'mailkit;queue;help;flush' {
+            break
+        }
+        'mailkit;queue;help;help' {
+            break
+        }
         'mailkit;help' {
             [CompletionResult]::new('serve-smtp', 'serve-smtp', [CompletionResultType]::ParameterValue, 'Receive mail over SMTP and store it in Maildirs (RFC 5321)')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
@@ -213,6 +282,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Show and validate messages (RFC 5322, MIME): one file or a corpus')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay recorded sessions (S:/C: transcripts) against a server or a client')
             [CompletionResult]::new('hash-password', 'hash-password', [CompletionResultType]::ParameterValue, 'Print a password hash for a --users file line')
+            [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'Look at and manage the outbound queue (like Postfix''s mailq/postqueue)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -235,6 +305,25 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;help;hash-password' {
+            break
+        }
+        'mailkit;help;queue' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'What waits: id, arrival, sender, and each recipient''s state, attempts, next try and last reply')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'One entry in full, with its message''s header')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove an entry without a bounce')
+            [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Ask a running server to try every pending recipient now')
+            break
+        }
+        'mailkit;help;queue;list' {
+            break
+        }
+        'mailkit;help;queue;show' {
+            break
+        }
+        'mailkit;help;queue;delete' {
+            break
+        }
+        'mailkit;help;queue;flush' {
             break
         }
         'mailkit;help;help' {

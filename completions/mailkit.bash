@@ -28,6 +28,9 @@ _mailkit() {
             mailkit,parse)
                 cmd="mailkit__subcmd__parse"
                 ;;
+            mailkit,queue)
+                cmd="mailkit__subcmd__queue"
+                ;;
             mailkit,replay)
                 cmd="mailkit__subcmd__replay"
                 ;;
@@ -52,6 +55,9 @@ _mailkit() {
             mailkit__subcmd__help,parse)
                 cmd="mailkit__subcmd__help__subcmd__parse"
                 ;;
+            mailkit__subcmd__help,queue)
+                cmd="mailkit__subcmd__help__subcmd__queue"
+                ;;
             mailkit__subcmd__help,replay)
                 cmd="mailkit__subcmd__help__subcmd__replay"
                 ;;
@@ -64,6 +70,48 @@ _mailkit() {
             mailkit__subcmd__help,serve-smtp)
                 cmd="mailkit__subcmd__help__subcmd__serve__subcmd__smtp"
                 ;;
+            mailkit__subcmd__help__subcmd__queue,delete)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__delete"
+                ;;
+            mailkit__subcmd__help__subcmd__queue,flush)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__flush"
+                ;;
+            mailkit__subcmd__help__subcmd__queue,list)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__list"
+                ;;
+            mailkit__subcmd__help__subcmd__queue,show)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__show"
+                ;;
+            mailkit__subcmd__queue,delete)
+                cmd="mailkit__subcmd__queue__subcmd__delete"
+                ;;
+            mailkit__subcmd__queue,flush)
+                cmd="mailkit__subcmd__queue__subcmd__flush"
+                ;;
+            mailkit__subcmd__queue,help)
+                cmd="mailkit__subcmd__queue__subcmd__help"
+                ;;
+            mailkit__subcmd__queue,list)
+                cmd="mailkit__subcmd__queue__subcmd__list"
+                ;;
+            mailkit__subcmd__queue,show)
+                cmd="mailkit__subcmd__queue__subcmd__show"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,delete)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__delete"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,flush)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__flush"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,help)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__help"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,list)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__list"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,show)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__show"
+                ;;
             *)
                 ;;
         esac
@@ -71,7 +119,7 @@ _mailkit() {
 
     case "${cmd}" in
         mailkit)
-            opts="-h -V --help --version serve-smtp send serve-pop3 fetch parse replay hash-password help"
+            opts="-h -V --help --version serve-smtp send serve-pop3 fetch parse replay hash-password queue help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -165,7 +213,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help)
-            opts="serve-smtp send serve-pop3 fetch parse replay hash-password help"
+            opts="serve-smtp send serve-pop3 fetch parse replay hash-password queue help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,6 +271,76 @@ _mailkit() {
         mailkit__subcmd__help__subcmd__parse)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue)
+            opts="list show delete flush"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__flush)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -302,6 +420,180 @@ _mailkit() {
                     return 0
                     ;;
                 --part)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue)
+            opts="-h -V --queue --help --version list show delete flush help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__delete)
+            opts="-h -V --queue --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__flush)
+            opts="-h -V --queue --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help)
+            opts="list show delete flush help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__flush)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__list)
+            opts="-h -V --queue --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__show)
+            opts="-h -V --queue --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

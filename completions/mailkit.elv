@@ -29,6 +29,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
             cand replay 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
             cand hash-password 'Print a password hash for a --users file line'
+            cand queue 'Look at and manage the outbound queue (like Postfix''s mailq/postqueue)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;serve-smtp'= {
@@ -194,6 +195,63 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailkit;queue'= {
+            cand --queue 'The queue directory [default: MAILDIR/.queue, i.e. ./mail/.queue]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'What waits: id, arrival, sender, and each recipient''s state, attempts, next try and last reply'
+            cand show 'One entry in full, with its message''s header'
+            cand delete 'Remove an entry without a bounce'
+            cand flush 'Ask a running server to try every pending recipient now'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailkit;queue;list'= {
+            cand --queue 'The queue directory [default: MAILDIR/.queue, i.e. ./mail/.queue]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;show'= {
+            cand --queue 'The queue directory [default: MAILDIR/.queue, i.e. ./mail/.queue]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;delete'= {
+            cand --queue 'The queue directory [default: MAILDIR/.queue, i.e. ./mail/.queue]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;flush'= {
+            cand --queue 'The queue directory [default: MAILDIR/.queue, i.e. ./mail/.queue]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;help'= {
+            cand list 'What waits: id, arrival, sender, and each recipient''s state, attempts, next try and last reply'
+            cand show 'One entry in full, with its message''s header'
+            cand delete 'Remove an entry without a bounce'
+            cand flush 'Ask a running server to try every pending recipient now'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailkit;queue;help;list'= {
+        }
+        &'mailkit;queue;help;show'= {
+        }
+        &'mailkit;queue;help;delete'= {
+        }
+        &'mailkit;queue;help;flush'= {
+        }
+        &'mailkit;queue;help;help'= {
+        }
         &'mailkit;help'= {
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
@@ -202,6 +260,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
             cand replay 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
             cand hash-password 'Print a password hash for a --users file line'
+            cand queue 'Look at and manage the outbound queue (like Postfix''s mailq/postqueue)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailkit;help;serve-smtp'= {
@@ -217,6 +276,20 @@ set edit:completion:arg-completer[mailkit] = {|@words|
         &'mailkit;help;replay'= {
         }
         &'mailkit;help;hash-password'= {
+        }
+        &'mailkit;help;queue'= {
+            cand list 'What waits: id, arrival, sender, and each recipient''s state, attempts, next try and last reply'
+            cand show 'One entry in full, with its message''s header'
+            cand delete 'Remove an entry without a bounce'
+            cand flush 'Ask a running server to try every pending recipient now'
+        }
+        &'mailkit;help;queue;list'= {
+        }
+        &'mailkit;help;queue;show'= {
+        }
+        &'mailkit;help;queue;delete'= {
+        }
+        &'mailkit;help;queue;flush'= {
         }
         &'mailkit;help;help'= {
         }

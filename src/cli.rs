@@ -134,6 +134,14 @@ pub enum Command {
     /// `address:` in the users file.
     #[command(name = "hash-password", after_long_help = EXIT_STATUS)]
     HashPassword(HashPassword),
+
+    /// Look at and manage the outbound queue (like Postfix's mailq/postqueue).
+    ///
+    /// `list` shows what waits, for whom, why, and when it is tried next;
+    /// `show ID` one entry with its message's header; `delete ID` removes an
+    /// entry (no bounce); `flush` makes a running server try everything now.
+    #[command(after_long_help = EXIT_STATUS)]
+    Queue(Queue),
 }
 
 /// `mailkit serve-smtp`: the SMTP receiver.
@@ -690,4 +698,36 @@ pub struct HashPassword {
     /// Prefix the hash with `ADDRESS:`, ready to append to the users file.
     #[arg(long, value_name = "ADDRESS")]
     pub user: Option<String>,
+}
+
+/// `mailkit queue`: the outbound queue.
+#[derive(Debug, Args)]
+pub struct Queue {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: QueueAction,
+
+    /// The queue directory [default: MAILDIR/.queue, i.e. ./mail/.queue].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub queue: Option<PathBuf>,
+}
+
+/// `mailkit queue` actions.
+#[derive(Debug, Subcommand)]
+pub enum QueueAction {
+    /// What waits: id, arrival, sender, and each recipient's state, attempts,
+    /// next try and last reply.
+    List,
+    /// One entry in full, with its message's header.
+    Show {
+        /// The queue id (from `list`).
+        id: String,
+    },
+    /// Remove an entry without a bounce.
+    Delete {
+        /// The queue id (from `list`).
+        id: String,
+    },
+    /// Ask a running server to try every pending recipient now.
+    Flush,
 }

@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod message;
 pub mod net;
 pub mod proto;
+pub mod queue;
 pub mod replay;
 pub mod store;
 pub mod transcript;

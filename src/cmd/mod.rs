@@ -5,6 +5,7 @@ pub mod common;
 pub mod fetch;
 pub mod hash_password;
 pub mod parse;
+pub mod queue;
 pub mod replay;
 pub mod send;
 pub mod serve_pop3;
@@ -49,5 +50,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Parse(args) => parse::run(args),
         Command::Replay(args) => replay::run(args),
         Command::HashPassword(args) => hash_password::run(args),
+        Command::Queue(args) => queue::run(args),
     }
 }

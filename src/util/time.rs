@@ -76,6 +76,17 @@ pub fn compact_utc(t: SystemTime) -> String {
     )
 }
 
+/// `YYYY-MM-DD HH:MM:SS` in UTC, for listings (`mailkit queue list`).
+pub fn iso_utc(t: SystemTime) -> String {
+    let (_, y, m, d, s) = parts(t);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@ mod cli;
 mod fetch;
 mod generated;
 mod parse;
+mod queue;
 mod replay;
 mod send;
 mod serve_pop3;

@@ -1,0 +1,10 @@
+//! The outbound queue (SPEC: relay, queue): the persistent spool, the
+//! retry schedule and the delivery status notifications. The delivery
+//! runner that drains it over the shared loop, with the SMTP client
+//! session, comes with server-to-server relay.
+
+pub mod bounce;
+pub mod schedule;
+pub mod spool;
+
+pub use spool::{Entry, Rcpt, SetAside, Spool, State};

@@ -1,0 +1,486 @@
+//! The persistent outbound queue (SPEC: relay, queue): one message file and
+//! one envelope file per queued message under `--queue DIR`.
+//!
+//! - `msg/ID` holds the message as it will be sent; written once.
+//! - `env/ID` holds the envelope and each recipient's delivery state; it is
+//!   the commit record, replaced atomically (written in `tmp/`, fsynced,
+//!   renamed, directory fsynced) every time the state changes.
+//!
+//! A message is queued when its `env/ID` is durable; a crash before that
+//! leaves at most an orphan `msg/ID` (removed by [`Spool::load`]), never a
+//! half-visible entry. A file that cannot be read is moved to `corrupt/`
+//! with the reason, not deleted, so nothing is lost to a bad byte.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// First line of every envelope file: the format and its version.
+const MAGIC: &str = "mailkit-queue 1";
+
+/// Where one recipient stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Still to be delivered (at `next_attempt`).
+    Pending,
+    /// The next hop said 250.
+    Delivered,
+    /// Permanently failed (5xx, or too old); a bounce was or will be sent.
+    Failed,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Delivered => "delivered",
+            State::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Option<State> {
+        match s {
+            "pending" => Some(State::Pending),
+            "delivered" => Some(State::Delivered),
+            "failed" => Some(State::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One recipient of a queued message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rcpt {
+    /// The forward path.
+    pub addr: String,
+    /// Delivery state.
+    pub state: State,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When to try next (seconds since the Unix epoch).
+    pub next_attempt: u64,
+    /// The last reply or error, one line.
+    pub last_reply: String,
+}
+
+/// One queued message: its envelope and recipients' states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The queue id (also the file names).
+    pub id: String,
+    /// The reverse path; `None` is the null sender `<>` (bounces).
+    pub from: Option<String>,
+    /// When it was queued (seconds since the Unix epoch).
+    pub arrived: u64,
+    /// A delay warning (RFC 3464 action=delayed) was sent.
+    pub warned: bool,
+    /// The recipients, in order.
+    pub rcpts: Vec<Rcpt>,
+}
+
+impl Entry {
+    /// Recipients still pending.
+    pub fn pending(&self) -> impl Iterator<Item = &Rcpt> {
+        self.rcpts.iter().filter(|r| r.state == State::Pending)
+    }
+
+    /// True when no recipient is pending: the entry can go.
+    pub fn is_done(&self) -> bool {
+        self.pending().next().is_none()
+    }
+
+    /// The envelope file's text.
+    fn render(&self) -> String {
+        let mut s = format!(
+            "{MAGIC}\nid {}\nfrom {}\narrived {}\nwarned {}\n",
+            self.id,
+            self.from.as_deref().unwrap_or(""),
+            self.arrived,
+            u8::from(self.warned)
+        );
+        for r in &self.rcpts {
+            s.push_str(&format!(
+                "rcpt {} {} {} {}\t{}\n",
+                r.state.as_str(),
+                r.attempts,
+                r.next_attempt,
+                r.addr,
+                one_line(&r.last_reply)
+            ));
+        }
+        s
+    }
+
+    /// Parses an envelope file; the error names the line.
+    fn parse(text: &str) -> Result<Entry, String> {
+        let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+        match lines.next() {
+            Some((_, MAGIC)) => {}
+            Some((_, other)) => return Err(format!("line 1: {other:?} is not {MAGIC:?}")),
+            None => return Err("empty file".into()),
+        }
+        let mut e = Entry {
+            id: String::new(),
+            from: None,
+            arrived: 0,
+            warned: false,
+            rcpts: Vec::new(),
+        };
+        for (n, line) in lines {
+            let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
+            let bad = |why: &str| format!("line {n}: {why}: {line:?}");
+            match key {
+                "id" => e.id = rest.to_owned(),
+                "from" => e.from = (!rest.is_empty()).then(|| rest.to_owned()),
+                "arrived" => e.arrived = rest.parse().map_err(|_| bad("bad time"))?,
+                "warned" => e.warned = rest == "1",
+                "rcpt" => {
+                    let (fields, reply) = rest.split_once('\t').unwrap_or((rest, ""));
+                    let mut f = fields.splitn(4, ' ');
+                    let state = f
+                        .next()
+                        .and_then(State::parse)
+                        .ok_or_else(|| bad("bad state"))?;
+                    let attempts = f
+                        .next()
+                        .and_then(|x| x.parse().ok())
+                        .ok_or_else(|| bad("bad attempts"))?;
+                    let next_attempt = f
+                        .next()
+                        .and_then(|x| x.parse().ok())
+                        .ok_or_else(|| bad("bad time"))?;
+                    let addr = f
+                        .next()
+                        .filter(|a| !a.is_empty())
+                        .ok_or_else(|| bad("no address"))?;
+                    e.rcpts.push(Rcpt {
+                        addr: addr.to_owned(),
+                        state,
+                        attempts,
+                        next_attempt,
+                        last_reply: reply.to_owned(),
+                    });
+                }
+                "" => {}
+                _ => return Err(bad("unknown field")),
+            }
+        }
+        if e.id.is_empty() || e.rcpts.is_empty() {
+            return Err("no id or no recipient".into());
+        }
+        Ok(e)
+    }
+}
+
+/// Text for one envelope line: line breaks and tabs become spaces.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// A file that could not be read, moved to `corrupt/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAside {
+    /// The queue id.
+    pub id: String,
+    /// Why.
+    pub why: String,
+}
+
+/// The queue directory.
+#[derive(Debug)]
+pub struct Spool {
+    dir: PathBuf,
+    counter: AtomicU64,
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// An id safe as a file name: only `[0-9A-Za-z.-]`, not starting with '.'.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('.')
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+}
+
+impl Spool {
+    /// Opens (creating) the queue directory and its subdirectories.
+    pub fn open(dir: &Path) -> io::Result<Spool> {
+        for sub in ["msg", "env", "tmp", "corrupt"] {
+            fs::create_dir_all(dir.join(sub))?;
+        }
+        Ok(Spool {
+            dir: dir.to_path_buf(),
+            counter: AtomicU64::new(0),
+        })
+    }
+
+    /// The queue directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn new_id(&self, now: SystemTime) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let micros = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros());
+        format!("{micros:X}-{:X}-{n:X}", std::process::id())
+    }
+
+    /// Writes `bytes` to `tmp/NAME`, fsyncs it and renames it to `to`.
+    fn write_atomic(&self, name: &str, bytes: &[u8], to: &Path) -> io::Result<()> {
+        let tmp = self.dir.join("tmp").join(name);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_data()?;
+        fs::rename(&tmp, to)?;
+        if let Some(parent) = to.parent() {
+            sync_dir(parent)?;
+        }
+        Ok(())
+    }
+
+    /// Queues a message for `rcpts` durably (the caller may then say 250).
+    pub fn enqueue(
+        &self,
+        from: Option<&str>,
+        rcpts: &[String],
+        data: &[u8],
+        now: SystemTime,
+    ) -> io::Result<Entry> {
+        let id = self.new_id(now);
+        let t = unix(now);
+        let entry = Entry {
+            id: id.clone(),
+            from: from.map(str::to_owned),
+            arrived: t,
+            warned: false,
+            rcpts: rcpts
+                .iter()
+                .map(|r| Rcpt {
+                    addr: one_line(r),
+                    state: State::Pending,
+                    attempts: 0,
+                    next_attempt: t,
+                    last_reply: String::new(),
+                })
+                .collect(),
+        };
+        self.write_atomic(&format!("{id}.msg"), data, &self.dir.join("msg").join(&id))?;
+        self.save(&entry)?;
+        Ok(entry)
+    }
+
+    /// Records an entry's new state (atomic replace of `env/ID`).
+    pub fn save(&self, e: &Entry) -> io::Result<()> {
+        if !valid_id(&e.id) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad queue id"));
+        }
+        self.write_atomic(
+            &format!("{}.env", e.id),
+            e.render().as_bytes(),
+            &self.dir.join("env").join(&e.id),
+        )
+    }
+
+    /// The message of entry `id`.
+    pub fn message(&self, id: &str) -> io::Result<Vec<u8>> {
+        if !valid_id(id) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad queue id"));
+        }
+        fs::read(self.dir.join("msg").join(id))
+    }
+
+    /// Removes entry `id`: the envelope first (so it is never seen as live
+    /// without its message), then the message.
+    pub fn remove(&self, id: &str) -> io::Result<()> {
+        if !valid_id(id) {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no queue entry {id:?}"),
+            ));
+        }
+        fs::remove_file(self.dir.join("env").join(id))?;
+        sync_dir(&self.dir.join("env"))?;
+        match fs::remove_file(self.dir.join("msg").join(id)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads the whole queue (at start, and for `mailkit queue list`):
+    /// entries sorted by arrival; unreadable ones are moved to `corrupt/`
+    /// and listed; orphan messages (no envelope: a crash before the
+    /// commit) are removed.
+    pub fn load(&self) -> io::Result<(Vec<Entry>, Vec<SetAside>)> {
+        let mut entries = Vec::new();
+        let mut aside = Vec::new();
+        let mut names: Vec<String> = fs::read_dir(self.dir.join("env"))?
+            .filter_map(Result::ok)
+            .map(|d| d.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for id in &names {
+            let why = if !valid_id(id) {
+                Some("not a queue id".to_owned())
+            } else {
+                match fs::read(self.dir.join("env").join(id)) {
+                    Err(e) => Some(format!("cannot read: {e}")),
+                    Ok(bytes) => match std::str::from_utf8(&bytes)
+                        .map_err(|_| "not UTF-8".to_owned())
+                        .and_then(Entry::parse)
+                    {
+                        Ok(e) if e.id != *id => Some(format!("holds id {:?}", e.id)),
+                        Ok(_) if !self.dir.join("msg").join(id).exists() => {
+                            Some("its message file is missing".into())
+                        }
+                        Ok(e) => {
+                            entries.push(e);
+                            None
+                        }
+                        Err(why) => Some(why),
+                    },
+                }
+            };
+            if let Some(why) = why {
+                self.set_aside(id, &why)?;
+                aside.push(SetAside {
+                    id: id.clone(),
+                    why,
+                });
+            }
+        }
+        for d in fs::read_dir(self.dir.join("msg"))?.filter_map(Result::ok) {
+            let name = d.file_name().to_string_lossy().into_owned();
+            if !names.contains(&name) {
+                let _ = fs::remove_file(d.path());
+            }
+        }
+        entries.sort_by(|a, b| (a.arrived, &a.id).cmp(&(b.arrived, &b.id)));
+        Ok((entries, aside))
+    }
+
+    /// Moves both files of `id` to `corrupt/` with a `.why` note.
+    fn set_aside(&self, id: &str, why: &str) -> io::Result<()> {
+        let safe: String = id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let to = self.dir.join("corrupt");
+        for (sub, suffix) in [("env", "env"), ("msg", "msg")] {
+            let from = self.dir.join(sub).join(id);
+            if from.exists() {
+                fs::rename(&from, to.join(format!("{safe}.{suffix}")))?;
+            }
+        }
+        fs::write(to.join(format!("{safe}.why")), format!("{why}\n"))?;
+        sync_dir(&to)
+    }
+
+    /// Asks a running server to try every pending recipient now
+    /// (`mailkit queue flush`): it notices within a second.
+    pub fn request_flush(&self) -> io::Result<()> {
+        fs::write(self.dir.join("flush"), b"")
+    }
+
+    /// Takes a flush request, if one was made.
+    pub fn take_flush(&self) -> bool {
+        fs::remove_file(self.dir.join("flush")).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("mailkit-spool-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn enqueue_save_load_remove() {
+        let d = tmp("roundtrip");
+        let s = Spool::open(&d).unwrap();
+        let now = SystemTime::now();
+        let mut e = s
+            .enqueue(
+                Some("alice@crepes.fr"),
+                &["bob@hamburger.edu".into(), "carol@x.org".into()],
+                b"Subject: x\n\nhi\n",
+                now,
+            )
+            .unwrap();
+        assert_eq!(s.message(&e.id).unwrap(), b"Subject: x\n\nhi\n");
+        e.rcpts[0].state = State::Delivered;
+        e.rcpts[1].attempts = 2;
+        e.rcpts[1].last_reply = "451 4.3.0 try\r\nlater".into();
+        s.save(&e).unwrap();
+        let (all, aside) = s.load().unwrap();
+        assert!(aside.is_empty());
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].rcpts[1].last_reply, "451 4.3.0 try  later");
+        assert_eq!(all[0].pending().count(), 1);
+        s.remove(&e.id).unwrap();
+        assert!(s.load().unwrap().0.is_empty());
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn truncated_or_corrupt_files_are_set_aside_not_deleted() {
+        let d = tmp("corrupt");
+        let s = Spool::open(&d).unwrap();
+        let now = SystemTime::now();
+        let good = s.enqueue(None, &["a@b.c".into()], b"x", now).unwrap();
+        let bad = s.enqueue(None, &["a@b.c".into()], b"y", now).unwrap();
+        let text = fs::read_to_string(d.join("env").join(&bad.id)).unwrap();
+        fs::write(d.join("env").join(&bad.id), &text[..text.len() / 2]).unwrap();
+        let orphan = d.join("msg").join("ORPHAN-1");
+        fs::write(&orphan, b"never committed").unwrap();
+        let (all, aside) = s.load().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].id, good.id);
+        assert_eq!(aside.len(), 1);
+        assert_eq!(aside[0].id, bad.id);
+        assert!(d.join("corrupt").join(format!("{}.msg", bad.id)).exists());
+        assert!(
+            fs::read_to_string(d.join("corrupt").join(format!("{}.why", bad.id)))
+                .unwrap()
+                .contains("line")
+        );
+        assert!(!orphan.exists());
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn ids_cannot_leave_the_queue() {
+        let d = tmp("ids");
+        let s = Spool::open(&d).unwrap();
+        assert!(s.message("../../etc/passwd").is_err());
+        assert!(s.remove("../x").is_err());
+        let _ = fs::remove_dir_all(&d);
+    }
+}
