@@ -53,6 +53,15 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-key -
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-listen -d 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-auth-failures -d 'Failed AUTH attempts before a connection is closed with 421' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l auth-delay-ms -d 'Delay before answering a failed AUTH, in milliseconds (doubles each time)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l route -d 'Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its subdomains). Only authenticated or --relay-from clients may relay, and only with --domain set' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l relay-to -d 'Relay mail for every other domain through this smarthost' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l relay-auth -d 'AUTH to the smarthost (and routes) as USER:PASS, after STARTTLS when offered' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l relay-from -d 'Clients in this network may relay without AUTH (repeatable), e.g. 127.0.0.0/8' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l queue -d 'The outbound queue [default: MAILDIR/.queue]' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l retry-base -d 'First retry after this many seconds; doubling, at most an hour' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-queue-age -d 'Give up (and bounce) after this many seconds in the queue [default: 5 days]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l delay-warning -d 'Warn the sender (RFC 3464 delayed) after this many seconds [default: 4 hours]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-outbound -d 'Most outbound connections at once (at most 2 per destination)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s q -l quiet -d 'Do not log each accepted message'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l require-tls -d 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'

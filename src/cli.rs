@@ -221,6 +221,44 @@ pub struct ServeSmtp {
     /// Delay before answering a failed AUTH, in milliseconds (doubles each time).
     #[arg(long, value_name = "MS", default_value_t = 500)]
     pub auth_delay_ms: u64,
+
+    /// Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its
+    /// subdomains). Only authenticated or --relay-from clients may relay,
+    /// and only with --domain set.
+    #[arg(long = "route", value_name = "DOMAIN=HOST:PORT")]
+    pub routes: Vec<String>,
+
+    /// Relay mail for every other domain through this smarthost.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub relay_to: Option<String>,
+
+    /// AUTH to the smarthost (and routes) as USER:PASS, after STARTTLS when offered.
+    #[arg(long, value_name = "USER:PASS")]
+    pub relay_auth: Option<String>,
+
+    /// Clients in this network may relay without AUTH (repeatable), e.g. 127.0.0.0/8.
+    #[arg(long, value_name = "CIDR")]
+    pub relay_from: Vec<String>,
+
+    /// The outbound queue [default: MAILDIR/.queue].
+    #[arg(long, value_name = "DIR")]
+    pub queue: Option<PathBuf>,
+
+    /// First retry after this many seconds; doubling, at most an hour.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub retry_base: u64,
+
+    /// Give up (and bounce) after this many seconds in the queue [default: 5 days].
+    #[arg(long, value_name = "SECS", default_value_t = 5 * 24 * 3600)]
+    pub max_queue_age: u64,
+
+    /// Warn the sender (RFC 3464 delayed) after this many seconds [default: 4 hours].
+    #[arg(long, value_name = "SECS", default_value_t = 4 * 3600)]
+    pub delay_warning: u64,
+
+    /// Most outbound connections at once (at most 2 per destination).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_outbound: u32,
 }
 
 /// `mailkit serve-pop3`: the POP3 server.

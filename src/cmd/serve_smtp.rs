@@ -1,5 +1,7 @@
 //! `mailkit serve-smtp`: flags → [`ServerConfig`] → the event loop with an
-//! SMTP [`Service`] that stores messages through the writer thread.
+//! SMTP [`Service`] that stores messages through the writer thread, and,
+//! with `--route`/`--relay-to`, queues mail for other domains and relays it
+//! (the queue runner's client sessions share the loop).
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -9,10 +11,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 
 use crate::cli::ServeSmtp;
-use crate::net::tls::ServerTls;
+use crate::net::tls::{ClientTls, ServerTls};
 use crate::net::{Completer, ConnId, LoopConfig, Runtime, Service, StopMode};
+use crate::proto::smtp::client::{self, ClientSession};
 use crate::proto::smtp::server::{AuthPolicy, Event, ServerConfig, ServerSession};
 use crate::proto::smtp::trace::{IdSource, QueueId};
+use crate::proto::{Output, Session};
+use crate::queue::runner::{Runner, RunnerConfig, SpoolWorker, Todo};
+use crate::queue::{Entry, Spool};
 use crate::store::Users;
 use crate::store::{Maildir, WriteJob, Writer};
 use crate::util::time::rfc5322;
@@ -24,6 +30,84 @@ pub struct Stored {
     from: String,
     to: String,
     size: usize,
+    /// The queue entry for its remote recipients, once durable.
+    queued: Option<Entry>,
+}
+
+/// A connection of serve-smtp: a client's session with us, or the queue
+/// runner's session with a next hop.
+// Inbound sessions are the many: kept inline (no allocation per
+// connection); the few outbound ones are boxed.
+#[allow(clippy::large_enum_variant)]
+pub enum SmtpConn {
+    /// Inbound: a client talking to our server session.
+    In(ServerSession),
+    /// Outbound: relaying queued mail (boxed: few, and bigger than a
+    /// server session, which idle connections should not pay for).
+    Out(Box<ClientSession>),
+}
+
+/// An event of either kind of session.
+pub enum SmtpEvent {
+    /// From a server session.
+    In(Event),
+    /// From a relay client session.
+    Out(client::Event),
+}
+
+fn lift<E>(o: Output<E>, f: impl FnOnce(E) -> SmtpEvent) -> Output<SmtpEvent> {
+    match o {
+        Output::Transmit(b) => Output::Transmit(b),
+        Output::Event(e) => Output::Event(f(e)),
+        Output::Close => Output::Close,
+        Output::StartTls => Output::StartTls,
+    }
+}
+
+impl Session for SmtpConn {
+    type Event = SmtpEvent;
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        match self {
+            SmtpConn::In(s) => s.handle_input(now, bytes),
+            SmtpConn::Out(s) => s.handle_input(now, bytes),
+        }
+    }
+    fn handle_eof(&mut self, now: Instant) {
+        match self {
+            SmtpConn::In(s) => s.handle_eof(now),
+            SmtpConn::Out(s) => s.handle_eof(now),
+        }
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        match self {
+            SmtpConn::In(s) => s.handle_timeout(now),
+            SmtpConn::Out(s) => s.handle_timeout(now),
+        }
+    }
+    fn poll_output(&mut self) -> Option<Output<SmtpEvent>> {
+        match self {
+            SmtpConn::In(s) => s.poll_output().map(|o| lift(o, SmtpEvent::In)),
+            SmtpConn::Out(s) => s.poll_output().map(|o| lift(o, SmtpEvent::Out)),
+        }
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        match self {
+            SmtpConn::In(s) => s.poll_timeout(),
+            SmtpConn::Out(s) => s.poll_timeout(),
+        }
+    }
+    fn wants_input(&self) -> bool {
+        match self {
+            SmtpConn::In(s) => s.wants_input(),
+            SmtpConn::Out(s) => s.wants_input(),
+        }
+    }
+    fn shutdown(&mut self, immediate: bool) {
+        match self {
+            SmtpConn::In(s) => s.shutdown(immediate),
+            SmtpConn::Out(s) => Session::shutdown(s.as_mut(), immediate),
+        }
+    }
 }
 
 /// SMTP on the event loop: makes sessions, stores their messages.
@@ -42,39 +126,123 @@ struct SmtpService {
     users: Option<Users>,
     domains: Vec<String>,
     peers: std::collections::HashMap<ConnId, SocketAddr>,
+    /// The queue and its runner, when relaying is configured.
+    runner: Option<Runner>,
+    /// A worker for queue writes (a clone of the runner's).
+    spool: Option<SpoolWorker>,
+    /// When the flush request file was last looked for.
+    flush_checked: Instant,
+}
+
+impl SmtpService {
+    /// Hands the runner's bounces to the store or the queue.
+    fn do_todo(&mut self) {
+        let Some(r) = self.runner.as_mut() else {
+            return;
+        };
+        for t in r.take_todo() {
+            let Todo::Queue { rcpt, data } = t else {
+                continue;
+            };
+            let domain = rcpt
+                .rsplit_once('@')
+                .map_or("", |(_, d)| d)
+                .to_ascii_lowercase();
+            if self.domains.contains(&domain) {
+                if let Some(mailbox) = crate::store::mailbox_name(&rcpt) {
+                    self.writer.submit(WriteJob {
+                        mailboxes: vec![mailbox],
+                        header: b"Return-Path: <>\n".to_vec(),
+                        body: data,
+                        done: Box::new(|r| {
+                            if let Err(e) = r {
+                                eprintln!("mailkit: queue: cannot store a bounce: {e}");
+                            }
+                        }),
+                    });
+                }
+            } else {
+                match r
+                    .worker()
+                    .spool()
+                    .enqueue(None, &[rcpt], &data, SystemTime::now())
+                {
+                    Ok(e) => r.add(e),
+                    Err(e) => eprintln!("mailkit: queue: cannot queue a bounce: {e}"),
+                }
+            }
+        }
+    }
 }
 
 impl Service for SmtpService {
-    type Session = ServerSession;
+    type Session = SmtpConn;
     type Completion = Stored;
 
-    fn open(
-        &mut self,
-        id: ConnId,
-        peer: SocketAddr,
-        local: SocketAddr,
-        now: Instant,
-    ) -> ServerSession {
+    fn open(&mut self, id: ConnId, peer: SocketAddr, local: SocketAddr, now: Instant) -> SmtpConn {
         let mut s = ServerSession::new(self.cfg.clone(), Some(peer), now);
         if self.tls_addrs.contains(&local) {
             s.set_secure();
         }
         self.peers.insert(id, peer);
-        s
+        SmtpConn::In(s)
     }
 
-    fn closed(&mut self, id: ConnId, _session: ServerSession) {
+    fn closed(&mut self, id: ConnId, session: SmtpConn) {
         self.peers.remove(&id);
+        if let (SmtpConn::Out(_), Some(r)) = (session, self.runner.as_mut()) {
+            r.closed(id, "the connection closed");
+            self.do_todo();
+        }
     }
 
-    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
-        let cfg = self.tls.as_ref()?.config.clone();
-        rustls::ServerConnection::new(cfg)
-            .ok()
-            .map(rustls::Connection::Server)
+    fn poll_connect(&mut self, now: Instant) -> Option<SocketAddr> {
+        let r = self.runner.as_mut()?;
+        if now.duration_since(self.flush_checked) >= Duration::from_secs(1) {
+            self.flush_checked = now;
+            if r.worker().spool().take_flush() {
+                eprintln!("mailkit: queue: flush requested");
+                r.flush();
+            }
+        }
+        let addr = r.poll_connect();
+        self.do_todo();
+        addr
     }
 
-    fn tls_failed(&mut self, id: ConnId, _s: &mut ServerSession, error: &rustls::Error) {
+    fn open_outbound(&mut self, id: ConnId, _addr: SocketAddr, now: Instant) -> Option<SmtpConn> {
+        self.runner.as_mut()?.open(id, now).map(|s| SmtpConn::Out(Box::new(s)))
+    }
+
+    fn connect_failed(&mut self, id: ConnId, _s: SmtpConn, error: std::io::Error) {
+        if let Some(r) = self.runner.as_mut() {
+            r.closed(id, &format!("cannot connect: {error}"));
+        }
+        self.do_todo();
+    }
+
+    fn poll_wakeup(&self) -> Option<Instant> {
+        let r = self.runner.as_ref()?;
+        let now = Instant::now();
+        let second = now + Duration::from_secs(1);
+        Some(r.next_wakeup(now).map_or(second, |t| t.min(second)))
+    }
+
+    fn start_tls(&mut self, id: ConnId, outbound: bool) -> Option<rustls::Connection> {
+        if !outbound {
+            return self.tls.as_ref()?.accept();
+        }
+        // Opportunistic TLS to the next hop (RFC 3207 §4): encrypted, the
+        // certificate not checked, as MTAs do without DANE or MTA-STS.
+        let host = self.runner.as_ref()?.hop_of(id)?.to_owned();
+        let name = crate::net::tls::server_name(&super::common::server_host(&host))
+            .or_else(|_| crate::net::tls::server_name("localhost"))
+            .ok()?;
+        let config = crate::net::tls::client_config(&crate::net::tls::Verify::Insecure).ok()?;
+        ClientTls { config, name }.connect()
+    }
+
+    fn tls_failed(&mut self, id: ConnId, _s: &mut SmtpConn, error: &rustls::Error) {
         if !self.quiet {
             let peer = self
                 .peers
@@ -85,7 +253,18 @@ impl Service for SmtpService {
         }
     }
 
-    fn event(&mut self, id: ConnId, session: &mut ServerSession, event: Event, now: Instant) {
+    fn event(&mut self, id: ConnId, session: &mut SmtpConn, event: SmtpEvent, now: Instant) {
+        let (session, event) = match (session, event) {
+            (SmtpConn::In(s), SmtpEvent::In(e)) => (s, e),
+            (SmtpConn::Out(_), SmtpEvent::Out(e)) => {
+                if let Some(r) = self.runner.as_mut() {
+                    r.event(id, e);
+                }
+                self.do_todo();
+                return;
+            }
+            _ => return,
+        };
         let tx = match event {
             Event::Message(tx) => tx,
             Event::Authenticate { user, password } => {
@@ -108,32 +287,76 @@ impl Service for SmtpService {
         };
         let tx = *tx;
         let from = tx.from.clone().unwrap_or_default();
+        let received = tx.trace.received(&rfc5322(SystemTime::now()));
         let mut header = format!("Return-Path: <{from}>\n").into_bytes();
-        header.extend_from_slice(tx.trace.received(&rfc5322(SystemTime::now())).as_bytes());
+        header.extend_from_slice(received.as_bytes());
         let completer = self.completer.clone();
         let conn = id;
-        let info = (tx.id, from, tx.recipients.join(","), tx.data.len());
-        self.writer.submit(WriteJob {
-            mailboxes: tx.mailboxes,
-            header,
-            body: tx.data,
-            done: Box::new(move |result| {
-                let (id, from, to, size) = info;
-                completer.complete(
-                    conn,
-                    Stored {
-                        result,
-                        id,
-                        from,
-                        to,
-                        size,
-                    },
-                );
-            }),
-        });
+        let info = (tx.id, from.clone(), tx.recipients.join(","), tx.data.len());
+        // Remote recipients: the message with our Received field, queued
+        // durably (on the queue thread) before the 250.
+        let relay = match (&self.spool, tx.remote.is_empty()) {
+            (Some(w), false) => {
+                let mut data = received.into_bytes();
+                data.extend_from_slice(&tx.data);
+                Some((w.clone(), tx.from.clone(), tx.remote.clone(), data))
+            }
+            _ => None,
+        };
+        let finish = move |result: Result<String, String>, queued: Option<Entry>| {
+            let (id, from, to, size) = info;
+            completer.complete(
+                conn,
+                Stored {
+                    result,
+                    id,
+                    from,
+                    to,
+                    size,
+                    queued,
+                },
+            );
+        };
+        let queue_then = move |local: Result<String, String>| match (local, relay) {
+            (Err(e), _) => finish(Err(e), None),
+            (Ok(l), None) => finish(Ok(l), None),
+            (Ok(_), Some((worker, from, rcpts, data))) => {
+                worker.submit(Box::new(move |spool: &Spool| {
+                    match spool.enqueue(from.as_deref(), &rcpts, &data, SystemTime::now()) {
+                        Ok(e) => finish(Ok(e.id.clone()), Some(e)),
+                        Err(e) => finish(Err(format!("cannot queue: {e}")), None),
+                    }
+                }))
+            }
+        };
+        if tx.mailboxes.is_empty() {
+            queue_then(Ok(String::new()));
+        } else {
+            self.writer.submit(WriteJob {
+                mailboxes: tx.mailboxes,
+                header,
+                body: tx.data,
+                done: Box::new(queue_then),
+            });
+        }
     }
 
-    fn complete(&mut self, session: &mut ServerSession, s: Stored, _now: Instant) {
+    fn complete(&mut self, session: &mut SmtpConn, s: Stored, _now: Instant) {
+        let SmtpConn::In(session) = session else {
+            return;
+        };
+        if let (Some(e), Some(r)) = (s.queued.clone(), self.runner.as_mut()) {
+            eprintln!(
+                "mailkit: queue: {} queued for {}",
+                e.id,
+                e.rcpts
+                    .iter()
+                    .map(|r| format!("<{}>", r.addr))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            r.add(e);
+        }
         match &s.result {
             Ok(_) => {
                 self.accepted += 1;
@@ -186,6 +409,80 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         asked: everywhere,
     } = super::common::bind_all(&args.listen, &args.tls.tls_listen)?;
 
+    let mut routes = crate::queue::route::Routes::default();
+    for r in &args.routes {
+        routes.add(r).map_err(anyhow::Error::msg)?;
+    }
+    routes.smarthost = args.relay_to.clone();
+    let relay_from = args
+        .relay_from
+        .iter()
+        .map(|c| {
+            crate::queue::route::Cidr::parse(c).map_err(|e| anyhow::anyhow!("--relay-from {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if !routes.is_empty() && domains.is_empty() {
+        anyhow::bail!(
+            "relaying needs --domain (mail for the local domains is stored, the rest relayed)"
+        );
+    }
+    let runner = if routes.is_empty() {
+        None
+    } else {
+        let dir = args
+            .queue
+            .clone()
+            .unwrap_or_else(|| args.maildir.join(".queue"));
+        let spool = Arc::new(
+            Spool::open(&dir).with_context(|| format!("cannot use --queue {}", dir.display()))?,
+        );
+        let (entries, aside) = spool
+            .load()
+            .with_context(|| format!("cannot read the queue {}", dir.display()))?;
+        for a in aside {
+            eprintln!(
+                "mailkit: queue: set aside {} (unreadable: {}), see {}/corrupt",
+                a.id,
+                a.why,
+                dir.display()
+            );
+        }
+        if !entries.is_empty() {
+            eprintln!(
+                "mailkit: queue: {} queued messages from before, retrying",
+                entries.len()
+            );
+        }
+        let auth = match &args.relay_auth {
+            Some(a) => {
+                let (user, password) = a
+                    .split_once(':')
+                    .ok_or_else(|| anyhow::anyhow!("--relay-auth wants USER:PASS"))?;
+                Some(client::AuthConfig {
+                    user: user.to_owned(),
+                    password: password.to_owned(),
+                    mechanism: None,
+                })
+            }
+            None => None,
+        };
+        let worker = SpoolWorker::spawn(spool).context("cannot start the queue thread")?;
+        Some(Runner::new(
+            RunnerConfig {
+                hostname: hostname.clone(),
+                routes: routes.clone(),
+                auth,
+                retry_base: Duration::from_secs(args.retry_base),
+                max_age: Duration::from_secs(args.max_queue_age),
+                delay_warning: Duration::from_secs(args.delay_warning),
+                max_outbound: args.max_outbound as usize,
+                timeout: Duration::from_secs(args.timeout.min(300)),
+            },
+            worker,
+            entries,
+        ))
+    };
+
     let seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_micros() as u64)
@@ -215,6 +512,8 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         ),
         max_auth_failures: args.max_auth_failures,
         auth_delay: Duration::from_millis(args.auth_delay_ms),
+        routes: routes.clone(),
+        relay_from,
     });
 
     let rt = Runtime::new().context("cannot start the event loop")?;
@@ -234,6 +533,9 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         users,
         domains: domains.clone(),
         peers: Default::default(),
+        spool: runner.as_ref().map(|r| r.worker().clone()),
+        runner,
+        flush_checked: Instant::now(),
     };
 
     if domains.is_empty() {

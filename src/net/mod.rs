@@ -113,6 +113,11 @@ pub trait Service {
     fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
         None
     }
+    /// When the service wants the loop to turn even if nothing happens
+    /// (a queued message's next attempt), so [`Service::poll_connect`] runs.
+    fn poll_wakeup(&self) -> Option<Instant> {
+        None
+    }
     /// Whether outbound connections start with TLS (implicit TLS, `--tls`).
     fn outbound_tls(&self) -> bool {
         false
@@ -390,7 +395,13 @@ impl<S: Service> Loop<S> {
             let timeout = if !again.is_empty() {
                 Some(Duration::ZERO)
             } else {
-                self.next_timeout(now)
+                let wake = service
+                    .poll_wakeup()
+                    .map(|t| t.saturating_duration_since(now));
+                match (self.next_timeout(now), wake) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
             };
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {

@@ -4,6 +4,8 @@
 //! session, comes with server-to-server relay.
 
 pub mod bounce;
+pub mod route;
+pub mod runner;
 pub mod schedule;
 pub mod spool;
 

@@ -36,6 +36,9 @@ pub struct ClientConfig {
     pub starttls: bool,
     /// The connection is already TLS (implicit TLS): never STARTTLS.
     pub tls_active: bool,
+    /// Use STARTTLS when the server offers it, go on in the clear when it
+    /// does not (opportunistic TLS between MTAs, RFC 3207 §4).
+    pub starttls_opportunistic: bool,
     /// AUTH before the first MAIL (RFC 4954).
     pub auth: Option<AuthConfig>,
 }
@@ -73,6 +76,7 @@ impl ClientConfig {
             all_recipients: false,
             starttls: false,
             tls_active: false,
+            starttls_opportunistic: false,
             auth: None,
         }
     }
@@ -613,6 +617,9 @@ impl ClientSession {
     /// After a positive EHLO/HELO: STARTTLS if asked for and not yet done,
     /// then AUTH if configured, then ready.
     fn after_ehlo(&mut self) {
+        if !self.tls && self.cfg.starttls_opportunistic && self.offers("STARTTLS") {
+            return self.cmd("STARTTLS", Expect::StartTls);
+        }
         if self.cfg.starttls && !self.tls {
             if !self.offers("STARTTLS") {
                 return self

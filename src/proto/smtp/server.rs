@@ -63,6 +63,11 @@ pub struct ServerConfig {
     pub auth_without_tls: bool,
     /// Failed AUTH attempts before the connection is closed with 421.
     pub max_auth_failures: u32,
+    /// Where mail for other domains may go (`--route`, `--relay-to`);
+    /// empty: nothing is relayed.
+    pub routes: crate::queue::route::Routes,
+    /// Clients that may relay without AUTH (`--relay-from`).
+    pub relay_from: Vec<crate::queue::route::Cidr>,
     /// Delay before the first 535; it doubles with each further failure.
     pub auth_delay: Duration,
 }
@@ -96,6 +101,8 @@ impl ServerConfig {
             auth_without_tls: false,
             max_auth_failures: 3,
             auth_delay: Duration::from_millis(500),
+            routes: Default::default(),
+            relay_from: Vec::new(),
         }
     }
 }
@@ -109,8 +116,10 @@ pub struct Transaction {
     pub from: Option<String>,
     /// The accepted recipients as given (lowercased domain), in order.
     pub recipients: Vec<String>,
-    /// Store mailbox names, one per distinct recipient.
+    /// Store mailbox names, one per distinct local recipient.
     pub mailboxes: Vec<String>,
+    /// Recipients in other domains, to be queued for relay.
+    pub remote: Vec<String>,
     /// Trace data for `Received:`.
     pub trace: Trace,
     /// The message with LF line ends, dot-stuffing removed.
@@ -172,6 +181,7 @@ struct Envelope {
     smtputf8: bool,
     recipients: Vec<String>,
     mailboxes: Vec<String>,
+    remote: Vec<String>,
 }
 
 /// How the server is being stopped.
@@ -816,6 +826,7 @@ impl ServerSession {
             smtputf8,
             recipients: Vec::new(),
             mailboxes: Vec::new(),
+            remote: Vec::new(),
         });
     }
 
@@ -852,6 +863,27 @@ impl ServerSession {
         let domain = addr.domain.to_lowercase();
         if let Some(local) = &self.cfg.local_domains {
             if !local.contains(&domain) {
+                // Relaying (SPEC): an authenticated client, or one from a
+                // --relay-from network, to a domain with a next hop.
+                let trusted = self.authenticated.is_some()
+                    || self
+                        .peer
+                        .is_some_and(|p| self.cfg.relay_from.iter().any(|c| c.contains(p.ip())));
+                if trusted && self.cfg.routes.next_hop(&domain).is_some() {
+                    let full = format!("{}@{}", addr.local, domain);
+                    if let Some(env) = &mut self.envelope {
+                        if !env.remote.contains(&full) {
+                            env.remote.push(full.clone());
+                        }
+                        env.recipients.push(full.clone());
+                    }
+                    return emit(
+                        &mut self.out,
+                        250,
+                        Some("2.1.5"),
+                        &format!("{full} ... Recipient ok (relayed)"),
+                    );
+                }
                 return self.error(
                     550,
                     "5.7.1",
@@ -955,6 +987,7 @@ impl ServerSession {
             from: env.from.as_ref().map(|a| a.to_string()),
             recipients: env.recipients.clone(),
             mailboxes: env.mailboxes.clone(),
+            remote: env.remote.clone(),
             trace,
             data,
         };

@@ -1,0 +1,134 @@
+//! Where relayed mail goes next (SPEC: relay): `--route DOMAIN=HOST:PORT`
+//! (`*.DOMAIN` for its subdomains), else the `--relay-to` smarthost; and
+//! who may relay without AUTH (`--relay-from CIDR`).
+
+use std::net::IpAddr;
+
+/// The next-hop table.
+#[derive(Debug, Clone, Default)]
+pub struct Routes {
+    /// `(pattern, HOST:PORT)`: a domain, or `*.domain` for its subdomains.
+    pub routes: Vec<(String, String)>,
+    /// The smarthost for everything else.
+    pub smarthost: Option<String>,
+}
+
+impl Routes {
+    /// Parses `DOMAIN=HOST:PORT` (from `--route`).
+    pub fn add(&mut self, spec: &str) -> Result<(), String> {
+        let (d, h) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("--route {spec:?} is not DOMAIN=HOST:PORT"))?;
+        let d = d.trim().to_ascii_lowercase();
+        if d.is_empty() || h.trim().is_empty() || d.contains(['@', ' ', '/']) {
+            return Err(format!("--route {spec:?} is not DOMAIN=HOST:PORT"));
+        }
+        self.routes.push((d, h.trim().to_owned()));
+        Ok(())
+    }
+
+    /// The next hop for `domain` (lowercase), if mail there can be relayed.
+    pub fn next_hop(&self, domain: &str) -> Option<&str> {
+        let domain = domain.to_ascii_lowercase();
+        for (pattern, hop) in &self.routes {
+            let hit = match pattern.strip_prefix("*.") {
+                Some(parent) => {
+                    domain.len() > parent.len() && domain.ends_with(&format!(".{parent}"))
+                }
+                None => *pattern == domain,
+            };
+            if hit {
+                return Some(hop);
+            }
+        }
+        self.smarthost.as_deref()
+    }
+
+    /// Whether anything can be relayed at all.
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty() && self.smarthost.is_none()
+    }
+}
+
+/// An address block (`--relay-from 127.0.0.0/8`, `::1/128`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    net: IpAddr,
+    bits: u8,
+}
+
+impl Cidr {
+    /// Parses `ADDR/BITS` or a bare address (a single host).
+    pub fn parse(s: &str) -> Result<Cidr, String> {
+        let (a, b) = s.split_once('/').unwrap_or((s, ""));
+        let net: IpAddr = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not ADDR/BITS"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let bits = if b.is_empty() {
+            max
+        } else {
+            b.trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|&n| n <= max)
+                .ok_or_else(|| format!("{s:?}: bits must be 0-{max}"))?
+        };
+        Ok(Cidr { net, bits })
+    }
+
+    /// Whether `ip` is inside the block.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.bits)).unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.bits))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_and_smarthost() {
+        let mut r = Routes::default();
+        r.add("hamburger.edu=127.0.0.1:2526").unwrap();
+        r.add("*.example.org=10.0.0.1:25").unwrap();
+        assert_eq!(r.next_hop("Hamburger.EDU"), Some("127.0.0.1:2526"));
+        assert_eq!(r.next_hop("mail.example.org"), Some("10.0.0.1:25"));
+        assert_eq!(r.next_hop("example.org"), None);
+        assert_eq!(r.next_hop("elsewhere.net"), None);
+        r.smarthost = Some("relay:25".into());
+        assert_eq!(r.next_hop("elsewhere.net"), Some("relay:25"));
+        assert!(r.add("nothing").is_err());
+    }
+
+    #[test]
+    fn cidrs() {
+        let c = Cidr::parse("127.0.0.0/8").unwrap();
+        assert!(c.contains("127.1.2.3".parse().unwrap()));
+        assert!(c.contains("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!c.contains("10.0.0.1".parse().unwrap()));
+        assert!(Cidr::parse("::1").unwrap().contains("::1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("1.2.3.4/33").is_err());
+        assert!(Cidr::parse("nope").is_err());
+    }
+}

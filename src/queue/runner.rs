@@ -1,0 +1,595 @@
+//! The delivery runner: drains the queue over the shared event loop with
+//! the SMTP client session (the one `send` uses). It decides what is due,
+//! groups due recipients by next hop (one connection carries many
+//! messages; at most [`PER_HOP`] connections per hop and `max_outbound` in
+//! all), reads the outcomes, schedules retries with backoff, and produces
+//! bounces and delay warnings. All spool writes go to a worker thread
+//! ([`SpoolWorker`]): the loop never waits for the disk.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::bounce::{self, Action, Failed};
+use super::route::Routes;
+use super::schedule;
+use super::spool::{unix, Entry, Spool, State};
+use crate::net::ConnId;
+use crate::proto::smtp::client::{ClientConfig, ClientSession, Envelope, Event, Failure};
+
+/// Most simultaneous connections to one next hop.
+pub const PER_HOP: usize = 2;
+
+/// Most messages one connection carries before it is closed.
+const PER_CONNECTION: usize = 100;
+
+/// A spool operation for the worker thread.
+pub type SpoolJob = Box<dyn FnOnce(&Spool) + Send>;
+
+/// The thread that does every queue file write, in order.
+#[derive(Clone)]
+pub struct SpoolWorker {
+    tx: mpsc::Sender<SpoolJob>,
+    spool: Arc<Spool>,
+}
+
+impl SpoolWorker {
+    /// Starts the worker for `spool`.
+    pub fn spawn(spool: Arc<Spool>) -> std::io::Result<SpoolWorker> {
+        let (tx, rx) = mpsc::channel::<SpoolJob>();
+        let s = spool.clone();
+        std::thread::Builder::new()
+            .name("mailkit-queue".into())
+            .spawn(move || {
+                for job in rx {
+                    job(&s);
+                }
+            })?;
+        Ok(SpoolWorker { tx, spool })
+    }
+
+    /// Runs `job` on the worker, after every job submitted before it.
+    pub fn submit(&self, job: SpoolJob) {
+        let _ = self.tx.send(job);
+    }
+
+    /// The spool (for reads at start).
+    pub fn spool(&self) -> &Arc<Spool> {
+        &self.spool
+    }
+}
+
+/// Settings of the runner.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// Our host name (EHLO, bounces).
+    pub hostname: String,
+    /// Next hops.
+    pub routes: Routes,
+    /// AUTH to the next hop.
+    pub auth: Option<crate::proto::smtp::client::AuthConfig>,
+    /// First retry delay.
+    pub retry_base: Duration,
+    /// Give up after this long in the queue.
+    pub max_age: Duration,
+    /// Warn the sender after this long.
+    pub delay_warning: Duration,
+    /// Most outbound connections in all.
+    pub max_outbound: usize,
+    /// Reply timeout for the next hop.
+    pub timeout: Duration,
+}
+
+/// Something the owner must do for the runner.
+#[derive(Debug)]
+pub enum Todo {
+    /// Deliver this (a bounce) to a local mailbox.
+    Local {
+        /// The mailbox name.
+        mailbox: String,
+        /// The message.
+        data: Vec<u8>,
+    },
+    /// Queue this (a bounce to a remote sender) from `<>`.
+    Queue {
+        /// The recipient.
+        rcpt: String,
+        /// The message.
+        data: Vec<u8>,
+    },
+}
+
+/// What one outbound connection carries: per message, the entry and the
+/// recipients (indexes into the entry's list).
+struct Job {
+    hop: String,
+    messages: Vec<(String, Vec<usize>)>,
+    /// Recipients refused per message index during the session.
+    refused: HashMap<usize, Vec<(String, String)>>,
+}
+
+/// The runner's state.
+pub struct Runner {
+    cfg: RunnerConfig,
+    worker: SpoolWorker,
+    entries: HashMap<String, Entry>,
+    /// Recipients in flight: (entry id, rcpt index).
+    busy: std::collections::HashSet<(String, usize)>,
+    /// Jobs by connection key (assigned by the owner).
+    jobs: HashMap<ConnId, Job>,
+    /// A job waiting for its connection to open.
+    opening: VecDeque<Job>,
+    per_hop: HashMap<String, usize>,
+    /// Bounces and warnings for the owner.
+    todo: Vec<Todo>,
+}
+
+fn domain_of(addr: &str) -> String {
+    addr.rsplit_once('@')
+        .map_or("", |(_, d)| d)
+        .to_ascii_lowercase()
+}
+
+impl Runner {
+    /// A runner over the entries already in the spool (a restart).
+    pub fn new(cfg: RunnerConfig, worker: SpoolWorker, entries: Vec<Entry>) -> Runner {
+        Runner {
+            cfg,
+            worker,
+            entries: entries.into_iter().map(|e| (e.id.clone(), e)).collect(),
+            busy: Default::default(),
+            jobs: HashMap::new(),
+            opening: VecDeque::new(),
+            per_hop: HashMap::new(),
+            todo: Vec::new(),
+        }
+    }
+
+    /// The spool worker (the owner queues intake through it).
+    pub fn worker(&self) -> &SpoolWorker {
+        &self.worker
+    }
+
+    /// A newly queued entry (already durable).
+    pub fn add(&mut self, e: Entry) {
+        self.entries.insert(e.id.clone(), e);
+    }
+
+    /// Entries held (for tests and logs).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The next hop of connection `key` (its host, for TLS).
+    pub fn hop_of(&self, key: ConnId) -> Option<&str> {
+        self.jobs.get(&key).map(|j| j.hop.as_str())
+    }
+
+    /// Bounces and warnings to hand to the owner.
+    pub fn take_todo(&mut self) -> Vec<Todo> {
+        std::mem::take(&mut self.todo)
+    }
+
+    /// Makes everything pending due now (`mailkit queue flush`).
+    pub fn flush(&mut self) {
+        let now = unix(SystemTime::now());
+        for e in self.entries.values_mut() {
+            for r in &mut e.rcpts {
+                if r.state == State::Pending {
+                    r.next_attempt = r.next_attempt.min(now);
+                }
+            }
+        }
+    }
+
+    /// When the loop should next look (the earliest due attempt).
+    pub fn next_wakeup(&self, now: Instant) -> Option<Instant> {
+        let t = unix(SystemTime::now());
+        self.entries
+            .values()
+            .flat_map(|e| e.rcpts.iter().enumerate().map(move |(i, r)| (e, i, r)))
+            .filter(|(e, i, r)| {
+                r.state == State::Pending && !self.busy.contains(&(e.id.clone(), *i))
+            })
+            .map(|(_, _, r)| r.next_attempt)
+            .min()
+            .map(|due| now + Duration::from_secs(due.saturating_sub(t)))
+    }
+
+    fn save(&self, id: &str) {
+        let Some(e) = self.entries.get(id) else {
+            return;
+        };
+        let e = e.clone();
+        if e.is_done() {
+            let id = e.id.clone();
+            self.worker.submit(Box::new(move |s: &Spool| {
+                if let Err(err) = s.remove(&id) {
+                    eprintln!("mailkit: queue: cannot remove {id}: {err}");
+                }
+            }));
+        } else {
+            self.worker.submit(Box::new(move |s: &Spool| {
+                if let Err(err) = s.save(&e) {
+                    eprintln!("mailkit: queue: cannot save {}: {err}", e.id);
+                }
+            }));
+        }
+    }
+
+    /// Gives up on what is too old and warns about what is late.
+    fn expire(&mut self) {
+        let now = unix(SystemTime::now());
+        let max_age = self.cfg.max_age.as_secs();
+        let warn_at = self.cfg.delay_warning.as_secs();
+        let ids: Vec<String> = self.entries.keys().cloned().collect();
+        for id in ids {
+            let Some(e) = self.entries.get(&id) else {
+                continue;
+            };
+            let age = now.saturating_sub(e.arrived);
+            let pending: Vec<usize> = e
+                .rcpts
+                .iter()
+                .enumerate()
+                .filter(|(i, r)| {
+                    r.state == State::Pending && !self.busy.contains(&(id.clone(), *i))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            if pending.is_empty() {
+                continue;
+            }
+            if age >= max_age {
+                let failed: Vec<(usize, String)> = pending
+                    .iter()
+                    .map(|&i| {
+                        let last = &e.rcpts[i].last_reply;
+                        (
+                            i,
+                            format!(
+                                "4.4.7 message expired after {age} s in the queue; last: {last}"
+                            ),
+                        )
+                    })
+                    .collect();
+                self.fail(&id, &failed, None);
+            } else if age >= warn_at && !e.warned {
+                self.notify(&id, &pending, Action::Delayed, None);
+                if let Some(e) = self.entries.get_mut(&id) {
+                    e.warned = true;
+                }
+                self.save(&id);
+            }
+        }
+    }
+
+    /// The next connection to open, if any is due: its address. The job
+    /// waits for [`Runner::open`].
+    pub fn poll_connect(&mut self) -> Option<SocketAddr> {
+        self.expire();
+        let total: usize = self.per_hop.values().sum();
+        if total >= self.cfg.max_outbound {
+            return None;
+        }
+        let now = unix(SystemTime::now());
+        let mut by_hop: HashMap<String, Vec<(String, Vec<usize>)>> = HashMap::new();
+        let mut ids: Vec<&Entry> = self.entries.values().collect();
+        ids.sort_by_key(|e| (e.arrived, e.id.clone()));
+        for e in ids {
+            let mut per: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, r) in e.rcpts.iter().enumerate() {
+                if r.state != State::Pending
+                    || r.next_attempt > now
+                    || self.busy.contains(&(e.id.clone(), i))
+                {
+                    continue;
+                }
+                if let Some(hop) = self.cfg.routes.next_hop(&domain_of(&r.addr)) {
+                    per.entry(hop.to_owned()).or_default().push(i);
+                }
+            }
+            for (hop, rcpts) in per {
+                by_hop.entry(hop).or_default().push((e.id.clone(), rcpts));
+            }
+        }
+        let mut hops: Vec<_> = by_hop.into_iter().collect();
+        hops.sort_by(|a, b| a.0.cmp(&b.0));
+        for (hop, mut messages) in hops {
+            if self.per_hop.get(&hop).copied().unwrap_or(0) >= PER_HOP {
+                continue;
+            }
+            messages.truncate(PER_CONNECTION);
+            let addr = match hop.to_socket_addrs().ok().and_then(|mut a| a.next()) {
+                Some(a) => a,
+                None => {
+                    // Cannot resolve the hop: a temporary failure for all.
+                    for (id, rcpts) in &messages {
+                        let why: Vec<(usize, String)> = rcpts
+                            .iter()
+                            .map(|&i| (i, format!("cannot resolve {hop}")))
+                            .collect();
+                        self.retry(id, &why);
+                    }
+                    continue;
+                }
+            };
+            for (id, rcpts) in &messages {
+                for &i in rcpts {
+                    self.busy.insert((id.clone(), i));
+                }
+            }
+            *self.per_hop.entry(hop.clone()).or_default() += 1;
+            self.opening.push_back(Job {
+                hop,
+                messages,
+                refused: HashMap::new(),
+            });
+            return Some(addr);
+        }
+        None
+    }
+
+    /// The session for the connection just opened for the oldest waiting
+    /// job; `key` names the connection in later calls.
+    pub fn open(&mut self, key: ConnId, now: Instant) -> Option<ClientSession> {
+        let job = self.opening.pop_front()?;
+        let mut cfg = ClientConfig::new(self.cfg.hostname.clone());
+        cfg.timeout = self.cfg.timeout;
+        cfg.starttls_opportunistic = true;
+        cfg.auth = self.cfg.auth.clone();
+        let mut s = ClientSession::new(cfg, now);
+        for (id, rcpts) in &job.messages {
+            let Some(e) = self.entries.get(id) else {
+                continue;
+            };
+            let data = match self.worker.spool().message(id) {
+                Ok(d) => d,
+                Err(err) => {
+                    eprintln!("mailkit: queue: cannot read message {id}: {err}");
+                    Vec::new()
+                }
+            };
+            s.send(Envelope {
+                from: e.from.clone(),
+                to: rcpts.iter().map(|&i| e.rcpts[i].addr.clone()).collect(),
+                data,
+            });
+        }
+        s.finish();
+        self.jobs.insert(key, job);
+        Some(s)
+    }
+
+    /// An outcome from the session of connection `key`.
+    pub fn event(&mut self, key: ConnId, e: Event) {
+        match e {
+            Event::RecipientRefused {
+                message,
+                rcpt,
+                reply,
+            } => {
+                if let Some(job) = self.jobs.get_mut(&key) {
+                    let text = format!("{} {}", reply.code, reply.lines.join(" "));
+                    job.refused.entry(message).or_default().push((rcpt, text));
+                }
+            }
+            Event::Delivered { message, reply } => {
+                let Some(job) = self.jobs.get_mut(&key) else {
+                    return;
+                };
+                let Some((id, rcpts)) = job.messages.get(message).cloned() else {
+                    return;
+                };
+                let refused = job.refused.remove(&message).unwrap_or_default();
+                let hop = job.hop.clone();
+                let ok_text = format!("{} {}", reply.code, reply.lines.join(" "));
+                let mut failed = Vec::new();
+                let mut retry = Vec::new();
+                if let Some(e) = self.entries.get_mut(&id) {
+                    for &i in &rcpts {
+                        self.busy.remove(&(id.clone(), i));
+                        let r = &mut e.rcpts[i];
+                        r.attempts += 1;
+                        match refused.iter().find(|(a, _)| *a == r.addr) {
+                            Some((_, why)) if why.starts_with('5') => failed.push((i, why.clone())),
+                            Some((_, why)) => retry.push((i, why.clone())),
+                            None => {
+                                r.state = State::Delivered;
+                                r.last_reply = ok_text.clone();
+                                eprintln!(
+                                    "mailkit: queue: {id} delivered to <{}> via {hop}: {ok_text}",
+                                    r.addr
+                                );
+                            }
+                        }
+                    }
+                }
+                self.fail(&id, &failed, Some(&hop));
+                self.retry_counted(&id, &retry);
+                self.save(&id);
+            }
+            Event::Failed { message, failure } => {
+                let Some(job) = self.jobs.get_mut(&key) else {
+                    return;
+                };
+                let Some((id, rcpts)) = job.messages.get(message).cloned() else {
+                    return;
+                };
+                let refused = job.refused.remove(&message).unwrap_or_default();
+                let hop = job.hop.clone();
+                for &i in &rcpts {
+                    self.busy.remove(&(id.clone(), i));
+                }
+                let (permanent, text) = match &failure {
+                    Failure::Refused(_, r) => {
+                        (r.code >= 500, format!("{} {}", r.code, r.lines.join(" ")))
+                    }
+                    Failure::TooBig { size, limit } => (
+                        true,
+                        format!("552 5.3.4 message of {size} octets over the limit of {limit}"),
+                    ),
+                    Failure::Unsupported(ext) => {
+                        (true, format!("554 5.6.1 the next hop lacks {ext}"))
+                    }
+                    Failure::Closed => (false, "connection closed".into()),
+                    Failure::Timeout => (false, "no reply in time".into()),
+                    Failure::Protocol(p) => (false, p.clone()),
+                    Failure::Tls(t) => (false, format!("TLS: {t}")),
+                    Failure::Auth(a) => (false, a.clone()),
+                };
+                let mut failed = Vec::new();
+                let mut retry = Vec::new();
+                if let Some(e) = self.entries.get_mut(&id) {
+                    for &i in &rcpts {
+                        e.rcpts[i].attempts += 1;
+                        let own = refused
+                            .iter()
+                            .find(|(a, _)| *a == e.rcpts[i].addr)
+                            .map(|(_, w)| w.clone());
+                        let (perm, why) = match own {
+                            Some(w) => (w.starts_with('5'), w),
+                            None => (permanent, text.clone()),
+                        };
+                        if perm {
+                            failed.push((i, why));
+                        } else {
+                            retry.push((i, why));
+                        }
+                    }
+                }
+                self.fail(&id, &failed, Some(&hop));
+                self.retry_counted(&id, &retry);
+                self.save(&id);
+            }
+            Event::SessionFailed(_) | Event::Ready { .. } | Event::Finished => {}
+        }
+    }
+
+    /// Connection `key` could not be opened or has closed: whatever it
+    /// still held is retried.
+    pub fn closed(&mut self, key: ConnId, why: &str) {
+        let Some(job) = self.jobs.remove(&key) else {
+            return;
+        };
+        if let Some(n) = self.per_hop.get_mut(&job.hop) {
+            *n = n.saturating_sub(1);
+        }
+        for (id, rcpts) in job.messages {
+            let left: Vec<(usize, String)> = rcpts
+                .iter()
+                .filter(|&&i| self.busy.remove(&(id.clone(), i)))
+                .map(|&i| (i, why.to_owned()))
+                .collect();
+            if !left.is_empty() {
+                if let Some(e) = self.entries.get_mut(&id) {
+                    for (i, _) in &left {
+                        e.rcpts[*i].attempts += 1;
+                    }
+                }
+                self.retry_counted(&id, &left);
+                self.save(&id);
+            }
+        }
+    }
+
+    /// Temporary failures already counted: schedule the next attempt.
+    fn retry_counted(&mut self, id: &str, which: &[(usize, String)]) {
+        let now = unix(SystemTime::now());
+        if let Some(e) = self.entries.get_mut(id) {
+            for (i, why) in which {
+                let r = &mut e.rcpts[*i];
+                let wait = schedule::next_delay(
+                    r.attempts.max(1),
+                    self.cfg.retry_base,
+                    schedule::jitter(),
+                );
+                r.next_attempt = now + wait.as_secs().max(1);
+                r.last_reply = why.clone();
+            }
+        }
+    }
+
+    /// A temporary failure before any attempt was made (counted as one).
+    fn retry(&mut self, id: &str, which: &[(usize, String)]) {
+        if let Some(e) = self.entries.get_mut(id) {
+            for (i, _) in which {
+                e.rcpts[*i].attempts += 1;
+            }
+        }
+        self.retry_counted(id, which);
+        self.save(id);
+    }
+
+    /// Permanent failures: mark them and bounce to the sender.
+    fn fail(&mut self, id: &str, which: &[(usize, String)], hop: Option<&str>) {
+        if which.is_empty() {
+            return;
+        }
+        if let Some(e) = self.entries.get_mut(id) {
+            for (i, why) in which {
+                e.rcpts[*i].state = State::Failed;
+                e.rcpts[*i].last_reply = why.clone();
+                eprintln!(
+                    "mailkit: queue: {id} to <{}> failed: {why}",
+                    e.rcpts[*i].addr
+                );
+            }
+        }
+        let idx: Vec<usize> = which.iter().map(|(i, _)| *i).collect();
+        self.notify(id, &idx, Action::Failed, hop);
+        self.save(id);
+    }
+
+    /// Composes a DSN about `rcpts` of entry `id` for its sender.
+    fn notify(&mut self, id: &str, rcpts: &[usize], action: Action, hop: Option<&str>) {
+        let Some(e) = self.entries.get(id) else {
+            return;
+        };
+        let Some(sender) = e
+            .from
+            .clone()
+            .filter(|_| bounce::may_notify(e.from.as_deref()))
+        else {
+            return;
+        };
+        let failed: Vec<Failed> = rcpts
+            .iter()
+            .map(|&i| {
+                let r = &e.rcpts[i];
+                Failed {
+                    rcpt: r.addr.clone(),
+                    status: bounce::status_of(&r.last_reply),
+                    diagnostic: if r.last_reply.is_empty() {
+                        "not yet delivered".into()
+                    } else {
+                        r.last_reply.clone()
+                    },
+                    remote: hop.map(str::to_owned),
+                }
+            })
+            .collect();
+        let original = self.worker.spool().message(id).unwrap_or_default();
+        let arrival = std::time::UNIX_EPOCH + Duration::from_secs(e.arrived);
+        let dsn = bounce::compose(
+            &self.cfg.hostname,
+            &sender,
+            action,
+            &failed,
+            bounce::header_block(&original),
+            arrival,
+            &format!("{id}.{}", rcpts.first().copied().unwrap_or(0)),
+        );
+        self.todo.push(Todo::Queue {
+            rcpt: sender,
+            data: dsn,
+        });
+    }
+}
