@@ -211,7 +211,10 @@ impl Service for SmtpService {
     }
 
     fn open_outbound(&mut self, id: ConnId, _addr: SocketAddr, now: Instant) -> Option<SmtpConn> {
-        self.runner.as_mut()?.open(id, now).map(|s| SmtpConn::Out(Box::new(s)))
+        self.runner
+            .as_mut()?
+            .open(id, now)
+            .map(|s| SmtpConn::Out(Box::new(s)))
     }
 
     fn connect_failed(&mut self, id: ConnId, _s: SmtpConn, error: std::io::Error) {

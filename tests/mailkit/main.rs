@@ -5,6 +5,7 @@ mod fetch;
 mod generated;
 mod parse;
 mod queue;
+mod relay;
 mod replay;
 mod send;
 mod serve_pop3;

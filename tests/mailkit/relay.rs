@@ -1,0 +1,221 @@
+//! Server-to-server relay on loopback: the seed's whole scenario (Alice's
+//! agent → crepes.fr → queue → hamburger.edu → Bob's POP3 client), and the
+//! relaying server killed with -9 while delivering 200 messages.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::support::{bin, files, Server, TempDir};
+
+fn crepes(dir: &TempDir, b_addr: &str, extra: &[&str]) -> Server {
+    let users = dir.path().join("a-users");
+    std::fs::write(&users, "alice@crepes.fr:secret\n").unwrap();
+    let maildir = dir.path().join("a-mail");
+    let route = format!("hamburger.edu={b_addr}");
+    let mut args = vec![
+        "serve-smtp",
+        "--hostname",
+        "crepes.fr",
+        "--domain",
+        "crepes.fr",
+        "--users",
+        users.to_str().unwrap(),
+        "--maildir",
+        maildir.to_str().unwrap(),
+        "--route",
+        &route,
+        "--retry-base",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    Server::start(&args)
+}
+
+fn hamburger(dir: &TempDir, extra: &[&str]) -> Server {
+    let maildir = dir.path().join("b-mail");
+    let mut args = vec![
+        "serve-smtp",
+        "--hostname",
+        "hamburger.edu",
+        "--domain",
+        "hamburger.edu",
+        "--maildir",
+        maildir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    Server::start(&args)
+}
+
+fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    while Instant::now() < end {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    f()
+}
+
+#[test]
+fn the_seed_scenario_end_to_end() {
+    let dir = TempDir::new("relay-seed");
+    let b = hamburger(&dir, &[]);
+    let a = crepes(&dir, &b.addr.to_string(), &[]);
+    let sent = Command::new(bin())
+        .args([
+            "send",
+            "--server",
+            &a.addr.to_string(),
+            "--auth",
+            "alice@crepes.fr:secret",
+        ])
+        .args([
+            "--from",
+            "alice@crepes.fr",
+            "--to",
+            "bob@hamburger.edu",
+            "--subject",
+            "ketchup",
+        ])
+        .args(["--body", "Do you like ketchup?\nHow about pickles?\n"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        sent.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let b_mail = dir.path().join("b-mail");
+    assert!(
+        wait_until(Duration::from_secs(10), || files(
+            &b_mail,
+            "bob@hamburger.edu",
+            "new"
+        )
+        .len()
+            == 1),
+        "{}",
+        a.log_text()
+    );
+    // Bob reads it over POP3, as in the seed.
+    let pop = Server::start(&["serve-pop3", "--maildir", b_mail.to_str().unwrap()]);
+    let got = Command::new(bin())
+        .args([
+            "fetch",
+            "--server",
+            &pop.addr.to_string(),
+            "--user",
+            "bob@hamburger.edu",
+            "--password",
+            "x",
+            "--stdout",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(got.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&got.stdout);
+    assert!(
+        text.contains("Do you like ketchup?\nHow about pickles?\n"),
+        "{text}"
+    );
+    let received: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("Received:"))
+        .collect();
+    assert_eq!(received.len(), 2, "{text}");
+    // hamburger.edu's field on top (from crepes.fr), crepes.fr's below it.
+    assert!(
+        received[0].starts_with("Received: from crepes.fr "),
+        "{received:?}"
+    );
+    assert!(
+        text.contains("by hamburger.edu") && text.contains("by crepes.fr"),
+        "{text}"
+    );
+    assert!(text.contains("Return-Path: <alice@crepes.fr>"), "{text}");
+    // Nothing stays in the queue, and crepes.fr kept no copy for bob.
+    let q = Command::new(bin())
+        .args(["queue", "list", "--queue"])
+        .arg(dir.path().join("a-mail/.queue"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&q.stdout).ends_with("0 messages queued, 0 recipients pending\n")
+    );
+    assert!(files(&dir.path().join("a-mail"), "bob@hamburger.edu", "new").is_empty());
+}
+
+/// Distinct Message-IDs stored in a Maildir's new/.
+fn message_ids(root: &std::path::Path) -> std::collections::HashSet<String> {
+    files(root, "bob@hamburger.edu", "new")
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter_map(|t| {
+            t.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn kill_9_while_delivering_loses_nothing() {
+    let dir = TempDir::new("relay-kill");
+    let b_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let b_addr = format!("127.0.0.1:{b_port}");
+    // hamburger.edu is down: 200 messages pile up in crepes.fr's queue.
+    let mut a = crepes(&dir, &b_addr, &[]);
+    let sent = Command::new(bin())
+        .args([
+            "send",
+            "--server",
+            &a.addr.to_string(),
+            "--auth",
+            "alice@crepes.fr:secret",
+        ])
+        .args([
+            "--from",
+            "alice@crepes.fr",
+            "--to",
+            "bob@hamburger.edu",
+            "--subject",
+            "load",
+            "--body",
+            "x",
+        ])
+        .args(["--count", "200", "--connections", "4"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        sent.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    // hamburger.edu comes up; kill crepes.fr -9 in the middle of delivering.
+    let b = hamburger(&dir, &["--listen", &b_addr]);
+    let _ = b.addr;
+    let b_mail = dir.path().join("b-mail");
+    wait_until(Duration::from_secs(10), || {
+        files(&b_mail, "bob@hamburger.edu", "new").len() >= 20
+    });
+    a.signal(libc::SIGKILL);
+    a.wait_exit(Duration::from_secs(5));
+    let before = message_ids(&b_mail).len();
+    // Restarted on the same queue: everything arrives, at least once.
+    let a2 = crepes(&dir, &b_addr, &[]);
+    let _ = a2.addr;
+    assert!(
+        wait_until(Duration::from_secs(30), || message_ids(&b_mail).len()
+            >= 200),
+        "only {} of 200 arrived (before the kill: {before})",
+        message_ids(&b_mail).len()
+    );
+    assert_eq!(message_ids(&b_mail).len(), 200);
+}
