@@ -323,14 +323,15 @@ impl Service for SmtpService {
         let queue_then = move |local: Result<String, String>| match (local, relay) {
             (Err(e), _) => finish(Err(e), None),
             (Ok(l), None) => finish(Ok(l), None),
-            (Ok(_), Some((worker, from, rcpts, data))) => {
-                worker.submit(Box::new(move |spool: &Spool| {
-                    match spool.enqueue(from.as_deref(), &rcpts, &data, SystemTime::now()) {
-                        Ok(e) => finish(Ok(e.id.clone()), Some(e)),
-                        Err(e) => finish(Err(format!("cannot queue: {e}")), None),
-                    }
-                }))
-            }
+            (Ok(_), Some((worker, from, rcpts, data))) => worker.enqueue(
+                from,
+                rcpts,
+                data,
+                Box::new(move |r: Result<Entry, String>| match r {
+                    Ok(e) => finish(Ok(e.id.clone()), Some(e)),
+                    Err(e) => finish(Err(e), None),
+                }),
+            ),
         };
         if tx.mailboxes.is_empty() {
             queue_then(Ok(String::new()));

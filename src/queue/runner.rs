@@ -28,23 +28,70 @@ const PER_CONNECTION: usize = 100;
 /// A spool operation for the worker thread.
 pub type SpoolJob = Box<dyn FnOnce(&Spool) + Send>;
 
-/// The thread that does every queue file write, in order.
+/// What the worker is told to do.
+enum Work {
+    /// Any operation on the spool (state saves, removals).
+    Op(SpoolJob),
+    /// A new message to queue; `done` hears the outcome.
+    Enqueue {
+        from: Option<String>,
+        rcpts: Vec<String>,
+        data: Vec<u8>,
+        done: Box<dyn FnOnce(Result<Entry, String>) + Send>,
+    },
+}
+
+/// Most new messages committed together.
+const MAX_BATCH: usize = 256;
+
+/// The thread that does every queue file write. New messages that arrive
+/// together are committed together (two flushes a batch, as the Maildir
+/// writer does), so relayed intake is not capped at one flush a message.
 #[derive(Clone)]
 pub struct SpoolWorker {
-    tx: mpsc::Sender<SpoolJob>,
+    tx: mpsc::Sender<Work>,
     spool: Arc<Spool>,
 }
 
 impl SpoolWorker {
     /// Starts the worker for `spool`.
     pub fn spawn(spool: Arc<Spool>) -> std::io::Result<SpoolWorker> {
-        let (tx, rx) = mpsc::channel::<SpoolJob>();
+        let (tx, rx) = mpsc::channel::<Work>();
         let s = spool.clone();
         std::thread::Builder::new()
             .name("mailkit-queue".into())
             .spawn(move || {
-                for job in rx {
-                    job(&s);
+                while let Ok(first) = rx.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match rx.try_recv() {
+                            Ok(w) => batch.push(w),
+                            Err(_) => break,
+                        }
+                    }
+                    let mut items = Vec::new();
+                    let mut dones = Vec::new();
+                    for w in batch {
+                        match w {
+                            Work::Op(job) => job(&s),
+                            Work::Enqueue {
+                                from,
+                                rcpts,
+                                data,
+                                done,
+                            } => {
+                                items.push((from, rcpts, data));
+                                dones.push(done);
+                            }
+                        }
+                    }
+                    if items.is_empty() {
+                        continue;
+                    }
+                    let results = s.enqueue_batch(&items, SystemTime::now());
+                    for (done, r) in dones.into_iter().zip(results) {
+                        done(r.map_err(|e| format!("cannot queue: {e}")));
+                    }
                 }
             })?;
         Ok(SpoolWorker { tx, spool })
@@ -52,7 +99,23 @@ impl SpoolWorker {
 
     /// Runs `job` on the worker, after every job submitted before it.
     pub fn submit(&self, job: SpoolJob) {
-        let _ = self.tx.send(job);
+        let _ = self.tx.send(Work::Op(job));
+    }
+
+    /// Queues a message durably on the worker; `done` hears the entry.
+    pub fn enqueue(
+        &self,
+        from: Option<String>,
+        rcpts: Vec<String>,
+        data: Vec<u8>,
+        done: Box<dyn FnOnce(Result<Entry, String>) + Send>,
+    ) {
+        let _ = self.tx.send(Work::Enqueue {
+            from,
+            rcpts,
+            data,
+            done,
+        });
     }
 
     /// The spool (for reads at start).
