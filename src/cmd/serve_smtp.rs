@@ -481,6 +481,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
                 delay_warning: Duration::from_secs(args.delay_warning),
                 max_outbound: args.max_outbound as usize,
                 timeout: Duration::from_secs(args.timeout.min(300)),
+                quiet: args.quiet,
             },
             worker,
             entries,

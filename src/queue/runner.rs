@@ -53,6 +53,79 @@ pub struct SpoolWorker {
     spool: Arc<Spool>,
 }
 
+type Done = Box<dyn FnOnce(Result<Entry, String>) + Send>;
+
+/// The queue thread. New messages are group-committed in pipelined
+/// rounds, as the Maildir writer does: each round stages the new batch's
+/// files, publishes the previous batch's (their data was flushed last
+/// round) and flushes once, which makes the previous batch durable (its
+/// senders get their 250) and the new batch's data. One flush a round.
+fn worker_loop(s: &Spool, rx: &mpsc::Receiver<Work>) {
+    let mut prev: Vec<(Result<Entry, String>, Done)> = Vec::new();
+    loop {
+        // Block for work only when nothing waits to be published.
+        let mut batch = Vec::new();
+        if prev.is_empty() {
+            match rx.recv() {
+                Ok(w) => batch.push(w),
+                Err(_) => return,
+            }
+        }
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(w) => batch.push(w),
+                Err(_) => break,
+            }
+        }
+        let mut items = Vec::new();
+        let mut dones = Vec::new();
+        for w in batch {
+            match w {
+                Work::Op(job) => job(s),
+                Work::Enqueue {
+                    from,
+                    rcpts,
+                    data,
+                    done,
+                } => {
+                    items.push((from, rcpts, data));
+                    dones.push(done);
+                }
+            }
+        }
+        let staged = s.stage(&items, SystemTime::now());
+        let published: Vec<(Result<Entry, String>, Done)> = prev
+            .drain(..)
+            .map(|(r, done)| {
+                let r = r.and_then(|e| {
+                    s.publish(&e)
+                        .map(|()| e)
+                        .map_err(|e| format!("cannot queue: {e}"))
+                });
+                (r, done)
+            })
+            .collect();
+        if published.is_empty() && staged.is_empty() {
+            continue;
+        }
+        let synced = s.sync();
+        for (r, done) in published {
+            match (&synced, r) {
+                (Ok(()), r) => done(r),
+                (Err(e), _) => done(Err(format!("cannot queue: {e}"))),
+            }
+        }
+        prev = staged
+            .into_iter()
+            .map(|r| match (&synced, r) {
+                (Ok(()), r) => r.map_err(|e| format!("cannot queue: {e}")),
+                (Err(e), _) => Err(format!("cannot queue: {e}")),
+            })
+            .zip(dones)
+            .collect();
+    }
+}
+
 impl SpoolWorker {
     /// Starts the worker for `spool`.
     pub fn spawn(spool: Arc<Spool>) -> std::io::Result<SpoolWorker> {
@@ -60,40 +133,7 @@ impl SpoolWorker {
         let s = spool.clone();
         std::thread::Builder::new()
             .name("mailkit-queue".into())
-            .spawn(move || {
-                while let Ok(first) = rx.recv() {
-                    let mut batch = vec![first];
-                    while batch.len() < MAX_BATCH {
-                        match rx.try_recv() {
-                            Ok(w) => batch.push(w),
-                            Err(_) => break,
-                        }
-                    }
-                    let mut items = Vec::new();
-                    let mut dones = Vec::new();
-                    for w in batch {
-                        match w {
-                            Work::Op(job) => job(&s),
-                            Work::Enqueue {
-                                from,
-                                rcpts,
-                                data,
-                                done,
-                            } => {
-                                items.push((from, rcpts, data));
-                                dones.push(done);
-                            }
-                        }
-                    }
-                    if items.is_empty() {
-                        continue;
-                    }
-                    let results = s.enqueue_batch(&items, SystemTime::now());
-                    for (done, r) in dones.into_iter().zip(results) {
-                        done(r.map_err(|e| format!("cannot queue: {e}")));
-                    }
-                }
-            })?;
+            .spawn(move || worker_loop(&s, &rx))?;
         Ok(SpoolWorker { tx, spool })
     }
 
@@ -143,6 +183,8 @@ pub struct RunnerConfig {
     pub max_outbound: usize,
     /// Reply timeout for the next hop.
     pub timeout: Duration,
+    /// No line per delivered message (`--quiet`).
+    pub quiet: bool,
 }
 
 /// Something the owner must do for the runner.
@@ -187,6 +229,12 @@ pub struct Runner {
     per_hop: HashMap<String, usize>,
     /// Bounces and warnings for the owner.
     todo: Vec<Todo>,
+    /// Entries that may have recipients due now (checked when taken).
+    ready: VecDeque<String>,
+    /// Entries waiting for a later attempt: (when, id).
+    waiting: std::collections::BTreeSet<(u64, String)>,
+    /// When the age checks last ran (once a second).
+    expired_at: Option<Instant>,
 }
 
 fn domain_of(addr: &str) -> String {
@@ -198,15 +246,43 @@ fn domain_of(addr: &str) -> String {
 impl Runner {
     /// A runner over the entries already in the spool (a restart).
     pub fn new(cfg: RunnerConfig, worker: SpoolWorker, entries: Vec<Entry>) -> Runner {
-        Runner {
+        let mut r = Runner {
             cfg,
             worker,
-            entries: entries.into_iter().map(|e| (e.id.clone(), e)).collect(),
+            entries: HashMap::new(),
             busy: Default::default(),
             jobs: HashMap::new(),
             opening: VecDeque::new(),
             per_hop: HashMap::new(),
             todo: Vec::new(),
+            ready: VecDeque::new(),
+            waiting: Default::default(),
+            expired_at: None,
+        };
+        for e in entries {
+            r.add(e);
+        }
+        r
+    }
+
+    /// Files entry `id` under `ready` or `waiting` by its earliest pending
+    /// recipient not in flight.
+    fn schedule(&mut self, id: &str) {
+        let Some(e) = self.entries.get(id) else {
+            return;
+        };
+        let next = e
+            .rcpts
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| r.state == State::Pending && !self.busy.contains(&(id.to_owned(), *i)))
+            .map(|(_, r)| r.next_attempt)
+            .min();
+        let Some(next) = next else { return };
+        if next <= unix(SystemTime::now()) {
+            self.ready.push_back(id.to_owned());
+        } else {
+            self.waiting.insert((next, id.to_owned()));
         }
     }
 
@@ -217,7 +293,9 @@ impl Runner {
 
     /// A newly queued entry (already durable).
     pub fn add(&mut self, e: Entry) {
-        self.entries.insert(e.id.clone(), e);
+        let id = e.id.clone();
+        self.entries.insert(id.clone(), e);
+        self.schedule(&id);
     }
 
     /// Entries held (for tests and logs).
@@ -250,31 +328,38 @@ impl Runner {
                 }
             }
         }
+        for (_, id) in std::mem::take(&mut self.waiting) {
+            self.ready.push_back(id);
+        }
     }
 
-    /// When the loop should next look (the earliest due attempt).
+    /// When the loop should next look: now when something is ready and a
+    /// connection could take it, else the earliest waiting attempt.
     pub fn next_wakeup(&self, now: Instant) -> Option<Instant> {
+        let total: usize = self.per_hop.values().sum();
+        if !self.ready.is_empty() && total < self.cfg.max_outbound {
+            return Some(now);
+        }
         let t = unix(SystemTime::now());
-        self.entries
-            .values()
-            .flat_map(|e| e.rcpts.iter().enumerate().map(move |(i, r)| (e, i, r)))
-            .filter(|(e, i, r)| {
-                r.state == State::Pending && !self.busy.contains(&(e.id.clone(), *i))
-            })
-            .map(|(_, _, r)| r.next_attempt)
-            .min()
-            .map(|due| now + Duration::from_secs(due.saturating_sub(t)))
+        self.waiting
+            .first()
+            .map(|(due, _)| now + Duration::from_secs(due.saturating_sub(t)))
     }
 
-    fn save(&self, id: &str) {
+    /// Writes entry `id`'s state (on the worker thread), or removes it when
+    /// nothing is pending; files it again for its next attempt.
+    fn save(&mut self, id: &str) {
         let Some(e) = self.entries.get(id) else {
             return;
         };
         let e = e.clone();
         if e.is_done() {
+            self.entries.remove(id);
             let id = e.id.clone();
+            // No flush needed: a removal lost to a crash only means the
+            // entry is tried again (at least once, never lost).
             self.worker.submit(Box::new(move |s: &Spool| {
-                if let Err(err) = s.remove(&id) {
+                if let Err(err) = s.remove_delivered(&id) {
                     eprintln!("mailkit: queue: cannot remove {id}: {err}");
                 }
             }));
@@ -284,11 +369,20 @@ impl Runner {
                     eprintln!("mailkit: queue: cannot save {}: {err}", e.id);
                 }
             }));
+            self.schedule(id);
         }
     }
 
     /// Gives up on what is too old and warns about what is late.
     fn expire(&mut self) {
+        let tick = Instant::now();
+        if self
+            .expired_at
+            .is_some_and(|t| tick.duration_since(t) < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.expired_at = Some(tick);
         let now = unix(SystemTime::now());
         let max_age = self.cfg.max_age.as_secs();
         let warn_at = self.cfg.delay_warning.as_secs();
@@ -338,66 +432,92 @@ impl Runner {
     /// waits for [`Runner::open`].
     pub fn poll_connect(&mut self) -> Option<SocketAddr> {
         self.expire();
+        let now = unix(SystemTime::now());
+        while let Some((due, _)) = self.waiting.first() {
+            if *due > now {
+                break;
+            }
+            if let Some((_, id)) = self.waiting.pop_first() {
+                self.ready.push_back(id);
+            }
+        }
         let total: usize = self.per_hop.values().sum();
-        if total >= self.cfg.max_outbound {
+        if total >= self.cfg.max_outbound || self.ready.is_empty() {
             return None;
         }
-        let now = unix(SystemTime::now());
-        let mut by_hop: HashMap<String, Vec<(String, Vec<usize>)>> = HashMap::new();
-        let mut ids: Vec<&Entry> = self.entries.values().collect();
-        ids.sort_by_key(|e| (e.arrived, e.id.clone()));
-        for e in ids {
-            let mut per: HashMap<String, Vec<usize>> = HashMap::new();
+        // The hop of the first ready entry with a free connection; then up
+        // to PER_CONNECTION entries for that hop, looking a bounded way
+        // down the ready list. Entries for other hops keep their place.
+        let mut hop: Option<String> = None;
+        let mut messages: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut keep: VecDeque<String> = VecDeque::new();
+        let mut looked = 0;
+        while let Some(id) = self.ready.pop_front() {
+            looked += 1;
+            let Some(e) = self.entries.get(&id) else {
+                continue;
+            };
+            let mut mine = Vec::new();
+            let mut other = false;
             for (i, r) in e.rcpts.iter().enumerate() {
                 if r.state != State::Pending
                     || r.next_attempt > now
-                    || self.busy.contains(&(e.id.clone(), i))
+                    || self.busy.contains(&(id.clone(), i))
                 {
                     continue;
                 }
-                if let Some(hop) = self.cfg.routes.next_hop(&domain_of(&r.addr)) {
-                    per.entry(hop.to_owned()).or_default().push(i);
-                }
-            }
-            for (hop, rcpts) in per {
-                by_hop.entry(hop).or_default().push((e.id.clone(), rcpts));
-            }
-        }
-        let mut hops: Vec<_> = by_hop.into_iter().collect();
-        hops.sort_by(|a, b| a.0.cmp(&b.0));
-        for (hop, mut messages) in hops {
-            if self.per_hop.get(&hop).copied().unwrap_or(0) >= PER_HOP {
-                continue;
-            }
-            messages.truncate(PER_CONNECTION);
-            let addr = match hop.to_socket_addrs().ok().and_then(|mut a| a.next()) {
-                Some(a) => a,
-                None => {
-                    // Cannot resolve the hop: a temporary failure for all.
-                    for (id, rcpts) in &messages {
-                        let why: Vec<(usize, String)> = rcpts
-                            .iter()
-                            .map(|&i| (i, format!("cannot resolve {hop}")))
-                            .collect();
-                        self.retry(id, &why);
-                    }
+                let Some(h) = self.cfg.routes.next_hop(&domain_of(&r.addr)) else {
                     continue;
-                }
-            };
-            for (id, rcpts) in &messages {
-                for &i in rcpts {
-                    self.busy.insert((id.clone(), i));
+                };
+                match &hop {
+                    None if self.per_hop.get(h).copied().unwrap_or(0) < PER_HOP => {
+                        hop = Some(h.to_owned());
+                        mine.push(i);
+                    }
+                    Some(x) if x == h => mine.push(i),
+                    _ => other = true,
                 }
             }
-            *self.per_hop.entry(hop.clone()).or_default() += 1;
-            self.opening.push_back(Job {
-                hop,
-                messages,
-                refused: HashMap::new(),
-            });
-            return Some(addr);
+            if !mine.is_empty() {
+                messages.push((id.clone(), mine));
+            }
+            if other {
+                keep.push_back(id);
+            }
+            if messages.len() >= PER_CONNECTION || looked >= 4 * PER_CONNECTION {
+                break;
+            }
         }
-        None
+        // What was not looked at stays ahead of what was put back.
+        keep.extend(self.ready.drain(..));
+        self.ready = keep;
+        let hop = hop?;
+        let addr = match hop.to_socket_addrs().ok().and_then(|mut a| a.next()) {
+            Some(a) => a,
+            None => {
+                // Cannot resolve the hop: a temporary failure for all.
+                for (id, rcpts) in &messages {
+                    let why: Vec<(usize, String)> = rcpts
+                        .iter()
+                        .map(|&i| (i, format!("cannot resolve {hop}")))
+                        .collect();
+                    self.retry(id, &why);
+                }
+                return None;
+            }
+        };
+        for (id, rcpts) in &messages {
+            for &i in rcpts {
+                self.busy.insert((id.clone(), i));
+            }
+        }
+        *self.per_hop.entry(hop.clone()).or_default() += 1;
+        self.opening.push_back(Job {
+            hop,
+            messages,
+            refused: HashMap::new(),
+        });
+        Some(addr)
     }
 
     /// The session for the connection just opened for the oldest waiting
@@ -467,10 +587,12 @@ impl Runner {
                             None => {
                                 r.state = State::Delivered;
                                 r.last_reply = ok_text.clone();
-                                eprintln!(
+                                if !self.cfg.quiet {
+                                    eprintln!(
                                     "mailkit: queue: {id} delivered to <{}> via {hop}: {ok_text}",
                                     r.addr
                                 );
+                                }
                             }
                         }
                     }

@@ -287,77 +287,88 @@ impl Spool {
         Ok(entry)
     }
 
-    /// Queues several messages with two flushes in all (group commit):
-    /// every file written to `tmp/`, one `syncfs`, every message and
-    /// envelope renamed into place, one more `syncfs`. Until the second
-    /// flush none is acknowledged, so a crash in between can at worst leave
-    /// an envelope without its message, which [`Spool::load`] sets aside.
-    pub fn enqueue_batch(
+    /// Writes new entries' files into `tmp/` (not yet flushed, not yet
+    /// visible): the first step of a group commit. See [`Spool::publish`].
+    pub fn stage(
         &self,
         items: &[(Option<String>, Vec<String>, Vec<u8>)],
         now: SystemTime,
     ) -> Vec<io::Result<Entry>> {
         let t = unix(now);
-        let mut staged: Vec<io::Result<(Entry, PathBuf, PathBuf)>> =
-            Vec::with_capacity(items.len());
-        let mut any_file = None;
-        for (from, rcpts, data) in items {
-            let id = self.new_id(now);
-            let entry = Entry {
-                id: id.clone(),
-                from: from.clone(),
-                arrived: t,
-                warned: false,
-                rcpts: rcpts
-                    .iter()
-                    .map(|r| Rcpt {
-                        addr: one_line(r),
-                        state: State::Pending,
-                        attempts: 0,
-                        next_attempt: t,
-                        last_reply: String::new(),
-                    })
-                    .collect(),
-            };
-            let msg_tmp = self.dir.join("tmp").join(format!("{id}.msg"));
-            let env_tmp = self.dir.join("tmp").join(format!("{id}.env"));
-            let r = (|| {
-                let mut f = File::create(&msg_tmp)?;
+        items
+            .iter()
+            .map(|(from, rcpts, data)| {
+                let id = self.new_id(now);
+                let entry = Entry {
+                    id: id.clone(),
+                    from: from.clone(),
+                    arrived: t,
+                    warned: false,
+                    rcpts: rcpts
+                        .iter()
+                        .map(|r| Rcpt {
+                            addr: one_line(r),
+                            state: State::Pending,
+                            attempts: 0,
+                            next_attempt: t,
+                            last_reply: String::new(),
+                        })
+                        .collect(),
+                };
+                let mut f = File::create(self.dir.join("tmp").join(format!("{id}.msg")))?;
                 f.write_all(data)?;
-                let mut g = File::create(&env_tmp)?;
+                let mut g = File::create(self.dir.join("tmp").join(format!("{id}.env")))?;
                 g.write_all(entry.render().as_bytes())?;
-                any_file.get_or_insert(f);
-                Ok((entry, msg_tmp.clone(), env_tmp.clone()))
-            })();
-            staged.push(r);
-        }
-        let Some(f) = any_file else {
-            return staged.into_iter().map(|r| r.map(|(e, _, _)| e)).collect();
-        };
-        if let Err(e) = crate::store::maildir::syncfs(&f) {
-            let kind = e.kind();
+                Ok(entry)
+            })
+            .collect()
+    }
+
+    /// Moves staged entries into place (message first, then the envelope
+    /// that commits it). Call after a [`Spool::sync`] that followed their
+    /// [`Spool::stage`]; they are durable after the next `sync`.
+    pub fn publish(&self, e: &Entry) -> io::Result<()> {
+        fs::rename(
+            self.dir.join("tmp").join(format!("{}.msg", e.id)),
+            self.dir.join("msg").join(&e.id),
+        )?;
+        fs::rename(
+            self.dir.join("tmp").join(format!("{}.env", e.id)),
+            self.dir.join("env").join(&e.id),
+        )
+    }
+
+    /// One flush of the file system the queue lives on (`syncfs`): file
+    /// data and directory entries written before it are durable after it.
+    pub fn sync(&self) -> io::Result<()> {
+        crate::store::maildir::syncfs(&File::open(&self.dir)?)
+    }
+
+    /// Queues several messages at once: stage, flush, publish, flush
+    /// (what the queue thread pipelines across rounds).
+    pub fn enqueue_batch(
+        &self,
+        items: &[(Option<String>, Vec<String>, Vec<u8>)],
+        now: SystemTime,
+    ) -> Vec<io::Result<Entry>> {
+        let staged = self.stage(items, now);
+        if let Err(e) = self.sync() {
             return items
                 .iter()
-                .map(|_| Err(io::Error::new(kind, format!("sync failed: {e}"))))
+                .map(|_| Err(io::Error::new(e.kind(), e.to_string())))
                 .collect();
         }
-        let mut out: Vec<io::Result<Entry>> = staged
+        let out: Vec<io::Result<Entry>> = staged
             .into_iter()
-            .map(|r| {
-                let (e, msg_tmp, env_tmp) = r?;
-                fs::rename(&msg_tmp, self.dir.join("msg").join(&e.id))?;
-                fs::rename(&env_tmp, self.dir.join("env").join(&e.id))?;
-                Ok(e)
-            })
+            .map(|r| r.and_then(|e| self.publish(&e).map(|()| e)))
             .collect();
-        if let Err(e) = crate::store::maildir::syncfs(&f) {
-            let kind = e.kind();
-            out = items
+        match self.sync() {
+            Ok(()) => out,
+            Err(e) => items
                 .iter()
-                .map(|_| Err(io::Error::new(kind, format!("sync failed: {e}"))))
-                .collect();
+                .map(|_| Err(io::Error::new(e.kind(), e.to_string())))
+                .collect(),
         }
-        out
     }
 
     /// Records an entry's new state (atomic replace of `env/ID`).
@@ -383,6 +394,17 @@ impl Spool {
     /// Removes entry `id`: the envelope first (so it is never seen as live
     /// without its message), then the message.
     pub fn remove(&self, id: &str) -> io::Result<()> {
+        self.remove_entry(id, true)
+    }
+
+    /// Like [`Spool::remove`] without the directory flush: for delivered
+    /// entries, where a removal lost to a crash only means one more
+    /// delivery (at least once, never lost).
+    pub fn remove_delivered(&self, id: &str) -> io::Result<()> {
+        self.remove_entry(id, false)
+    }
+
+    fn remove_entry(&self, id: &str, durable: bool) -> io::Result<()> {
         if !valid_id(id) {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
@@ -390,7 +412,9 @@ impl Spool {
             ));
         }
         fs::remove_file(self.dir.join("env").join(id))?;
-        sync_dir(&self.dir.join("env"))?;
+        if durable {
+            sync_dir(&self.dir.join("env"))?;
+        }
         match fs::remove_file(self.dir.join("msg").join(id)) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
