@@ -1,15 +1,19 @@
 //! The persistent outbound queue (SPEC: relay, queue): one message file and
 //! one envelope file per queued message under `--queue DIR`.
 //!
-//! - `msg/ID` holds the message as it will be sent; written once.
-//! - `env/ID` holds the envelope and each recipient's delivery state; it is
-//!   the commit record, replaced atomically (written in `tmp/`, fsynced,
-//!   renamed, directory fsynced) every time the state changes.
+//! - `msg/ID` holds the envelope as it was queued, a line `data`, then the
+//!   message as it will be sent; written once, in `tmp/` and renamed into
+//!   place after a flush, so it is never half-visible. One file a message
+//!   keeps the common case (delivered at the first attempt) cheap.
+//! - `env/ID`, once the state changes (an attempt failed), holds the
+//!   envelope and each recipient's delivery state; it overrides the copy
+//!   in `msg/ID` and is replaced atomically (written in `tmp/`, fsynced,
+//!   renamed, directory fsynced).
 //!
-//! A message is queued when its `env/ID` is durable; a crash before that
-//! leaves at most an orphan `msg/ID` (removed by [`Spool::load`]), never a
-//! half-visible entry. A file that cannot be read is moved to `corrupt/`
-//! with the reason, not deleted, so nothing is lost to a bad byte.
+//! A message is queued when its `msg/ID` is durable. A file that cannot be
+//! read is moved to `corrupt/` with the reason, not deleted, so nothing is
+//! lost to a bad byte; an `env/ID` without its message (a removal cut
+//! short) is dropped.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -174,6 +178,12 @@ impl Entry {
     }
 }
 
+/// A queue file's envelope and message, split at the `data` line.
+fn split_data(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = memchr::memmem::find(bytes, b"\ndata\n")?;
+    Some((&bytes[..at + 1], &bytes[at + 6..]))
+}
+
 /// Text for one envelope line: line breaks and tabs become spaces.
 fn one_line(s: &str) -> String {
     s.chars()
@@ -264,27 +274,10 @@ impl Spool {
         data: &[u8],
         now: SystemTime,
     ) -> io::Result<Entry> {
-        let id = self.new_id(now);
-        let t = unix(now);
-        let entry = Entry {
-            id: id.clone(),
-            from: from.map(str::to_owned),
-            arrived: t,
-            warned: false,
-            rcpts: rcpts
-                .iter()
-                .map(|r| Rcpt {
-                    addr: one_line(r),
-                    state: State::Pending,
-                    attempts: 0,
-                    next_attempt: t,
-                    last_reply: String::new(),
-                })
-                .collect(),
-        };
-        self.write_atomic(&format!("{id}.msg"), data, &self.dir.join("msg").join(&id))?;
-        self.save(&entry)?;
-        Ok(entry)
+        let items = [(from.map(str::to_owned), rcpts.to_vec(), data.to_vec())];
+        self.enqueue_batch(&items, now)
+            .pop()
+            .unwrap_or_else(|| Err(io::Error::other("nothing queued")))
     }
 
     /// Writes new entries' files into `tmp/` (not yet flushed, not yet
@@ -316,25 +309,20 @@ impl Spool {
                         .collect(),
                 };
                 let mut f = File::create(self.dir.join("tmp").join(format!("{id}.msg")))?;
+                f.write_all(entry.render().as_bytes())?;
+                f.write_all(b"data\n")?;
                 f.write_all(data)?;
-                let mut g = File::create(self.dir.join("tmp").join(format!("{id}.env")))?;
-                g.write_all(entry.render().as_bytes())?;
                 Ok(entry)
             })
             .collect()
     }
 
-    /// Moves staged entries into place (message first, then the envelope
-    /// that commits it). Call after a [`Spool::sync`] that followed their
+    /// Moves a staged entry into place. Call after a [`Spool::sync`] that followed their
     /// [`Spool::stage`]; they are durable after the next `sync`.
     pub fn publish(&self, e: &Entry) -> io::Result<()> {
         fs::rename(
             self.dir.join("tmp").join(format!("{}.msg", e.id)),
             self.dir.join("msg").join(&e.id),
-        )?;
-        fs::rename(
-            self.dir.join("tmp").join(format!("{}.env", e.id)),
-            self.dir.join("env").join(&e.id),
         )
     }
 
@@ -388,7 +376,14 @@ impl Spool {
         if !valid_id(id) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad queue id"));
         }
-        fs::read(self.dir.join("msg").join(id))
+        let bytes = fs::read(self.dir.join("msg").join(id))?;
+        match split_data(&bytes) {
+            Some((_, msg)) => Ok(msg.to_vec()),
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "no `data` line: not a queue file",
+            )),
+        }
     }
 
     /// Removes entry `id`: the envelope first (so it is never seen as live
@@ -411,11 +406,13 @@ impl Spool {
                 format!("no queue entry {id:?}"),
             ));
         }
-        fs::remove_file(self.dir.join("env").join(id))?;
+        // The message goes first: an override left behind by a crash is
+        // dropped at the next load.
+        fs::remove_file(self.dir.join("msg").join(id))?;
         if durable {
-            sync_dir(&self.dir.join("env"))?;
+            sync_dir(&self.dir.join("msg"))?;
         }
-        match fs::remove_file(self.dir.join("msg").join(id)) {
+        match fs::remove_file(self.dir.join("env").join(id)) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
@@ -428,31 +425,42 @@ impl Spool {
     pub fn load(&self) -> io::Result<(Vec<Entry>, Vec<SetAside>)> {
         let mut entries = Vec::new();
         let mut aside = Vec::new();
-        let mut names: Vec<String> = fs::read_dir(self.dir.join("env"))?
+        let mut names: Vec<String> = fs::read_dir(self.dir.join("msg"))?
             .filter_map(Result::ok)
             .map(|d| d.file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
+        let parse = |bytes: &[u8]| -> Result<Entry, String> {
+            std::str::from_utf8(bytes)
+                .map_err(|_| "not UTF-8".to_owned())
+                .and_then(Entry::parse)
+        };
         for id in &names {
             let why = if !valid_id(id) {
                 Some("not a queue id".to_owned())
             } else {
-                match fs::read(self.dir.join("env").join(id)) {
-                    Err(e) => Some(format!("cannot read: {e}")),
-                    Ok(bytes) => match std::str::from_utf8(&bytes)
-                        .map_err(|_| "not UTF-8".to_owned())
-                        .and_then(Entry::parse)
-                    {
-                        Ok(e) if e.id != *id => Some(format!("holds id {:?}", e.id)),
-                        Ok(_) if !self.dir.join("msg").join(id).exists() => {
-                            Some("its message file is missing".into())
-                        }
-                        Ok(e) => {
-                            entries.push(e);
-                            None
-                        }
-                        Err(why) => Some(why),
+                let state = match fs::read(self.dir.join("env").join(id)) {
+                    Ok(bytes) => Some(parse(&bytes)),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                    Err(e) => Some(Err(format!("cannot read its state: {e}"))),
+                };
+                let state = match state {
+                    Some(s) => s,
+                    None => match fs::read(self.dir.join("msg").join(id)) {
+                        Err(e) => Err(format!("cannot read: {e}")),
+                        Ok(bytes) => match split_data(&bytes) {
+                            Some((head, _)) => parse(head),
+                            None => Err("no `data` line (truncated?)".into()),
+                        },
                     },
+                };
+                match state {
+                    Ok(e) if e.id != *id => Some(format!("holds id {:?}", e.id)),
+                    Ok(e) => {
+                        entries.push(e);
+                        None
+                    }
+                    Err(why) => Some(why),
                 }
             };
             if let Some(why) = why {
@@ -463,7 +471,7 @@ impl Spool {
                 });
             }
         }
-        for d in fs::read_dir(self.dir.join("msg"))?.filter_map(Result::ok) {
+        for d in fs::read_dir(self.dir.join("env"))?.filter_map(Result::ok) {
             let name = d.file_name().to_string_lossy().into_owned();
             if !names.contains(&name) {
                 let _ = fs::remove_file(d.path());
@@ -553,10 +561,10 @@ mod tests {
         let now = SystemTime::now();
         let good = s.enqueue(None, &["a@b.c".into()], b"x", now).unwrap();
         let bad = s.enqueue(None, &["a@b.c".into()], b"y", now).unwrap();
-        let text = fs::read_to_string(d.join("env").join(&bad.id)).unwrap();
-        fs::write(d.join("env").join(&bad.id), &text[..text.len() / 2]).unwrap();
-        let orphan = d.join("msg").join("ORPHAN-1");
-        fs::write(&orphan, b"never committed").unwrap();
+        let text = fs::read_to_string(d.join("msg").join(&bad.id)).unwrap();
+        fs::write(d.join("msg").join(&bad.id), &text[..text.len() / 2]).unwrap();
+        let orphan = d.join("env").join("ORPHAN-1");
+        fs::write(&orphan, b"a state without its message").unwrap();
         let (all, aside) = s.load().unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].id, good.id);
