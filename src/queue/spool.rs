@@ -178,6 +178,19 @@ impl Entry {
     }
 }
 
+/// Reads a queue file (`msg/ID`: envelope, `data`, message) or a state
+/// file (`env/ID`): the entry, or why not. Public for the fuzzer; the
+/// spool uses it when it loads.
+pub fn parse_queue_file(bytes: &[u8]) -> Result<Entry, String> {
+    let head = match split_data(bytes) {
+        Some((head, _)) => head,
+        None => bytes,
+    };
+    std::str::from_utf8(head)
+        .map_err(|_| "not UTF-8".to_owned())
+        .and_then(Entry::parse)
+}
+
 /// A queue file's envelope and message, split at the `data` line.
 fn split_data(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     let at = memchr::memmem::find(bytes, b"\ndata\n")?;
