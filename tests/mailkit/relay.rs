@@ -46,6 +46,22 @@ fn hamburger(dir: &TempDir, extra: &[&str]) -> Server {
     Server::start(&args)
 }
 
+/// `mailkit send` to crepes.fr as Alice (authenticated) for Bob.
+fn send_as_alice(a: &Server, extra: &[&str]) -> std::process::Output {
+    Command::new(bin())
+        .args([
+            "send",
+            "--server",
+            &a.addr.to_string(),
+            "--auth",
+            "alice@crepes.fr:secret",
+        ])
+        .args(["--from", "alice@crepes.fr", "--to", "bob@hamburger.edu"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + limit;
     while Instant::now() < end {
@@ -62,25 +78,15 @@ fn the_seed_scenario_end_to_end() {
     let dir = TempDir::new("relay-seed");
     let b = hamburger(&dir, &[]);
     let a = crepes(&dir, &b.addr.to_string(), &[]);
-    let sent = Command::new(bin())
-        .args([
-            "send",
-            "--server",
-            &a.addr.to_string(),
-            "--auth",
-            "alice@crepes.fr:secret",
-        ])
-        .args([
-            "--from",
-            "alice@crepes.fr",
-            "--to",
-            "bob@hamburger.edu",
+    let sent = send_as_alice(
+        &a,
+        &[
             "--subject",
             "ketchup",
-        ])
-        .args(["--body", "Do you like ketchup?\nHow about pickles?\n"])
-        .output()
-        .unwrap();
+            "--body",
+            "Do you like ketchup?\nHow about pickles?\n",
+        ],
+    );
     assert_eq!(
         sent.status.code(),
         Some(0),
@@ -171,27 +177,19 @@ fn kill_9_while_delivering_loses_nothing() {
     let b_addr = format!("127.0.0.1:{b_port}");
     // hamburger.edu is down: 200 messages pile up in crepes.fr's queue.
     let mut a = crepes(&dir, &b_addr, &[]);
-    let sent = Command::new(bin())
-        .args([
-            "send",
-            "--server",
-            &a.addr.to_string(),
-            "--auth",
-            "alice@crepes.fr:secret",
-        ])
-        .args([
-            "--from",
-            "alice@crepes.fr",
-            "--to",
-            "bob@hamburger.edu",
+    let sent = send_as_alice(
+        &a,
+        &[
             "--subject",
             "load",
             "--body",
             "x",
-        ])
-        .args(["--count", "200", "--connections", "4"])
-        .output()
-        .unwrap();
+            "--count",
+            "200",
+            "--connections",
+            "4",
+        ],
+    );
     assert_eq!(
         sent.status.code(),
         Some(0),

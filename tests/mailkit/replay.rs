@@ -26,16 +26,7 @@ C: QUIT\n\
 S: 221 hamburger.edu closing connection\n";
 
 fn smtp(dir: &TempDir, sub: &str, extra: &[&str]) -> Server {
-    let maildir = dir.path().join(sub);
-    let mut args = vec![
-        "serve-smtp",
-        "--hostname",
-        "hamburger.edu",
-        "--maildir",
-        maildir.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    Server::start(&args)
+    crate::support::smtp_server(&dir.path().join(sub), extra)
 }
 
 fn replay(args: &[&str]) -> (Option<i32>, String, String) {
