@@ -64,6 +64,8 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--max-queue-age', '--max-queue-age', [CompletionResultType]::ParameterName, 'Give up (and bounce) after this many seconds in the queue [default: 5 days]')
             [CompletionResult]::new('--delay-warning', '--delay-warning', [CompletionResultType]::ParameterName, 'Warn the sender (RFC 3464 delayed) after this many seconds [default: 4 hours]')
             [CompletionResult]::new('--max-outbound', '--max-outbound', [CompletionResultType]::ParameterName, 'Most outbound connections at once (at most 2 per destination)')
+            [CompletionResult]::new('--resolver', '--resolver', [CompletionResultType]::ParameterName, 'The DNS server for MX lookups [default: the first nameserver in /etc/resolv.conf]')
+            [CompletionResult]::new('--mx-port', '--mx-port', [CompletionResultType]::ParameterName, 'The SMTP port of mail hosts found in the DNS (tests run them on loopback)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not log each accepted message')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not log each accepted message')
             [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)')

@@ -60,6 +60,8 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --max-queue-age 'Give up (and bounce) after this many seconds in the queue [default: 5 days]'
             cand --delay-warning 'Warn the sender (RFC 3464 delayed) after this many seconds [default: 4 hours]'
             cand --max-outbound 'Most outbound connections at once (at most 2 per destination)'
+            cand --resolver 'The DNS server for MX lookups [default: the first nameserver in /etc/resolv.conf]'
+            cand --mx-port 'The SMTP port of mail hosts found in the DNS (tests run them on loopback)'
             cand -q 'Do not log each accepted message'
             cand --quiet 'Do not log each accepted message'
             cand --tls-self-signed 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'

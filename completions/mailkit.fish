@@ -62,6 +62,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l retry-bas
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-queue-age -d 'Give up (and bounce) after this many seconds in the queue [default: 5 days]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l delay-warning -d 'Warn the sender (RFC 3464 delayed) after this many seconds [default: 4 hours]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-outbound -d 'Most outbound connections at once (at most 2 per destination)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l resolver -d 'The DNS server for MX lookups [default: the first nameserver in /etc/resolv.conf]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l mx-port -d 'The SMTP port of mail hosts found in the DNS (tests run them on loopback)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s q -l quiet -d 'Do not log each accepted message'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l require-tls -d 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'

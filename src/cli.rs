@@ -259,6 +259,14 @@ pub struct ServeSmtp {
     /// Most outbound connections at once (at most 2 per destination).
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_outbound: u32,
+
+    /// The DNS server for MX lookups [default: the first nameserver in /etc/resolv.conf].
+    #[arg(long, value_name = "ADDR")]
+    pub resolver: Option<SocketAddr>,
+
+    /// The SMTP port of mail hosts found in the DNS (tests run them on loopback).
+    #[arg(long, value_name = "PORT", default_value_t = 25, hide = true)]
+    pub mx_port: u16,
 }
 
 /// `mailkit serve-pop3`: the POP3 server.

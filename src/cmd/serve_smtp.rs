@@ -418,6 +418,11 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         routes.add(r).map_err(anyhow::Error::msg)?;
     }
     routes.smarthost = args.relay_to.clone();
+    // Relaying by MX (RFC 5321 §5.1) where clients can relay at all:
+    // authenticated ones (--users) or --relay-from networks.
+    routes.mx = routes.smarthost.is_none()
+        && !domains.is_empty()
+        && (users.is_some() || !args.relay_from.is_empty());
     let relay_from = args
         .relay_from
         .iter()
@@ -425,7 +430,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
             crate::queue::route::Cidr::parse(c).map_err(|e| anyhow::anyhow!("--relay-from {e}"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    if !routes.is_empty() && domains.is_empty() {
+    if (!routes.routes.is_empty() || routes.smarthost.is_some()) && domains.is_empty() {
         anyhow::bail!(
             "relaying needs --domain (mail for the local domains is stored, the rest relayed)"
         );
@@ -471,21 +476,31 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
             None => None,
         };
         let worker = SpoolWorker::spawn(spool).context("cannot start the queue thread")?;
-        Some(Runner::new(
-            RunnerConfig {
-                hostname: hostname.clone(),
-                routes: routes.clone(),
-                auth,
-                retry_base: Duration::from_secs(args.retry_base),
-                max_age: Duration::from_secs(args.max_queue_age),
-                delay_warning: Duration::from_secs(args.delay_warning),
-                max_outbound: args.max_outbound as usize,
-                timeout: Duration::from_secs(args.timeout.min(300)),
-                quiet: args.quiet,
-            },
-            worker,
-            entries,
-        ))
+        Some(
+            Runner::new(
+                RunnerConfig {
+                    hostname: hostname.clone(),
+                    routes: routes.clone(),
+                    auth,
+                    retry_base: Duration::from_secs(args.retry_base),
+                    max_age: Duration::from_secs(args.max_queue_age),
+                    delay_warning: Duration::from_secs(args.delay_warning),
+                    max_outbound: args.max_outbound as usize,
+                    timeout: Duration::from_secs(args.timeout.min(300)),
+                    quiet: args.quiet,
+                },
+                worker,
+                entries,
+            )
+            .with_resolver(crate::queue::dns::Resolver {
+                server: args
+                    .resolver
+                    .unwrap_or_else(crate::queue::dns::system_server),
+                timeout: Duration::from_secs(5),
+                smtp_port: args.mx_port,
+            })
+            .context("cannot start the DNS resolver thread")?,
+        )
     };
 
     let seed = SystemTime::now()

@@ -35,17 +35,20 @@ pub fn may_notify(from: Option<&str>) -> bool {
 /// The enhanced status in a reply (`550 5.1.1 ...` → `5.1.1`), or one made
 /// from its code's class.
 pub fn status_of(reply: &str) -> String {
-    let mut w = reply.split_whitespace();
-    let code = w.next().unwrap_or("");
-    if let Some(enh) = w.next() {
-        let parts: Vec<&str> = enh.split('.').collect();
-        if parts.len() == 3
+    let enhanced = |w: &str| {
+        let parts: Vec<&str> = w.split('.').collect();
+        parts.len() == 3
             && parts
                 .iter()
                 .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return enh.to_owned();
-        }
+    };
+    let mut w = reply.split_whitespace();
+    let code = w.next().unwrap_or("");
+    if enhanced(code) {
+        return code.to_owned();
+    }
+    if let Some(enh) = w.next().filter(|e| enhanced(e)) {
+        return enh.to_owned();
     }
     match code.as_bytes().first() {
         Some(b'4') => "4.0.0".into(),
@@ -189,6 +192,7 @@ mod tests {
         assert!(text.contains("Subject: hi\n"));
         assert!(!text.contains("\nbody\n"));
         assert_eq!(status_of("451 try later"), "4.0.0");
+        assert_eq!(status_of("4.4.7 message expired"), "4.4.7");
         assert!(!may_notify(None) && !may_notify(Some("")) && may_notify(Some("a@b")));
     }
 }

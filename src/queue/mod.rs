@@ -4,6 +4,7 @@
 //! session, comes with server-to-server relay.
 
 pub mod bounce;
+pub mod dns;
 pub mod route;
 pub mod runner;
 pub mod schedule;

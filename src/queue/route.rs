@@ -11,7 +11,12 @@ pub struct Routes {
     pub routes: Vec<(String, String)>,
     /// The smarthost for everything else.
     pub smarthost: Option<String>,
+    /// Without a route or smarthost, look the domain's MX up in the DNS.
+    pub mx: bool,
 }
+
+/// The prefix of a next hop found in the DNS: `mx:DOMAIN`.
+pub const MX_PREFIX: &str = "mx:";
 
 impl Routes {
     /// Parses `DOMAIN=HOST:PORT` (from `--route`).
@@ -27,8 +32,20 @@ impl Routes {
         Ok(())
     }
 
-    /// The next hop for `domain` (lowercase), if mail there can be relayed.
-    pub fn next_hop(&self, domain: &str) -> Option<&str> {
+    /// The next hop for `domain`, if mail there can be relayed: a route,
+    /// the smarthost, or `mx:DOMAIN` (resolved later, in the DNS).
+    pub fn next_hop(&self, domain: &str) -> Option<String> {
+        let found = self.configured(domain);
+        match found {
+            Some(h) => Some(h.to_owned()),
+            None if self.mx && !domain.is_empty() => {
+                Some(format!("{MX_PREFIX}{}", domain.to_ascii_lowercase()))
+            }
+            None => None,
+        }
+    }
+
+    fn configured(&self, domain: &str) -> Option<&str> {
         let domain = domain.to_ascii_lowercase();
         for (pattern, hop) in &self.routes {
             let hit = match pattern.strip_prefix("*.") {
@@ -46,7 +63,7 @@ impl Routes {
 
     /// Whether anything can be relayed at all.
     pub fn is_empty(&self) -> bool {
-        self.routes.is_empty() && self.smarthost.is_none()
+        self.routes.is_empty() && self.smarthost.is_none() && !self.mx
     }
 }
 
@@ -109,12 +126,23 @@ mod tests {
         let mut r = Routes::default();
         r.add("hamburger.edu=127.0.0.1:2526").unwrap();
         r.add("*.example.org=10.0.0.1:25").unwrap();
-        assert_eq!(r.next_hop("Hamburger.EDU"), Some("127.0.0.1:2526"));
-        assert_eq!(r.next_hop("mail.example.org"), Some("10.0.0.1:25"));
+        assert_eq!(
+            r.next_hop("Hamburger.EDU").as_deref(),
+            Some("127.0.0.1:2526")
+        );
+        assert_eq!(
+            r.next_hop("mail.example.org").as_deref(),
+            Some("10.0.0.1:25")
+        );
         assert_eq!(r.next_hop("example.org"), None);
         assert_eq!(r.next_hop("elsewhere.net"), None);
+        r.mx = true;
+        assert_eq!(
+            r.next_hop("Elsewhere.net").as_deref(),
+            Some("mx:elsewhere.net")
+        );
         r.smarthost = Some("relay:25".into());
-        assert_eq!(r.next_hop("elsewhere.net"), Some("relay:25"));
+        assert_eq!(r.next_hop("elsewhere.net").as_deref(), Some("relay:25"));
         assert!(r.add("nothing").is_err());
     }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::bounce::{self, Action, Failed};
+use super::dns::Lookup;
 use super::route::Routes;
 use super::schedule;
 use super::spool::{unix, Entry, Spool, State};
@@ -235,7 +236,17 @@ pub struct Runner {
     waiting: std::collections::BTreeSet<(u64, String)>,
     /// When the age checks last ran (once a second).
     expired_at: Option<Instant>,
+    /// MX lookups: asked of the resolver thread, answers cached a while.
+    dns: Option<DnsChannel>,
+    mx_cache: HashMap<String, (Instant, Lookup)>,
+    mx_asked: std::collections::HashSet<String>,
 }
+
+/// Questions to the resolver thread and its answers.
+type DnsChannel = (mpsc::Sender<String>, mpsc::Receiver<(String, Lookup)>);
+
+/// How long an MX answer is used before it is asked again.
+const MX_TTL: Duration = Duration::from_secs(300);
 
 fn domain_of(addr: &str) -> String {
     addr.rsplit_once('@')
@@ -258,11 +269,54 @@ impl Runner {
             ready: VecDeque::new(),
             waiting: Default::default(),
             expired_at: None,
+            dns: None,
+            mx_cache: HashMap::new(),
+            mx_asked: Default::default(),
         };
         for e in entries {
             r.add(e);
         }
         r
+    }
+
+    /// Starts the resolver thread for MX lookups (`--resolver`).
+    pub fn with_resolver(mut self, r: super::dns::Resolver) -> std::io::Result<Runner> {
+        let (qtx, qrx) = mpsc::channel::<String>();
+        let (atx, arx) = mpsc::channel::<(String, Lookup)>();
+        std::thread::Builder::new()
+            .name("mailkit-dns".into())
+            .spawn(move || {
+                for domain in qrx {
+                    let answer = r.mail_hosts(&domain);
+                    if atx.send((domain, answer)).is_err() {
+                        return;
+                    }
+                }
+            })?;
+        self.dns = Some((qtx, arx));
+        Ok(self)
+    }
+
+    /// The cached answer for `domain`, or `None` after asking for one.
+    fn mx_lookup(&mut self, domain: &str) -> Option<Lookup> {
+        let now = Instant::now();
+        if let Some((_, rx)) = &self.dns {
+            while let Ok((d, l)) = rx.try_recv() {
+                self.mx_asked.remove(&d);
+                self.mx_cache.insert(d, (now, l));
+            }
+        }
+        match self.mx_cache.get(domain) {
+            Some((at, l)) if now.duration_since(*at) < MX_TTL => return Some(l.clone()),
+            _ => {}
+        }
+        let Some((tx, _)) = &self.dns else {
+            return Some(Lookup::Temporary("no DNS resolver configured".into()));
+        };
+        if self.mx_asked.insert(domain.to_owned()) {
+            let _ = tx.send(domain.to_owned());
+        }
+        None
     }
 
     /// Files entry `id` under `ready` or `waiting` by its earliest pending
@@ -470,11 +524,11 @@ impl Runner {
                     continue;
                 };
                 match &hop {
-                    None if self.per_hop.get(h).copied().unwrap_or(0) < PER_HOP => {
-                        hop = Some(h.to_owned());
+                    None if self.per_hop.get(&h).copied().unwrap_or(0) < PER_HOP => {
+                        hop = Some(h);
                         mine.push(i);
                     }
-                    Some(x) if x == h => mine.push(i),
+                    Some(x) if *x == h => mine.push(i),
                     _ => other = true,
                 }
             }
@@ -492,7 +546,39 @@ impl Runner {
         keep.extend(self.ready.drain(..));
         self.ready = keep;
         let hop = hop?;
-        let addr = match hop.to_socket_addrs().ok().and_then(|mut a| a.next()) {
+        let resolved = match hop.strip_prefix(super::route::MX_PREFIX) {
+            Some(domain) => match self.mx_lookup(domain) {
+                Some(Lookup::Hosts(h)) => h.first().copied(),
+                Some(Lookup::NoMail(why)) => {
+                    for (id, rcpts) in &messages {
+                        let f: Vec<(usize, String)> = rcpts
+                            .iter()
+                            .map(|&i| (i, format!("550 5.1.2 {why}")))
+                            .collect();
+                        self.fail(id, &f, None);
+                    }
+                    return None;
+                }
+                Some(Lookup::Temporary(why)) => {
+                    for (id, rcpts) in &messages {
+                        let f: Vec<(usize, String)> =
+                            rcpts.iter().map(|&i| (i, format!("4.4.3 {why}"))).collect();
+                        self.retry(id, &f);
+                    }
+                    return None;
+                }
+                None => {
+                    // Asked the resolver thread: look again in a second.
+                    let soon = unix(SystemTime::now()) + 1;
+                    for (id, _) in &messages {
+                        self.waiting.insert((soon, id.clone()));
+                    }
+                    return None;
+                }
+            },
+            None => hop.to_socket_addrs().ok().and_then(|mut a| a.next()),
+        };
+        let addr = match resolved {
             Some(a) => a,
             None => {
                 // Cannot resolve the hop: a temporary failure for all.

@@ -217,3 +217,182 @@ fn kill_9_while_delivering_loses_nothing() {
     );
     assert_eq!(message_ids(&b_mail).len(), 200);
 }
+
+/// A DNS server on loopback that knows `far.test` (MX 10 mx.far.test,
+/// which is 127.0.0.1) and nothing else (NXDOMAIN).
+fn fake_dns() -> std::net::SocketAddr {
+    use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
+    use hickory_proto::rr::rdata::{A, MX};
+    use hickory_proto::rr::{Name, RData, Record, RecordType};
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        while let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let Ok(q) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            let mut r = Message::new(q.metadata.id, MessageType::Response, OpCode::Query);
+            let Some(query) = q.queries.first().cloned() else {
+                continue;
+            };
+            let name = query.name().to_ascii().to_ascii_lowercase();
+            let rtype = query.query_type();
+            r.add_query(query.clone());
+            match (name.as_str(), rtype) {
+                ("far.test.", RecordType::MX) => {
+                    let mx = MX::new(10, Name::from_ascii("mx.far.test.").unwrap());
+                    r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::MX(mx)));
+                }
+                ("mx.far.test.", RecordType::A) => {
+                    let a = A(std::net::Ipv4Addr::LOCALHOST);
+                    r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::A(a)));
+                }
+                ("far.test." | "mx.far.test.", _) => {}
+                _ => r.metadata.response_code = ResponseCode::NXDomain,
+            }
+            let _ = sock.send_to(&r.to_vec().unwrap(), from);
+        }
+    });
+    addr
+}
+
+#[test]
+fn next_hops_from_mx_records_and_bounces_for_missing_domains() {
+    let dir = TempDir::new("relay-mx");
+    let far_dir = dir.path().join("far-mail");
+    let far = Server::start(&[
+        "serve-smtp",
+        "--hostname",
+        "mx.far.test",
+        "--domain",
+        "far.test",
+        "--maildir",
+        far_dir.to_str().unwrap(),
+    ]);
+    let dns = fake_dns();
+    let users = dir.path().join("a-users");
+    std::fs::write(&users, "alice@crepes.fr:secret\n").unwrap();
+    let a_mail = dir.path().join("a-mail");
+    let port = far.addr.port().to_string();
+    let resolver = dns.to_string();
+    let a = Server::start(&[
+        "serve-smtp",
+        "--hostname",
+        "crepes.fr",
+        "--domain",
+        "crepes.fr",
+        "--users",
+        users.to_str().unwrap(),
+        "--maildir",
+        a_mail.to_str().unwrap(),
+        "--resolver",
+        &resolver,
+        "--mx-port",
+        &port,
+    ]);
+    let out = Command::new(bin())
+        .args([
+            "send",
+            "--server",
+            &a.addr.to_string(),
+            "--auth",
+            "alice@crepes.fr:secret",
+            "--from",
+            "alice@crepes.fr",
+        ])
+        .args([
+            "--to",
+            "bob@far.test",
+            "--to",
+            "nobody@gone.test",
+            "--subject",
+            "mx",
+            "--body",
+            "via the MX\n",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || files(
+            &far_dir,
+            "bob@far.test",
+            "new"
+        )
+        .len()
+            == 1),
+        "{}",
+        a.log_text()
+    );
+    // gone.test does not exist: Alice gets the bounce in her own Maildir.
+    assert!(
+        wait_until(Duration::from_secs(10), || files(
+            &a_mail,
+            "alice@crepes.fr",
+            "new"
+        )
+        .len()
+            == 1),
+        "{}",
+        a.log_text()
+    );
+    let bounce = std::fs::read_to_string(&files(&a_mail, "alice@crepes.fr", "new")[0]).unwrap();
+    assert!(
+        bounce.contains("Final-Recipient: rfc822; nobody@gone.test"),
+        "{bounce}"
+    );
+    assert!(bounce.contains("Status: 5.1.2"), "{bounce}");
+    assert!(bounce.starts_with("Return-Path: <>\n"), "{bounce}");
+}
+
+#[test]
+fn delay_warning_then_expiry_bounce() {
+    let dir = TempDir::new("relay-delay");
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let a = crepes(
+        &dir,
+        &dead,
+        &["--delay-warning", "1", "--max-queue-age", "3"],
+    );
+    let out = send_as_alice(&a, &["--subject", "stuck", "--body", "x"]);
+    assert_eq!(out.status.code(), Some(0));
+    let a_mail = dir.path().join("a-mail");
+    let texts = || -> Vec<String> {
+        files(&a_mail, "alice@crepes.fr", "new")
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect()
+    };
+    assert!(
+        wait_until(Duration::from_secs(10), || texts()
+            .iter()
+            .any(|t| t.contains("Action: delayed"))),
+        "{}",
+        a.log_text()
+    );
+    assert!(
+        wait_until(Duration::from_secs(15), || texts().iter().any(|t| t
+            .contains("Action: failed")
+            && t.contains("Status: 4.4.7"))),
+        "{}",
+        a.log_text()
+    );
+    let q = Command::new(bin())
+        .args(["queue", "list", "--queue"])
+        .arg(a_mail.join(".queue"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&q.stdout).ends_with("0 messages queued, 0 recipients pending\n")
+    );
+}
