@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use crate::support::{bin, files, Server, TempDir};
 
-fn crepes(dir: &TempDir, b_addr: &str, extra: &[&str]) -> Server {
+/// crepes.fr: Alice's server (she is its one user), with `extra` flags.
+fn crepes_with(dir: &TempDir, extra: &[&str]) -> Server {
     let users = dir.path().join("a-users");
     std::fs::write(&users, "alice@crepes.fr:secret\n").unwrap();
     let maildir = dir.path().join("a-mail");
-    let route = format!("hamburger.edu={b_addr}");
     let mut args = vec![
         "serve-smtp",
         "--hostname",
@@ -22,13 +22,17 @@ fn crepes(dir: &TempDir, b_addr: &str, extra: &[&str]) -> Server {
         users.to_str().unwrap(),
         "--maildir",
         maildir.to_str().unwrap(),
-        "--route",
-        &route,
-        "--retry-base",
-        "1",
     ];
     args.extend_from_slice(extra);
     Server::start(&args)
+}
+
+/// crepes.fr routing hamburger.edu to `b_addr`, retrying every second.
+fn crepes(dir: &TempDir, b_addr: &str, extra: &[&str]) -> Server {
+    let route = format!("hamburger.edu={b_addr}");
+    let mut args = vec!["--route", &route, "--retry-base", "1"];
+    args.extend_from_slice(extra);
+    crepes_with(dir, &args)
 }
 
 fn hamburger(dir: &TempDir, extra: &[&str]) -> Server {
@@ -271,26 +275,10 @@ fn next_hops_from_mx_records_and_bounces_for_missing_domains() {
         far_dir.to_str().unwrap(),
     ]);
     let dns = fake_dns();
-    let users = dir.path().join("a-users");
-    std::fs::write(&users, "alice@crepes.fr:secret\n").unwrap();
     let a_mail = dir.path().join("a-mail");
     let port = far.addr.port().to_string();
     let resolver = dns.to_string();
-    let a = Server::start(&[
-        "serve-smtp",
-        "--hostname",
-        "crepes.fr",
-        "--domain",
-        "crepes.fr",
-        "--users",
-        users.to_str().unwrap(),
-        "--maildir",
-        a_mail.to_str().unwrap(),
-        "--resolver",
-        &resolver,
-        "--mx-port",
-        &port,
-    ]);
+    let a = crepes_with(&dir, &["--resolver", &resolver, "--mx-port", &port]);
     let out = Command::new(bin())
         .args([
             "send",
