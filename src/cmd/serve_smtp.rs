@@ -219,7 +219,7 @@ impl Service for SmtpService {
 
     fn connect_failed(&mut self, id: ConnId, _s: SmtpConn, error: std::io::Error) {
         if let Some(r) = self.runner.as_mut() {
-            r.closed(id, &format!("cannot connect: {error}"));
+            r.connect_failed(id, &format!("cannot connect: {error}"));
         }
         self.do_todo();
     }

@@ -240,6 +240,8 @@ pub struct Runner {
     dns: Option<DnsChannel>,
     mx_cache: HashMap<String, (Instant, Lookup)>,
     mx_asked: std::collections::HashSet<String>,
+    /// Which of a domain's mail hosts to try next (after refusals).
+    mx_index: HashMap<String, usize>,
 }
 
 /// Questions to the resolver thread and its answers.
@@ -272,6 +274,7 @@ impl Runner {
             dns: None,
             mx_cache: HashMap::new(),
             mx_asked: Default::default(),
+            mx_index: HashMap::new(),
         };
         for e in entries {
             r.add(e);
@@ -548,7 +551,10 @@ impl Runner {
         let hop = hop?;
         let resolved = match hop.strip_prefix(super::route::MX_PREFIX) {
             Some(domain) => match self.mx_lookup(domain) {
-                Some(Lookup::Hosts(h)) => h.first().copied(),
+                Some(Lookup::Hosts(h)) => {
+                    let idx = self.mx_index.get(domain).copied().unwrap_or(0);
+                    h.get(idx).or(h.first()).copied()
+                }
                 Some(Lookup::NoMail(why)) => {
                     for (id, rcpts) in &messages {
                         let f: Vec<(usize, String)> = rcpts
@@ -747,11 +753,40 @@ impl Runner {
     /// Connection `key` could not be opened or has closed: whatever it
     /// still held is retried.
     pub fn closed(&mut self, key: ConnId, why: &str) {
+        self.ended(key, why, false);
+    }
+
+    /// Connection `key` could not be made. For a hop from the DNS, the
+    /// next mail host is tried at once (RFC 5321 §5.1: each MX in turn);
+    /// after the last one, the recipients wait for their retry.
+    pub fn connect_failed(&mut self, key: ConnId, why: &str) {
+        self.ended(key, why, true);
+    }
+
+    fn ended(&mut self, key: ConnId, why: &str, refused: bool) {
         let Some(job) = self.jobs.remove(&key) else {
             return;
         };
         if let Some(n) = self.per_hop.get_mut(&job.hop) {
             *n = n.saturating_sub(1);
+        }
+        if let Some(domain) = job.hop.strip_prefix(super::route::MX_PREFIX) {
+            let hosts = match self.mx_cache.get(domain) {
+                Some((_, Lookup::Hosts(h))) => h.len(),
+                _ => 0,
+            };
+            let idx = self.mx_index.entry(domain.to_owned()).or_insert(0);
+            if refused && *idx + 1 < hosts {
+                *idx += 1;
+                for (id, rcpts) in job.messages {
+                    for i in rcpts {
+                        self.busy.remove(&(id.clone(), i));
+                    }
+                    self.ready.push_back(id);
+                }
+                return;
+            }
+            *idx = 0;
         }
         for (id, rcpts) in job.messages {
             let left: Vec<(usize, String)> = rcpts

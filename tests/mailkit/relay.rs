@@ -50,7 +50,8 @@ fn hamburger(dir: &TempDir, extra: &[&str]) -> Server {
     Server::start(&args)
 }
 
-/// `mailkit send` to crepes.fr as Alice (authenticated) for Bob.
+/// `mailkit send` to crepes.fr as Alice (authenticated); `extra` names
+/// the recipients.
 fn send_as_alice(a: &Server, extra: &[&str]) -> std::process::Output {
     Command::new(bin())
         .args([
@@ -60,7 +61,7 @@ fn send_as_alice(a: &Server, extra: &[&str]) -> std::process::Output {
             "--auth",
             "alice@crepes.fr:secret",
         ])
-        .args(["--from", "alice@crepes.fr", "--to", "bob@hamburger.edu"])
+        .args(["--from", "alice@crepes.fr"])
         .args(extra)
         .output()
         .unwrap()
@@ -85,6 +86,8 @@ fn the_seed_scenario_end_to_end() {
     let sent = send_as_alice(
         &a,
         &[
+            "--to",
+            "bob@hamburger.edu",
             "--subject",
             "ketchup",
             "--body",
@@ -184,6 +187,8 @@ fn kill_9_while_delivering_loses_nothing() {
     let sent = send_as_alice(
         &a,
         &[
+            "--to",
+            "bob@hamburger.edu",
             "--subject",
             "load",
             "--body",
@@ -252,7 +257,25 @@ fn fake_dns() -> std::net::SocketAddr {
                     let a = A(std::net::Ipv4Addr::LOCALHOST);
                     r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::A(a)));
                 }
-                ("far.test." | "mx.far.test.", _) => {}
+                ("two.test.", RecordType::MX) => {
+                    // The preferred host refuses connections (nothing on 127.0.0.2).
+                    for (pref, host) in [(10, "mx1.two.test."), (20, "mx2.two.test.")] {
+                        let mx = MX::new(pref, Name::from_ascii(host).unwrap());
+                        r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::MX(mx)));
+                    }
+                }
+                ("mx1.two.test.", RecordType::A) => {
+                    let a = A(std::net::Ipv4Addr::new(127, 0, 0, 2));
+                    r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::A(a)));
+                }
+                ("mx2.two.test.", RecordType::A) => {
+                    let a = A(std::net::Ipv4Addr::LOCALHOST);
+                    r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::A(a)));
+                }
+                (
+                    "far.test." | "mx.far.test." | "two.test." | "mx1.two.test." | "mx2.two.test.",
+                    _,
+                ) => {}
                 _ => r.metadata.response_code = ResponseCode::NXDomain,
             }
             let _ = sock.send_to(&r.to_vec().unwrap(), from);
@@ -352,7 +375,17 @@ fn delay_warning_then_expiry_bounce() {
         &dead,
         &["--delay-warning", "1", "--max-queue-age", "3"],
     );
-    let out = send_as_alice(&a, &["--subject", "stuck", "--body", "x"]);
+    let out = send_as_alice(
+        &a,
+        &[
+            "--to",
+            "bob@hamburger.edu",
+            "--subject",
+            "stuck",
+            "--body",
+            "x",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0));
     let a_mail = dir.path().join("a-mail");
     let texts = || -> Vec<String> {
@@ -382,5 +415,55 @@ fn delay_warning_then_expiry_bounce() {
         .unwrap();
     assert!(
         String::from_utf8_lossy(&q.stdout).ends_with("0 messages queued, 0 recipients pending\n")
+    );
+}
+
+#[test]
+fn a_refusing_mail_host_passes_the_message_to_the_next_mx() {
+    let dir = TempDir::new("relay-mx2");
+    let two_dir = dir.path().join("two-mail");
+    let two = Server::start(&[
+        "serve-smtp",
+        "--hostname",
+        "mx2.two.test",
+        "--domain",
+        "two.test",
+        "--maildir",
+        two_dir.to_str().unwrap(),
+    ]);
+    let resolver = fake_dns().to_string();
+    let port = two.addr.port().to_string();
+    // --retry-base 600: only the in-round fallback can deliver in time.
+    let a = crepes_with(
+        &dir,
+        &[
+            "--resolver",
+            &resolver,
+            "--mx-port",
+            &port,
+            "--retry-base",
+            "600",
+        ],
+    );
+    let out = send_as_alice(
+        &a,
+        &["--to", "carol@two.test", "--subject", "mx2", "--body", "x"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || files(
+            &two_dir,
+            "carol@two.test",
+            "new"
+        )
+        .len()
+            == 1),
+        "{}",
+        a.log_text()
     );
 }
