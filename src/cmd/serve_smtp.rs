@@ -34,6 +34,39 @@ pub struct Stored {
     queued: Option<Entry>,
 }
 
+/// What the worker threads tell the loop.
+pub enum Done {
+    /// A message was stored (or not).
+    Stored(Stored),
+    /// A password was checked (off the loop: Argon2 takes milliseconds).
+    Auth {
+        /// It matched.
+        ok: bool,
+        /// The login, for the log line.
+        addr: String,
+        /// The client, for the log line.
+        peer: String,
+    },
+}
+
+/// Starts the thread that checks AUTH passwords against the users file,
+/// so a slow hash never holds up the loop.
+fn spawn_verifier(
+    users: Arc<Users>,
+    completer: Completer<Done>,
+) -> std::io::Result<std::sync::mpsc::Sender<(ConnId, String, String, String)>> {
+    let (tx, rx) = std::sync::mpsc::channel::<(ConnId, String, String, String)>();
+    std::thread::Builder::new()
+        .name("mailkit-auth".into())
+        .spawn(move || {
+            for (id, addr, password, peer) in rx {
+                let ok = users.verify(&addr, &password);
+                completer.complete(id, Done::Auth { ok, addr, peer });
+            }
+        })?;
+    Ok(tx)
+}
+
 /// A connection of serve-smtp: a client's session with us, or the queue
 /// runner's session with a next hop.
 // Inbound sessions are the many: kept inline (no allocation per
@@ -114,7 +147,9 @@ impl Session for SmtpConn {
 struct SmtpService {
     cfg: Arc<ServerConfig>,
     writer: Writer,
-    completer: Completer<Stored>,
+    completer: Completer<Done>,
+    /// Requests to the password checker: (connection, address, password, peer).
+    verifier: Option<std::sync::mpsc::Sender<(ConnId, String, String, String)>>,
     accepted: u64,
     exit_after: Option<u64>,
     stop_sent: bool,
@@ -177,7 +212,7 @@ impl SmtpService {
 
 impl Service for SmtpService {
     type Session = SmtpConn;
-    type Completion = Stored;
+    type Completion = Done;
 
     fn open(&mut self, id: ConnId, peer: SocketAddr, local: SocketAddr, now: Instant) -> SmtpConn {
         let mut s = ServerSession::new(self.cfg.clone(), Some(peer), now);
@@ -272,19 +307,18 @@ impl Service for SmtpService {
             Event::Message(tx) => tx,
             Event::Authenticate { user, password } => {
                 let addr = super::common::login_address(&user, &self.domains);
-                let ok = self
-                    .users
-                    .as_ref()
-                    .is_some_and(|u| u.verify(&addr, &password));
-                if !ok {
-                    let peer = self
-                        .peers
-                        .get(&id)
-                        .map(|p| p.ip().to_string())
-                        .unwrap_or_default();
-                    eprintln!("mailkit: smtp: authentication failed for {addr:?} from {peer}");
+                let peer = self
+                    .peers
+                    .get(&id)
+                    .map(|p| p.ip().to_string())
+                    .unwrap_or_default();
+                match &self.verifier {
+                    Some(v) if v.send((id, addr.clone(), password, peer.clone())).is_ok() => {}
+                    _ => {
+                        eprintln!("mailkit: smtp: authentication failed for {addr:?} from {peer}");
+                        session.authenticated(false, now);
+                    }
                 }
-                session.authenticated(ok, now);
                 return;
             }
         };
@@ -310,14 +344,14 @@ impl Service for SmtpService {
             let (id, from, to, size) = info;
             completer.complete(
                 conn,
-                Stored {
+                Done::Stored(Stored {
                     result,
                     id,
                     from,
                     to,
                     size,
                     queued,
-                },
+                }),
             );
         };
         let queue_then = move |local: Result<String, String>| match (local, relay) {
@@ -345,9 +379,19 @@ impl Service for SmtpService {
         }
     }
 
-    fn complete(&mut self, session: &mut SmtpConn, s: Stored, _now: Instant) {
+    fn complete(&mut self, session: &mut SmtpConn, done: Done, now: Instant) {
         let SmtpConn::In(session) = session else {
             return;
+        };
+        let s = match done {
+            Done::Stored(s) => s,
+            Done::Auth { ok, addr, peer } => {
+                if !ok {
+                    eprintln!("mailkit: smtp: authentication failed for {addr:?} from {peer}");
+                }
+                session.authenticated(ok, now);
+                return;
+            }
         };
         if let (Some(e), Some(r)) = (s.queued.clone(), self.runner.as_mut()) {
             eprintln!(
@@ -542,6 +586,13 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         cfg,
         writer,
         completer: rt.completer(),
+        verifier: match &users {
+            Some(u) => Some(
+                spawn_verifier(Arc::new(u.clone()), rt.completer())
+                    .context("cannot start the password checker thread")?,
+            ),
+            None => None,
+        },
         accepted: 0,
         exit_after: args.exit_after,
         stop_sent: false,
