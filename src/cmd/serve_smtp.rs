@@ -17,7 +17,7 @@ use crate::proto::smtp::client::{self, ClientSession};
 use crate::proto::smtp::server::{AuthPolicy, Event, ServerConfig, ServerSession};
 use crate::proto::smtp::trace::{IdSource, QueueId};
 use crate::proto::{Output, Session};
-use crate::queue::runner::{Runner, RunnerConfig, SpoolWorker, Todo};
+use crate::queue::runner::{Runner, RunnerConfig, SpoolWorker};
 use crate::queue::{Entry, Spool};
 use crate::store::Users;
 use crate::store::{Maildir, WriteJob, Writer};
@@ -170,42 +170,25 @@ struct SmtpService {
 }
 
 impl SmtpService {
-    /// Hands the runner's bounces to the store or the queue.
+    /// Stores the runner's bounces for local senders.
     fn do_todo(&mut self) {
         let Some(r) = self.runner.as_mut() else {
             return;
         };
-        for t in r.take_todo() {
-            let Todo::Queue { rcpt, data } = t else {
+        for b in r.take_todo() {
+            let Some(mailbox) = crate::store::mailbox_name(&b.rcpt) else {
                 continue;
             };
-            let domain = rcpt
-                .rsplit_once('@')
-                .map_or("", |(_, d)| d)
-                .to_ascii_lowercase();
-            if self.domains.contains(&domain) {
-                if let Some(mailbox) = crate::store::mailbox_name(&rcpt) {
-                    self.writer.submit(WriteJob {
-                        mailboxes: vec![mailbox],
-                        header: b"Return-Path: <>\n".to_vec(),
-                        body: data,
-                        done: Box::new(|r| {
-                            if let Err(e) = r {
-                                eprintln!("mailkit: queue: cannot store a bounce: {e}");
-                            }
-                        }),
-                    });
-                }
-            } else {
-                match r
-                    .worker()
-                    .spool()
-                    .enqueue(None, &[rcpt], &data, SystemTime::now())
-                {
-                    Ok(e) => r.add(e),
-                    Err(e) => eprintln!("mailkit: queue: cannot queue a bounce: {e}"),
-                }
-            }
+            self.writer.submit(WriteJob {
+                mailboxes: vec![mailbox],
+                header: b"Return-Path: <>\n".to_vec(),
+                body: b.data,
+                done: Box::new(|r| {
+                    if let Err(e) = r {
+                        eprintln!("mailkit: queue: cannot store a bounce: {e}");
+                    }
+                }),
+            });
         }
     }
 }
@@ -532,6 +515,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
                     max_outbound: args.max_outbound as usize,
                     timeout: Duration::from_secs(args.timeout.min(300)),
                     quiet: args.quiet,
+                    local_domains: domains.clone(),
                 },
                 worker,
                 entries,

@@ -186,25 +186,18 @@ pub struct RunnerConfig {
     pub timeout: Duration,
     /// No line per delivered message (`--quiet`).
     pub quiet: bool,
+    /// Our own domains: bounces to senders there are stored, not queued.
+    pub local_domains: Vec<String>,
 }
 
-/// Something the owner must do for the runner.
+/// A bounce for a sender in a local domain: the owner stores it in the
+/// sender's Maildir (bounces to other domains the runner queues itself).
 #[derive(Debug)]
-pub enum Todo {
-    /// Deliver this (a bounce) to a local mailbox.
-    Local {
-        /// The mailbox name.
-        mailbox: String,
-        /// The message.
-        data: Vec<u8>,
-    },
-    /// Queue this (a bounce to a remote sender) from `<>`.
-    Queue {
-        /// The recipient.
-        rcpt: String,
-        /// The message.
-        data: Vec<u8>,
-    },
+pub struct LocalBounce {
+    /// The sender it goes to.
+    pub rcpt: String,
+    /// The report.
+    pub data: Vec<u8>,
 }
 
 /// What one outbound connection carries: per message, the entry and the
@@ -229,7 +222,9 @@ pub struct Runner {
     opening: VecDeque<Job>,
     per_hop: HashMap<String, usize>,
     /// Bounces and warnings for the owner.
-    todo: Vec<Todo>,
+    todo: Vec<LocalBounce>,
+    /// Bounces queued on the queue thread, back as entries to schedule.
+    queued: (mpsc::Sender<Entry>, mpsc::Receiver<Entry>),
     /// Entries that may have recipients due now (checked when taken).
     ready: VecDeque<String>,
     /// Entries waiting for a later attempt: (when, id).
@@ -268,6 +263,7 @@ impl Runner {
             opening: VecDeque::new(),
             per_hop: HashMap::new(),
             todo: Vec::new(),
+            queued: mpsc::channel(),
             ready: VecDeque::new(),
             waiting: Default::default(),
             expired_at: None,
@@ -371,7 +367,7 @@ impl Runner {
     }
 
     /// Bounces and warnings to hand to the owner.
-    pub fn take_todo(&mut self) -> Vec<Todo> {
+    pub fn take_todo(&mut self) -> Vec<LocalBounce> {
         std::mem::take(&mut self.todo)
     }
 
@@ -488,6 +484,9 @@ impl Runner {
     /// The next connection to open, if any is due: its address. The job
     /// waits for [`Runner::open`].
     pub fn poll_connect(&mut self) -> Option<SocketAddr> {
+        while let Ok(e) = self.queued.1.try_recv() {
+            self.add(e);
+        }
         self.expire();
         let now = unix(SystemTime::now());
         while let Some((due, _)) = self.waiting.first() {
@@ -893,9 +892,26 @@ impl Runner {
             arrival,
             &format!("{id}.{}", rcpts.first().copied().unwrap_or(0)),
         );
-        self.todo.push(Todo::Queue {
-            rcpt: sender,
-            data: dsn,
-        });
+        if self.cfg.local_domains.contains(&domain_of(&sender)) {
+            self.todo.push(LocalBounce {
+                rcpt: sender,
+                data: dsn,
+            });
+            return;
+        }
+        // From the null sender, durably, on the queue thread; the entry
+        // comes back through `queued` and is picked up by `poll_connect`.
+        let back = self.queued.0.clone();
+        self.worker.enqueue(
+            None,
+            vec![sender],
+            dsn,
+            Box::new(move |r: Result<Entry, String>| match r {
+                Ok(e) => {
+                    let _ = back.send(e);
+                }
+                Err(e) => eprintln!("mailkit: queue: cannot queue a bounce: {e}"),
+            }),
+        );
     }
 }

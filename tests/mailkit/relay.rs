@@ -467,3 +467,69 @@ fn a_refusing_mail_host_passes_the_message_to_the_next_mx() {
         a.log_text()
     );
 }
+
+#[test]
+fn bounces_to_remote_senders_are_queued_and_relayed() {
+    let dir = TempDir::new("relay-remote-bounce");
+    // hamburger.edu knows only carol: bob gets 550 5.1.1.
+    let b_users = dir.path().join("b-users");
+    std::fs::write(&b_users, "carol@hamburger.edu:x\n").unwrap();
+    let b = hamburger(&dir, &["--users", b_users.to_str().unwrap()]);
+    let c_dir = dir.path().join("c-mail");
+    let c = Server::start(&[
+        "serve-smtp",
+        "--hostname",
+        "elsewhere.test",
+        "--domain",
+        "elsewhere.test",
+        "--maildir",
+        c_dir.to_str().unwrap(),
+    ]);
+    let to_c = format!("elsewhere.test={}", c.addr);
+    let a = crepes(
+        &dir,
+        &b.addr.to_string(),
+        &["--route", &to_c, "--relay-from", "127.0.0.0/8"],
+    );
+    let out = Command::new(bin())
+        .args([
+            "send",
+            "--server",
+            &a.addr.to_string(),
+            "--from",
+            "dave@elsewhere.test",
+        ])
+        .args([
+            "--to",
+            "bob@hamburger.edu",
+            "--subject",
+            "who is bob",
+            "--body",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || files(
+            &c_dir,
+            "dave@elsewhere.test",
+            "new"
+        )
+        .len()
+            == 1),
+        "{}",
+        a.log_text()
+    );
+    let dsn = std::fs::read_to_string(&files(&c_dir, "dave@elsewhere.test", "new")[0]).unwrap();
+    assert!(dsn.starts_with("Return-Path: <>\n"), "{dsn}");
+    assert!(
+        dsn.contains("Final-Recipient: rfc822; bob@hamburger.edu") && dsn.contains("Status: 5.1.1"),
+        "{dsn}"
+    );
+}

@@ -694,10 +694,7 @@ pub fn apop_digest(timestamp: &str, password: &str) -> String {
 /// The size a message has on the wire before dot-stuffing: LF line ends
 /// counted as CRLF (what LIST and STAT report, RFC 1939 §5).
 pub fn wire_size(data: &[u8]) -> u64 {
-    let lf = memchr::memchr_iter(b'\n', data).count();
-    let crlf = memchr::memmem::find_iter(data, b"\r\n").count();
-    let unterminated = !data.is_empty() && !data.ends_with(b"\n");
-    (data.len() + lf - crlf + if unterminated { 2 } else { 0 }) as u64
+    crate::proto::line::crlf_size(data) as u64
 }
 
 impl crate::proto::Session for Pop3Session {

@@ -908,10 +908,7 @@ pub fn wire_body(data: &[u8]) -> Vec<u8> {
 /// The size SIZE counts: the message with CRLF line ends, including the
 /// final line end [`wire_body`] adds (RFC 1870 §3), without dot-stuffing.
 pub fn wire_size(data: &[u8]) -> usize {
-    let lf = memchr::memchr_iter(b'\n', data).count();
-    let crlf = memchr::memmem::find_iter(data, b"\r\n").count();
-    let unterminated = !data.is_empty() && !data.ends_with(b"\n");
-    data.len() + (lf - crlf) + if unterminated { 2 } else { 0 }
+    crate::proto::line::crlf_size(data)
 }
 
 impl crate::proto::Session for ClientSession {
