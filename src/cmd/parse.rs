@@ -241,15 +241,7 @@ fn print_diagnostic(out: &mut impl Write, file: &str, d: &Diagnostic) -> std::io
 /// Text safe to print on a terminal: control characters (escape sequences
 /// included) shown as `\xNN`.
 fn safe(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() && c != '\t' {
-            o.push_str(&format!("\\x{:02x}", c as u32));
-        } else {
-            o.push(c);
-        }
-    }
-    o
+    crate::util::escape_controls(s, true)
 }
 
 /// The default view: header fields decoded, then the MIME tree.

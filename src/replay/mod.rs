@@ -69,17 +69,9 @@ pub(crate) const MAX_LINE: usize = 64 * 1024;
 /// at most 200 characters.
 pub(crate) fn show(bytes: &[u8]) -> String {
     let s = String::from_utf8_lossy(bytes);
-    let mut o = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i == 200 {
-            o.push('…');
-            break;
-        }
-        if c.is_control() {
-            o.push_str(&format!("\\x{:02x}", c as u32));
-        } else {
-            o.push(c);
-        }
+    let mut o = crate::util::escape_controls(&s.chars().take(200).collect::<String>(), false);
+    if s.chars().nth(200).is_some() {
+        o.push('…');
     }
     format!("{o:?}")
 }

@@ -38,6 +38,20 @@ pub fn hostname() -> String {
     "localhost".to_string()
 }
 
+/// Text safe to print on a terminal: control characters (escape sequences
+/// included) written as `\xNN`; tabs kept when `keep_tab`.
+pub fn escape_controls(s: &str, keep_tab: bool) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && !(keep_tab && c == '\t') {
+            o.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            o.push(c);
+        }
+    }
+    o
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
