@@ -2,16 +2,24 @@
 //! the session's events: it checks credentials against `--users` (or takes
 //! any password in throwaway mode), locks one session per maildrop, reads
 //! messages and applies the UPDATE step.
+//!
+//! Logins and the UPDATE step run on a store thread, not the event loop:
+//! an Argon2 check takes milliseconds, listing a large maildrop reads a
+//! directory of thousands of entries, and UPDATE fsyncs `new/` and `cur/`;
+//! none of that may hold up the other connections. RETR and TOP read one
+//! file on the loop: a client waits for each, and a thread hop per message
+//! would cost more than the read of a cached file (BENCHMARKS.md, issue 4).
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
 
 use crate::cli::ServePop3;
-use crate::net::{ConnId, LoopConfig, Runtime, Service};
+use crate::net::{Completer, ConnId, LoopConfig, Runtime, Service};
 use crate::proto::pop3::server::{
     apop_digest, AuthFailure, Credentials, Event, Pop3Config, Pop3Session,
 };
@@ -19,18 +27,112 @@ use crate::store::maildrop::Maildrop;
 use crate::store::users::constant_time_eq;
 use crate::store::{mailbox_name, Password, Users};
 
+/// Work for the store thread.
+enum Job {
+    /// Check a login (`addr` is the address it stands for) and open its
+    /// maildrop.
+    Login {
+        id: ConnId,
+        creds: Credentials,
+        addr: String,
+    },
+    /// RFC 1939 §6: apply a session's deletions and seen marks.
+    Update {
+        drop: Maildrop,
+        delete: Vec<usize>,
+        seen: Vec<usize>,
+    },
+}
+
+/// What the store thread sends back to the loop.
+pub enum Done {
+    /// A login was checked: the mailbox name and its opened maildrop.
+    Login {
+        id: ConnId,
+        result: Result<(String, Maildrop), AuthFailure>,
+    },
+    /// UPDATE is done: messages left, or what went wrong.
+    Updated(Result<usize, String>),
+}
+
+/// Starts the store thread (see the module comment).
+fn spawn_store(
+    root: PathBuf,
+    users: Option<Arc<Users>>,
+    completer: Completer<Done>,
+) -> std::io::Result<mpsc::Sender<(ConnId, Job)>> {
+    let (tx, rx) = mpsc::channel::<(ConnId, Job)>();
+    std::thread::Builder::new()
+        .name("mailkit-pop3-store".into())
+        .spawn(move || {
+            for (conn, job) in rx {
+                let done = match job {
+                    Job::Login { id, creds, addr } => {
+                        let result = if verify(users.as_deref(), &creds, &addr) {
+                            mailbox_name(&addr)
+                                .ok_or(AuthFailure::Invalid)
+                                .and_then(|mailbox| {
+                                    Maildrop::open(&root, &mailbox)
+                                        .map(|drop| (mailbox, drop))
+                                        .map_err(|e| AuthFailure::Temporary(e.to_string()))
+                                })
+                        } else {
+                            Err(AuthFailure::Invalid)
+                        };
+                        Done::Login { id, result }
+                    }
+                    Job::Update { drop, delete, seen } => {
+                        Done::Updated(drop.update(&delete, &seen))
+                    }
+                };
+                completer.complete(conn, done);
+            }
+        })?;
+    Ok(tx)
+}
+
+/// Whether `creds` open `addr`'s maildrop: any password in throwaway mode
+/// (no users file), else the users file's password; APOP (RFC 1939 §7)
+/// needs the password in clear in the file.
+fn verify(users: Option<&Users>, creds: &Credentials, addr: &str) -> bool {
+    match creds {
+        Credentials::Password { password, .. } => match users {
+            None => true,
+            Some(users) => users.verify(addr, password),
+        },
+        Credentials::Apop {
+            timestamp, digest, ..
+        } => match users.and_then(|u| u.get(addr)) {
+            Some(Password::Plain(p)) => {
+                constant_time_eq(apop_digest(timestamp, p).as_bytes(), digest.as_bytes())
+            }
+            _ => false,
+        },
+    }
+}
+
+/// One client connection.
+struct Conn {
+    peer: SocketAddr,
+    /// The locked mailbox, once logged in.
+    mailbox: Option<String>,
+    /// Its maildrop, until UPDATE hands it to the store thread.
+    drop: Option<Maildrop>,
+    /// The login name being checked, for the log line of a failure.
+    login: String,
+}
+
 struct Pop3Service {
     cfg: Pop3Config,
-    root: PathBuf,
     domains: Vec<String>,
-    users: Option<Users>,
     /// Maildrops locked by a session (RFC 1939 §8: one at a time).
     locked: HashSet<String>,
-    open: HashMap<ConnId, (SocketAddr, Option<(String, Maildrop)>)>,
+    open: HashMap<ConnId, Conn>,
     counter: u64,
     tls: Option<crate::net::tls::ServerTls>,
     /// Addresses of the implicit-TLS listeners.
     tls_addrs: Vec<SocketAddr>,
+    store: mpsc::Sender<(ConnId, Job)>,
 }
 
 impl Pop3Service {
@@ -40,42 +142,17 @@ impl Pop3Service {
         super::common::login_address(user, &self.domains)
     }
 
-    fn check(&self, creds: &Credentials) -> Result<String, AuthFailure> {
-        let (user, ok) = match creds {
-            Credentials::Password { user, password } => {
-                let addr = self.address(user);
-                let ok = match &self.users {
-                    None => true,
-                    Some(users) => users.verify(&addr, password),
-                };
-                (addr, ok)
-            }
-            Credentials::Apop {
-                user,
-                timestamp,
-                digest,
-            } => {
-                let addr = self.address(user);
-                let ok = match self.users.as_ref().and_then(|u| u.get(&addr)) {
-                    Some(Password::Plain(p)) => {
-                        constant_time_eq(apop_digest(timestamp, p).as_bytes(), digest.as_bytes())
-                    }
-                    _ => false,
-                };
-                (addr, ok)
-            }
-        };
-        if ok {
-            Ok(user)
-        } else {
-            Err(AuthFailure::Invalid)
-        }
+    fn peer(&self, id: ConnId) -> String {
+        self.open
+            .get(&id)
+            .map(|c| c.peer.ip().to_string())
+            .unwrap_or_default()
     }
 }
 
 impl Service for Pop3Service {
     type Session = Pop3Session;
-    type Completion = ();
+    type Completion = Done;
 
     fn open(
         &mut self,
@@ -90,7 +167,15 @@ impl Service for Pop3Service {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let unique = format!("{}.{}.{secs}", std::process::id(), self.counter);
-        self.open.insert(id, (peer, None));
+        self.open.insert(
+            id,
+            Conn {
+                peer,
+                mailbox: None,
+                drop: None,
+                login: String::new(),
+            },
+        );
         let mut s = Pop3Session::new(self.cfg.clone(), &unique, now);
         if self.tls_addrs.contains(&local) {
             s.set_secure();
@@ -108,76 +193,96 @@ impl Service for Pop3Service {
     fn event(&mut self, id: ConnId, s: &mut Pop3Session, e: Event, _now: Instant) {
         match e {
             Event::Authenticate(creds) => {
-                let peer = self
-                    .open
-                    .get(&id)
-                    .map(|(p, _)| p.ip().to_string())
-                    .unwrap_or_default();
-                let result = self.check(&creds).and_then(|addr| {
-                    let mailbox = mailbox_name(&addr).ok_or(AuthFailure::Invalid)?;
-                    if self.locked.contains(&mailbox) {
-                        return Err(AuthFailure::InUse);
-                    }
-                    let drop = Maildrop::open(&self.root, &mailbox)
-                        .map_err(|e| AuthFailure::Temporary(e.to_string()))?;
-                    Ok((mailbox, drop))
-                });
+                let user = match &creds {
+                    Credentials::Password { user, .. } | Credentials::Apop { user, .. } => user,
+                };
+                let addr = self.address(user);
+                if let Some(conn) = self.open.get_mut(&id) {
+                    conn.login.clone_from(user);
+                }
+                if self
+                    .store
+                    .send((id, Job::Login { id, creds, addr }))
+                    .is_err()
+                {
+                    s.authenticated(Err(AuthFailure::Temporary(
+                        "the store thread has stopped".into(),
+                    )));
+                }
+            }
+            Event::Retrieve { index, top } => {
+                let data = match self.open.get(&id).and_then(|c| c.drop.as_ref()) {
+                    Some(drop) => drop.read(index).map_err(|e| e.to_string()),
+                    None => Err("no maildrop".into()),
+                };
+                s.retrieved(index, top, data);
+            }
+            Event::Update { delete, seen } => {
+                let Some(conn) = self.open.get_mut(&id) else {
+                    return;
+                };
+                let (Some(drop), Some(mailbox)) = (conn.drop.take(), conn.mailbox.as_ref()) else {
+                    s.updated(Ok(0));
+                    return;
+                };
+                if !delete.is_empty() {
+                    eprintln!("mailkit: pop3: {mailbox}: {} deleted", delete.len());
+                }
+                if self
+                    .store
+                    .send((id, Job::Update { drop, delete, seen }))
+                    .is_err()
+                {
+                    s.updated(Err("the store thread has stopped".into()));
+                }
+            }
+        }
+    }
+
+    fn complete(&mut self, s: &mut Pop3Session, done: Done, _now: Instant) {
+        match done {
+            Done::Login { id, result } => {
+                let peer = self.peer(id);
                 match result {
+                    Ok((mailbox, _)) if self.locked.contains(&mailbox) => {
+                        s.authenticated(Err(AuthFailure::InUse));
+                    }
                     Ok((mailbox, drop)) => {
-                        let listing = drop.listing();
                         self.locked.insert(mailbox.clone());
                         eprintln!(
                             "mailkit: pop3: {mailbox} logged in from {peer} ({} messages)",
                             drop.len()
                         );
-                        if let Some(entry) = self.open.get_mut(&id) {
-                            entry.1 = Some((mailbox.clone(), drop));
+                        let listing = drop.listing();
+                        if let Some(conn) = self.open.get_mut(&id) {
+                            conn.mailbox = Some(mailbox.clone());
+                            conn.drop = Some(drop);
                         }
                         s.authenticated(Ok((mailbox, listing)));
                     }
                     Err(f) => {
                         if f == AuthFailure::Invalid {
-                            let user = match &creds {
-                                Credentials::Password { user, .. }
-                                | Credentials::Apop { user, .. } => user.clone(),
-                            };
+                            let user = self.open.get(&id).map_or("", |c| &c.login);
                             eprintln!("mailkit: pop3: failed login for {user:?} from {peer}");
                         }
                         s.authenticated(Err(f));
                     }
                 }
             }
-            Event::Retrieve { index, top } => {
-                let data = match self.open.get(&id).and_then(|(_, d)| d.as_ref()) {
-                    Some((_, drop)) => drop.read(index).map_err(|e| e.to_string()),
-                    None => Err("no maildrop".into()),
-                };
-                s.retrieved(index, top, data);
-            }
-            Event::Update { delete, seen } => {
-                let result = match self.open.get(&id).and_then(|(_, d)| d.as_ref()) {
-                    Some((mailbox, drop)) => {
-                        let r = drop.update(&delete, &seen);
-                        if !delete.is_empty() {
-                            eprintln!("mailkit: pop3: {mailbox}: {} deleted", delete.len());
-                        }
-                        r
-                    }
-                    None => Ok(0),
-                };
-                s.updated(result);
-            }
+            Done::Updated(result) => s.updated(result),
         }
     }
-
-    fn complete(&mut self, _s: &mut Pop3Session, _c: (), _now: Instant) {}
 
     fn busy_reply(&self) -> &[u8] {
         b"-ERR [SYS/TEMP] too many connections, try again later\r\n"
     }
 
     fn closed(&mut self, id: ConnId, _s: Pop3Session) {
-        if let Some((_, Some((mailbox, _)))) = self.open.remove(&id) {
+        if let Some(Conn {
+            mailbox: Some(mailbox),
+            ..
+        }) = self.open.remove(&id)
+        {
             self.locked.remove(&mailbox);
         }
     }
@@ -224,18 +329,25 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
         stls: tls.is_some(),
         login_without_tls,
     };
+    let throwaway = common.users.is_none();
+    let rt: Runtime<Done> = Runtime::new().context("cannot start the event loop")?;
+    let store = spawn_store(
+        args.maildir.clone(),
+        common.users.map(Arc::new),
+        rt.completer(),
+    )
+    .context("cannot start the store thread")?;
     let service = Pop3Service {
         cfg,
-        root: args.maildir.clone(),
         domains: common.domains,
-        users: common.users,
         locked: HashSet::new(),
         open: HashMap::new(),
         counter: 0,
         tls,
         tls_addrs,
+        store,
     };
-    if service.users.is_none() {
+    if throwaway {
         eprintln!("mailkit: pop3: throwaway mode: any password opens any mailbox (give --users FILE to check passwords)");
     }
     let warn = if service.tls.is_none() {
@@ -246,9 +358,8 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
     super::common::announce(
         "pop3",
         &listeners,
-        (service.tls.is_none() || service.users.is_none()).then_some(warn),
+        (service.tls.is_none() || throwaway).then_some(warn),
     )?;
-    let rt: Runtime<()> = Runtime::new().context("cannot start the event loop")?;
     let loop_cfg = LoopConfig {
         max_connections: args.max_connections as usize,
         record_dir: args.record.clone(),
