@@ -39,6 +39,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --domain 'A local domain (repeatable); mail for other domains is refused (550 5.7.1). Without it every domain is local'
             cand --users 'Users file (`address:password` lines): only these addresses exist in the local domains (others: 550 5.1.1)'
             cand --max-message-size 'Largest message accepted, in bytes; K, M and G suffixes allowed'
+            cand --max-memory 'Memory for messages being received, all connections together; past it a message is discarded with 452 4.3.1 (try again later)'
             cand --max-recipients 'Most recipients per message (more get 452 4.5.3)'
             cand --max-connections 'Most simultaneous connections (more get 421 and are closed)'
             cand --timeout 'Idle time in seconds before a client gets 421 and is disconnected'

@@ -41,6 +41,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l hostname 
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l domain -d 'A local domain (repeatable); mail for other domains is refused (550 5.7.1). Without it every domain is local' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l users -d 'Users file (`address:password` lines): only these addresses exist in the local domains (others: 550 5.1.1)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-message-size -d 'Largest message accepted, in bytes; K, M and G suffixes allowed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-memory -d 'Memory for messages being received, all connections together; past it a message is discarded with 452 4.3.1 (try again later)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-recipients -d 'Most recipients per message (more get 452 4.5.3)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-connections -d 'Most simultaneous connections (more get 421 and are closed)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l timeout -d 'Idle time in seconds before a client gets 421 and is disconnected' -r

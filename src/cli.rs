@@ -178,6 +178,11 @@ pub struct ServeSmtp {
     #[arg(long, value_name = "BYTES", default_value = "50M", value_parser = parse_size)]
     pub max_message_size: usize,
 
+    /// Memory for messages being received, all connections together; past
+    /// it a message is discarded with 452 4.3.1 (try again later).
+    #[arg(long, value_name = "BYTES", default_value = "1G", value_parser = parse_size)]
+    pub max_memory: usize,
+
     /// Most recipients per message (more get 452 4.5.3).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_recipients: u32,

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 
 use crate::cli::ServeSmtp;
 use crate::net::tls::{ClientTls, ServerTls};
@@ -323,7 +323,11 @@ impl Service for SmtpService {
             }
             _ => None,
         };
+        // The message's share of --max-memory goes back when it is stored
+        // (or has failed), with the last copy of its bytes.
+        let held = tx.held;
         let finish = move |result: Result<String, String>, queued: Option<Entry>| {
+            drop(held);
             let (id, from, to, size) = info;
             completer.complete(
                 conn,
@@ -423,6 +427,13 @@ impl Service for SmtpService {
 
 /// Runs the SMTP server until it is stopped.
 pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
+    if args.max_message_size > args.max_memory {
+        bail!(
+            "--max-message-size {} is more than --max-memory {}: no message that large could be received; raise --max-memory or lower --max-message-size",
+            args.max_message_size,
+            args.max_memory
+        );
+    }
     let common = super::common::settings(
         args.hostname.as_deref(),
         &args.domains,
@@ -562,6 +573,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         auth_delay: Duration::from_millis(args.auth_delay_ms),
         routes: routes.clone(),
         relay_from,
+        memory: crate::util::budget::MemoryBudget::new(args.max_memory),
     });
 
     let rt = Runtime::new().context("cannot start the event loop")?;

@@ -1,5 +1,6 @@
 //! Small helpers with no better home: dates, sizes, the host name.
 
+pub mod budget;
 pub mod time;
 
 /// Parses a size such as `52428800`, `50M`, `512K` or `1G` (binary units).

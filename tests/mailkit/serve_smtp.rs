@@ -403,3 +403,62 @@ fn last_reply_survives_unread_input_after_quit() {
         assert!(c.closed_within(Duration::from_secs(5)));
     }
 }
+
+#[test]
+fn messages_in_progress_share_max_memory() {
+    let dir = TempDir::new("memory");
+    let srv = start(&dir, &["--max-message-size", "64K", "--max-memory", "100K"]);
+    let line = [b"x".repeat(998).as_slice(), b"\r\n"].concat();
+    let begin = |c: &mut Client| {
+        c.reply();
+        assert_eq!(c.cmd("EHLO x"), 250);
+        assert_eq!(c.cmd("MAIL FROM:<a@crepes.fr>"), 250);
+        assert_eq!(c.cmd("RCPT TO:<bob@hamburger.edu>"), 250);
+        assert_eq!(c.cmd("DATA"), 354);
+    };
+    // A is in the middle of a 60 KB message; B sends one as large.
+    let mut a = Client::connect(srv.addr);
+    begin(&mut a);
+    a.send(&line.repeat(60));
+    let mut b = Client::connect(srv.addr);
+    begin(&mut b);
+    b.send(&line.repeat(60));
+    b.send(b".\r\n");
+    let (code, text) = b.reply();
+    assert_eq!(code, 452, "{text:?}");
+    assert!(text[0].starts_with("452 4.3.1 "), "{text:?}");
+    // A finishes and is stored; then B's second try fits.
+    a.send(b".\r\n");
+    assert_eq!(a.reply().0, 250);
+    assert_eq!(b.cmd("MAIL FROM:<a@crepes.fr>"), 250);
+    assert_eq!(b.cmd("RCPT TO:<bob@hamburger.edu>"), 250);
+    assert_eq!(b.cmd("DATA"), 354);
+    b.send(&line.repeat(60));
+    b.send(b".\r\n");
+    assert_eq!(b.reply().0, 250);
+    assert_eq!(
+        files(&dir.path().join("mail"), "bob@hamburger.edu", "new").len(),
+        2
+    );
+}
+
+#[test]
+fn max_memory_below_max_message_size_is_refused_at_start() {
+    let dir = TempDir::new("memory-flag");
+    assert_cmd::Command::cargo_bin("mailkit")
+        .unwrap()
+        .args([
+            "serve-smtp",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-memory",
+            "1M",
+            "--maildir",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "--max-message-size 52428800 is more than --max-memory 1048576",
+        ));
+}

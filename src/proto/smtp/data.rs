@@ -7,7 +7,10 @@
 //! smuggling class (`\n.\n`, `\n.\r\n`, `\r.\r`, `\r\n.\n`), where a server
 //! and a downstream peer disagree about where a message ends.
 
+use std::sync::Arc;
+
 use crate::proto::line::{LineBuffer, RawLine};
+use crate::util::budget::{Held, MemoryBudget};
 
 /// The longest text line, CRLF included (RFC 5321 §4.5.3.1.6).
 pub const MAX_TEXT_LINE: usize = 1000;
@@ -21,6 +24,9 @@ pub enum DataOutcome {
     TooBig,
     /// A line longer than 1000 octets was seen (500 5.5.2).
     LineTooLong,
+    /// The server-wide memory budget ran out; the content was discarded as
+    /// it came (452 4.3.1).
+    NoMemory,
 }
 
 /// State of one DATA phase.
@@ -36,6 +42,10 @@ pub struct DataReader {
     prev_crlf: bool,
     too_big: bool,
     line_too_long: bool,
+    /// Where the content's memory comes from, if anywhere.
+    budget: Option<Arc<MemoryBudget>>,
+    held: Held,
+    no_memory: bool,
 }
 
 impl DataReader {
@@ -48,7 +58,38 @@ impl DataReader {
             prev_crlf: true,
             too_big: false,
             line_too_long: false,
+            budget: None,
+            held: Held::new(),
+            no_memory: false,
         }
+    }
+
+    /// Counts the content against a budget shared with other readers.
+    pub fn with_budget(mut self, budget: Arc<MemoryBudget>) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// The budget taken for the content returned as
+    /// [`DataOutcome::Message`]: keep it as long as the bytes are kept.
+    pub fn take_held(&mut self) -> Held {
+        std::mem::take(&mut self.held)
+    }
+
+    /// Takes budget for `more` bytes of content, in doubling steps (few
+    /// atomic operations per message); false when it is exhausted.
+    fn reserve(&mut self, more: usize) -> bool {
+        let Some(budget) = &self.budget else {
+            return true;
+        };
+        let need = self.content.len() + more;
+        if need <= self.held.bytes() {
+            return true;
+        }
+        let have = self.held.bytes();
+        let target = need.max(have * 2).max(4096);
+        let budget = budget.clone();
+        budget.grow(&mut self.held, target - have) || budget.grow(&mut self.held, need - have)
     }
 
     /// Octets received so far, as SIZE counts them.
@@ -64,6 +105,7 @@ impl DataReader {
                 RawLine::TooLong { crlf } => {
                     self.line_too_long = true;
                     self.content = Vec::new();
+                    self.held = Held::new();
                     self.wire_size = self.wire_size.saturating_add(MAX_TEXT_LINE);
                     self.prev_crlf = crlf;
                 }
@@ -81,10 +123,16 @@ impl DataReader {
                     if self.wire_size > self.max_size {
                         self.too_big = true;
                         self.content = Vec::new();
+                        self.held = Held::new();
                     }
-                    if !self.too_big && !self.line_too_long {
+                    let keeping = !self.too_big && !self.line_too_long && !self.no_memory;
+                    if keeping && self.reserve(text.len() + 1) {
                         self.content.extend_from_slice(text);
                         self.content.push(b'\n');
+                    } else if keeping {
+                        self.no_memory = true;
+                        self.content = Vec::new();
+                        self.held = Held::new();
                     }
                 }
             }
@@ -97,6 +145,8 @@ impl DataReader {
             DataOutcome::TooBig
         } else if self.line_too_long {
             DataOutcome::LineTooLong
+        } else if self.no_memory {
+            DataOutcome::NoMemory
         } else {
             DataOutcome::Message(std::mem::take(&mut self.content))
         }
@@ -185,5 +235,27 @@ mod tests {
         let mut ok = vec![b'x'; 998];
         ok.extend_from_slice(b"\r\n.\r\n");
         assert!(matches!(run(&ok, 1 << 20).0, Some(DataOutcome::Message(_))));
+    }
+
+    #[test]
+    fn a_spent_budget_discards_the_message_and_says_so() {
+        let budget = MemoryBudget::new(10_000);
+        let mut first = DataReader::new(1 << 20).with_budget(budget.clone());
+        let mut buf = LineBuffer::new();
+        buf.extend(&[b"x".repeat(998).as_slice(), b"\r\n"].concat().repeat(6));
+        buf.extend(b".\r\n");
+        assert!(matches!(first.read(&mut buf), Some(DataOutcome::Message(m)) if m.len() == 5994));
+        let held = first.take_held();
+        assert!(held.bytes() >= 5994 && budget.used() == held.bytes());
+        // A second message does not fit beside the first: discarded, the
+        // end still found, and nothing of the budget kept.
+        let mut second = DataReader::new(1 << 20).with_budget(budget.clone());
+        buf.extend(&[b"y".repeat(998).as_slice(), b"\r\n"].concat().repeat(6));
+        buf.extend(b".\r\nQUIT\r\n");
+        assert_eq!(second.read(&mut buf), Some(DataOutcome::NoMemory));
+        assert_eq!(buf.pending(), b"QUIT\r\n");
+        assert_eq!(budget.used(), held.bytes());
+        drop(held);
+        assert_eq!(budget.used(), 0);
     }
 }

@@ -70,6 +70,9 @@ pub struct ServerConfig {
     pub relay_from: Vec<crate::queue::route::Cidr>,
     /// Delay before the first 535; it doubles with each further failure.
     pub auth_delay: Duration,
+    /// Memory for messages being received, shared by every session
+    /// (`--max-memory`): past it a message gets 452 4.3.1.
+    pub memory: Arc<crate::util::budget::MemoryBudget>,
 }
 
 /// Who may authenticate (RFC 4954).
@@ -101,6 +104,7 @@ impl ServerConfig {
             auth_without_tls: false,
             max_auth_failures: 3,
             auth_delay: Duration::from_millis(500),
+            memory: crate::util::budget::MemoryBudget::unlimited(),
             routes: Default::default(),
             relay_from: Vec::new(),
         }
@@ -124,6 +128,9 @@ pub struct Transaction {
     pub trace: Trace,
     /// The message with LF line ends, dot-stuffing removed.
     pub data: Vec<u8>,
+    /// The share of [`ServerConfig::memory`] that `data` holds: keep it
+    /// until `data` is dropped.
+    pub held: Arc<crate::util::budget::Held>,
 }
 
 /// What the session wants its owner to do besides writing bytes.
@@ -467,8 +474,9 @@ impl ServerSession {
                     let Some(outcome) = reader.read(&mut self.input) else {
                         return;
                     };
+                    let held = reader.take_held();
                     self.phase = Phase::Command;
-                    self.end_of_data(outcome);
+                    self.end_of_data(outcome, held);
                 }
                 Phase::Command => {
                     let line = match self.input.next_line(MAX_COMMAND_LINE) {
@@ -938,12 +946,14 @@ impl ServerSession {
                     None,
                     "Enter mail, end with \".\" on a line by itself",
                 );
-                self.phase = Phase::Data(Box::new(DataReader::new(self.cfg.max_message_size)));
+                self.phase = Phase::Data(Box::new(
+                    DataReader::new(self.cfg.max_message_size).with_budget(self.cfg.memory.clone()),
+                ));
             }
         }
     }
 
-    fn end_of_data(&mut self, outcome: DataOutcome) {
+    fn end_of_data(&mut self, outcome: DataOutcome, held: crate::util::budget::Held) {
         let data = match outcome {
             DataOutcome::Message(m) => m,
             DataOutcome::TooBig => {
@@ -961,6 +971,15 @@ impl ServerSession {
                     500,
                     Some("5.5.2"),
                     "Error: line longer than 1000 octets (RFC 5321 §4.5.3.1.6); message refused",
+                );
+            }
+            DataOutcome::NoMemory => {
+                self.envelope = None;
+                return emit(
+                    &mut self.out,
+                    452,
+                    Some("4.3.1"),
+                    "Insufficient system storage: too much mail in progress, try again later",
                 );
             }
         };
@@ -990,6 +1009,7 @@ impl ServerSession {
             remote: env.remote.clone(),
             trace,
             data,
+            held: Arc::new(held),
         };
         // Keep the envelope until the outcome is known, so a shutdown
         // meanwhile sees a transaction in progress.

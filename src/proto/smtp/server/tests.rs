@@ -558,3 +558,33 @@ fn open_relay_tricks_never_leave_the_local_domains() {
     }
     assert_eq!(h.codes(b"RCPT TO:<bob@hamburger.edu>\r\n"), [250]);
 }
+
+#[test]
+fn memory_budget_is_shared_and_given_back() {
+    let budget = crate::util::budget::MemoryBudget::new(8192);
+    let mut c = ServerConfig::new("h");
+    c.memory = budget.clone();
+    let cfg = Arc::new(c);
+    let mut a = Harness::new(cfg.clone());
+    let mut b = Harness::new(cfg);
+    let line = [b"x".repeat(998).as_slice(), b"\r\n"].concat();
+    let msg = |lines: usize| {
+        let mut m = b"MAIL FROM:<a@b.c>\r\nRCPT TO:<r@x.y>\r\nDATA\r\n".to_vec();
+        m.extend(line.repeat(lines));
+        m.extend(b".\r\n");
+        m
+    };
+    a.feed(b"EHLO x\r\n");
+    b.feed(b"EHLO x\r\n");
+    // a's message is held (the harness keeps it, as the store would until
+    // it is written): b's does not fit beside it.
+    assert_eq!(a.codes(&msg(5)), [250, 250, 354, 250]);
+    let reply = b.feed(&msg(5));
+    assert_eq!(codes(&reply), [250, 250, 354, 452], "{reply}");
+    assert!(reply.contains("452 4.3.1 "), "{reply}");
+    assert!(b.messages.is_empty());
+    // Stored and dropped: the memory is back, and b's next try goes in.
+    a.messages.clear();
+    assert_eq!(budget.used(), 0);
+    assert_eq!(b.codes(&msg(5)), [250, 250, 354, 250]);
+}
