@@ -207,6 +207,9 @@ struct Job {
     messages: Vec<(String, Vec<usize>)>,
     /// Recipients refused per message index during the session.
     refused: HashMap<usize, Vec<(String, String)>>,
+    /// The greeting and EHLO went through: failures after this are the
+    /// messages', before it the host's.
+    ready: bool,
 }
 
 /// The runner's state.
@@ -607,6 +610,7 @@ impl Runner {
             hop,
             messages,
             refused: HashMap::new(),
+            ready: false,
         });
         Some(addr)
     }
@@ -693,6 +697,17 @@ impl Runner {
                 self.save(&id);
             }
             Event::Failed { message, failure } => {
+                let next_host = self
+                    .jobs
+                    .get(&key)
+                    .is_some_and(|job| !job.ready && self.next_mx_left(&job.hop));
+                if next_host {
+                    // The host failed before any transaction (a 4xx or 5xx
+                    // greeting, a timeout, a dropped connection): the
+                    // message stays in flight and goes to the next mail
+                    // host when the connection ends (see `ended`).
+                    return;
+                }
                 let Some(job) = self.jobs.get_mut(&key) else {
                     return;
                 };
@@ -745,12 +760,18 @@ impl Runner {
                 self.retry_counted(&id, &retry);
                 self.save(&id);
             }
-            Event::SessionFailed(_) | Event::Ready { .. } | Event::Finished => {}
+            Event::Ready { .. } => {
+                if let Some(job) = self.jobs.get_mut(&key) {
+                    job.ready = true;
+                }
+            }
+            Event::SessionFailed(_) | Event::Finished => {}
         }
     }
 
-    /// Connection `key` could not be opened or has closed: whatever it
-    /// still held is retried.
+    /// Connection `key` has closed: whatever it still held is retried, or,
+    /// when the host failed before the greeting and EHLO were through,
+    /// passed to the next mail host (as for [`Runner::connect_failed`]).
     pub fn closed(&mut self, key: ConnId, why: &str) {
         self.ended(key, why, false);
     }
@@ -762,10 +783,23 @@ impl Runner {
         self.ended(key, why, true);
     }
 
+    /// Whether an MX hop has a mail host after the one in use.
+    fn next_mx_left(&self, hop: &str) -> bool {
+        let Some(domain) = hop.strip_prefix(super::route::MX_PREFIX) else {
+            return false;
+        };
+        let hosts = match self.mx_cache.get(domain) {
+            Some((_, Lookup::Hosts(h))) => h.len(),
+            _ => 0,
+        };
+        self.mx_index.get(domain).copied().unwrap_or(0) + 1 < hosts
+    }
+
     fn ended(&mut self, key: ConnId, why: &str, refused: bool) {
         let Some(job) = self.jobs.remove(&key) else {
             return;
         };
+        let host_failed = refused || !job.ready;
         if let Some(n) = self.per_hop.get_mut(&job.hop) {
             *n = n.saturating_sub(1);
         }
@@ -775,8 +809,14 @@ impl Runner {
                 _ => 0,
             };
             let idx = self.mx_index.entry(domain.to_owned()).or_insert(0);
-            if refused && *idx + 1 < hosts {
+            if host_failed && *idx + 1 < hosts {
                 *idx += 1;
+                if !self.cfg.quiet {
+                    eprintln!(
+                        "mailkit: queue: mail host {} of {domain} failed ({why}); trying the next",
+                        *idx
+                    );
+                }
                 for (id, rcpts) in job.messages {
                     for i in rcpts {
                         self.busy.remove(&(id.clone(), i));

@@ -2,6 +2,7 @@
 //! agent → crepes.fr → queue → hamburger.edu → Bob's POP3 client), and the
 //! relaying server killed with -9 while delivering 200 messages.
 
+use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -268,12 +269,24 @@ fn fake_dns() -> std::net::SocketAddr {
                     let a = A(std::net::Ipv4Addr::new(127, 0, 0, 2));
                     r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::A(a)));
                 }
-                ("mx2.two.test.", RecordType::A) => {
+                ("mx2.two.test." | "mx2.busy.test.", RecordType::A) => {
                     let a = A(std::net::Ipv4Addr::LOCALHOST);
                     r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::A(a)));
                 }
+                ("busy.test.", RecordType::MX) => {
+                    // The preferred host (127.0.0.3) greets with 421.
+                    for (pref, host) in [(10, "mx1.busy.test."), (20, "mx2.busy.test.")] {
+                        let mx = MX::new(pref, Name::from_ascii(host).unwrap());
+                        r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::MX(mx)));
+                    }
+                }
+                ("mx1.busy.test.", RecordType::A) => {
+                    let a = A(std::net::Ipv4Addr::new(127, 0, 0, 3));
+                    r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::A(a)));
+                }
                 (
-                    "far.test." | "mx.far.test." | "two.test." | "mx1.two.test." | "mx2.two.test.",
+                    "far.test." | "mx.far.test." | "two.test." | "mx1.two.test." | "mx2.two.test."
+                    | "busy.test." | "mx1.busy.test." | "mx2.busy.test.",
                     _,
                 ) => {}
                 _ => r.metadata.response_code = ResponseCode::NXDomain,
@@ -463,6 +476,74 @@ fn a_refusing_mail_host_passes_the_message_to_the_next_mx() {
         )
         .len()
             == 1),
+        "{}",
+        a.log_text()
+    );
+}
+
+#[test]
+fn a_mail_host_that_greets_with_421_passes_the_message_to_the_next_mx() {
+    let dir = TempDir::new("relay-mx421");
+    let busy_dir = dir.path().join("busy-mail");
+    let good = Server::start(&[
+        "serve-smtp",
+        "--hostname",
+        "mx2.busy.test",
+        "--domain",
+        "busy.test",
+        "--maildir",
+        busy_dir.to_str().unwrap(),
+    ]);
+    let port = good.addr.port();
+    // The preferred host: same port on 127.0.0.3, a 421 greeting, then close.
+    let busy = std::net::TcpListener::bind(("127.0.0.3", port)).unwrap();
+    let greeted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = greeted.clone();
+    std::thread::spawn(move || {
+        for conn in busy.incoming().flatten() {
+            let mut conn = conn;
+            let _ = conn.write_all(b"421 4.3.2 mx1.busy.test too busy, try later\r\n");
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let resolver = fake_dns().to_string();
+    let port = port.to_string();
+    // --retry-base 600: only the in-round fallback can deliver in time.
+    let a = crepes_with(
+        &dir,
+        &[
+            "--resolver",
+            &resolver,
+            "--mx-port",
+            &port,
+            "--retry-base",
+            "600",
+        ],
+    );
+    let out = send_as_alice(
+        &a,
+        &["--to", "dave@busy.test", "--subject", "421", "--body", "x"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || files(
+            &busy_dir,
+            "dave@busy.test",
+            "new"
+        )
+        .len()
+            == 1),
+        "{}",
+        a.log_text()
+    );
+    assert!(greeted.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    assert!(
+        a.log_text().contains("of busy.test failed"),
         "{}",
         a.log_text()
     );
