@@ -234,6 +234,25 @@ fn fake_dns() -> std::net::SocketAddr {
     use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
     use hickory_proto::rr::rdata::{A, MX};
     use hickory_proto::rr::{Name, RData, Record, RecordType};
+    use std::net::Ipv4Addr;
+    // far.test: one host. two.test: the preferred host refuses connections
+    // (nothing listens on 127.0.0.2). busy.test: the preferred host
+    // (127.0.0.3) is whatever the test puts there.
+    const MXS: &[(&str, &[(u16, &str)])] = &[
+        ("far.test.", &[(10, "mx.far.test.")]),
+        ("two.test.", &[(10, "mx1.two.test."), (20, "mx2.two.test.")]),
+        (
+            "busy.test.",
+            &[(10, "mx1.busy.test."), (20, "mx2.busy.test.")],
+        ),
+    ];
+    const HOSTS: &[(&str, Ipv4Addr)] = &[
+        ("mx.far.test.", Ipv4Addr::LOCALHOST),
+        ("mx1.two.test.", Ipv4Addr::new(127, 0, 0, 2)),
+        ("mx2.two.test.", Ipv4Addr::LOCALHOST),
+        ("mx1.busy.test.", Ipv4Addr::new(127, 0, 0, 3)),
+        ("mx2.busy.test.", Ipv4Addr::LOCALHOST),
+    ];
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = sock.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -247,49 +266,22 @@ fn fake_dns() -> std::net::SocketAddr {
                 continue;
             };
             let name = query.name().to_ascii().to_ascii_lowercase();
-            let rtype = query.query_type();
             r.add_query(query.clone());
-            match (name.as_str(), rtype) {
-                ("far.test.", RecordType::MX) => {
-                    let mx = MX::new(10, Name::from_ascii("mx.far.test.").unwrap());
-                    r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::MX(mx)));
-                }
-                ("mx.far.test.", RecordType::A) => {
-                    let a = A(std::net::Ipv4Addr::LOCALHOST);
-                    r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::A(a)));
-                }
-                ("two.test.", RecordType::MX) => {
-                    // The preferred host refuses connections (nothing on 127.0.0.2).
-                    for (pref, host) in [(10, "mx1.two.test."), (20, "mx2.two.test.")] {
-                        let mx = MX::new(pref, Name::from_ascii(host).unwrap());
+            let mx = MXS.iter().find(|(d, _)| *d == name);
+            let host = HOSTS.iter().find(|(h, _)| *h == name);
+            match (query.query_type(), mx, host) {
+                (RecordType::MX, Some((_, hosts)), _) => {
+                    for (pref, host) in hosts.iter() {
+                        let mx = MX::new(*pref, Name::from_ascii(host).unwrap());
                         r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::MX(mx)));
                     }
                 }
-                ("mx1.two.test.", RecordType::A) => {
-                    let a = A(std::net::Ipv4Addr::new(127, 0, 0, 2));
-                    r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::A(a)));
+                (RecordType::A, _, Some((_, ip))) => {
+                    let a = RData::A(A(*ip));
+                    r.add_answer(Record::from_rdata(query.name().clone(), 60, a));
                 }
-                ("mx2.two.test." | "mx2.busy.test.", RecordType::A) => {
-                    let a = A(std::net::Ipv4Addr::LOCALHOST);
-                    r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::A(a)));
-                }
-                ("busy.test.", RecordType::MX) => {
-                    // The preferred host (127.0.0.3) greets with 421.
-                    for (pref, host) in [(10, "mx1.busy.test."), (20, "mx2.busy.test.")] {
-                        let mx = MX::new(pref, Name::from_ascii(host).unwrap());
-                        r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::MX(mx)));
-                    }
-                }
-                ("mx1.busy.test.", RecordType::A) => {
-                    let a = A(std::net::Ipv4Addr::new(127, 0, 0, 3));
-                    r.add_answer(Record::from_rdata(query.name().clone(), 60, RData::A(a)));
-                }
-                (
-                    "far.test." | "mx.far.test." | "two.test." | "mx1.two.test." | "mx2.two.test."
-                    | "busy.test." | "mx1.busy.test." | "mx2.busy.test.",
-                    _,
-                ) => {}
-                _ => r.metadata.response_code = ResponseCode::NXDomain,
+                (_, None, None) => r.metadata.response_code = ResponseCode::NXDomain,
+                _ => {}
             }
             let _ = sock.send_to(&r.to_vec().unwrap(), from);
         }
@@ -431,24 +423,32 @@ fn delay_warning_then_expiry_bounce() {
     );
 }
 
-#[test]
-fn a_refusing_mail_host_passes_the_message_to_the_next_mx() {
-    let dir = TempDir::new("relay-mx2");
-    let two_dir = dir.path().join("two-mail");
-    let two = Server::start(&[
+/// Relays one message to `rcpt` in `domain`, whose MX 20 (127.0.0.1) is
+/// a mailkit server and whose MX 10 is set up by `preferred` (given the
+/// port every mail host listens on); returns the relaying server once the
+/// message is in the MX 20 server's store.
+fn delivered_by_the_second_mx(
+    dir: &TempDir,
+    domain: &str,
+    rcpt: &str,
+    preferred: impl FnOnce(u16),
+) -> Server {
+    let store = dir.path().join("mx2-mail");
+    let mx2 = Server::start(&[
         "serve-smtp",
         "--hostname",
-        "mx2.two.test",
+        &format!("mx2.{domain}"),
         "--domain",
-        "two.test",
+        domain,
         "--maildir",
-        two_dir.to_str().unwrap(),
+        store.to_str().unwrap(),
     ]);
+    preferred(mx2.addr.port());
     let resolver = fake_dns().to_string();
-    let port = two.addr.port().to_string();
+    let port = mx2.addr.port().to_string();
     // --retry-base 600: only the in-round fallback can deliver in time.
     let a = crepes_with(
-        &dir,
+        dir,
         &[
             "--resolver",
             &resolver,
@@ -458,10 +458,7 @@ fn a_refusing_mail_host_passes_the_message_to_the_next_mx() {
             "600",
         ],
     );
-    let out = send_as_alice(
-        &a,
-        &["--to", "carol@two.test", "--subject", "mx2", "--body", "x"],
-    );
+    let out = send_as_alice(&a, &["--to", rcpt, "--subject", "mx2", "--body", "x"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -469,78 +466,36 @@ fn a_refusing_mail_host_passes_the_message_to_the_next_mx() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        wait_until(Duration::from_secs(10), || files(
-            &two_dir,
-            "carol@two.test",
-            "new"
-        )
-        .len()
+        wait_until(Duration::from_secs(10), || files(&store, rcpt, "new").len()
             == 1),
         "{}",
         a.log_text()
     );
+    a
+}
+
+#[test]
+fn a_refusing_mail_host_passes_the_message_to_the_next_mx() {
+    // MX 10 is 127.0.0.2, where nothing listens.
+    let dir = TempDir::new("relay-mx2");
+    delivered_by_the_second_mx(&dir, "two.test", "carol@two.test", |_| {});
 }
 
 #[test]
 fn a_mail_host_that_greets_with_421_passes_the_message_to_the_next_mx() {
     let dir = TempDir::new("relay-mx421");
-    let busy_dir = dir.path().join("busy-mail");
-    let good = Server::start(&[
-        "serve-smtp",
-        "--hostname",
-        "mx2.busy.test",
-        "--domain",
-        "busy.test",
-        "--maildir",
-        busy_dir.to_str().unwrap(),
-    ]);
-    let port = good.addr.port();
-    // The preferred host: same port on 127.0.0.3, a 421 greeting, then close.
-    let busy = std::net::TcpListener::bind(("127.0.0.3", port)).unwrap();
     let greeted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let count = greeted.clone();
-    std::thread::spawn(move || {
-        for conn in busy.incoming().flatten() {
-            let mut conn = conn;
-            let _ = conn.write_all(b"421 4.3.2 mx1.busy.test too busy, try later\r\n");
-            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }
+    let a = delivered_by_the_second_mx(&dir, "busy.test", "dave@busy.test", |port| {
+        // MX 10 (127.0.0.3, same port): a 421 greeting, then close.
+        let busy = std::net::TcpListener::bind(("127.0.0.3", port)).unwrap();
+        std::thread::spawn(move || {
+            for mut conn in busy.incoming().flatten() {
+                let _ = conn.write_all(b"421 4.3.2 mx1.busy.test too busy, try later\r\n");
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
     });
-    let resolver = fake_dns().to_string();
-    let port = port.to_string();
-    // --retry-base 600: only the in-round fallback can deliver in time.
-    let a = crepes_with(
-        &dir,
-        &[
-            "--resolver",
-            &resolver,
-            "--mx-port",
-            &port,
-            "--retry-base",
-            "600",
-        ],
-    );
-    let out = send_as_alice(
-        &a,
-        &["--to", "dave@busy.test", "--subject", "421", "--body", "x"],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        wait_until(Duration::from_secs(10), || files(
-            &busy_dir,
-            "dave@busy.test",
-            "new"
-        )
-        .len()
-            == 1),
-        "{}",
-        a.log_text()
-    );
     assert!(greeted.load(std::sync::atomic::Ordering::SeqCst) >= 1);
     assert!(
         a.log_text().contains("of busy.test failed"),

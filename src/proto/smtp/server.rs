@@ -954,35 +954,35 @@ impl ServerSession {
     }
 
     fn end_of_data(&mut self, outcome: DataOutcome, held: crate::util::budget::Held) {
-        let data = match outcome {
-            DataOutcome::Message(m) => m,
-            DataOutcome::TooBig => {
-                self.envelope = None;
-                let text = format!(
+        // The message was discarded as it came: the transaction is over.
+        let (code, status, text) = match outcome {
+            DataOutcome::Message(data) => return self.accept(data, held),
+            DataOutcome::TooBig => (
+                552,
+                "5.3.4",
+                format!(
                     "Error: message too large (limit {} octets)",
                     self.cfg.max_message_size
-                );
-                return emit(&mut self.out, 552, Some("5.3.4"), &text);
-            }
-            DataOutcome::LineTooLong => {
-                self.envelope = None;
-                return emit(
-                    &mut self.out,
-                    500,
-                    Some("5.5.2"),
-                    "Error: line longer than 1000 octets (RFC 5321 §4.5.3.1.6); message refused",
-                );
-            }
-            DataOutcome::NoMemory => {
-                self.envelope = None;
-                return emit(
-                    &mut self.out,
-                    452,
-                    Some("4.3.1"),
-                    "Insufficient system storage: too much mail in progress, try again later",
-                );
-            }
+                ),
+            ),
+            DataOutcome::LineTooLong => (
+                500,
+                "5.5.2",
+                "Error: line longer than 1000 octets (RFC 5321 §4.5.3.1.6); message refused".into(),
+            ),
+            DataOutcome::NoMemory => (
+                452,
+                "4.3.1",
+                "Insufficient system storage: too much mail in progress, try again later".into(),
+            ),
         };
+        self.envelope = None;
+        emit(&mut self.out, code, Some(status), &text);
+    }
+
+    /// A whole message: hand it to the owner to store (the reply waits for
+    /// [`ServerSession::delivered`]).
+    fn accept(&mut self, data: Vec<u8>, held: crate::util::budget::Held) {
         let Some(env) = self.envelope.take() else {
             return;
         };
