@@ -483,6 +483,9 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         let spool = Arc::new(
             Spool::open(&dir).with_context(|| format!("cannot use --queue {}", dir.display()))?,
         );
+        // The queue is ours now (one server per queue): leftovers of a
+        // crash in its tmp/ were never acknowledged.
+        let _ = spool.clean_tmp();
         let (entries, aside) = spool
             .load()
             .with_context(|| format!("cannot read the queue {}", dir.display()))?;

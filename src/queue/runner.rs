@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -26,13 +27,14 @@ pub const PER_HOP: usize = 2;
 /// Most messages one connection carries before it is closed.
 const PER_CONNECTION: usize = 100;
 
-/// A spool operation for the worker thread.
-pub type SpoolJob = Box<dyn FnOnce(&Spool) + Send>;
-
 /// What the worker is told to do.
 enum Work {
-    /// Any operation on the spool (state saves, removals).
-    Op(SpoolJob),
+    /// Write an entry's new state (attempts, next try, delivered
+    /// recipients). It rides on the rounds' flushes like new messages.
+    Save(Entry),
+    /// Remove a finished entry, without a flush (a removal lost to a crash
+    /// only means one more delivery: at least once, never lost).
+    Remove(String),
     /// A new message to queue; `done` hears the outcome.
     Enqueue {
         from: Option<String>,
@@ -56,17 +58,20 @@ pub struct SpoolWorker {
 
 type Done = Box<dyn FnOnce(Result<Entry, String>) + Send>;
 
-/// The queue thread. New messages are group-committed in pipelined
-/// rounds, as the Maildir writer does: each round stages the new batch's
-/// files, publishes the previous batch's (their data was flushed last
-/// round) and flushes once, which makes the previous batch durable (its
-/// senders get their 250) and the new batch's data. One flush a round.
+/// The queue thread. New messages and state saves are group-committed
+/// in pipelined rounds, as the Maildir writer does: each round puts the
+/// previous round's files in place (their data was flushed last round),
+/// stages the new ones in `tmp/`, and flushes once, which makes the
+/// previous ones durable (their senders get their 250) and the new ones'
+/// data. One flush a round, however many messages and saves.
 fn worker_loop(s: &Spool, rx: &mpsc::Receiver<Work>) {
     let mut prev: Vec<(Result<Entry, String>, Done)> = Vec::new();
+    let mut prev_saves: Vec<(String, PathBuf)> = Vec::new();
+    let mut seq: u64 = 0;
     loop {
-        // Block for work only when nothing waits to be published.
+        // Block for work only when nothing waits to be put in place.
         let mut batch = Vec::new();
-        if prev.is_empty() {
+        if prev.is_empty() && prev_saves.is_empty() {
             match rx.recv() {
                 Ok(w) => batch.push(w),
                 Err(_) => return,
@@ -78,11 +83,52 @@ fn worker_loop(s: &Spool, rx: &mpsc::Receiver<Work>) {
                 Err(_) => break,
             }
         }
+        // 1. Last round's files in place, before anything of this round
+        // (a removal below must come after a save staged earlier).
+        let published: Vec<(Result<Entry, String>, Done)> = prev
+            .drain(..)
+            .map(|(r, done)| {
+                let r = r.and_then(|e| {
+                    s.publish(&e)
+                        .map(|()| e)
+                        .map_err(|e| format!("cannot queue: {e}"))
+                });
+                (r, done)
+            })
+            .collect();
+        let saved = !prev_saves.is_empty();
+        for (id, tmp) in prev_saves.drain(..) {
+            if let Err(err) = s.publish_env(&tmp, &id) {
+                eprintln!("mailkit: queue: cannot save {id}: {err}");
+                let _ = std::fs::remove_file(&tmp);
+            }
+        }
+        // 2. This round's work, in order.
         let mut items = Vec::new();
         let mut dones = Vec::new();
+        let mut saves: Vec<(String, PathBuf)> = Vec::new();
         for w in batch {
             match w {
-                Work::Op(job) => job(s),
+                Work::Save(e) => {
+                    seq += 1;
+                    match s.stage_env(&e, seq) {
+                        Ok(tmp) => saves.push((e.id, tmp)),
+                        Err(err) => eprintln!("mailkit: queue: cannot save {}: {err}", e.id),
+                    }
+                }
+                Work::Remove(id) => {
+                    // A save of it staged this round is moot.
+                    saves.retain(|(sid, tmp)| {
+                        let keep = *sid != id;
+                        if !keep {
+                            let _ = std::fs::remove_file(tmp);
+                        }
+                        keep
+                    });
+                    if let Err(err) = s.remove_delivered(&id) {
+                        eprintln!("mailkit: queue: cannot remove {id}: {err}");
+                    }
+                }
                 Work::Enqueue {
                     from,
                     rcpts,
@@ -95,21 +141,14 @@ fn worker_loop(s: &Spool, rx: &mpsc::Receiver<Work>) {
             }
         }
         let staged = s.stage(&items, SystemTime::now());
-        let published: Vec<(Result<Entry, String>, Done)> = prev
-            .drain(..)
-            .map(|(r, done)| {
-                let r = r.and_then(|e| {
-                    s.publish(&e)
-                        .map(|()| e)
-                        .map_err(|e| format!("cannot queue: {e}"))
-                });
-                (r, done)
-            })
-            .collect();
-        if published.is_empty() && staged.is_empty() {
+        if published.is_empty() && staged.is_empty() && saves.is_empty() && !saved {
             continue;
         }
+        // 3. One flush for all of it.
         let synced = s.sync();
+        if let Err(e) = &synced {
+            eprintln!("mailkit: queue: cannot flush the queue: {e}");
+        }
         for (r, done) in published {
             match (&synced, r) {
                 (Ok(()), r) => done(r),
@@ -124,6 +163,16 @@ fn worker_loop(s: &Spool, rx: &mpsc::Receiver<Work>) {
             })
             .zip(dones)
             .collect();
+        // A save whose data may not be durable is not put in place: the
+        // entry keeps its older state (tried again, never lost).
+        match &synced {
+            Ok(()) => prev_saves = saves,
+            Err(_) => {
+                for (_, tmp) in saves {
+                    let _ = std::fs::remove_file(tmp);
+                }
+            }
+        }
     }
 }
 
@@ -138,9 +187,16 @@ impl SpoolWorker {
         Ok(SpoolWorker { tx, spool })
     }
 
-    /// Runs `job` on the worker, after every job submitted before it.
-    pub fn submit(&self, job: SpoolJob) {
-        let _ = self.tx.send(Work::Op(job));
+    /// Saves an entry's new state on the worker (durable two rounds on),
+    /// in order with everything submitted before it.
+    pub fn save(&self, e: Entry) {
+        let _ = self.tx.send(Work::Save(e));
+    }
+
+    /// Removes a finished entry on the worker, in order with everything
+    /// submitted before it.
+    pub fn remove_delivered(&self, id: String) {
+        let _ = self.tx.send(Work::Remove(id));
     }
 
     /// Queues a message durably on the worker; `done` hears the entry.
@@ -411,20 +467,9 @@ impl Runner {
         let e = e.clone();
         if e.is_done() {
             self.entries.remove(id);
-            let id = e.id.clone();
-            // No flush needed: a removal lost to a crash only means the
-            // entry is tried again (at least once, never lost).
-            self.worker.submit(Box::new(move |s: &Spool| {
-                if let Err(err) = s.remove_delivered(&id) {
-                    eprintln!("mailkit: queue: cannot remove {id}: {err}");
-                }
-            }));
+            self.worker.remove_delivered(e.id);
         } else {
-            self.worker.submit(Box::new(move |s: &Spool| {
-                if let Err(err) = s.save(&e) {
-                    eprintln!("mailkit: queue: cannot save {}: {err}", e.id);
-                }
-            }));
+            self.worker.save(e);
             self.schedule(id);
         }
     }
@@ -953,5 +998,56 @@ impl Runner {
                 Err(e) => eprintln!("mailkit: queue: cannot queue a bounce: {e}"),
             }),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Queues a message through the worker and waits for it: everything
+    /// submitted before it is in place and durable by then.
+    fn barrier(w: &SpoolWorker) -> Entry {
+        let (tx, rx) = mpsc::channel();
+        w.enqueue(
+            None,
+            vec!["x@y.z".into()],
+            b"barrier\n".to_vec(),
+            Box::new(move |r| {
+                let _ = tx.send(r);
+            }),
+        );
+        rx.recv_timeout(Duration::from_secs(10)).unwrap().unwrap()
+    }
+
+    #[test]
+    fn saves_ride_on_rounds_in_order_and_removals_cancel_them() {
+        let d = std::env::temp_dir().join(format!("mailkit-worker-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let spool = Arc::new(Spool::open(&d).unwrap());
+        let w = SpoolWorker::spawn(spool.clone()).unwrap();
+        let mut a = barrier(&w);
+        let b = barrier(&w);
+        // Three saves of `a` in a row: the last one wins.
+        for n in 1..=3 {
+            a.rcpts[0].attempts = n;
+            a.rcpts[0].last_reply = format!("451 try {n}");
+            w.save(a.clone());
+        }
+        // A save of `b` and then its removal: nothing of `b` is left.
+        w.save(b.clone());
+        w.remove_delivered(b.id.clone());
+        let c = barrier(&w);
+        let (all, aside) = spool.load().unwrap();
+        assert!(aside.is_empty());
+        let ids: Vec<&str> = all.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, [a.id.as_str(), c.id.as_str()]);
+        assert_eq!(all[0].rcpts[0].attempts, 3);
+        assert_eq!(all[0].rcpts[0].last_reply, "451 try 3");
+        assert!(!d.join("env").join(&b.id).exists());
+        // Nothing is left half-done in tmp/ once the worker is idle.
+        barrier(&w);
+        assert_eq!(std::fs::read_dir(d.join("tmp")).unwrap().count(), 0);
+        let _ = std::fs::remove_dir_all(&d);
     }
 }

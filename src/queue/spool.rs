@@ -251,6 +251,19 @@ impl Spool {
         })
     }
 
+    /// Removes what a stopped server left in `tmp/`: messages staged but
+    /// never acknowledged, and state saves never put in place (the entry
+    /// keeps its older state). Call only when no server uses the queue.
+    pub fn clean_tmp(&self) -> io::Result<usize> {
+        let mut n = 0;
+        for ent in fs::read_dir(self.dir.join("tmp"))?.flatten() {
+            if ent.file_type().is_ok_and(|t| t.is_file()) && fs::remove_file(ent.path()).is_ok() {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// The queue directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -328,6 +341,27 @@ impl Spool {
                 Ok(entry)
             })
             .collect()
+    }
+
+    /// Writes entry `e`'s state into `tmp/` under a name of its own (`n`
+    /// tells several saves of one entry apart), not yet flushed nor in
+    /// place: the first step of a grouped [`Spool::save`]. See
+    /// [`Spool::publish_env`].
+    pub fn stage_env(&self, e: &Entry, n: u64) -> io::Result<PathBuf> {
+        if !valid_id(&e.id) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad queue id"));
+        }
+        let tmp = self.dir.join("tmp").join(format!("{}.{n}.env", e.id));
+        let mut f = File::create(&tmp)?;
+        f.write_all(e.render().as_bytes())?;
+        Ok(tmp)
+    }
+
+    /// Puts a state written by [`Spool::stage_env`] in place (replacing the
+    /// entry's envelope). Call after a [`Spool::sync`] that followed the
+    /// staging; the new state is durable after the next `sync`.
+    pub fn publish_env(&self, tmp: &Path, id: &str) -> io::Result<()> {
+        fs::rename(tmp, self.dir.join("env").join(id))
     }
 
     /// Moves a staged entry into place. Call after a [`Spool::sync`] that followed their
