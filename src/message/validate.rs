@@ -154,14 +154,10 @@ impl Checker<'_> {
         let (mut long78, mut bare) = (0usize, 0usize);
         let mut pos = 0;
         while pos < data.len() {
-            let (lf, next) = match memchr::memchr(b'\n', &data[pos..]) {
-                Some(i) => (Some(pos + i), pos + i + 1),
-                None => (None, data.len()),
-            };
-            let mut end = lf.unwrap_or(data.len());
-            if lf.is_some() && end > pos && data[end - 1] == b'\r' {
-                end -= 1;
-            } else if crlf && lf.is_some() {
+            // `next - end`: 0 at the end without a line end, 1 after a
+            // bare LF, 2 after CRLF.
+            let (end, next) = super::header::line_at(data, pos);
+            if crlf && next - end == 1 {
                 bare += 1;
                 if bare <= LIST_LIMIT {
                     self.error(
