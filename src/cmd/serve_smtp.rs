@@ -473,6 +473,8 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
             "relaying needs --domain (mail for the local domains is stored, the rest relayed)"
         );
     }
+    // Held until the server exits (see below).
+    let mut _queue_lock = None;
     let runner = if routes.is_empty() {
         None
     } else {
@@ -483,8 +485,18 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         let spool = Arc::new(
             Spool::open(&dir).with_context(|| format!("cannot use --queue {}", dir.display()))?,
         );
-        // The queue is ours now (one server per queue): leftovers of a
-        // crash in its tmp/ were never acknowledged.
+        // One server per queue (two would deliver every entry twice); the
+        // lock lives as long as the process.
+        let lock = spool.lock().map_err(|e| match e.kind() {
+            std::io::ErrorKind::WouldBlock => anyhow::anyhow!(
+                "the queue {} is in use by another serve-smtp; give each server its own --queue",
+                dir.display()
+            ),
+            _ => anyhow::anyhow!("cannot lock the queue {}: {e}", dir.display()),
+        })?;
+        _queue_lock = Some(lock);
+        // The queue is ours now: leftovers of a crash in its tmp/ were
+        // never acknowledged.
         let _ = spool.clean_tmp();
         let (entries, aside) = spool
             .load()

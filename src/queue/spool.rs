@@ -251,6 +251,24 @@ impl Spool {
         })
     }
 
+    /// Takes the queue for this process: an exclusive lock on `DIR/lock`,
+    /// held while the returned file is open (released by the kernel when
+    /// the process ends, however it ends). `WouldBlock` when another
+    /// process holds it.
+    pub fn lock(&self) -> io::Result<File> {
+        use std::os::fd::AsRawFd;
+        let f = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.join("lock"))?;
+        // SAFETY: flock only reads the descriptor, which `f` keeps open.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(f)
+    }
+
     /// Removes what a stopped server left in `tmp/`: messages staged but
     /// never acknowledged, and state saves never put in place (the entry
     /// keeps its older state). Call only when no server uses the queue.

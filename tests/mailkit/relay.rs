@@ -569,3 +569,32 @@ fn bounces_to_remote_senders_are_queued_and_relayed() {
         "{dsn}"
     );
 }
+
+#[test]
+fn a_second_server_on_the_same_queue_is_refused() {
+    let dir = TempDir::new("relay-lock");
+    let _a = crepes(&dir, "127.0.0.1:9", &[]);
+    let queue = dir.path().join("a-mail").join(".queue");
+    let out = Command::new(bin())
+        .args([
+            "serve-smtp",
+            "--listen",
+            "127.0.0.1:0",
+            "--domain",
+            "crepes.fr",
+            "--route",
+            "hamburger.edu=127.0.0.1:9",
+            "--maildir",
+        ])
+        .arg(dir.path().join("other-mail"))
+        .arg("--queue")
+        .arg(&queue)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is in use by another serve-smtp; give each server its own --queue"),
+        "{err}"
+    );
+}
