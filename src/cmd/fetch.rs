@@ -25,33 +25,71 @@ use super::exit as fail;
 
 /// Where fetched messages go.
 enum Sink {
-    Maildir { md: Maildir, mailbox: Vec<String> },
+    /// Messages wait in `pending` and are delivered together (one group
+    /// commit: two flushes a batch, not two a message).
+    Maildir {
+        md: Maildir,
+        mailbox: Vec<String>,
+        pending: Vec<Vec<u8>>,
+    },
+    /// Written as they come; one `fdatasync` a batch.
     Mbox(File),
     Stdout,
 }
 
+/// Most messages fetched before they are made durable (and before the
+/// DELEs that follow them can be committed by QUIT).
+const BATCH_MESSAGES: usize = 256;
+/// Most bytes held for one batch.
+const BATCH_BYTES: usize = 32 << 20;
+
 impl Sink {
-    /// Stores one message (LF line ends) durably.
-    fn store(&mut self, msg: &[u8]) -> anyhow::Result<()> {
+    /// Takes one message (LF line ends); durable only after
+    /// [`Sink::commit`].
+    fn stage(&mut self, msg: Vec<u8>) -> anyhow::Result<()> {
         match self {
-            Sink::Maildir { md, mailbox } => {
-                md.deliver(Delivery {
-                    mailboxes: mailbox,
-                    header: b"",
-                    body: msg,
-                })
-                .map_err(|e| anyhow!("{e}"))?;
+            Sink::Maildir { pending, .. } => pending.push(msg),
+            Sink::Mbox(f) => f
+                .write_all(&mboxrd(&msg))
+                .context("cannot write the mbox")?,
+            Sink::Stdout => std::io::stdout()
+                .write_all(&mboxrd(&msg))
+                .context("cannot write to stdout")?,
+        }
+        Ok(())
+    }
+
+    /// Makes every staged message durable: into the Maildir (written in
+    /// tmp/, synced, renamed into new/, synced: the store's rule), or the
+    /// mbox synced, or stdout flushed.
+    fn commit(&mut self) -> anyhow::Result<()> {
+        match self {
+            Sink::Maildir {
+                md,
+                mailbox,
+                pending,
+            } => {
+                if pending.is_empty() {
+                    return Ok(());
+                }
+                let batch: Vec<Delivery> = pending
+                    .iter()
+                    .map(|m| Delivery {
+                        mailboxes: mailbox,
+                        header: b"",
+                        body: m,
+                    })
+                    .collect();
+                let results = md.deliver_batch(&batch);
+                pending.clear();
+                if let Some(Err(e)) = results.into_iter().find(Result::is_err) {
+                    return Err(anyhow!("{e}"));
+                }
             }
-            Sink::Mbox(f) => {
-                f.write_all(&mboxrd(msg))
-                    .and_then(|()| f.sync_data())
-                    .context("cannot write the mbox")?;
-            }
-            Sink::Stdout => {
-                std::io::stdout()
-                    .write_all(&mboxrd(msg))
-                    .context("cannot write to stdout")?;
-            }
+            Sink::Mbox(f) => f.sync_data().context("cannot write the mbox")?,
+            Sink::Stdout => std::io::stdout()
+                .flush()
+                .context("cannot write to stdout")?,
         }
         Ok(())
     }
@@ -112,6 +150,10 @@ struct FetchService {
     seen: HashSet<String>,
     state_file: Option<PathBuf>,
     sink: Sink,
+    /// Messages (and their bytes, UIDLs) staged since the last commit.
+    staged: usize,
+    staged_bytes: usize,
+    staged_uids: Vec<String>,
     fetched: usize,
     bytes: u64,
     deleted: usize,
@@ -138,7 +180,26 @@ impl FetchService {
             Some(n) => Step::Retr(n),
             None => Step::Quit,
         };
+        // QUIT commits the DELEs: everything fetched is durable first.
+        if step == Step::Quit {
+            if let Err(e) = self.commit() {
+                return self.abort(c, e, now);
+            }
+        }
         self.send(c, step, now);
+    }
+
+    /// Makes the staged messages durable, then records their UIDLs for
+    /// --new-only (after, so a crash between fetches twice, never loses).
+    fn commit(&mut self) -> anyhow::Result<()> {
+        self.staged = 0;
+        self.staged_bytes = 0;
+        let uids = std::mem::take(&mut self.staged_uids);
+        self.sink.commit()?;
+        if let Some(file) = &self.state_file {
+            remember(file, &self.user, &self.server, &uids)?;
+        }
+        Ok(())
     }
 
     fn send(&mut self, c: &mut Pop3Client, step: Step, now: Instant) {
@@ -161,6 +222,10 @@ impl FetchService {
     fn abort(&mut self, c: &mut Pop3Client, e: anyhow::Error, now: Instant) {
         if self.error.is_none() {
             self.error = Some(e);
+        }
+        // Keep what was fetched (its DELEs are not committed: see below).
+        if let Err(e) = self.commit() {
+            eprintln!("mailkit: fetch: {e:#}");
         }
         // Leave without committing deletions: the server deletes only on QUIT,
         // so quit only when nothing was marked; otherwise just hang up.
@@ -268,17 +333,23 @@ impl FetchService {
                 }
                 let raw = body.unwrap_or_default();
                 let msg = crlf_to_lf(&raw);
-                if let Err(e) = self.sink.store(&msg) {
+                let len = msg.len();
+                if let Err(e) = self.sink.stage(msg) {
                     return self.abort(c, e.context(format!("cannot store message {n}")), now);
                 }
                 self.fetched += 1;
-                self.bytes += msg.len() as u64;
+                self.bytes += len as u64;
+                self.staged += 1;
+                self.staged_bytes += len;
+                if let Some(uid) = self.uid(n).map(str::to_owned) {
+                    self.staged_uids.push(uid);
+                }
                 if let Some(p) = &self.progress {
                     p.inc(1);
                 }
-                if let (Some(file), Some(uid)) = (&self.state_file, self.uid(n)) {
-                    if let Err(e) = remember(file, &self.user, &self.server, uid) {
-                        return self.abort(c, e, now);
+                if self.staged >= BATCH_MESSAGES || self.staged_bytes >= BATCH_BYTES {
+                    if let Err(e) = self.commit() {
+                        return self.abort(c, e.context(format!("cannot store message {n}")), now);
                     }
                 }
                 if self.delete {
@@ -478,15 +549,22 @@ fn load_seen(file: &Path, user: &str, server: &SocketAddr) -> anyhow::Result<Has
     }
 }
 
-/// Records one fetched UIDL (appended and synced, so a run killed half way
-/// fetches nothing twice).
-fn remember(file: &Path, user: &str, server: &SocketAddr, uid: &str) -> anyhow::Result<()> {
+/// Records fetched UIDLs (appended and synced once the messages are
+/// durable, so a run killed half way fetches at most one batch twice).
+fn remember(file: &Path, user: &str, server: &SocketAddr, uids: &[String]) -> anyhow::Result<()> {
+    if uids.is_empty() {
+        return Ok(());
+    }
     let mut f = OpenOptions::new()
         .create(true)
         .append(true)
         .open(file)
         .with_context(|| format!("cannot write the state file {}", file.display()))?;
-    f.write_all(format!("{user}@{server} {uid}\n").as_bytes())
+    let lines: String = uids
+        .iter()
+        .map(|uid| format!("{user}@{server} {uid}\n"))
+        .collect();
+    f.write_all(lines.as_bytes())
         .and_then(|()| f.sync_data())
         .with_context(|| format!("cannot write the state file {}", file.display()))
 }
@@ -529,6 +607,7 @@ fn open_sink(args: &Fetch) -> anyhow::Result<Sink> {
         return Ok(Sink::Maildir {
             md,
             mailbox: vec![mailbox],
+            pending: Vec::new(),
         });
     }
     if let Some(path) = &args.to_mbox {
@@ -574,6 +653,9 @@ fn session(
         } else {
             open_sink(args)?
         },
+        staged: 0,
+        staged_bytes: 0,
+        staged_uids: Vec::new(),
         fetched: 0,
         bytes: 0,
         deleted: 0,
@@ -595,6 +677,12 @@ fn session(
     };
     rt.run_with(&mut service, Vec::new(), cfg)
         .context("the event loop failed")?;
+    // A connection that ended early leaves staged messages: keep them.
+    if let Err(e) = service.commit() {
+        if service.error.is_none() {
+            service.error = Some(e);
+        }
+    }
     if let Some(p) = &service.progress {
         p.finish_and_clear();
     }

@@ -160,3 +160,66 @@ fn failures_have_their_exit_codes() {
         .success()
         .stdout(predicate::str::contains("Subject: message 0"));
 }
+
+#[test]
+fn more_than_one_batch_into_a_maildir_with_delete() {
+    // 300 messages: more than one batch (256), so a commit comes mid-run
+    // and one before QUIT; every message is kept once, the server emptied.
+    let dir = TempDir::new("fetch-batches");
+    let maildir = dir.path().join("mail");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
+    let mut md = mailkit::store::Maildir::open(&maildir, "h").unwrap();
+    let b = vec!["bob@hamburger.edu".to_string()];
+    let bodies: Vec<Vec<u8>> = (0..300)
+        .map(|i| format!("Subject: m{i}\n\nbody {i}\n").into_bytes())
+        .collect();
+    let batch: Vec<mailkit::store::Delivery> = bodies
+        .iter()
+        .map(|body| mailkit::store::Delivery {
+            mailboxes: &b,
+            header: b"",
+            body,
+        })
+        .collect();
+    assert!(md.deliver_batch(&batch).iter().all(Result::is_ok));
+    let srv = Server::start(&[
+        "serve-pop3",
+        "--domain",
+        "hamburger.edu",
+        "--users",
+        users.to_str().unwrap(),
+        "--maildir",
+        maildir.to_str().unwrap(),
+    ]);
+    let local = dir.path().join("local");
+    let bytes: usize = bodies.iter().map(Vec::len).sum();
+    fetch(&srv)
+        .args([
+            "--password",
+            "hungry",
+            "--delete",
+            "--new-only",
+            "--to-maildir",
+        ])
+        .arg(&local)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "300 messages ({bytes} bytes) from bob at"
+        )))
+        .stderr(predicate::str::contains("deleted 300 on the server"));
+    assert_eq!(count(&local), 300);
+    assert_eq!(std::fs::read_dir(local.join("tmp")).unwrap().count(), 0);
+    let mut subjects: Vec<String> = std::fs::read_dir(local.join("new"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .map(|t| t.lines().next().unwrap_or("").to_string())
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), 300);
+    assert_eq!(count(&maildir.join("bob@hamburger.edu")), 0);
+    let uidls = std::fs::read_to_string(dir.path().join("local.mailkit-uidl")).unwrap();
+    assert_eq!(uidls.lines().count(), 300);
+}
