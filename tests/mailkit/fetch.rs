@@ -8,21 +8,30 @@ use predicates::prelude::*;
 use crate::support::{Server, TempDir};
 
 fn setup(dir: &TempDir, n: usize) -> Server {
+    let bodies: Vec<Vec<u8>> = (0..n)
+        .map(|i| {
+            format!("From: alice@crepes.fr\nSubject: message {i}\n\nFrom the start\n.dot {i}\n")
+                .into_bytes()
+        })
+        .collect();
+    serve(dir, &bodies, Duration::from_millis(5))
+}
+
+/// serve-pop3 over bob's maildrop holding `bodies`, stored `gap` apart.
+fn serve(dir: &TempDir, bodies: &[Vec<u8>], gap: Duration) -> Server {
     let maildir = dir.path().join("mail");
     let users = dir.path().join("users");
     std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
     let mut md = mailkit::store::Maildir::open(&maildir, "h").unwrap();
     let b = vec!["bob@hamburger.edu".to_string()];
-    for i in 0..n {
-        let body =
-            format!("From: alice@crepes.fr\nSubject: message {i}\n\nFrom the start\n.dot {i}\n");
+    for body in bodies {
         md.deliver(mailkit::store::Delivery {
             mailboxes: &b,
             header: b"",
-            body: body.as_bytes(),
+            body,
         })
         .unwrap();
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(gap);
     }
     Server::start(&[
         "serve-pop3",
@@ -166,32 +175,11 @@ fn more_than_one_batch_into_a_maildir_with_delete() {
     // 300 messages: more than one batch (256), so a commit comes mid-run
     // and one before QUIT; every message is kept once, the server emptied.
     let dir = TempDir::new("fetch-batches");
-    let maildir = dir.path().join("mail");
-    let users = dir.path().join("users");
-    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
-    let mut md = mailkit::store::Maildir::open(&maildir, "h").unwrap();
-    let b = vec!["bob@hamburger.edu".to_string()];
     let bodies: Vec<Vec<u8>> = (0..300)
         .map(|i| format!("Subject: m{i}\n\nbody {i}\n").into_bytes())
         .collect();
-    let batch: Vec<mailkit::store::Delivery> = bodies
-        .iter()
-        .map(|body| mailkit::store::Delivery {
-            mailboxes: &b,
-            header: b"",
-            body,
-        })
-        .collect();
-    assert!(md.deliver_batch(&batch).iter().all(Result::is_ok));
-    let srv = Server::start(&[
-        "serve-pop3",
-        "--domain",
-        "hamburger.edu",
-        "--users",
-        users.to_str().unwrap(),
-        "--maildir",
-        maildir.to_str().unwrap(),
-    ]);
+    let srv = serve(&dir, &bodies, Duration::ZERO);
+    let maildir = dir.path().join("mail");
     let local = dir.path().join("local");
     let bytes: usize = bodies.iter().map(Vec::len).sum();
     fetch(&srv)
