@@ -79,6 +79,29 @@ fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     f()
 }
 
+/// Asserts a command exited 0, showing its stderr otherwise.
+fn assert_ok(out: &std::process::Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Waits (up to 10 s) until `mailbox` in `store` holds `n` new messages;
+/// on failure shows the log of `relay`, the server that should have
+/// delivered them.
+fn arrives(store: &std::path::Path, mailbox: &str, n: usize, relay: &Server) {
+    assert!(
+        wait_until(Duration::from_secs(10), || files(store, mailbox, "new")
+            .len()
+            == n),
+        "{}",
+        relay.log_text()
+    );
+}
+
 #[test]
 fn the_seed_scenario_end_to_end() {
     let dir = TempDir::new("relay-seed");
@@ -95,24 +118,9 @@ fn the_seed_scenario_end_to_end() {
             "Do you like ketchup?\nHow about pickles?\n",
         ],
     );
-    assert_eq!(
-        sent.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&sent.stderr)
-    );
+    assert_ok(&sent);
     let b_mail = dir.path().join("b-mail");
-    assert!(
-        wait_until(Duration::from_secs(10), || files(
-            &b_mail,
-            "bob@hamburger.edu",
-            "new"
-        )
-        .len()
-            == 1),
-        "{}",
-        a.log_text()
-    );
+    arrives(&b_mail, "bob@hamburger.edu", 1, &a);
     // Bob reads it over POP3, as in the seed.
     let pop = Server::start(&["serve-pop3", "--maildir", b_mail.to_str().unwrap()]);
     let got = Command::new(bin())
@@ -200,12 +208,7 @@ fn kill_9_while_delivering_loses_nothing() {
             "4",
         ],
     );
-    assert_eq!(
-        sent.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&sent.stderr)
-    );
+    assert_ok(&sent);
     // hamburger.edu comes up; kill crepes.fr -9 in the middle of delivering.
     let b = hamburger(&dir, &["--listen", &b_addr]);
     let _ = b.addr;
@@ -329,35 +332,10 @@ fn next_hops_from_mx_records_and_bounces_for_missing_domains() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        wait_until(Duration::from_secs(10), || files(
-            &far_dir,
-            "bob@far.test",
-            "new"
-        )
-        .len()
-            == 1),
-        "{}",
-        a.log_text()
-    );
+    assert_ok(&out);
+    arrives(&far_dir, "bob@far.test", 1, &a);
     // gone.test does not exist: Alice gets the bounce in her own Maildir.
-    assert!(
-        wait_until(Duration::from_secs(10), || files(
-            &a_mail,
-            "alice@crepes.fr",
-            "new"
-        )
-        .len()
-            == 1),
-        "{}",
-        a.log_text()
-    );
+    arrives(&a_mail, "alice@crepes.fr", 1, &a);
     let bounce = std::fs::read_to_string(&files(&a_mail, "alice@crepes.fr", "new")[0]).unwrap();
     assert!(
         bounce.contains("Final-Recipient: rfc822; nobody@gone.test"),
@@ -459,18 +437,8 @@ fn delivered_by_the_second_mx(
         ],
     );
     let out = send_as_alice(&a, &["--to", rcpt, "--subject", "mx2", "--body", "x"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        wait_until(Duration::from_secs(10), || files(&store, rcpt, "new").len()
-            == 1),
-        "{}",
-        a.log_text()
-    );
+    assert_ok(&out);
+    arrives(&store, rcpt, 1, &a);
     a
 }
 
@@ -545,23 +513,8 @@ fn bounces_to_remote_senders_are_queued_and_relayed() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        wait_until(Duration::from_secs(10), || files(
-            &c_dir,
-            "dave@elsewhere.test",
-            "new"
-        )
-        .len()
-            == 1),
-        "{}",
-        a.log_text()
-    );
+    assert_ok(&out);
+    arrives(&c_dir, "dave@elsewhere.test", 1, &a);
     let dsn = std::fs::read_to_string(&files(&c_dir, "dave@elsewhere.test", "new")[0]).unwrap();
     assert!(dsn.starts_with("Return-Path: <>\n"), "{dsn}");
     assert!(
