@@ -268,6 +268,19 @@ struct Job {
     ready: bool,
 }
 
+/// One message's part in a session that reported on it (see
+/// [`Runner::take_outcome`]).
+struct Outcome {
+    /// The queue entry.
+    id: String,
+    /// Indexes of the recipients it carried.
+    rcpts: Vec<usize>,
+    /// (recipient, reply) for those the hop refused.
+    refused: Vec<(String, String)>,
+    /// The hop it went to.
+    hop: String,
+}
+
 /// The runner's state.
 pub struct Runner {
     cfg: RunnerConfig,
@@ -705,20 +718,20 @@ impl Runner {
                 }
             }
             Event::Delivered { message, reply } => {
-                let Some(job) = self.jobs.get_mut(&key) else {
+                let Some(Outcome {
+                    id,
+                    rcpts,
+                    refused,
+                    hop,
+                }) = self.take_outcome(key, message)
+                else {
                     return;
                 };
-                let Some((id, rcpts)) = job.messages.get(message).cloned() else {
-                    return;
-                };
-                let refused = job.refused.remove(&message).unwrap_or_default();
-                let hop = job.hop.clone();
                 let ok_text = format!("{} {}", reply.code, reply.lines.join(" "));
                 let mut failed = Vec::new();
                 let mut retry = Vec::new();
                 if let Some(e) = self.entries.get_mut(&id) {
                     for &i in &rcpts {
-                        self.busy.remove(&(id.clone(), i));
                         let r = &mut e.rcpts[i];
                         r.attempts += 1;
                         match refused.iter().find(|(a, _)| *a == r.addr) {
@@ -753,17 +766,15 @@ impl Runner {
                     // host when the connection ends (see `ended`).
                     return;
                 }
-                let Some(job) = self.jobs.get_mut(&key) else {
+                let Some(Outcome {
+                    id,
+                    rcpts,
+                    refused,
+                    hop,
+                }) = self.take_outcome(key, message)
+                else {
                     return;
                 };
-                let Some((id, rcpts)) = job.messages.get(message).cloned() else {
-                    return;
-                };
-                let refused = job.refused.remove(&message).unwrap_or_default();
-                let hop = job.hop.clone();
-                for &i in &rcpts {
-                    self.busy.remove(&(id.clone(), i));
-                }
                 let (permanent, text) = match &failure {
                     Failure::Refused(_, r) => {
                         (r.code >= 500, format!("{} {}", r.code, r.lines.join(" ")))
@@ -828,6 +839,25 @@ impl Runner {
         self.ended(key, why, true);
     }
 
+    /// The message whose outcome connection `key` reports: its entry id,
+    /// the recipients it carried (no longer in flight), the replies of
+    /// those the hop refused during the session, and the hop.
+    fn take_outcome(&mut self, key: ConnId, message: usize) -> Option<Outcome> {
+        let job = self.jobs.get_mut(&key)?;
+        let (id, rcpts) = job.messages.get(message).cloned()?;
+        let refused = job.refused.remove(&message).unwrap_or_default();
+        let hop = job.hop.clone();
+        for &i in &rcpts {
+            self.busy.remove(&(id.clone(), i));
+        }
+        Some(Outcome {
+            id,
+            rcpts,
+            refused,
+            hop,
+        })
+    }
+
     /// Whether an MX hop has a mail host after the one in use.
     fn next_mx_left(&self, hop: &str) -> bool {
         let Some(domain) = hop.strip_prefix(super::route::MX_PREFIX) else {
@@ -849,12 +879,9 @@ impl Runner {
             *n = n.saturating_sub(1);
         }
         if let Some(domain) = job.hop.strip_prefix(super::route::MX_PREFIX) {
-            let hosts = match self.mx_cache.get(domain) {
-                Some((_, Lookup::Hosts(h))) => h.len(),
-                _ => 0,
-            };
+            let next_host = host_failed && self.next_mx_left(&job.hop);
             let idx = self.mx_index.entry(domain.to_owned()).or_insert(0);
-            if host_failed && *idx + 1 < hosts {
+            if next_host {
                 *idx += 1;
                 if !self.cfg.quiet {
                     eprintln!(
