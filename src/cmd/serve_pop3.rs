@@ -31,11 +31,7 @@ use crate::store::{mailbox_name, Password, Users};
 enum Job {
     /// Check a login (`addr` is the address it stands for) and open its
     /// maildrop.
-    Login {
-        id: ConnId,
-        creds: Credentials,
-        addr: String,
-    },
+    Login { creds: Credentials, addr: String },
     /// RFC 1939 §6: apply a session's deletions and seen marks.
     Update {
         drop: Maildrop,
@@ -67,7 +63,7 @@ fn spawn_store(
         .spawn(move || {
             for (conn, job) in rx {
                 let done = match job {
-                    Job::Login { id, creds, addr } => {
+                    Job::Login { creds, addr } => {
                         let result = if verify(users.as_deref(), &creds, &addr) {
                             mailbox_name(&addr)
                                 .ok_or(AuthFailure::Invalid)
@@ -79,7 +75,7 @@ fn spawn_store(
                         } else {
                             Err(AuthFailure::Invalid)
                         };
-                        Done::Login { id, result }
+                        Done::Login { id: conn, result }
                     }
                     Job::Update { drop, delete, seen } => {
                         Done::Updated(drop.update(&delete, &seen))
@@ -200,11 +196,7 @@ impl Service for Pop3Service {
                 if let Some(conn) = self.open.get_mut(&id) {
                     conn.login.clone_from(user);
                 }
-                if self
-                    .store
-                    .send((id, Job::Login { id, creds, addr }))
-                    .is_err()
-                {
+                if self.store.send((id, Job::Login { creds, addr })).is_err() {
                     s.authenticated(Err(AuthFailure::Temporary(
                         "the store thread has stopped".into(),
                     )));
