@@ -104,8 +104,7 @@ impl DataReader {
             match line {
                 RawLine::TooLong { crlf } => {
                     self.line_too_long = true;
-                    self.content = Vec::new();
-                    self.held = Held::new();
+                    self.discard();
                     self.wire_size = self.wire_size.saturating_add(MAX_TEXT_LINE);
                     self.prev_crlf = crlf;
                 }
@@ -122,8 +121,7 @@ impl DataReader {
                     self.wire_size = self.wire_size.saturating_add(text.len() + 2);
                     if self.wire_size > self.max_size {
                         self.too_big = true;
-                        self.content = Vec::new();
-                        self.held = Held::new();
+                        self.discard();
                     }
                     let keeping = !self.too_big && !self.line_too_long && !self.no_memory;
                     if keeping && self.reserve(text.len() + 1) {
@@ -131,13 +129,19 @@ impl DataReader {
                         self.content.push(b'\n');
                     } else if keeping {
                         self.no_memory = true;
-                        self.content = Vec::new();
-                        self.held = Held::new();
+                        self.discard();
                     }
                 }
             }
         }
         None
+    }
+
+    /// Drops what was kept of a message that will not be accepted (and
+    /// its share of the budget).
+    fn discard(&mut self) {
+        self.content = Vec::new();
+        self.held = Held::new();
     }
 
     fn finish(&mut self) -> DataOutcome {
