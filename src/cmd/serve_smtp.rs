@@ -18,7 +18,7 @@ use crate::proto::smtp::server::{AuthPolicy, Event, ServerConfig, ServerSession}
 use crate::proto::smtp::trace::{IdSource, QueueId};
 use crate::proto::{Output, Session};
 use crate::queue::runner::{Runner, RunnerConfig, SpoolWorker};
-use crate::queue::{Entry, Spool};
+use crate::queue::{Entry, NewEntry, Spool};
 use crate::store::Users;
 use crate::store::{Maildir, WriteJob, Writer};
 use crate::util::time::rfc5322;
@@ -319,7 +319,16 @@ impl Service for SmtpService {
             (Some(w), false) => {
                 let mut data = received.into_bytes();
                 data.extend_from_slice(&tx.data);
-                Some((w.clone(), tx.from.clone(), tx.remote.clone(), data))
+                Some((
+                    w.clone(),
+                    NewEntry {
+                        // One id from the 250 to the log to `mailkit queue`.
+                        id: Some(tx.id.to_string()),
+                        from: tx.from.clone(),
+                        rcpts: tx.remote.clone(),
+                        data,
+                    },
+                ))
             }
             _ => None,
         };
@@ -344,10 +353,8 @@ impl Service for SmtpService {
         let queue_then = move |local: Result<String, String>| match (local, relay) {
             (Err(e), _) => finish(Err(e), None),
             (Ok(l), None) => finish(Ok(l), None),
-            (Ok(_), Some((worker, from, rcpts, data))) => worker.enqueue(
-                from,
-                rcpts,
-                data,
+            (Ok(_), Some((worker, item))) => worker.enqueue(
+                item,
                 Box::new(move |r: Result<Entry, String>| match r {
                     Ok(e) => finish(Ok(e.id.clone()), Some(e)),
                     Err(e) => finish(Err(e), None),

@@ -10,4 +10,4 @@ pub mod runner;
 pub mod schedule;
 pub mod spool;
 
-pub use spool::{Entry, Rcpt, SetAside, Spool, State};
+pub use spool::{Entry, NewEntry, Rcpt, SetAside, Spool, State};

@@ -17,7 +17,7 @@ use super::bounce::{self, Action, Failed};
 use super::dns::Lookup;
 use super::route::Routes;
 use super::schedule;
-use super::spool::{unix, Entry, Spool, State};
+use super::spool::{unix, Entry, NewEntry, Spool, State};
 use crate::net::ConnId;
 use crate::proto::smtp::client::{ClientConfig, ClientSession, Envelope, Event, Failure};
 
@@ -36,12 +36,7 @@ enum Work {
     /// only means one more delivery: at least once, never lost).
     Remove(String),
     /// A new message to queue; `done` hears the outcome.
-    Enqueue {
-        from: Option<String>,
-        rcpts: Vec<String>,
-        data: Vec<u8>,
-        done: Box<dyn FnOnce(Result<Entry, String>) + Send>,
-    },
+    Enqueue(NewEntry, Done),
 }
 
 /// Most new messages committed together.
@@ -56,7 +51,8 @@ pub struct SpoolWorker {
     spool: Arc<Spool>,
 }
 
-type Done = Box<dyn FnOnce(Result<Entry, String>) + Send>;
+/// Hears the outcome of queueing a message: its entry, or why not.
+pub type Done = Box<dyn FnOnce(Result<Entry, String>) + Send>;
 
 /// The queue thread. New messages and state saves are group-committed
 /// in pipelined rounds, as the Maildir writer does: each round puts the
@@ -129,13 +125,8 @@ fn worker_loop(s: &Spool, rx: &mpsc::Receiver<Work>) {
                         eprintln!("mailkit: queue: cannot remove {id}: {err}");
                     }
                 }
-                Work::Enqueue {
-                    from,
-                    rcpts,
-                    data,
-                    done,
-                } => {
-                    items.push((from, rcpts, data));
+                Work::Enqueue(item, done) => {
+                    items.push(item);
                     dones.push(done);
                 }
             }
@@ -200,19 +191,8 @@ impl SpoolWorker {
     }
 
     /// Queues a message durably on the worker; `done` hears the entry.
-    pub fn enqueue(
-        &self,
-        from: Option<String>,
-        rcpts: Vec<String>,
-        data: Vec<u8>,
-        done: Box<dyn FnOnce(Result<Entry, String>) + Send>,
-    ) {
-        let _ = self.tx.send(Work::Enqueue {
-            from,
-            rcpts,
-            data,
-            done,
-        });
+    pub fn enqueue(&self, item: NewEntry, done: Done) {
+        let _ = self.tx.send(Work::Enqueue(item, done));
     }
 
     /// The spool (for reads at start).
@@ -682,26 +662,70 @@ impl Runner {
         cfg.starttls_opportunistic = true;
         cfg.auth = self.cfg.auth.clone();
         let mut s = ClientSession::new(cfg, now);
-        for (id, rcpts) in &job.messages {
-            let Some(e) = self.entries.get(id) else {
+        // Only what was read in full is sent; the job keeps exactly the
+        // messages the session carries, in its order (outcomes name them
+        // by position).
+        let mut job = job;
+        let mut carried = Vec::with_capacity(job.messages.len());
+        for (id, rcpts) in std::mem::take(&mut job.messages) {
+            let Some(data) = self.read_message(&id, &rcpts) else {
                 continue;
             };
-            let data = match self.worker.spool().message(id) {
-                Ok(d) => d,
-                Err(err) => {
-                    eprintln!("mailkit: queue: cannot read message {id}: {err}");
-                    Vec::new()
-                }
+            let Some(e) = self.entries.get(&id) else {
+                continue;
             };
             s.send(Envelope {
                 from: e.from.clone(),
                 to: rcpts.iter().map(|&i| e.rcpts[i].addr.clone()).collect(),
                 data,
             });
+            carried.push((id, rcpts));
         }
+        job.messages = carried;
         s.finish();
         self.jobs.insert(key, job);
         Some(s)
+    }
+
+    /// The message of entry `id`, read in full, for sending to `rcpts`.
+    /// When it cannot be read the recipients are no longer in flight, and
+    /// nothing is sent: a spool file that is gone (`mailkit queue delete`
+    /// beside the running server) drops the entry; any other error is a
+    /// deferral, tried again later.
+    fn read_message(&mut self, id: &str, rcpts: &[usize]) -> Option<Vec<u8>> {
+        let err = match self.worker.spool().message(id) {
+            Ok(d) => return Some(d),
+            Err(e) => e,
+        };
+        for &i in rcpts {
+            self.busy.remove(&(id.to_owned(), i));
+        }
+        if err.kind() == std::io::ErrorKind::NotFound {
+            self.drop_deleted(id);
+        } else {
+            let why: Vec<(usize, String)> = rcpts
+                .iter()
+                .map(|&i| (i, format!("cannot read the queued message: {err}")))
+                .collect();
+            self.retry(id, &why);
+        }
+        None
+    }
+
+    /// Forgets entry `id`, whose message file was removed behind the
+    /// runner's back (`mailkit queue delete`): it is not sent, bounced or
+    /// saved again.
+    fn drop_deleted(&mut self, id: &str) {
+        if self.entries.remove(id).is_some() {
+            eprintln!(
+                "mailkit: queue: {id} dropped: its message is no longer in the queue (deleted with `mailkit queue delete`?)"
+            );
+            // A state saved since the deletion goes too.
+            self.worker.remove_delivered(id.to_owned());
+        }
+        self.busy.retain(|(b, _)| b != id);
+        self.ready.retain(|r| r != id);
+        self.waiting.retain(|(_, w)| w != id);
     }
 
     /// An outcome from the session of connection `key`.
@@ -930,6 +954,13 @@ impl Runner {
                 );
                 r.next_attempt = now + wait.as_secs().max(1);
                 r.last_reply = why.clone();
+                eprintln!(
+                    "mailkit: queue: {id} to <{}> deferred: {why}; next try in {} s ({} attempt{} so far)",
+                    r.addr,
+                    r.next_attempt - now,
+                    r.attempts,
+                    if r.attempts == 1 { "" } else { "s" }
+                );
             }
         }
     }
@@ -993,7 +1024,24 @@ impl Runner {
                 }
             })
             .collect();
-        let original = self.worker.spool().message(id).unwrap_or_default();
+        // The report quotes the original's header; an entry whose message
+        // was deleted gets no report at all (deleting means "no bounce").
+        let original = match self.worker.spool().message(id) {
+            Ok(m) => m,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                self.drop_deleted(id);
+                return;
+            }
+            Err(err) => {
+                eprintln!(
+                    "mailkit: queue: {id}: the report leaves out the original's header: {err}"
+                );
+                Vec::new()
+            }
+        };
+        let Some(e) = self.entries.get(id) else {
+            return;
+        };
         let arrival = std::time::UNIX_EPOCH + Duration::from_secs(e.arrived);
         let dsn = bounce::compose(
             &self.cfg.hostname,
@@ -1003,6 +1051,15 @@ impl Runner {
             bounce::header_block(&original),
             arrival,
             &format!("{id}.{}", rcpts.first().copied().unwrap_or(0)),
+        );
+        let what = match action {
+            Action::Failed => "bounce",
+            Action::Delayed => "delay warning",
+        };
+        let about: Vec<String> = failed.iter().map(|f| format!("<{}>", f.rcpt)).collect();
+        eprintln!(
+            "mailkit: queue: {id}: {what} for {} sent to <{sender}>",
+            about.join(", ")
         );
         if self.cfg.local_domains.contains(&domain_of(&sender)) {
             self.todo.push(LocalBounce {
@@ -1015,9 +1072,12 @@ impl Runner {
         // comes back through `queued` and is picked up by `poll_connect`.
         let back = self.queued.0.clone();
         self.worker.enqueue(
-            None,
-            vec![sender],
-            dsn,
+            NewEntry {
+                id: None,
+                from: None,
+                rcpts: vec![sender],
+                data: dsn,
+            },
             Box::new(move |r: Result<Entry, String>| match r {
                 Ok(e) => {
                     let _ = back.send(e);
@@ -1037,9 +1097,12 @@ mod tests {
     fn barrier(w: &SpoolWorker) -> Entry {
         let (tx, rx) = mpsc::channel();
         w.enqueue(
-            None,
-            vec!["x@y.z".into()],
-            b"barrier\n".to_vec(),
+            NewEntry {
+                id: None,
+                from: None,
+                rcpts: vec!["x@y.z".into()],
+                data: b"barrier\n".to_vec(),
+            },
             Box::new(move |r| {
                 let _ = tx.send(r);
             }),

@@ -69,6 +69,21 @@ pub struct Rcpt {
     pub last_reply: String,
 }
 
+/// A message to queue (see [`Spool::stage`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    /// The id it should have: the SMTP transaction id of the message, so
+    /// one id names it from the 250 reply to `mailkit queue show`. `None`
+    /// (bounces), an unsafe name or one already taken gets a fresh id.
+    pub id: Option<String>,
+    /// The reverse path; `None` is the null sender `<>`.
+    pub from: Option<String>,
+    /// The forward paths.
+    pub rcpts: Vec<String>,
+    /// The message as it will be sent.
+    pub data: Vec<u8>,
+}
+
 /// One queued message: its envelope and recipients' states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -318,7 +333,12 @@ impl Spool {
         data: &[u8],
         now: SystemTime,
     ) -> io::Result<Entry> {
-        let items = [(from.map(str::to_owned), rcpts.to_vec(), data.to_vec())];
+        let items = [NewEntry {
+            id: None,
+            from: from.map(str::to_owned),
+            rcpts: rcpts.to_vec(),
+            data: data.to_vec(),
+        }];
         self.enqueue_batch(&items, now)
             .pop()
             .unwrap_or_else(|| Err(io::Error::other("nothing queued")))
@@ -326,39 +346,64 @@ impl Spool {
 
     /// Writes new entries' files into `tmp/` (not yet flushed, not yet
     /// visible): the first step of a group commit. See [`Spool::publish`].
-    pub fn stage(
-        &self,
-        items: &[(Option<String>, Vec<String>, Vec<u8>)],
-        now: SystemTime,
-    ) -> Vec<io::Result<Entry>> {
+    pub fn stage(&self, items: &[NewEntry], now: SystemTime) -> Vec<io::Result<Entry>> {
         let t = unix(now);
         items
             .iter()
-            .map(|(from, rcpts, data)| {
-                let id = self.new_id(now);
-                let entry = Entry {
-                    id: id.clone(),
-                    from: from.clone(),
-                    arrived: t,
-                    warned: false,
-                    rcpts: rcpts
-                        .iter()
-                        .map(|r| Rcpt {
-                            addr: one_line(r),
-                            state: State::Pending,
-                            attempts: 0,
-                            next_attempt: t,
-                            last_reply: String::new(),
-                        })
-                        .collect(),
-                };
-                let mut f = File::create(self.dir.join("tmp").join(format!("{id}.msg")))?;
-                f.write_all(entry.render().as_bytes())?;
-                f.write_all(b"data\n")?;
-                f.write_all(data)?;
-                Ok(entry)
-            })
+            .map(
+                |NewEntry {
+                     id,
+                     from,
+                     rcpts,
+                     data,
+                 }| {
+                    let (id, mut f) = self.create_staged(id.as_deref(), now)?;
+                    let entry = Entry {
+                        id: id.clone(),
+                        from: from.clone(),
+                        arrived: t,
+                        warned: false,
+                        rcpts: rcpts
+                            .iter()
+                            .map(|r| Rcpt {
+                                addr: one_line(r),
+                                state: State::Pending,
+                                attempts: 0,
+                                next_attempt: t,
+                                last_reply: String::new(),
+                            })
+                            .collect(),
+                    };
+                    f.write_all(entry.render().as_bytes())?;
+                    f.write_all(b"data\n")?;
+                    f.write_all(data)?;
+                    Ok(entry)
+                },
+            )
             .collect()
+    }
+
+    /// Creates `tmp/ID.msg` for a new entry: under the id asked for (the
+    /// SMTP transaction id, so the 250, the log and `mailkit queue` name
+    /// the message alike) when it is a safe name and no entry has it yet,
+    /// else under a fresh one. Never opens a file that exists.
+    fn create_staged(&self, want: Option<&str>, now: SystemTime) -> io::Result<(String, File)> {
+        if let Some(id) = want.filter(|id| valid_id(id)) {
+            if !self.dir.join("msg").join(id).exists() {
+                let path = self.dir.join("tmp").join(format!("{id}.msg"));
+                match OpenOptions::new().write(true).create_new(true).open(path) {
+                    Ok(f) => return Ok((id.to_owned(), f)),
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let id = self.new_id(now);
+        let f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(self.dir.join("tmp").join(format!("{id}.msg")))?;
+        Ok((id, f))
     }
 
     /// Writes entry `e`'s state into `tmp/` under a name of its own (`n`
@@ -399,11 +444,7 @@ impl Spool {
 
     /// Queues several messages at once: stage, flush, publish, flush
     /// (what the queue thread pipelines across rounds).
-    pub fn enqueue_batch(
-        &self,
-        items: &[(Option<String>, Vec<String>, Vec<u8>)],
-        now: SystemTime,
-    ) -> Vec<io::Result<Entry>> {
+    pub fn enqueue_batch(&self, items: &[NewEntry], now: SystemTime) -> Vec<io::Result<Entry>> {
         let staged = self.stage(items, now);
         if let Err(e) = self.sync() {
             return items
@@ -459,7 +500,8 @@ impl Spool {
 
     /// Like [`Spool::remove`] without the directory flush: for delivered
     /// entries, where a removal lost to a crash only means one more
-    /// delivery (at least once, never lost).
+    /// delivery (at least once, never lost), and for entries whose message
+    /// is already gone (their state file goes too).
     pub fn remove_delivered(&self, id: &str) -> io::Result<()> {
         self.remove_entry(id, false)
     }
@@ -472,8 +514,13 @@ impl Spool {
             ));
         }
         // The message goes first: an override left behind by a crash is
-        // dropped at the next load.
-        fs::remove_file(self.dir.join("msg").join(id))?;
+        // dropped at the next load. Without `durable` (the runner's own
+        // removals) a message already gone (`mailkit queue delete` beside
+        // the running server) still has its state file removed.
+        match fs::remove_file(self.dir.join("msg").join(id)) {
+            Err(e) if durable || e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
         if durable {
             sync_dir(&self.dir.join("msg"))?;
         }
@@ -646,16 +693,40 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_takes_the_id_asked_for_unless_taken_or_unsafe() {
+        let d = tmp("ids");
+        let s = Spool::open(&d).unwrap();
+        let ask = |id: &str| NewEntry {
+            id: Some(id.into()),
+            from: None,
+            rcpts: vec!["b@y.org".into()],
+            data: b"m".to_vec(),
+        };
+        let now = SystemTime::now();
+        let first = s.enqueue_batch(&[ask("6615CD3FC233A")], now);
+        assert_eq!(first[0].as_ref().unwrap().id, "6615CD3FC233A");
+        // Taken (a clock that went back): a fresh id, the old entry kept.
+        let again = s.enqueue_batch(&[ask("6615CD3FC233A")], now);
+        let other = &again[0].as_ref().unwrap().id;
+        assert_ne!(other, "6615CD3FC233A");
+        assert_eq!(s.message("6615CD3FC233A").unwrap(), b"m");
+        // Unsafe as a file name: a fresh id.
+        let odd = s.enqueue_batch(&[ask("../x")], now);
+        assert!(!odd[0].as_ref().unwrap().id.contains('/'));
+        assert_eq!(s.load().unwrap().0.len(), 3);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
     fn batches_commit_together() {
         let d = tmp("batch");
         let s = Spool::open(&d).unwrap();
         let items: Vec<_> = (0..5)
-            .map(|i| {
-                (
-                    Some(format!("a{i}@x.org")),
-                    vec![format!("b{i}@y.org")],
-                    format!("m{i}").into_bytes(),
-                )
+            .map(|i| NewEntry {
+                id: None,
+                from: Some(format!("a{i}@x.org")),
+                rcpts: vec![format!("b{i}@y.org")],
+                data: format!("m{i}").into_bytes(),
             })
             .collect();
         let out = s.enqueue_batch(&items, SystemTime::now());

@@ -551,3 +551,93 @@ fn a_second_server_on_the_same_queue_is_refused() {
         "{err}"
     );
 }
+
+/// The 250's id from `send`'s output (`... queued as ID`).
+fn queued_as(out: &std::process::Output) -> String {
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_message_deleted_beside_the_running_server_is_dropped_never_sent_empty() {
+    let dir = TempDir::new("relay-delete");
+    let b_addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    // hamburger.edu is down: the message is deferred.
+    let a = crepes(&dir, &b_addr, &[]);
+    let sent = send_as_alice(
+        &a,
+        &[
+            "--to",
+            "bob@hamburger.edu",
+            "--subject",
+            "gone",
+            "--body",
+            "x",
+        ],
+    );
+    assert_ok(&sent);
+    let id = queued_as(&sent);
+    // One id from the 250 to the log to the queue commands.
+    assert!(
+        wait_until(Duration::from_secs(10), || a.log_text().contains(&format!(
+            "{id} to <bob@hamburger.edu> deferred: cannot connect"
+        ))),
+        "no deferral logged for {id}: {}",
+        a.log_text()
+    );
+    assert!(a.log_text().contains("next try in"), "{}", a.log_text());
+    let queue = dir.path().join("a-mail").join(".queue");
+    let list = Command::new(bin())
+        .args(["queue", "list", "--queue"])
+        .arg(&queue)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&list.stdout).starts_with(&format!("{id} ")),
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
+    let del = Command::new(bin())
+        .args(["queue", "delete", &id, "--queue"])
+        .arg(&queue)
+        .output()
+        .unwrap();
+    assert_ok(&del);
+    // hamburger.edu comes up and the queue is flushed: the entry is
+    // dropped with a log line, and nothing (above all no empty message)
+    // reaches the next hop.
+    let b = hamburger(&dir, &["--listen", &b_addr]);
+    let _ = b.addr;
+    let flush = Command::new(bin())
+        .args(["queue", "flush", "--queue"])
+        .arg(&queue)
+        .output()
+        .unwrap();
+    assert_ok(&flush);
+    assert!(
+        wait_until(Duration::from_secs(10), || a
+            .log_text()
+            .contains(&format!("{id} dropped"))),
+        "{}",
+        a.log_text()
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let b_mail = dir.path().join("b-mail");
+    assert!(
+        files(&b_mail, "bob@hamburger.edu", "new").is_empty(),
+        "a deleted message reached the next hop: {}",
+        a.log_text()
+    );
+    assert!(!a.log_text().contains("delivered to"), "{}", a.log_text());
+    // Its state is gone from the queue too.
+    assert!(!queue.join("env").join(&id).exists());
+    assert!(!queue.join("msg").join(&id).exists());
+}
