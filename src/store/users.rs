@@ -105,7 +105,7 @@ impl Users {
                     "'{user}' has no domain; write user@domain, or give exactly one --domain"
                 )));
             };
-            entries.insert(address, parse_password(pass));
+            entries.insert(address, parse_password(pass).map_err(err)?);
         }
         Ok(Users { entries })
     }
@@ -203,20 +203,68 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn parse_password(field: &str) -> Password {
-    if let Some(rest) = field.strip_prefix('{') {
-        if let Some((scheme, hash)) = rest.split_once('}') {
-            let scheme = scheme.to_ascii_uppercase();
-            if scheme == "PLAIN" || scheme == "CLEARTEXT" {
-                return Password::Plain(hash.to_string());
+/// The schemes a users file may name, as the error lists them.
+const SCHEMES: &str = "PLAIN, CLEARTEXT, ARGON2ID, ARGON2I, SHA512-CRYPT, SHA256-CRYPT";
+
+/// Reads a password field: plain text, or `{SCHEME}hash`. A scheme we
+/// cannot verify, or a hash that is not of its scheme's form, is an error
+/// here, at start, rather than a login that can never succeed.
+fn parse_password(field: &str) -> Result<Password, String> {
+    let Some((scheme, hash)) = field.strip_prefix('{').and_then(|r| r.split_once('}')) else {
+        return Ok(Password::Plain(field.to_string()));
+    };
+    let scheme = scheme.to_ascii_uppercase();
+    let fix = "make one with `mailkit hash-password`";
+    match scheme.as_str() {
+        "PLAIN" | "CLEARTEXT" => return Ok(Password::Plain(hash.to_string())),
+        "ARGON2ID" | "ARGON2I" => {
+            let want = scheme.to_ascii_lowercase();
+            match argon2::PasswordHash::new(hash) {
+                Ok(h) if h.algorithm.as_str() == want => {}
+                Ok(h) => {
+                    return Err(format!(
+                        "{{{scheme}}} holds a {} hash, not {want}; {fix}",
+                        h.algorithm.as_str()
+                    ))
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "{{{scheme}}} hash cannot be read ({e}); expected $argon2id$v=19$m=...,t=...,p=...$salt$hash; {fix}"
+                    ))
+                }
             }
-            return Password::Hashed {
-                scheme,
-                hash: hash.to_string(),
+        }
+        "SHA512-CRYPT" | "SHA256-CRYPT" => {
+            let (id, len) = if scheme == "SHA512-CRYPT" {
+                ("6", 86)
+            } else {
+                ("5", 43)
             };
+            let ok = sha_crypt::PasswordHashRef::new(hash).is_ok_and(|h| {
+                h.id() == id
+                    && h.fields().last().is_some_and(|f| {
+                        f.as_str().len() == len
+                            && f.as_str()
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/')
+                    })
+            });
+            if !ok {
+                return Err(format!(
+                    "{{{scheme}}} hash cannot be read; expected ${id}$[rounds=N$]salt${len} characters; {fix}"
+                ));
+            }
+        }
+        other => {
+            return Err(format!(
+                "unknown password scheme {{{other}}} (known: {SCHEMES}); {fix}"
+            ))
         }
     }
-    Password::Plain(field.to_string())
+    Ok(Password::Hashed {
+        scheme,
+        hash: hash.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -225,8 +273,8 @@ mod tests {
 
     #[test]
     fn parses_plain_hashed_comments_and_bare_names() {
-        let text = "# users\nbob@Hamburger.edu:hungry\n\nalice:{PLAIN}secret\ncarol@x.org:{SHA512-CRYPT}$6$abc:1000:1000::\n";
-        let u = Users::parse(text, "users", &["hamburger.edu".into()]).unwrap();
+        let text = format!("# users\nbob@Hamburger.edu:hungry\n\nalice:{{PLAIN}}secret\ncarol@x.org:{{SHA512-CRYPT}}{SHA512_HUNGRY}:1000:1000::\n");
+        let u = Users::parse(&text, "users", &["hamburger.edu".into()]).unwrap();
         assert_eq!(u.len(), 3);
         assert_eq!(
             u.get("BOB@hamburger.edu"),
@@ -237,7 +285,7 @@ mod tests {
             Some(&Password::Plain("secret".into()))
         );
         assert!(
-            matches!(u.get("carol@x.org"), Some(Password::Hashed { scheme, hash }) if scheme == "SHA512-CRYPT" && hash == "$6$abc")
+            matches!(u.get("carol@x.org"), Some(Password::Hashed { scheme, hash }) if scheme == "SHA512-CRYPT" && hash == SHA512_HUNGRY)
         );
     }
 
@@ -281,6 +329,27 @@ mod tests {
         let e = Users::parse("bob:pw\n", "f", &[]).unwrap_err();
         assert!(e.to_string().starts_with("f:1: 'bob' has no domain"));
         assert!(!format!("{:?}", Password::Plain("hungry".into())).contains("hungry"));
+    }
+
+    #[test]
+    fn unknown_schemes_and_unreadable_hashes_are_refused_with_their_line() {
+        let e = Users::parse("a@x.org:pw\nbob@x.org:{FOO}abc\n", "users", &[]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("users:2: unknown password scheme {{FOO}} (known: {SCHEMES}); make one with `mailkit hash-password`")
+        );
+        for bad in [
+            "{SHA512-CRYPT}abc",
+            "{SHA512-CRYPT}$6$salt$short",
+            "{SHA256-CRYPT}$6$saltsaltsalt$zZMEdDt4m0sn2HrsT5e.ZxEC.dCUcgH6SjrqPyddm0CoMNzzCEh60EH0Y5TpthoGkLqdZ.U6d5UNQN2G3VSs01",
+            "{ARGON2ID}$argon2id$garbage",
+            "{ARGON2I}$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8q4TbBjpmsIVhDs8WrKArx9RYjBYW8x3Qs1fSLJrOys",
+        ] {
+            let e = Users::parse(&format!("bob@x.org:{bad}\n"), "u", &[]).unwrap_err();
+            assert!(e.to_string().starts_with("u:1: {"), "{bad}: {e}");
+        }
+        // Plain text that merely starts with a brace stays a password.
+        assert!(Users::parse("bob@x.org:{abc\n", "u", &[]).is_ok());
     }
 
     #[test]

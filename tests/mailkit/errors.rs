@@ -1,0 +1,41 @@
+//! Errors and output that say what to do (issue 13): each message a user
+//! meets after a usual mistake, with its text and exit status.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::support::TempDir;
+
+fn mailkit() -> Command {
+    Command::cargo_bin("mailkit").unwrap()
+}
+
+#[test]
+fn a_users_file_with_an_unknown_scheme_is_refused_at_start() {
+    let dir = TempDir::new("users-scheme");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "alice@x.org:pw\nbob@x.org:{FOO}abc\n").unwrap();
+    for cmd in ["serve-smtp", "serve-pop3"] {
+        mailkit()
+            .args([cmd, "--listen", "127.0.0.1:0", "--users"])
+            .arg(&users)
+            .arg("--maildir")
+            .arg(dir.path().join("mail"))
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(
+                "users:2: unknown password scheme {FOO}",
+            ));
+    }
+    std::fs::write(&users, "bob@x.org:{SHA512-CRYPT}$6$salt$tooshort\n").unwrap();
+    mailkit()
+        .args(["serve-smtp", "--listen", "127.0.0.1:0", "--users"])
+        .arg(&users)
+        .arg("--maildir")
+        .arg(dir.path().join("mail"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "users:1: {SHA512-CRYPT} hash cannot be read",
+        ));
+}
