@@ -71,6 +71,19 @@ fn load(path: &Path, password: Option<&str>) -> Result<Transcript, String> {
     Ok(t)
 }
 
+/// The first `C:` line that still holds `<redacted>` (the recorder's
+/// stand-in for a password), if any.
+fn redacted_line(t: &Transcript) -> Option<usize> {
+    t.items.iter().find_map(|item| match item {
+        Item::Line {
+            who: Who::Client,
+            text,
+            line,
+        } if memchr::memmem::find(text, b"<redacted>").is_some() => Some(*line),
+        _ => None,
+    })
+}
+
 /// The client TLS settings for `--server`: used for `--tls` and for a
 /// STARTTLS/STLS in a transcript.
 fn client_tls(args: &Replay, server: &str) -> anyhow::Result<Option<crate::net::tls::ClientTls>> {
@@ -132,6 +145,9 @@ struct Report {
     quiet: bool,
     passed: usize,
     failed: usize,
+    /// Transcripts (by name) that still say `<redacted>` where the
+    /// password went, with that line: a failure then says how to fix it.
+    redacted: HashMap<String, usize>,
 }
 
 impl Report {
@@ -153,6 +169,11 @@ impl Report {
             Verdict::Fail(m) => {
                 self.failed += 1;
                 self.line(format!("{name}:{m}{what}"));
+                if let Some(line) = self.redacted.get(name) {
+                    self.line(format!(
+                        "{name}:{line}: this transcript has a redacted password; pass --password (or set MAILKIT_PASSWORD)"
+                    ));
+                }
             }
         }
         if let Some(b) = &self.bar {
@@ -311,6 +332,11 @@ fn client(
         .next()
         .ok_or_else(|| super::exit(3, format!("--server {server} has no address")))?;
     let n = transcripts.len();
+    let redacted = transcripts
+        .iter()
+        .filter(|_| args.password.is_none())
+        .filter_map(|t| redacted_line(t).map(|l| (t.name.clone(), l)))
+        .collect();
     let mut svc = Clients {
         addr,
         queue: (0..n).collect(),
@@ -325,6 +351,7 @@ fn client(
             quiet: args.quiet,
             passed: 0,
             failed: unreadable,
+            redacted,
         },
         connect_failures: 0,
         started: Instant::now(),
@@ -470,6 +497,7 @@ fn serve(
             quiet: args.quiet,
             passed: 0,
             failed: unreadable,
+            redacted: HashMap::new(),
         },
         done_sessions: 0,
         tls,

@@ -39,3 +39,40 @@ fn a_users_file_with_an_unknown_scheme_is_refused_at_start() {
             "users:1: {SHA512-CRYPT} hash cannot be read",
         ));
 }
+
+#[test]
+fn replaying_a_redacted_login_without_the_password_says_pass_password() {
+    let dir = TempDir::new("redacted");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
+    let pop = crate::support::Server::start(&[
+        "serve-pop3",
+        "--users",
+        users.to_str().unwrap(),
+        "--domain",
+        "hamburger.edu",
+        "--maildir",
+        dir.path().join("mail").to_str().unwrap(),
+    ]);
+    let t = dir.path().join("login.txt");
+    std::fs::write(
+        &t,
+        "S: +OK ready\nC: USER bob\nS: +OK send PASS\nC: PASS <redacted>\nS: +OK maildrop\nC: QUIT\nS: +OK bye\n",
+    )
+    .unwrap();
+    mailkit()
+        .args(["replay", "--server", &pop.addr.to_string()])
+        .arg(&t)
+        .env_remove("MAILKIT_PASSWORD")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "login.txt:4: this transcript has a redacted password; pass --password (or set MAILKIT_PASSWORD)",
+        ));
+    mailkit()
+        .args(["replay", "--password", "hungry", "--server", &pop.addr.to_string()])
+        .arg(&t)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("login.txt: passed"));
+}
