@@ -257,9 +257,23 @@ impl FetchService {
                 self.send(c, Step::User, now);
             }
             Step::User | Step::Pass if !ok => {
+                // A server that takes logins only over TLS (RFC 2595 §4;
+                // serve-pop3 --require-tls, Dovecot's disable_plaintext_auth)
+                // says so in its refusal: name the flag that fixes it.
+                let wants_tls = !self.starttls
+                    && !self.implicit_tls
+                    && (text.contains("TLS") || text.contains("[PRIVACY]"));
+                let hint = if wants_tls {
+                    " (the server wants TLS first: add --starttls, or --tls for an implicit-TLS port)"
+                } else {
+                    ""
+                };
                 self.error = Some(fail(
                     4,
-                    format!("the server refused the login as {}: {text}", self.user),
+                    format!(
+                        "the server refused the login as {}: {text}{hint}",
+                        self.user
+                    ),
                 ));
                 self.send(c, Step::Quit, now);
             }

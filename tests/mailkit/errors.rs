@@ -70,9 +70,45 @@ fn replaying_a_redacted_login_without_the_password_says_pass_password() {
             "login.txt:4: this transcript has a redacted password; pass --password (or set MAILKIT_PASSWORD)",
         ));
     mailkit()
-        .args(["replay", "--password", "hungry", "--server", &pop.addr.to_string()])
+        .args([
+            "replay",
+            "--password",
+            "hungry",
+            "--server",
+            &pop.addr.to_string(),
+        ])
         .arg(&t)
         .assert()
         .code(0)
         .stdout(predicate::str::contains("login.txt: passed"));
+}
+
+#[test]
+fn fetch_from_a_server_that_wants_tls_first_names_starttls() {
+    let dir = TempDir::new("fetch-tls-first");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
+    let pop = crate::support::Server::start(&[
+        "serve-pop3",
+        "--users",
+        users.to_str().unwrap(),
+        "--domain",
+        "hamburger.edu",
+        "--tls-self-signed",
+        "--require-tls",
+        "--maildir",
+        dir.path().join("mail").to_str().unwrap(),
+    ]);
+    mailkit()
+        .args(["fetch", "--list", "--server", &pop.addr.to_string()])
+        .args(["--user", "bob", "--password", "hungry"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("add --starttls"));
+    mailkit()
+        .args(["fetch", "--list", "--starttls", "--insecure"])
+        .args(["--server", &pop.addr.to_string()])
+        .args(["--user", "bob", "--password", "hungry"])
+        .assert()
+        .code(0);
 }
