@@ -61,6 +61,12 @@ pub fn run(args: Parse) -> anyhow::Result<()> {
         inputs_arg.push("-".into());
     }
     let inputs = source::expand(&inputs_arg).map_err(anyhow::Error::msg)?;
+    if inputs.is_empty() {
+        bail!(
+            "no messages found in {}: a directory is read as a Maildir (files in cur/ and new/) or as a folder of .eml files",
+            inputs_arg.join(", ")
+        );
+    }
     if args.part.is_some() && inputs.len() != 1 {
         bail!("--part needs exactly one message to read");
     }
@@ -198,6 +204,12 @@ fn one(
                 parts.len() - 1
             )
         })?;
+        if let Err(e) = p.try_decoded() {
+            bail!(
+                "{}: part {n} cannot be decoded: {e} (`mailkit parse --validate` names the line)",
+                item.name
+            );
+        }
         if p.is_text() {
             let text = p.text();
             w(out.write_all(text.as_bytes()))?;
@@ -206,6 +218,15 @@ fn one(
             if !text.ends_with('\n') && std::io::stdout().is_terminal() {
                 w(out.write_all(b"\n"))?;
             }
+        } else if std::io::stdout().is_terminal() {
+            // Raw bytes would garble the terminal (and may hold escape
+            // sequences): send them where they belong.
+            bail!(
+                "{}: part {n} is {} ({} bytes of binary data); redirect it to a file (`> part.bin`) or write attachments out with --extract DIR",
+                item.name,
+                p.content_type,
+                p.decoded().len()
+            );
         } else {
             w(out.write_all(&p.decoded()))?;
         }
@@ -340,7 +361,9 @@ fn extract(dir: &Path, p: &Part<'_>, n: usize) -> anyhow::Result<(PathBuf, usize
         Some((s, e)) if !s.is_empty() => (s.to_owned(), format!(".{e}")),
         _ => (name.clone(), String::new()),
     };
-    let data = p.decoded();
+    let data = p
+        .try_decoded()
+        .map_err(|e| anyhow::anyhow!("part {n} cannot be decoded: {e}"))?;
     for i in 0..10_000 {
         let candidate = if i == 0 {
             dir.join(&name)

@@ -77,9 +77,14 @@ impl<'a> Part<'a> {
 
     /// The body with its transfer encoding undone (bytes, no charset work).
     pub fn decoded(&self) -> Vec<u8> {
-        self.raw
-            .get_body_raw()
-            .unwrap_or_else(|_| self.body.to_vec())
+        self.try_decoded().unwrap_or_else(|_| self.body.to_vec())
+    }
+
+    /// The body with its transfer encoding undone, or why it cannot be
+    /// (invalid base64, for one): for `--part` and `--extract`, which
+    /// must not pass the raw text off as the decoded content.
+    pub fn try_decoded(&self) -> Result<Vec<u8>, String> {
+        self.raw.get_body_raw().map_err(|e| e.to_string())
     }
 
     /// A text part's body decoded to UTF-8 (charset converted; bytes that

@@ -112,3 +112,69 @@ fn fetch_from_a_server_that_wants_tls_first_names_starttls() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn parse_of_an_empty_directory_finds_no_messages() {
+    let dir = TempDir::new("parse-empty");
+    mailkit()
+        .arg("parse")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no messages found in"));
+}
+
+const BAD_BASE64: &str = "From: a@b.c\nDate: Tue, 02 Jan 2024 09:30:00 +0100\nSubject: x\nMIME-Version: 1.0\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"x.bin\"\nContent-Transfer-Encoding: base64\n\nnot*valid*base64!!\n";
+
+#[test]
+fn parse_part_of_invalid_base64_is_an_error_not_the_raw_text() {
+    let dir = TempDir::new("parse-b64");
+    let f = dir.path().join("bad.eml");
+    std::fs::write(&f, BAD_BASE64).unwrap();
+    mailkit()
+        .args(["parse", "--part", "0"])
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("part 0 cannot be decoded"));
+    mailkit()
+        .args(["parse", "--extract"])
+        .arg(dir.path().join("out"))
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("part 0 cannot be decoded"));
+}
+
+#[test]
+fn parse_part_does_not_dump_binary_onto_a_terminal() {
+    let dir = TempDir::new("parse-binary");
+    let f = dir.path().join("bin.eml");
+    std::fs::write(
+        &f,
+        "From: a@b.c\nDate: Tue, 02 Jan 2024 09:30:00 +0100\nSubject: x\nMIME-Version: 1.0\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQKG1syShs=\n",
+    )
+    .unwrap();
+    // To a pipe: the bytes as they are.
+    mailkit()
+        .args(["parse", "--part", "0"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(predicate::eq(b"%PDF-1.4\n\x1b[2J\x1b".as_slice()));
+    // To a terminal (script(1) gives it one): refused, with what to do.
+    let cmd = format!(
+        "{} parse --part 0 {}; echo \"exit=$?\"",
+        crate::support::bin().display(),
+        f.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .expect("script(1) from util-linux");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("binary data"), "{text}");
+    assert!(text.contains("exit=1"), "{text}");
+    assert!(!text.contains("%PDF"), "{text}");
+}
