@@ -334,14 +334,10 @@ pub struct ServePop3 {
 /// `mailkit fetch`: the POP3 retriever.
 #[derive(Debug, Args)]
 pub struct Fetch {
-    /// POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls).
-    #[arg(
-        long,
-        value_name = "HOST[:PORT]",
-        env = "MAILKIT_SERVER",
-        default_value = "127.0.0.1:1110"
-    )]
-    pub server: String,
+    /// POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls)
+    /// [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110].
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = server_arg)]
+    pub server: Option<String>,
 
     /// Protocol (pop3; imap comes with serve-imap).
     #[arg(long, value_name = "PROTO", default_value = "pop3", value_parser = ["pop3", "imap"])]
@@ -367,9 +363,15 @@ pub struct Fetch {
     #[arg(long)]
     pub delete: bool,
 
-    /// Fetch only messages not fetched before (UIDLs kept in DEST.mailkit-uidl).
+    /// Fetch only messages not fetched before. Their UIDLs are kept in
+    /// DEST.mailkit-uidl beside --to-maildir/--to-mbox, and in
+    /// ./.mailkit-uidl when writing to stdout, unless --state-file says where.
     #[arg(long)]
     pub new_only: bool,
+
+    /// With --new-only: keep the UIDLs of fetched messages in FILE.
+    #[arg(long, value_name = "FILE", requires = "new_only")]
+    pub state_file: Option<PathBuf>,
 
     /// Store into this Maildir (DIR/{tmp,new,cur}, created).
     #[arg(long, value_name = "DIR", group = "dest")]
@@ -403,14 +405,10 @@ pub struct Fetch {
 /// `mailkit send`: the user agent and load generator.
 #[derive(Debug, Args)]
 pub struct Send {
-    /// SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls).
-    #[arg(
-        long,
-        value_name = "HOST[:PORT]",
-        env = "MAILKIT_SERVER",
-        default_value = "127.0.0.1:1025"
-    )]
-    pub server: String,
+    /// SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls)
+    /// [default: env MAILKIT_SMTP_SERVER, else MAILKIT_SERVER, else 127.0.0.1:1025].
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = server_arg)]
+    pub server: Option<String>,
 
     /// Envelope sender and From field [default: $USER@this host].
     #[arg(long, short, value_name = "ADDRESS")]
@@ -781,4 +779,36 @@ pub enum QueueAction {
     },
     /// Ask a running server to try every pending recipient now.
     Flush,
+}
+
+/// Checks a `HOST[:PORT]` value (`--server`, and the environment variables
+/// that stand in for it): a host, and a port from 1 to 65535 when one is
+/// given (IPv6 literals in brackets, or bare without a port).
+pub fn server_arg(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((h, "")) => (h, None),
+            Some((h, p)) => match p.strip_prefix(':') {
+                Some(p) => (h, Some(p)),
+                None => return Err(format!("{s:?}: expected [IPv6]:PORT")),
+            },
+            None => return Err(format!("{s:?}: missing ']' after the IPv6 address")),
+        }
+    } else if s.matches(':').count() == 1 {
+        let (h, p) = s.split_once(':').unwrap_or((s, ""));
+        (h, Some(p))
+    } else {
+        (s, None)
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(format!("{s:?}: expected HOST or HOST:PORT"));
+    }
+    if let Some(p) = port {
+        match p.parse::<u16>() {
+            Ok(n) if n > 0 => {}
+            _ => return Err(format!("{s:?}: the port must be a number from 1 to 65535")),
+        }
+    }
+    Ok(s.to_string())
 }

@@ -19,6 +19,16 @@ fn main() {
         }
     };
     if let Err(e) = mailkit::cmd::run(cli) {
+        // `mailkit fetch | head`: the reader has what it wanted. Leave
+        // quietly, as cat and grep do (nothing was deleted on a server:
+        // fetch commits deletions only after every message is written).
+        let broken_pipe = e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        });
+        if broken_pipe {
+            std::process::exit(0);
+        }
         // Commands with their own statuses say so with cmd::Exit.
         let code = e.downcast_ref::<mailkit::cmd::Exit>().map_or(1, |x| x.code);
         eprintln!("mailkit: error: {e:#}");

@@ -86,6 +86,22 @@ pub fn announce(proto: &str, listeners: &[TcpListener], warn: Option<&str>) -> a
     Ok(())
 }
 
+/// The server a client command talks to: `--server` when given, else the
+/// first of `vars` that is set (each checked as `--server` is), else
+/// `default`. Each command has a variable of its own, so setting one for
+/// `send` does not redirect `fetch`.
+pub fn server_choice(given: Option<&str>, vars: &[&str], default: &str) -> Result<String, String> {
+    if let Some(s) = given {
+        return Ok(s.to_string());
+    }
+    for v in vars {
+        if let Ok(value) = std::env::var(v) {
+            return crate::cli::server_arg(&value).map_err(|e| format!("{v}: {e}"));
+        }
+    }
+    Ok(default.to_string())
+}
+
 /// `HOST[:PORT]` with `port` added when the text has none (IPv6 literals
 /// with or without brackets), ready for `to_socket_addrs`.
 pub fn with_default_port(server: &str, port: u16) -> String {

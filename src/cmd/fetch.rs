@@ -533,6 +533,9 @@ fn list_line(n: usize, size: u64, uid: &str, head: &[u8]) -> String {
 }
 
 fn state_path(args: &Fetch) -> PathBuf {
+    if let Some(f) = &args.state_file {
+        return f.clone();
+    }
     let dest = args.to_maildir.as_ref().or(args.to_mbox.as_ref());
     match dest {
         Some(d) => {
@@ -592,8 +595,17 @@ fn password(args: &Fetch) -> anyhow::Result<String> {
             .with_context(|| format!("cannot read --password-file {}", f.display()))?;
         return Ok(text.lines().next().unwrap_or("").to_string());
     }
-    std::env::var("MAILKIT_PASSWORD")
-        .map_err(|_| anyhow!("give --password, --password-file or MAILKIT_PASSWORD"))
+    std::env::var("MAILKIT_PASSWORD").map_err(|_| {
+        fail(
+            2,
+            "give the password: --password, --password-file or env MAILKIT_PASSWORD",
+        )
+    })
+}
+
+/// The `--server` text, once [`run`] has filled it in.
+fn server_name(args: &Fetch) -> &str {
+    args.server.as_deref().unwrap_or("127.0.0.1:1110")
 }
 
 /// Resolves `HOST[:PORT]` (port 110 when omitted; 995, POP3S, with `--tls`).
@@ -677,7 +689,7 @@ fn session(
         quit_ok: false,
         error: None,
         progress: None,
-        tls: client_tls(&args.tls, &args.server)?,
+        tls: client_tls(&args.tls, server_name(args))?,
         starttls: args.tls.starttls,
         implicit_tls: args.tls.tls,
     };
@@ -704,7 +716,15 @@ fn session(
 }
 
 /// Runs `mailkit fetch`.
-pub fn run(args: Fetch) -> anyhow::Result<()> {
+pub fn run(mut args: Fetch) -> anyhow::Result<()> {
+    args.server = Some(
+        super::common::server_choice(
+            args.server.as_deref(),
+            &["MAILKIT_FETCH_SERVER"],
+            "127.0.0.1:1110",
+        )
+        .map_err(|e| fail(2, e))?,
+    );
     if args.protocol != "pop3" {
         bail!(
             "--protocol {} is not available yet (POP3 only; IMAP comes with serve-imap)",
@@ -715,7 +735,7 @@ pub fn run(args: Fetch) -> anyhow::Result<()> {
     if args.user.contains(['\r', '\n']) || password.contains(['\r', '\n']) {
         bail!("--user and the password cannot contain line breaks");
     }
-    let server = resolve(&args.server, args.tls.tls)?;
+    let server = resolve(server_name(&args), args.tls.tls)?;
     if let Some(n) = args.wait {
         let deadline = Instant::now() + Duration::from_secs(args.timeout);
         loop {
@@ -747,8 +767,11 @@ pub fn run(args: Fetch) -> anyhow::Result<()> {
             String::new()
         };
         eprintln!(
-            "mailkit: fetch: {} messages ({} bytes) from {} at {}{deleted}",
-            s.fetched, s.bytes, args.user, args.server
+            "mailkit: fetch: {} ({} bytes) from {} at {}{deleted}",
+            crate::util::count(s.fetched, "message"),
+            s.bytes,
+            args.user,
+            server_name(&args)
         );
     }
     if args.delete && s.deleted > 0 && !s.quit_ok {

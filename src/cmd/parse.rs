@@ -31,7 +31,13 @@ impl std::fmt::Display for Invalid {
         if self.total == 1 {
             f.write_str("the message is not valid (see the diagnostics above)")
         } else {
-            write!(f, "{} of {} messages are not valid", self.bad, self.total)
+            write!(
+                f,
+                "{} of {} {} not valid",
+                self.bad,
+                crate::util::count(self.total, "message"),
+                if self.bad == 1 { "is" } else { "are" }
+            )
         }
     }
 }
@@ -118,8 +124,8 @@ pub fn run(args: Parse) -> anyhow::Result<()> {
     if !args.quiet && tally.messages + tally.unreadable > 1 {
         let secs = started.elapsed().as_secs_f64();
         let mut line = format!(
-            "mailkit: parsed {} messages in {secs:.2} s ({:.0}/s)",
-            tally.messages,
+            "mailkit: parsed {} in {secs:.2} s ({:.0}/s)",
+            crate::util::count(tally.messages, "message"),
             tally.messages as f64 / secs.max(1e-9)
         );
         if args.validate {
@@ -129,10 +135,16 @@ pub fn run(args: Parse) -> anyhow::Result<()> {
             );
         }
         if args.extract.is_some() {
-            line += &format!(", {} attachments written", tally.extracted);
+            line += &format!(
+                ", {} written",
+                crate::util::count(tally.extracted, "attachment")
+            );
         }
         if tally.unreadable > 0 {
-            line += &format!(", {} inputs could not be read", tally.unreadable);
+            line += &format!(
+                ", {} could not be read",
+                crate::util::count(tally.unreadable, "input")
+            );
         }
         eprintln!("{line}");
     }

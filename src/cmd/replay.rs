@@ -397,7 +397,10 @@ fn client(
     if failed > 0 {
         return Err(super::exit(
             1,
-            format!("{failed} of {total} transcripts did not match"),
+            format!(
+                "{failed} of {} did not match",
+                crate::util::count(total, "transcript")
+            ),
         ));
     }
     Ok(())
@@ -521,9 +524,9 @@ fn serve(
         return Err(super::exit(
             1,
             format!(
-                "{} of {} sessions did not match",
+                "{} of {} did not match",
                 r.failed,
-                r.passed + r.failed
+                crate::util::count(r.passed + r.failed, "session")
             ),
         ));
     }

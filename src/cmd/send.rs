@@ -525,7 +525,13 @@ pub fn run(args: Send) -> anyhow::Result<()> {
             .context("cannot write to stdout")?;
         return Ok(());
     }
-    let server = resolve(&args.server, args.tls.tls)?;
+    let server_arg = super::common::server_choice(
+        args.server.as_deref(),
+        &["MAILKIT_SMTP_SERVER", "MAILKIT_SERVER"],
+        "127.0.0.1:1025",
+    )
+    .map_err(|e| exit(1, e))?;
+    let server = resolve(&server_arg, args.tls.tls)?;
     let count = args.count.max(1);
     let connections = (args.connections.max(1) as u64).min(count) as usize;
     let helo = args.helo.clone().unwrap_or_else(crate::util::hostname);
@@ -536,7 +542,7 @@ pub fn run(args: Send) -> anyhow::Result<()> {
     cfg.starttls = args.tls.starttls;
     cfg.tls_active = args.tls.tls;
     cfg.auth = auth_config(&args)?;
-    let tls = super::common::client_tls(&args.tls, &args.server).map_err(|e| exit(29, e))?;
+    let tls = super::common::client_tls(&args.tls, &server_arg).map_err(|e| exit(29, e))?;
 
     let transcript = match args.transcript.as_deref() {
         Some(p) if p.as_os_str() == "-" => Some(Recorder::to_writer(Box::new(std::io::stdout()))),

@@ -242,8 +242,8 @@ impl Service for Pop3Service {
                     Ok((mailbox, drop)) => {
                         self.locked.insert(mailbox.clone());
                         eprintln!(
-                            "mailkit: pop3: {mailbox} logged in from {peer} ({} messages)",
-                            drop.len()
+                            "mailkit: pop3: {mailbox} logged in from {peer} ({})",
+                            crate::util::count(drop.len(), "message")
                         );
                         let listing = drop.listing();
                         if let Some(conn) = self.open.get_mut(&id) {

@@ -22,6 +22,15 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         })
 }
 
+/// `n` and the noun, singular for one: `1 message`, `2 messages`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// This machine's host name, or `localhost` when it cannot be read.
 pub fn hostname() -> String {
     let mut buf = [0u8; 256];

@@ -178,3 +178,110 @@ fn parse_part_does_not_dump_binary_onto_a_terminal() {
     assert!(text.contains("exit=1"), "{text}");
     assert!(!text.contains("%PDF"), "{text}");
 }
+
+#[test]
+fn exit_statuses_are_the_documented_ones() {
+    // fetch without a password: a bad command line (2).
+    mailkit()
+        .args(["fetch", "--user", "bob", "--list"])
+        .env_remove("MAILKIT_PASSWORD")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("give the password"));
+    // A port that cannot be: a bad command line, for send (swaks: 1) and
+    // fetch (2), never "could not connect".
+    mailkit()
+        .args(["send", "--server", "127.0.0.1:99999", "--to", "a@b.c"])
+        .args(["--body", "x"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "port must be a number from 1 to 65535",
+        ));
+    mailkit()
+        .args(["fetch", "--server", "127.0.0.1:99999", "--user", "x"])
+        .args(["--password", "y"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "port must be a number from 1 to 65535",
+        ));
+}
+
+/// A port on loopback nobody answers: a listener whose accept queue is
+/// full, so the kernel drops further SYNs and a connect just waits.
+fn unanswered_port() -> (Vec<std::net::TcpStream>, libc::c_int, u16) {
+    // SAFETY: plain socket calls on a descriptor we own; closed by the caller.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        assert!(fd >= 0);
+        let mut a: libc::sockaddr_in = std::mem::zeroed();
+        a.sin_family = libc::AF_INET as libc::sa_family_t;
+        a.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        assert_eq!(
+            libc::bind(fd, (&a as *const libc::sockaddr_in).cast(), len),
+            0
+        );
+        assert_eq!(libc::listen(fd, 0), 0);
+        let mut got: libc::sockaddr_in = std::mem::zeroed();
+        let mut glen = len;
+        libc::getsockname(fd, (&mut got as *mut libc::sockaddr_in).cast(), &mut glen);
+        let port = u16::from_be(got.sin_port);
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let fill = (0..3)
+            .filter_map(|_| {
+                std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200))
+                    .ok()
+            })
+            .collect();
+        (fill, fd, port)
+    }
+}
+
+#[test]
+fn send_to_a_server_that_never_answers_the_connection_could_not_connect() {
+    let (_fill, fd, port) = unanswered_port();
+    mailkit()
+        .args(["send", "--server", &format!("127.0.0.1:{port}")])
+        .args(["--to", "a@b.c", "--body", "x", "--timeout", "1"])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot connect to 127.0.0.1:"));
+    // SAFETY: the descriptor made by unanswered_port, closed once.
+    unsafe { libc::close(fd) };
+}
+
+#[test]
+fn send_and_fetch_each_have_their_own_server_variable() {
+    // MAILKIT_SERVER (send's, per SPEC) no longer redirects fetch, and
+    // MAILKIT_SMTP_SERVER wins over it for send.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_addr = dead.local_addr().unwrap().to_string();
+    drop(dead);
+    mailkit()
+        .args(["send", "--to", "a@b.c", "--body", "x"])
+        .env("MAILKIT_SERVER", "127.0.0.1:1")
+        .env("MAILKIT_SMTP_SERVER", &dead_addr)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "cannot connect to {dead_addr}"
+        )));
+    mailkit()
+        .args(["fetch", "--user", "x", "--password", "y", "--list"])
+        .env("MAILKIT_SERVER", "127.0.0.1:1")
+        .env("MAILKIT_FETCH_SERVER", &dead_addr)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(format!(
+            "cannot connect to {dead_addr}"
+        )));
+    mailkit()
+        .args(["fetch", "--user", "x", "--password", "y", "--list"])
+        .env("MAILKIT_FETCH_SERVER", "127.0.0.1:99999")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("MAILKIT_FETCH_SERVER"));
+}

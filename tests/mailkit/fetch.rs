@@ -211,3 +211,48 @@ fn more_than_one_batch_into_a_maildir_with_delete() {
     let uidls = std::fs::read_to_string(dir.path().join("local.mailkit-uidl")).unwrap();
     assert_eq!(uidls.lines().count(), 300);
 }
+
+#[test]
+fn fetch_into_a_closed_pipe_leaves_quietly_and_deletes_nothing() {
+    let dir = TempDir::new("fetch-pipe");
+    let big = "x".repeat(8000);
+    let bodies: Vec<Vec<u8>> = (0..60)
+        .map(|i| format!("Subject: m{i}\n\n{big}\n").into_bytes())
+        .collect();
+    let srv = serve(&dir, &bodies, Duration::from_millis(0));
+    let cmd = format!(
+        "set -o pipefail; {} fetch --server {} --user bob --password hungry --delete | head -c 100 >/dev/null; echo \"status=${{PIPESTATUS[0]}}\"",
+        crate::support::bin().display(),
+        srv.addr
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &cmd])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "status=0\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "not quiet");
+    // Nothing was deleted: every message is still there.
+    fetch(&srv)
+        .args(["--password", "hungry", "--list"])
+        .assert()
+        .code(0)
+        .stdout(predicate::function(|s: &str| s.lines().count() == 60));
+}
+
+#[test]
+fn new_only_to_stdout_keeps_its_state_where_state_file_says() {
+    let dir = TempDir::new("fetch-state");
+    let srv = setup(&dir, 2);
+    let state = dir.path().join("seen.uidl");
+    for expect in [2, 0] {
+        fetch(&srv)
+            .args(["--password", "hungry", "--new-only", "--state-file"])
+            .arg(&state)
+            .assert()
+            .code(0)
+            .stderr(predicate::str::contains(format!(
+                "fetch: {expect} messages"
+            )));
+    }
+    assert_eq!(std::fs::read_to_string(&state).unwrap().lines().count(), 2);
+}

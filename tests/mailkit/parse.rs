@@ -185,7 +185,7 @@ fn validate_exit_statuses_and_lines() {
         "{text}"
     );
     assert!(String::from_utf8_lossy(&all.stderr).contains("parsed 3 messages"));
-    assert!(String::from_utf8_lossy(&all.stderr).contains("1 of 3 messages are not valid"));
+    assert!(String::from_utf8_lossy(&all.stderr).contains("1 of 3 messages is not valid"));
 }
 
 #[test]

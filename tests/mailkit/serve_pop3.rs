@@ -48,7 +48,7 @@ fn smtp_in_pop3_out_and_delete_after_quit() {
     );
     for (cmd, want) in [
         ("user bob", "+OK"),
-        ("pass hungry", "+OK maildrop has 1 messages"),
+        ("pass hungry", "+OK maildrop has 1 message"),
         ("STAT", "+OK 1 "),
     ] {
         p.send(format!("{cmd}\r\n").as_bytes());

@@ -306,7 +306,10 @@ impl Pop3Session {
                 self.messages = messages;
                 self.user = Some(user);
                 self.state = State::Transaction;
-                self.ok(&format!("maildrop has {n} messages ({size} octets)"));
+                self.ok(&format!(
+                    "maildrop has {} ({size} octets)",
+                    crate::util::count(n, "message")
+                ));
                 self.process();
             }
             Err(AuthFailure::InUse) => {
@@ -360,7 +363,8 @@ impl Pop3Session {
         }
         match result {
             Ok(left) => self.ok(&format!(
-                "mailkit POP3 server signing off ({left} messages left)"
+                "mailkit POP3 server signing off ({} left)",
+                crate::util::count(left, "message")
             )),
             Err(why) => self.err(&format!(
                 "[SYS/TEMP] some deleted messages not removed: {why}"
@@ -594,7 +598,10 @@ impl Pop3Session {
             ("RSET", false) => {
                 self.deleted.iter_mut().for_each(|d| *d = false);
                 let n = self.messages.len();
-                self.ok(&format!("maildrop has {n} messages"));
+                self.ok(&format!(
+                    "maildrop has {}",
+                    crate::util::count(n, "message")
+                ));
             }
             ("STAT" | "LIST" | "UIDL" | "RETR" | "TOP" | "DELE" | "RSET" | "NOOP", true) => {
                 self.err("log in first (USER/PASS, APOP or AUTH)")
