@@ -171,7 +171,10 @@ pub fn compose(d: &Draft) -> Result<Vec<u8>, ComposeError> {
         fields.push(("Cc".into(), address_field("Cc", &d.cc)));
     }
     if let Some(s) = &d.subject {
-        fields.push(("Subject".into(), format!("Subject: {}", unstructured(s))));
+        fields.push((
+            "Subject".into(),
+            fold_words(&format!("Subject: {}", unstructured(s))),
+        ));
     }
     fields.push(("Message-ID".into(), format!("Message-ID: {}", d.message_id)));
     fields.push(("MIME-Version".into(), "MIME-Version: 1.0".into()));
@@ -182,7 +185,7 @@ pub fn compose(d: &Draft) -> Result<Vec<u8>, ComposeError> {
                 "--header name '{name}' is not a field name"
             )));
         }
-        let line = format!("{name}: {}", unstructured(value.trim()));
+        let line = fold_words(&format!("{name}: {}", unstructured(value.trim())));
         match fields
             .iter_mut()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -214,9 +217,9 @@ pub fn compose(d: &Draft) -> Result<Vec<u8>, ComposeError> {
         return Ok(out);
     }
     let b = &d.boundary;
-    out.extend_from_slice(
-        format!("Content-Type: multipart/mixed; boundary=\"{b}\"\r\n\r\n").as_bytes(),
-    );
+    let ctype = fold_params(&format!("Content-Type: multipart/mixed; boundary=\"{b}\""));
+    out.extend_from_slice(ctype.as_bytes());
+    out.extend_from_slice(b"\r\n\r\n");
     out.extend_from_slice(b"This is a multi-part message in MIME format.\r\n");
     let (part_fields, content) = text_part(&d.body);
     out.extend_from_slice(format!("\r\n--{b}\r\n").as_bytes());
@@ -244,6 +247,39 @@ pub fn compose(d: &Draft) -> Result<Vec<u8>, ComposeError> {
     }
     out.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
     Ok(out)
+}
+
+/// Folds a long unstructured field at whitespace so its lines stay within
+/// 78 characters where the words allow (RFC 5322 §2.1.1, §2.2.3): a fold
+/// goes before a run of spaces that follows text, never leaves a line of
+/// only whitespace, and changes nothing in the unfolded value. Fields
+/// already folded (encoded words) are left as they are.
+fn fold_words(field: &str) -> String {
+    if field.len() <= 78 || field.contains('\n') {
+        return field.to_string();
+    }
+    // Segments: each (after the first) starts at whitespace that follows text.
+    let b = field.as_bytes();
+    let mut starts = vec![0];
+    for i in 1..b.len() {
+        if (b[i] == b' ' || b[i] == b'\t') && b[i - 1] != b' ' && b[i - 1] != b'\t' {
+            starts.push(i);
+        }
+    }
+    starts.push(b.len());
+    let mut out = String::with_capacity(field.len() + 8);
+    let mut line = 0;
+    for w in starts.windows(2) {
+        let seg = &field[w[0]..w[1]];
+        let blank = seg.trim_matches([' ', '\t']).is_empty();
+        if line > 0 && line + seg.len() > 78 && !blank {
+            out.push_str("\r\n");
+            line = 0;
+        }
+        out.push_str(seg);
+        line += seg.len();
+    }
+    out
 }
 
 /// Puts each `; param` of a long field on its own continuation line.
@@ -379,12 +415,31 @@ mod tests {
             content_type: "application/octet-stream".into(),
             data: (0..3000u32).map(|i| (i % 251) as u8).collect(),
         }];
-        for draft in [draft(), d] {
+        // A boundary as long as the ones `send` makes.
+        d.boundary = "=_mailkit_1796103532.2cc1aeba.17453.0".into();
+        let mut long = draft();
+        long.subject = Some(format!("{}end", "word ".repeat(30)));
+        long.headers = vec![("X-Note".into(), "note ".repeat(40))];
+        for draft in [draft(), d, long] {
             let m = compose(&draft).unwrap();
             let parsed = crate::message::mime::parse(&m);
             let diags = crate::message::validate::validate(&m, &parsed, 1, Default::default());
             assert_eq!(diags, vec![], "{}", String::from_utf8_lossy(&m));
         }
+    }
+
+    #[test]
+    fn long_fields_fold_at_whitespace_and_unfold_to_the_same_value() {
+        let subject = format!("Subject: {}end ", "word ".repeat(30));
+        let folded = fold_words(&subject);
+        assert!(folded.split("\r\n").all(|l| l.len() <= 78), "{folded}");
+        assert!(folded.split("\r\n").skip(1).all(|l| l.starts_with(' ')));
+        assert_eq!(folded.replace("\r\n", ""), subject);
+        // A word longer than a line stays whole; no line is only blanks.
+        let long = format!("X-Long: {} a", "y".repeat(90));
+        let f = fold_words(&long);
+        assert_eq!(f.replace("\r\n", ""), long);
+        assert!(f.split("\r\n").all(|l| !l.trim().is_empty()));
     }
 
     #[test]

@@ -285,3 +285,38 @@ fn send_and_fetch_each_have_their_own_server_variable() {
         .code(2)
         .stderr(predicate::str::contains("MAILKIT_FETCH_SERVER"));
 }
+
+#[test]
+fn what_send_composes_with_attachments_validates_clean() {
+    let dir = TempDir::new("send-validate");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "hello\n").unwrap();
+    let out = mailkit()
+        .args([
+            "send",
+            "--from",
+            "alice@crepes.fr",
+            "--to",
+            "bob@hamburger.edu",
+        ])
+        .args([
+            "--subject",
+            &"a long subject ".repeat(8),
+            "--body",
+            "see attached",
+        ])
+        .arg("--attach")
+        .arg(&notes)
+        .arg("--dump")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let eml = dir.path().join("composed.eml");
+    std::fs::write(&eml, &out.stdout).unwrap();
+    mailkit()
+        .args(["parse", "--validate", "--strict"])
+        .arg(&eml)
+        .assert()
+        .code(0)
+        .stdout("");
+}
