@@ -62,8 +62,8 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--relay-from', '--relay-from', [CompletionResultType]::ParameterName, 'Clients in this network may relay without AUTH (repeatable), e.g. 127.0.0.0/8')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'The outbound queue [default: MAILDIR/.queue]')
             [CompletionResult]::new('--retry-base', '--retry-base', [CompletionResultType]::ParameterName, 'First retry after this many seconds; doubling, at most an hour')
-            [CompletionResult]::new('--max-queue-age', '--max-queue-age', [CompletionResultType]::ParameterName, 'Give up (and bounce) after this many seconds in the queue [default: 5 days]')
-            [CompletionResult]::new('--delay-warning', '--delay-warning', [CompletionResultType]::ParameterName, 'Warn the sender (RFC 3464 delayed) after this many seconds [default: 4 hours]')
+            [CompletionResult]::new('--max-queue-age', '--max-queue-age', [CompletionResultType]::ParameterName, 'Give up (and bounce) after this many seconds in the queue [default: 432000, 5 days]')
+            [CompletionResult]::new('--delay-warning', '--delay-warning', [CompletionResultType]::ParameterName, 'Warn the sender (RFC 3464 delayed) after this many seconds [default: 14400, 4 hours]')
             [CompletionResult]::new('--max-outbound', '--max-outbound', [CompletionResultType]::ParameterName, 'Most outbound connections at once (at most 2 per destination)')
             [CompletionResult]::new('--resolver', '--resolver', [CompletionResultType]::ParameterName, 'The DNS server for MX lookups [default: the first nameserver in /etc/resolv.conf]')
             [CompletionResult]::new('--mx-port', '--mx-port', [CompletionResultType]::ParameterName, 'The SMTP port of mail hosts found in the DNS (tests run them on loopback)')
@@ -79,7 +79,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;send' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls) [default: env MAILKIT_SMTP_SERVER, else MAILKIT_SERVER, else 127.0.0.1:1025]')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Envelope sender and From field [default: $USER@this host]')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Envelope sender and From field [default: $USER@this host]')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Recipient (repeatable; comma-separated lists too); `Name <addr>` allowed')
@@ -103,7 +103,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the built-in roots')
             [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Authenticate (RFC 4954) as USER with PASS; the mechanism is chosen from what the server offers (PLAIN, else LOGIN)')
             [CompletionResult]::new('--auth-user', '--auth-user', [CompletionResultType]::ParameterName, 'Authenticate as USER (password from --auth-password, --password-file or MAILKIT_PASSWORD)')
-            [CompletionResult]::new('--auth-password', '--auth-password', [CompletionResultType]::ParameterName, 'The password for --auth-user [or env MAILKIT_PASSWORD]')
+            [CompletionResult]::new('--auth-password', '--auth-password', [CompletionResultType]::ParameterName, 'The password for --auth-user')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password for --auth-user from FILE (first line)')
             [CompletionResult]::new('--auth-mechanism', '--auth-mechanism', [CompletionResultType]::ParameterName, 'Force the AUTH mechanism: PLAIN or LOGIN')
             [CompletionResult]::new('--read-recipients', '--read-recipients', [CompletionResultType]::ParameterName, 'Take the recipients from the message''s To/Cc/Bcc and remove Bcc (sendmail -t)')
@@ -146,12 +146,13 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;fetch' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls) [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110]')
             [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol (pop3; imap comes with serve-imap)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Login name (an address, or the local part the server accepts)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Login name (an address, or the local part the server accepts)')
             [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password [or --password-file, or env MAILKIT_PASSWORD]')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE')
+            [CompletionResult]::new('--state-file', '--state-file', [CompletionResultType]::ParameterName, 'With --new-only: keep the UIDLs of fetched messages in FILE')
             [CompletionResult]::new('--to-maildir', '--to-maildir', [CompletionResultType]::ParameterName, 'Store into this Maildir (DIR/{tmp,new,cur}, created)')
             [CompletionResult]::new('--to-mbox', '--to-mbox', [CompletionResultType]::ParameterName, 'Append to this mbox file (mboxrd quoting)')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'First wait until the mailbox holds at least N messages (up to --timeout)')
@@ -159,7 +160,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the built-in roots')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Leave the messages on the server (the default)')
             [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Delete each message on the server once it is stored locally')
-            [CompletionResult]::new('--new-only', '--new-only', [CompletionResultType]::ParameterName, 'Fetch only messages not fetched before (UIDLs kept in DEST.mailkit-uidl)')
+            [CompletionResult]::new('--new-only', '--new-only', [CompletionResultType]::ParameterName, 'Fetch only messages not fetched before. Their UIDLs are kept in DEST.mailkit-uidl beside --to-maildir/--to-mbox, and in ./.mailkit-uidl when writing to stdout, unless --state-file says where')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write the messages to stdout in mbox form (the default destination)')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List number, size, UIDL, From, Subject and Date; fetch no bodies')
             [CompletionResult]::new('--starttls', '--starttls', [CompletionResultType]::ParameterName, 'Upgrade to TLS with STARTTLS (SMTP) or STLS (POP3); fail if the server does not offer it')
@@ -192,7 +193,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'With --serve: address to listen on; port 0 picks a free port [default: 127.0.0.1:1025, :1110 or :1143 by protocol]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest wait for the peer''s next line, in seconds')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'With --server: transcripts played at once (concurrent sessions on one loop)')
-            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Put this text where a recorded C: line says `<redacted>` (recorders never write passwords); also env MAILKIT_PASSWORD')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Put this text where a recorded C: line says `<redacted>` (recorders never write passwords)')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'With --server: trust the CA certificates in this PEM file')
             [CompletionResult]::new('--serve', '--serve', [CompletionResultType]::ParameterName, 'Play the server side: listen, and check each client that connects')
             [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'With --serve: play one session, then exit with its verdict')

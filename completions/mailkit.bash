@@ -133,7 +133,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__fetch)
-            opts="-u -h -V --server --protocol --user --password --password-file --keep --delete --new-only --to-maildir --to-mbox --stdout --list --wait --timeout --starttls --tls --insecure --ca-file --help --version"
+            opts="-u -h -V --server --protocol --user --password --password-file --keep --delete --new-only --state-file --to-maildir --to-mbox --stdout --list --wait --timeout --starttls --tls --insecure --ca-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -160,6 +160,10 @@ _mailkit() {
                     return 0
                     ;;
                 --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -754,7 +758,7 @@ _mailkit() {
                     return 0
                     ;;
                 --auth-mechanism)
-                    COMPREPLY=($(compgen -W "PLAIN LOGIN plain login" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "PLAIN LOGIN" -- "${cur}"))
                     return 0
                     ;;
                 *)

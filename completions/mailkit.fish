@@ -60,8 +60,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l relay-aut
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l relay-from -d 'Clients in this network may relay without AUTH (repeatable), e.g. 127.0.0.0/8' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l queue -d 'The outbound queue [default: MAILDIR/.queue]' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l retry-base -d 'First retry after this many seconds; doubling, at most an hour' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-queue-age -d 'Give up (and bounce) after this many seconds in the queue [default: 5 days]' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l delay-warning -d 'Warn the sender (RFC 3464 delayed) after this many seconds [default: 4 hours]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-queue-age -d 'Give up (and bounce) after this many seconds in the queue [default: 432000, 5 days]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l delay-warning -d 'Warn the sender (RFC 3464 delayed) after this many seconds [default: 14400, 4 hours]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-outbound -d 'Most outbound connections at once (at most 2 per destination)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l resolver -d 'The DNS server for MX lookups [default: the first nameserver in /etc/resolv.conf]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l mx-port -d 'The SMTP port of mail hosts found in the DNS (tests run them on loopback)' -r
@@ -71,7 +71,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l require-t
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l server -d 'SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l server -d 'SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls) [default: env MAILKIT_SMTP_SERVER, else MAILKIT_SERVER, else 127.0.0.1:1025]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s f -l from -d 'Envelope sender and From field [default: $USER@this host]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s t -l to -d 'Recipient (repeatable; comma-separated lists too); `Name <addr>` allowed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l cc -d 'Cc recipient (repeatable)' -r
@@ -91,12 +91,10 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l connections -d 
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ca-file -d 'Trust the CA certificates in this PEM file instead of the built-in roots' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth -d 'Authenticate (RFC 4954) as USER with PASS; the mechanism is chosen from what the server offers (PLAIN, else LOGIN)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth-user -d 'Authenticate as USER (password from --auth-password, --password-file or MAILKIT_PASSWORD)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth-password -d 'The password for --auth-user [or env MAILKIT_PASSWORD]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth-password -d 'The password for --auth-user' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-file -d 'Read the password for --auth-user from FILE (first line)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth-mechanism -d 'Force the AUTH mechanism: PLAIN or LOGIN' -r -f -a "PLAIN\t''
-LOGIN\t''
-plain\t''
-login\t''"
+LOGIN\t''"
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l read-recipients -d 'Take the recipients from the message\'s To/Cc/Bcc and remove Bcc (sendmail -t)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l dump -d 'Print the composed message and send nothing'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l all-recipients -d 'Fail (exit 24) when any recipient is refused, instead of sending to the others'
@@ -126,12 +124,13 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l require-t
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l server -d 'POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l server -d 'POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls) [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l protocol -d 'Protocol (pop3; imap comes with serve-imap)' -r -f -a "pop3\t''
 imap\t''"
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s u -l user -d 'Login name (an address, or the local part the server accepts)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password -d 'Password [or --password-file, or env MAILKIT_PASSWORD]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-file -d 'Read the password from the first line of FILE' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l state-file -d 'With --new-only: keep the UIDLs of fetched messages in FILE' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l to-maildir -d 'Store into this Maildir (DIR/{tmp,new,cur}, created)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l to-mbox -d 'Append to this mbox file (mboxrd quoting)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l wait -d 'First wait until the mailbox holds at least N messages (up to --timeout)' -r
@@ -139,7 +138,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l timeout -d 'Se
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l ca-file -d 'Trust the CA certificates in this PEM file instead of the built-in roots' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l keep -d 'Leave the messages on the server (the default)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l delete -d 'Delete each message on the server once it is stored locally'
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l new-only -d 'Fetch only messages not fetched before (UIDLs kept in DEST.mailkit-uidl)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l new-only -d 'Fetch only messages not fetched before. Their UIDLs are kept in DEST.mailkit-uidl beside --to-maildir/--to-mbox, and in ./.mailkit-uidl when writing to stdout, unless --state-file says where'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Write the messages to stdout in mbox form (the default destination)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l list -d 'List number, size, UIDL, From, Subject and Date; fetch no bodies'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l starttls -d 'Upgrade to TLS with STARTTLS (SMTP) or STLS (POP3); fail if the server does not offer it'
@@ -161,7 +160,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l server -d 'Pl
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l listen -d 'With --serve: address to listen on; port 0 picks a free port [default: 127.0.0.1:1025, :1110 or :1143 by protocol]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l timeout -d 'Longest wait for the peer\'s next line, in seconds' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l jobs -d 'With --server: transcripts played at once (concurrent sessions on one loop)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l password -d 'Put this text where a recorded C: line says `<redacted>` (recorders never write passwords); also env MAILKIT_PASSWORD' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l password -d 'Put this text where a recorded C: line says `<redacted>` (recorders never write passwords)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l ca-file -d 'With --server: trust the CA certificates in this PEM file' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l serve -d 'Play the server side: listen, and check each client that connects'
 complete -c mailkit -n "__fish_mailkit_using_subcommand replay" -l once -d 'With --serve: play one session, then exit with its verdict'

@@ -7,10 +7,18 @@ use std::path::{Path, PathBuf};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 /// The exit statuses, shown at the end of `--help` and in the man pages.
-const EXIT_STATUS: &str =
-    "Exit status: 0 success (a server stopped by SIGINT/SIGTERM or --exit-after \
-                           included), 1 an error (explained on stderr as `mailkit: error: ...`), \
-                           2 a bad command line.";
+const EXIT_STATUS: &str = "Exit status: 0 success, 1 an error (explained on stderr as \
+                           `mailkit: error: ...`), 2 a bad command line.";
+
+/// serve-smtp's exit statuses: a graceful stop is a success.
+const SMTP_EXIT_STATUS: &str = "Exit status: 0 success (a stop by SIGINT/SIGTERM or --exit-after \
+                                included), 1 an error (explained on stderr as `mailkit: error: ...`), \
+                                2 a bad command line.";
+
+/// serve-pop3's exit statuses: a graceful stop is a success.
+const POP3_EXIT_STATUS: &str = "Exit status: 0 success (a stop by SIGINT/SIGTERM included), \
+                                1 an error (explained on stderr as `mailkit: error: ...`), \
+                                2 a bad command line.";
 
 /// `send`'s exit statuses: swaks's, so scripts written for swaks keep working.
 const SEND_EXIT_STATUS: &str = "Exit status (as swaks): 0 delivered, 1 bad command line or other error, \
@@ -40,8 +48,11 @@ const REPLAY_EXIT_STATUS: &str = "Exit status: 0 every session matched its trans
     name = "mailkit",
     version,
     about = "One binary for Internet mail from a terminal",
-    long_about = "mailkit runs mail servers for tests and development (SMTP today; POP3 and IMAP \
-                  next), and grows into the user agent, parser and session replayer.\n\n\
+    long_about = "mailkit does Internet mail from a terminal: an SMTP server that stores mail \
+                  in Maildirs and relays through a durable queue, a POP3 server over the same \
+                  store, a swaks-style sender and load generator, a POP3 retriever, a message \
+                  parser and validator, and a recorder and replayer of protocol sessions; TLS \
+                  and AUTH throughout.\n\n\
                   Start a throwaway SMTP server that stores every message in ./mail:\n    \
                   mailkit serve-smtp",
     propagate_version = true,
@@ -69,7 +80,7 @@ pub enum Command {
     /// line per accepted message. SIGINT/SIGTERM stop accepting, tell idle
     /// clients 421, let transactions in flight finish for --shutdown-grace
     /// seconds, then exit 0; a second signal stops at once.
-    #[command(name = "serve-smtp", after_long_help = EXIT_STATUS)]
+    #[command(name = "serve-smtp", after_long_help = SMTP_EXIT_STATUS)]
     ServeSmtp(ServeSmtp),
 
     /// Compose and send a message over SMTP, or load a server (swaks-style).
@@ -91,7 +102,7 @@ pub enum Command {
     /// CAPA with RESP-CODES. Deletions happen only after QUIT; a dropped
     /// connection deletes nothing. One session per maildrop at a time.
     /// Without --users any password opens any mailbox (throwaway mode).
-    #[command(name = "serve-pop3", after_long_help = EXIT_STATUS)]
+    #[command(name = "serve-pop3", after_long_help = POP3_EXIT_STATUS)]
     ServePop3(ServePop3),
 
     /// Retrieve mail over POP3 into a Maildir, an mbox or stdout.
@@ -253,12 +264,12 @@ pub struct ServeSmtp {
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub retry_base: u64,
 
-    /// Give up (and bounce) after this many seconds in the queue [default: 5 days].
-    #[arg(long, value_name = "SECS", default_value_t = 5 * 24 * 3600)]
+    /// Give up (and bounce) after this many seconds in the queue [default: 432000, 5 days].
+    #[arg(long, value_name = "SECS", default_value_t = 5 * 24 * 3600, hide_default_value = true)]
     pub max_queue_age: u64,
 
-    /// Warn the sender (RFC 3464 delayed) after this many seconds [default: 4 hours].
-    #[arg(long, value_name = "SECS", default_value_t = 4 * 3600)]
+    /// Warn the sender (RFC 3464 delayed) after this many seconds [default: 14400, 4 hours].
+    #[arg(long, value_name = "SECS", default_value_t = 4 * 3600, hide_default_value = true)]
     pub delay_warning: u64,
 
     /// Most outbound connections at once (at most 2 per destination).
@@ -508,7 +519,7 @@ pub struct Send {
     #[arg(long, value_name = "USER")]
     pub auth_user: Option<String>,
 
-    /// The password for --auth-user [or env MAILKIT_PASSWORD].
+    /// The password for --auth-user.
     #[arg(
         long,
         value_name = "PASS",
@@ -522,7 +533,7 @@ pub struct Send {
     pub password_file: Option<PathBuf>,
 
     /// Force the AUTH mechanism: PLAIN or LOGIN.
-    #[arg(long, value_name = "MECH", value_parser = ["PLAIN", "LOGIN", "plain", "login"])]
+    #[arg(long, value_name = "MECH", value_parser = ["PLAIN", "LOGIN"], ignore_case = true)]
     pub auth_mechanism: Option<String>,
 }
 
@@ -611,7 +622,7 @@ pub struct Parse {
 /// `mailkit replay`: play transcripts against a server or a client.
 #[derive(Debug, Args)]
 pub struct Replay {
-    /// Transcripts: files in SPEC's S:/C: format, or folders (every .txt in them).
+    /// Transcripts: files in the S:/C: transcript format (see the README), or folders (every .txt in them).
     #[arg(value_name = "TRANSCRIPT", required = true)]
     pub transcripts: Vec<PathBuf>,
 
@@ -655,7 +666,7 @@ pub struct Replay {
     pub jobs: u16,
 
     /// Put this text where a recorded C: line says `<redacted>` (recorders
-    /// never write passwords); also env MAILKIT_PASSWORD.
+    /// never write passwords).
     #[arg(
         long,
         value_name = "TEXT",
