@@ -6,6 +6,7 @@ mod fetch;
 mod generated;
 mod parse;
 mod queue;
+mod readme;
 mod relay;
 mod replay;
 mod send;
