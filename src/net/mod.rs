@@ -254,6 +254,23 @@ struct Conn<S> {
     recorder: Option<Recorder>,
     /// TLS around the stream, once started.
     tls: Option<Box<rustls::Connection>>,
+    /// Plaintext the session sent that has not yet gone into TLS: rustls
+    /// takes a bounded amount at a time, so a large reply or message goes
+    /// in pieces as the socket drains (see [`tls_push`]).
+    tls_pending: Vec<u8>,
+    /// How much of `tls_pending` is already in TLS.
+    tls_pending_pos: usize,
+    /// The session closed a TLS connection: send close_notify once
+    /// `tls_pending` is through (not before the data it follows).
+    tls_close: bool,
+}
+
+impl<S> Conn<S> {
+    /// Output waiting for the socket: encrypted or plain bytes in `out`,
+    /// plus plaintext still to go through TLS.
+    fn backlog(&self) -> usize {
+        (self.out.len() - self.out_pos) + (self.tls_pending.len() - self.tls_pending_pos)
+    }
 }
 
 /// The event loop. Build it, take [`Completer`]s for the service's worker
@@ -650,6 +667,9 @@ impl<S: Service> Loop<S> {
             timer_at: None,
             recorder,
             tls: None,
+            tls_pending: Vec::new(),
+            tls_pending_pos: 0,
+            tls_close: false,
         });
         self.live += 1;
         if tls {
@@ -808,11 +828,7 @@ impl<S: Service> Loop<S> {
             if c.dead || c.closing.is_some() {
                 break;
             }
-            if !c.readable
-                || c.eof
-                || !c.session.wants_input()
-                || c.out.len() - c.out_pos >= OUT_HIGH_WATER
-            {
+            if !c.readable || c.eof || !c.session.wants_input() || c.backlog() >= OUT_HIGH_WATER {
                 break;
             }
             if reads == READS_PER_TURN {
@@ -854,7 +870,7 @@ impl<S: Service> Loop<S> {
         if let Some(r) = c.recorder.as_mut() {
             r.flush();
         }
-        let drained = c.out_pos >= c.out.len();
+        let drained = c.backlog() == 0 && !c.tls_close;
         if c.dead || (c.closing.is_some() && drained && c.eof) {
             self.remove(idx, service);
             return false;
@@ -943,11 +959,14 @@ fn pump<S: Service>(c: &mut Conn<S::Session>, service: &mut S, id: ConnId, now: 
                     }
                 }
                 match c.tls.as_mut() {
-                    Some(t) => {
-                        if t.writer().write_all(&bytes).is_err() {
-                            c.dead = true;
+                    Some(_) => {
+                        if c.tls_pending_pos >= c.tls_pending.len() {
+                            c.tls_pending = bytes;
+                            c.tls_pending_pos = 0;
+                        } else {
+                            c.tls_pending.extend_from_slice(&bytes);
                         }
-                        tls_out(c);
+                        tls_push(c);
                     }
                     None if c.out.is_empty() => {
                         c.out = bytes;
@@ -960,9 +979,9 @@ fn pump<S: Service>(c: &mut Conn<S::Session>, service: &mut S, id: ConnId, now: 
             Output::Close => {
                 if c.closing.is_none() {
                     c.closing = Some(now + LINGER);
-                    if let Some(t) = c.tls.as_mut() {
-                        t.send_close_notify();
-                        tls_out(c);
+                    if c.tls.is_some() {
+                        c.tls_close = true;
+                        tls_push(c);
                     }
                 }
             }
@@ -977,6 +996,47 @@ fn pump<S: Service>(c: &mut Conn<S::Session>, service: &mut S, id: ConnId, now: 
                     }
                     None => c.dead = true,
                 }
+            }
+        }
+    }
+}
+
+/// Moves plaintext from `tls_pending` into TLS, a record's worth at a
+/// time, while the encrypted output waiting for the socket is under the
+/// high-water mark (rustls holds at most 64 KiB itself; a write it cannot
+/// take waits here, not dropped). [`flush`] calls it again as the socket
+/// drains. Sends close_notify once everything before it is in.
+fn tls_push<S>(c: &mut Conn<S>) {
+    loop {
+        let Some(t) = c.tls.as_mut() else { return };
+        if c.tls_pending_pos >= c.tls_pending.len() {
+            c.tls_pending = Vec::new();
+            c.tls_pending_pos = 0;
+            if c.tls_close {
+                c.tls_close = false;
+                t.send_close_notify();
+                tls_out(c);
+            }
+            return;
+        }
+        if c.out.len() - c.out_pos >= OUT_HIGH_WATER {
+            return;
+        }
+        let end = c.tls_pending.len().min(c.tls_pending_pos + 16 * 1024);
+        match t.writer().write(&c.tls_pending[c.tls_pending_pos..end]) {
+            Ok(0) => {
+                // rustls is full (or still handshaking): its records go out
+                // first; try again when the socket has taken them.
+                tls_out(c);
+                return;
+            }
+            Ok(n) => {
+                c.tls_pending_pos += n;
+                tls_out(c);
+            }
+            Err(_) => {
+                c.dead = true;
+                return;
             }
         }
     }
@@ -1071,15 +1131,22 @@ fn tls_in<S: Service>(
     }
 }
 
-/// Writes buffered output until done or WouldBlock.
+/// Writes buffered output until done or WouldBlock, refilling it from
+/// plaintext waiting to go through TLS.
 fn flush<S>(c: &mut Conn<S>) {
+    tls_push(c);
     while c.writable && c.out_pos < c.out.len() {
         match c.stream.write(&c.out[c.out_pos..]) {
             Ok(0) => {
                 c.dead = true;
                 return;
             }
-            Ok(n) => c.out_pos += n,
+            Ok(n) => {
+                c.out_pos += n;
+                if c.out_pos >= c.out.len() {
+                    tls_push(c);
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => c.writable = false,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => {

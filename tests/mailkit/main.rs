@@ -4,6 +4,7 @@ mod cli;
 mod errors;
 mod fetch;
 mod generated;
+mod hardening;
 mod parse;
 mod queue;
 mod readme;

@@ -1,0 +1,173 @@
+//! Issue 14: the ways a hostile peer or an unlucky setup broke mailkit,
+//! each guarded at the binary level on loopback.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::support::{bin, files, smtp_server, Server, TempDir};
+
+fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    while Instant::now() < end {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    f()
+}
+
+/// A message of about `size` bytes: short lines of text.
+fn big_body(size: usize) -> String {
+    let line = "The quick brown fox jumps over the lazy dog, again and again.\n";
+    line.repeat(size / line.len() + 1)
+}
+
+fn stored_sizes(root: &std::path::Path, mailbox: &str) -> Vec<usize> {
+    files(root, mailbox, "new")
+        .iter()
+        .map(|p| std::fs::read(p).unwrap().len())
+        .collect()
+}
+
+/// Item 1: a reply or message over 64 KiB goes through TLS whole.
+#[test]
+fn large_writes_go_through_tls_whole() {
+    let dir = TempDir::new("tls-large");
+    let mail = dir.path().join("mail");
+    let srv = smtp_server(&mail, &["--tls-self-signed"]);
+    let body = dir.path().join("body.txt");
+    std::fs::write(&body, big_body(300 * 1024)).unwrap();
+    for flags in [&["--starttls", "--insecure"][..]] {
+        let out = Command::new(bin())
+            .args(["send", "--server", &srv.addr.to_string()])
+            .args(["--from", "alice@crepes.fr", "--to", "bob@hamburger.edu"])
+            .arg("--body-file")
+            .arg(&body)
+            .args(flags)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let sizes = stored_sizes(&mail, "bob@hamburger.edu");
+    assert_eq!(sizes.len(), 1);
+    assert!(sizes[0] > 300 * 1024, "{sizes:?}");
+    // POP3 RETR of that message, and UIDL of a large maildrop, over STLS.
+    let md = mail.join("bob@hamburger.edu").join("new");
+    for i in 0..2500 {
+        std::fs::write(
+            md.join(format!("1700000000.M{i}P1Q{i}.hamburger.edu")),
+            format!("Subject: m{i}\n\nx\n"),
+        )
+        .unwrap();
+    }
+    let pop = Server::start(&[
+        "serve-pop3",
+        "--tls-self-signed",
+        "--maildir",
+        mail.to_str().unwrap(),
+    ]);
+    let list = Command::new(bin())
+        .args([
+            "fetch",
+            "--server",
+            &pop.addr.to_string(),
+            "--starttls",
+            "--insecure",
+        ])
+        .args(["--user", "bob@hamburger.edu", "--password", "x", "--list"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        list.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), 2501);
+    let got = Command::new(bin())
+        .args([
+            "fetch",
+            "--server",
+            &pop.addr.to_string(),
+            "--starttls",
+            "--insecure",
+        ])
+        .args(["--user", "bob@hamburger.edu", "--password", "x", "--stdout"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        got.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert!(got.stdout.len() > 300 * 1024);
+}
+
+/// Item 1: the relay queue delivers a message over 64 KiB to a next hop
+/// that offers STARTTLS.
+#[test]
+fn the_queue_relays_large_messages_over_starttls() {
+    let dir = TempDir::new("tls-relay-large");
+    let b_mail = dir.path().join("b-mail");
+    let b = Server::start(&[
+        "serve-smtp",
+        "--hostname",
+        "hamburger.edu",
+        "--domain",
+        "hamburger.edu",
+        "--tls-self-signed",
+        "--maildir",
+        b_mail.to_str().unwrap(),
+    ]);
+    let users = dir.path().join("users");
+    std::fs::write(&users, "alice@crepes.fr:secret\n").unwrap();
+    let route = format!("hamburger.edu={}", b.addr);
+    let a = Server::start(&[
+        "serve-smtp",
+        "--hostname",
+        "crepes.fr",
+        "--domain",
+        "crepes.fr",
+        "--users",
+        users.to_str().unwrap(),
+        "--route",
+        &route,
+        "--retry-base",
+        "1",
+        "--maildir",
+        dir.path().join("a-mail").to_str().unwrap(),
+    ]);
+    let body = dir.path().join("body.txt");
+    std::fs::write(&body, big_body(200 * 1024)).unwrap();
+    let out = Command::new(bin())
+        .args(["send", "--server", &a.addr.to_string()])
+        .args([
+            "--auth",
+            "alice@crepes.fr:secret",
+            "--from",
+            "alice@crepes.fr",
+        ])
+        .args(["--to", "bob@hamburger.edu", "--body-file"])
+        .arg(&body)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        wait_until(Duration::from_secs(10), || stored_sizes(
+            &b_mail,
+            "bob@hamburger.edu"
+        )
+        .len()
+            == 1),
+        "{}",
+        a.log_text()
+    );
+    assert!(stored_sizes(&b_mail, "bob@hamburger.edu")[0] > 200 * 1024);
+}
