@@ -184,3 +184,63 @@ fn the_queue_relays_large_messages_over_starttls() {
     );
     assert!(stored_sizes(&b_mail, "bob@hamburger.edu")[0] > 200 * 1024);
 }
+
+/// A server that answers STARTTLS with its 220 and, in the same write, a
+/// whole session's worth of success replies in the clear; it cannot
+/// speak TLS. Returns its address.
+fn injecting_server() -> std::net::SocketAddr {
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in l.incoming().take(4) {
+            let Ok(mut s) = conn else { return };
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let _ = s.write_all(b"220 evil.test ESMTP\r\n");
+            let mut line = String::new();
+            while r.read_line(&mut line).is_ok_and(|n| n > 0) {
+                let cmd = line.trim().to_ascii_uppercase();
+                line.clear();
+                if cmd.starts_with("EHLO") {
+                    let _ = s.write_all(b"250-evil.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
+                } else if cmd == "STARTTLS" {
+                    let _ = s.write_all(
+                        b"220 go ahead\r\n250-evil.test\r\n250 PIPELINING\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued as INJECTED\r\n221 bye\r\n",
+                    );
+                    // Whatever comes now is a TLS hello we cannot answer.
+                    std::thread::sleep(Duration::from_millis(500));
+                    break;
+                } else {
+                    let _ = s.write_all(b"250 ok\r\n");
+                }
+            }
+        }
+    });
+    addr
+}
+
+/// Item 8: replies injected in the clear behind the 220 to STARTTLS are
+/// dropped; nothing counts as delivered without a TLS session.
+#[test]
+fn starttls_response_injection_is_not_believed() {
+    let addr = injecting_server();
+    let out = Command::new(bin())
+        .args([
+            "send",
+            "--server",
+            &addr.to_string(),
+            "--starttls",
+            "--insecure",
+        ])
+        .args(["--from", "a@x.org", "--to", "b@y.org", "--body", "x"])
+        .args(["--timeout", "3"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("INJECTED"));
+    // The TLS handshake fails (the server cannot speak it) or the server
+    // hangs up: never "delivered", never a reply confusion.
+    assert!(matches!(out.status.code(), Some(6) | Some(29)), "{err}");
+    assert!(!err.contains("unexpected reply"), "{err}");
+}

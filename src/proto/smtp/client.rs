@@ -565,7 +565,13 @@ impl ClientSession {
                     )));
                 }
                 // Bytes before this point went in the clear; the new EHLO
-                // goes inside TLS (RFC 3207 §4.2: start over).
+                // goes inside TLS (RFC 3207 §4.2: start over). Whatever
+                // the server sent after its 220 came in the clear too and
+                // is dropped, not read as replies inside TLS (a STARTTLS
+                // response injection: CVE-2011-0411's client side, Mutt's
+                // CVE-2020-14954).
+                self.input = LineBuffer::new();
+                self.reader = ReplyReader::default();
                 self.event_flush();
                 self.outputs.push_back(Output::StartTls);
                 self.tls = true;

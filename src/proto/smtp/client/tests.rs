@@ -446,3 +446,33 @@ fn next_transaction_is_pipelined_behind_the_final_dot() {
     assert_eq!(delivered, [0, 1]);
     assert!(s.c.is_idle());
 }
+
+#[test]
+fn replies_injected_behind_the_starttls_220_are_dropped() {
+    let mut cfg = ClientConfig::new("x");
+    cfg.starttls = true;
+    let mut s = Script::new(cfg);
+    s.c.send(env("a@b.c", &["d@e.f"], b"x\n"));
+    assert_eq!(s.server("220 mx\r\n"), "EHLO x\r\n");
+    assert_eq!(
+        s.server("250-mx\r\n250-PIPELINING\r\n250 STARTTLS\r\n"),
+        "STARTTLS\r\n"
+    );
+    // The 220 and, in the same packet, replies for a whole transaction.
+    let after =
+        s.server("220 go\r\n250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued as INJECTED\r\n");
+    // Only the new EHLO went out (inside TLS); nothing was taken as a reply.
+    assert_eq!(after, "EHLO x\r\n");
+    assert!(
+        !s.events
+            .iter()
+            .any(|e| matches!(e, Event::Delivered { .. } | Event::Failed { .. })),
+        "{:?}",
+        s.events
+    );
+    // The real EHLO reply, inside TLS, is the one that counts.
+    assert_eq!(
+        s.server("250-mx\r\n250 PIPELINING\r\n"),
+        "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n"
+    );
+}
