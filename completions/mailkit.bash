@@ -835,7 +835,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__smtp)
-            opts="-q -h -V --listen --maildir --hostname --domain --users --max-message-size --max-memory --max-recipients --max-connections --timeout --max-session-time --record --exit-after --shutdown-grace --quiet --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --max-auth-failures --auth-delay-ms --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --help --version"
+            opts="-q -h -V --listen --maildir --hostname --domain --users --max-message-size --max-memory --max-recipients --max-connections --timeout --max-session-time --max-hops --record --exit-after --shutdown-grace --quiet --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --max-auth-failures --auth-delay-ms --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -882,6 +882,10 @@ _mailkit() {
                     return 0
                     ;;
                 --max-session-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-hops)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

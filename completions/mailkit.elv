@@ -44,6 +44,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --max-connections 'Most simultaneous connections (more get 421 and are closed)'
             cand --timeout 'Idle time in seconds before a client gets 421 and is disconnected'
             cand --max-session-time 'Longest a session may last in seconds, however busy (then 421)'
+            cand --max-hops 'Refuse a message that already has this many Received: fields: it is in a mail loop (554 5.4.6; RFC 5321 §6.3, Postfix''s hopcount_limit)'
             cand --record 'Write a transcript of every session into DIR (one file per session)'
             cand --exit-after 'Exit (status 0) after N messages have been accepted'
             cand --shutdown-grace 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421'

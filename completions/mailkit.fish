@@ -46,6 +46,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-recip
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-connections -d 'Most simultaneous connections (more get 421 and are closed)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l timeout -d 'Idle time in seconds before a client gets 421 and is disconnected' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-session-time -d 'Longest a session may last in seconds, however busy (then 421)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-hops -d 'Refuse a message that already has this many Received: fields: it is in a mail loop (554 5.4.6; RFC 5321 §6.3, Postfix\'s hopcount_limit)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l exit-after -d 'Exit (status 0) after N messages have been accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l shutdown-grace -d 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421' -r

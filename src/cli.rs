@@ -210,6 +210,11 @@ pub struct ServeSmtp {
     #[arg(long, value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_session_time: u64,
 
+    /// Refuse a message that already has this many Received: fields: it is
+    /// in a mail loop (554 5.4.6; RFC 5321 §6.3, Postfix's hopcount_limit).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_hops: u64,
+
     /// Write a transcript of every session into DIR (one file per session).
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,

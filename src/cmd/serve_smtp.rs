@@ -596,6 +596,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         routes: routes.clone(),
         relay_from,
         memory: crate::util::budget::MemoryBudget::new(args.max_memory),
+        max_hops: usize::try_from(args.max_hops).unwrap_or(usize::MAX),
     });
 
     let rt = Runtime::new().context("cannot start the event loop")?;

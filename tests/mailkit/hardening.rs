@@ -244,3 +244,135 @@ fn starttls_response_injection_is_not_believed() {
     assert!(matches!(out.status.code(), Some(6) | Some(29)), "{err}");
     assert!(!err.contains("unexpected reply"), "{err}");
 }
+
+/// Item 10: a message that has been through too many hops is refused
+/// (RFC 5321 §6.3), and one hop fewer is not.
+#[test]
+fn a_message_with_too_many_received_fields_is_refused() {
+    let dir = TempDir::new("hops");
+    let srv = smtp_server(&dir.path().join("mail"), &["--max-hops", "5"]);
+    let mut c = crate::support::Client::connect(srv.addr);
+    c.reply();
+    assert_eq!(c.cmd("EHLO x"), 250);
+    for (hops, code) in [(4, 250), (5, 554)] {
+        assert_eq!(c.cmd("MAIL FROM:<a@x.org>"), 250);
+        assert_eq!(c.cmd("RCPT TO:<b@y.org>"), 250);
+        assert_eq!(c.cmd("DATA"), 354);
+        let trace = "Received: from a by b; Tue, 1 Dec 2026 05:00:00 +0000\r\n".repeat(hops);
+        c.send(format!("{trace}Subject: loop\r\n\r\nround and round\r\n.\r\n").as_bytes());
+        let (got, lines) = c.reply();
+        assert_eq!(got, code, "{lines:?}");
+        if code == 554 {
+            assert!(lines[0].starts_with("554 5.4.6 "), "{lines:?}");
+        }
+    }
+}
+
+/// Item 10: two servers that route a domain to each other stop the loop
+/// at the hop limit and bounce the message to its sender.
+#[test]
+fn a_relay_loop_between_two_servers_ends_in_a_bounce() {
+    let dir = TempDir::new("hop-loop");
+    let port = |_: ()| {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .to_string()
+    };
+    let (a_addr, b_addr) = (port(()), port(()));
+    let a_mail = dir.path().join("a-mail");
+    let start =
+        |name: &str, listen: &str, other: &str, other_name: &str, mail: &std::path::Path| {
+            let route = format!("loop.test={other}");
+            let back = format!("{other_name}={other}");
+            let mut child = Command::new(bin())
+                .args(["serve-smtp", "--hostname", name, "--domain", name])
+                .args(["--listen", listen, "--route", &route, "--route", &back])
+                .args(["--relay-from", "127.0.0.0/8"])
+                .args(["--retry-base", "1", "--quiet", "--maildir"])
+                .arg(mail)
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let _ = &mut child;
+            child
+        };
+    let mut a = start("a.test", &a_addr, &b_addr, "b.test", &a_mail);
+    let mut b = start(
+        "b.test",
+        &b_addr,
+        &a_addr,
+        "a.test",
+        &dir.path().join("b-mail"),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let out = Command::new(bin())
+        .args(["send", "--server", &a_addr, "--from", "alice@a.test"])
+        .args(["--to", "x@loop.test", "--body", "round and round"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let bounced = || {
+        files(&a_mail, "alice@a.test", "new")
+            .iter()
+            .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("5.4.6")))
+    };
+    let ok = wait_until(Duration::from_secs(30), bounced);
+    let _ = a.kill();
+    let _ = b.kill();
+    let _ = a.wait();
+    let _ = b.wait();
+    assert!(ok, "no 5.4.6 bounce reached the sender");
+}
+
+/// Smaller item: the `with` type of `Received:` names TLS and AUTH
+/// (RFC 3848).
+#[test]
+fn received_says_esmtps_and_esmtpsa() {
+    let dir = TempDir::new("esmtps");
+    let mail = dir.path().join("mail");
+    let srv = smtp_server(&mail, &["--tls-self-signed"]);
+    for extra in [&[][..], &["--auth", "bob@hamburger.edu:any"][..]] {
+        let out = Command::new(bin())
+            .args([
+                "send",
+                "--server",
+                &srv.addr.to_string(),
+                "--starttls",
+                "--insecure",
+            ])
+            .args([
+                "--from",
+                "alice@crepes.fr",
+                "--to",
+                "bob@hamburger.edu",
+                "--body",
+                "x",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut withs: Vec<String> = files(&mail, "bob@hamburger.edu", "new")
+        .iter()
+        .map(|p| {
+            let t = std::fs::read_to_string(p).unwrap();
+            t.split(" with ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    withs.sort();
+    assert_eq!(withs, ["ESMTPS", "ESMTPSA"]);
+}

@@ -73,6 +73,9 @@ pub struct ServerConfig {
     /// Memory for messages being received, shared by every session
     /// (`--max-memory`): past it a message gets 452 4.3.1.
     pub memory: Arc<crate::util::budget::MemoryBudget>,
+    /// Most `Received:` fields a message may already carry (`--max-hops`):
+    /// more means a mail loop (RFC 5321 §6.3), refused with 554 5.4.6.
+    pub max_hops: usize,
 }
 
 /// Who may authenticate (RFC 4954).
@@ -107,6 +110,7 @@ impl ServerConfig {
             memory: crate::util::budget::MemoryBudget::unlimited(),
             routes: Default::default(),
             relay_from: Vec::new(),
+            max_hops: 50,
         }
     }
 }
@@ -956,7 +960,21 @@ impl ServerSession {
     fn end_of_data(&mut self, outcome: DataOutcome, held: crate::util::budget::Held) {
         // The message was discarded as it came: the transaction is over.
         let (code, status, text) = match outcome {
-            DataOutcome::Message(data) => return self.accept(data, held),
+            DataOutcome::Message(data) => {
+                let hops = received_fields(&data);
+                if hops < self.cfg.max_hops {
+                    return self.accept(data, held);
+                }
+                // RFC 5321 §6.3: a message that has been around this many
+                // times is in a loop; refuse it rather than pass it on.
+                (
+                    554,
+                    "5.4.6",
+                    format!(
+                        "Error: too many hops ({hops} Received: fields); the message is in a mail loop"
+                    ),
+                )
+            }
             DataOutcome::TooBig => (
                 552,
                 "5.3.4",
@@ -988,10 +1006,19 @@ impl ServerSession {
         };
         let id = self.cfg.ids.next_id();
         let (helo, esmtp) = self.helo.clone().unwrap_or_default();
-        let protocol = match (esmtp, env.smtputf8) {
-            (true, true) => "UTF8SMTP",
-            (true, false) => "ESMTP",
-            (false, _) => "SMTP",
+        // RFC 3848 (and RFC 6531 §3.7.3 for UTF8SMTP): S for TLS, A for
+        // an authenticated client.
+        let auth = self.authenticated.is_some();
+        let protocol = match (esmtp, env.smtputf8, self.secure, auth) {
+            (false, _, _, _) => "SMTP",
+            (true, false, false, false) => "ESMTP",
+            (true, false, true, false) => "ESMTPS",
+            (true, false, false, true) => "ESMTPA",
+            (true, false, true, true) => "ESMTPSA",
+            (true, true, false, false) => "UTF8SMTP",
+            (true, true, true, false) => "UTF8SMTPS",
+            (true, true, false, true) => "UTF8SMTPA",
+            (true, true, true, true) => "UTF8SMTPSA",
         };
         let trace = Trace {
             helo,
@@ -1020,6 +1047,22 @@ impl ServerSession {
         self.queue
             .push_back(Output::Event(Event::Message(Box::new(tx))));
     }
+}
+
+/// How many `Received:` fields the header of `data` (LF or CRLF line
+/// ends) holds: the hop count of RFC 5321 §6.3.
+pub fn received_fields(data: &[u8]) -> usize {
+    let mut n = 0;
+    for line in data.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if line.len() >= 9 && line[..9].eq_ignore_ascii_case(b"received:") {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Base64 (RFC 4648, padding optional) to UTF-8 text; `None` if either fails.
