@@ -288,9 +288,13 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
         args.users.as_deref(),
         args.record.as_ref(),
     )?;
-    let beyond_loopback = args.listen.iter().any(|a| !a.ip().is_loopback());
+    let beyond_loopback = args
+        .listen
+        .iter()
+        .chain(&args.tls.tls_listen)
+        .any(|a| !a.ip().is_loopback());
     if common.users.is_none() && beyond_loopback && !args.auth_any {
-        bail!("without --users any password opens any mailbox; on a non-loopback --listen that needs --auth-any (or give --users FILE)");
+        bail!("without --users any password opens any mailbox; on a non-loopback --listen or --tls-listen that needs --auth-any (or give --users FILE)");
     }
     std::fs::create_dir_all(&args.maildir)
         .with_context(|| format!("cannot use --maildir {}", args.maildir.display()))?;

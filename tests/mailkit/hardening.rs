@@ -376,3 +376,69 @@ fn received_says_esmtps_and_esmtpsa() {
     withs.sort();
     assert_eq!(withs, ["ESMTPS", "ESMTPSA"]);
 }
+
+/// Item 6: on a throwaway server (no --users) an any-password login does
+/// not open the relay.
+#[test]
+fn an_any_password_login_never_grants_relaying() {
+    let dir = TempDir::new("open-relay");
+    let srv = smtp_server(
+        &dir.path().join("mail"),
+        &[
+            "--domain",
+            "a.test",
+            "--relay-to",
+            "127.0.0.1:9",
+            "--tls-self-signed",
+        ],
+    );
+    let out = Command::new(bin())
+        .args([
+            "send",
+            "--server",
+            &srv.addr.to_string(),
+            "--starttls",
+            "--insecure",
+        ])
+        .args(["--auth", "anyone:anything", "--from", "spam@x.org"])
+        .args(["--to", "victim@elsewhere.test", "--body", "buy now"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(24), "{err}");
+    assert!(err.contains("550 5.7.1"), "{err}");
+    // Local delivery still works for that login.
+    let out = Command::new(bin())
+        .args([
+            "send",
+            "--server",
+            &srv.addr.to_string(),
+            "--starttls",
+            "--insecure",
+        ])
+        .args(["--auth", "anyone:anything", "--from", "x@x.org"])
+        .args(["--to", "bob@a.test", "--body", "hi"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// Item 6: serve-pop3 without --users refuses a wildcard --tls-listen as
+/// it does a wildcard --listen.
+#[test]
+fn pop3_without_users_refuses_a_wildcard_tls_listener() {
+    let dir = TempDir::new("pop3-wild-tls");
+    assert_cmd::Command::new(bin())
+        .args([
+            "serve-pop3",
+            "--tls-self-signed",
+            "--tls-listen",
+            "0.0.0.0:0",
+        ])
+        .args(["--listen", "127.0.0.1:0", "--maildir"])
+        .arg(dir.path().join("mail"))
+        .timeout(Duration::from_secs(10))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("--auth-any"));
+}

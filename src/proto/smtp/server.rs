@@ -875,9 +875,12 @@ impl ServerSession {
         let domain = addr.domain.to_lowercase();
         if let Some(local) = &self.cfg.local_domains {
             if !local.contains(&domain) {
-                // Relaying (SPEC): an authenticated client, or one from a
-                // --relay-from network, to a domain with a next hop.
-                let trusted = self.authenticated.is_some()
+                // Relaying (SPEC): a client authenticated against the users
+                // file, or one from a --relay-from network, to a domain
+                // with a next hop. A throwaway server's any-password login
+                // proves nothing and never opens the relay.
+                let real_login = self.authenticated.is_some() && self.cfg.auth == AuthPolicy::Users;
+                let trusted = real_login
                     || self
                         .peer
                         .is_some_and(|p| self.cfg.relay_from.iter().any(|c| c.contains(p.ip())));
