@@ -167,8 +167,6 @@ pub struct Bound {
     pub listeners: Vec<TcpListener>,
     /// Indexes of the implicit-TLS ones (for [`net::LoopConfig::implicit_tls`]).
     pub implicit_tls: Vec<usize>,
-    /// The implicit-TLS listeners' real addresses.
-    pub tls_addrs: Vec<SocketAddr>,
     /// Every address as asked for (to tell loopback-only servers).
     pub asked: Vec<SocketAddr>,
 }
@@ -178,12 +176,10 @@ pub fn bind_all(listen: &[SocketAddr], tls_listen: &[SocketAddr]) -> anyhow::Res
     let mut listeners = bind(listen)?;
     let first_tls = listeners.len();
     let tls = bind(tls_listen)?;
-    let tls_addrs = tls.iter().filter_map(|l| l.local_addr().ok()).collect();
     listeners.extend(tls);
     Ok(Bound {
         listeners,
         implicit_tls: (first_tls..first_tls + tls_listen.len()).collect(),
-        tls_addrs,
         asked: listen.iter().chain(tls_listen).copied().collect(),
     })
 }

@@ -401,13 +401,7 @@ impl Service for FetchService {
     type Session = Pop3Client;
     type Completion = ();
 
-    fn open(
-        &mut self,
-        _id: ConnId,
-        _peer: SocketAddr,
-        _local: SocketAddr,
-        now: Instant,
-    ) -> Pop3Client {
+    fn open(&mut self, _id: ConnId, _from: crate::net::Accepted, now: Instant) -> Pop3Client {
         Pop3Client::new(self.timeout, now)
     }
 

@@ -205,13 +205,7 @@ impl Service for Clients {
     type Session = ClientPlayer;
     type Completion = ();
 
-    fn open(
-        &mut self,
-        _id: ConnId,
-        _peer: SocketAddr,
-        _local: SocketAddr,
-        now: Instant,
-    ) -> ClientPlayer {
+    fn open(&mut self, _id: ConnId, _from: crate::net::Accepted, now: Instant) -> ClientPlayer {
         // No listeners: never called; a harmless player all the same.
         ClientPlayer::new(self.transcripts[0].clone(), self.settings, now)
     }
@@ -422,13 +416,8 @@ impl Service for Servers {
     type Session = ServerPlayer;
     type Completion = ();
 
-    fn open(
-        &mut self,
-        id: ConnId,
-        peer: SocketAddr,
-        _local: SocketAddr,
-        now: Instant,
-    ) -> ServerPlayer {
+    fn open(&mut self, id: ConnId, from: crate::net::Accepted, now: Instant) -> ServerPlayer {
+        let peer = from.peer;
         let idx = self.next % self.transcripts.len();
         self.next += 1;
         self.peers.insert(id, (idx, peer, self.next as u64));

@@ -356,13 +356,7 @@ impl Service for SendService {
     type Session = ClientSession;
     type Completion = ();
 
-    fn open(
-        &mut self,
-        _id: ConnId,
-        _peer: SocketAddr,
-        _local: SocketAddr,
-        now: Instant,
-    ) -> ClientSession {
+    fn open(&mut self, _id: ConnId, _from: crate::net::Accepted, now: Instant) -> ClientSession {
         // No listeners: never called.
         ClientSession::new(self.cfg.clone(), now)
     }

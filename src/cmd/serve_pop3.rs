@@ -126,8 +126,6 @@ struct Pop3Service {
     open: HashMap<ConnId, Conn>,
     counter: u64,
     tls: Option<crate::net::tls::ServerTls>,
-    /// Addresses of the implicit-TLS listeners.
-    tls_addrs: Vec<SocketAddr>,
     store: mpsc::Sender<(ConnId, Job)>,
 }
 
@@ -150,13 +148,8 @@ impl Service for Pop3Service {
     type Session = Pop3Session;
     type Completion = Done;
 
-    fn open(
-        &mut self,
-        id: ConnId,
-        peer: SocketAddr,
-        local: SocketAddr,
-        now: Instant,
-    ) -> Pop3Session {
+    fn open(&mut self, id: ConnId, from: crate::net::Accepted, now: Instant) -> Pop3Session {
+        let peer = from.peer;
         self.counter += 1;
         let secs = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -173,7 +166,7 @@ impl Service for Pop3Service {
             },
         );
         let mut s = Pop3Session::new(self.cfg.clone(), &unique, now);
-        if self.tls_addrs.contains(&local) {
+        if from.implicit_tls {
             s.set_secure();
         }
         s
@@ -302,7 +295,6 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
     let super::common::Bound {
         listeners,
         implicit_tls,
-        tls_addrs,
         asked: everywhere,
     } = super::common::bind_all(&args.listen, &args.tls.tls_listen)?;
     let login_without_tls = super::common::clear_logins_ok(
@@ -340,7 +332,6 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
         open: HashMap::new(),
         counter: 0,
         tls,
-        tls_addrs,
         store,
     };
     if throwaway {

@@ -156,8 +156,6 @@ struct SmtpService {
     quiet: bool,
     busy: Vec<u8>,
     tls: Option<ServerTls>,
-    /// Addresses of the implicit-TLS listeners.
-    tls_addrs: Vec<SocketAddr>,
     users: Option<Users>,
     domains: Vec<String>,
     peers: std::collections::HashMap<ConnId, SocketAddr>,
@@ -197,9 +195,10 @@ impl Service for SmtpService {
     type Session = SmtpConn;
     type Completion = Done;
 
-    fn open(&mut self, id: ConnId, peer: SocketAddr, local: SocketAddr, now: Instant) -> SmtpConn {
+    fn open(&mut self, id: ConnId, from: crate::net::Accepted, now: Instant) -> SmtpConn {
+        let peer = from.peer;
         let mut s = ServerSession::new(self.cfg.clone(), Some(peer), now);
-        if self.tls_addrs.contains(&local) {
+        if from.implicit_tls {
             s.set_secure();
         }
         self.peers.insert(id, peer);
@@ -454,7 +453,6 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     let super::common::Bound {
         listeners,
         implicit_tls,
-        tls_addrs,
         asked: everywhere,
     } = super::common::bind_all(&args.listen, &args.tls.tls_listen)?;
 
@@ -619,7 +617,6 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         busy: format!("421 4.7.0 {hostname} Error: too many connections; try again later\r\n")
             .into_bytes(),
         tls,
-        tls_addrs,
         users,
         domains: domains.clone(),
         peers: Default::default(),

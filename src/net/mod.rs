@@ -40,6 +40,21 @@ pub struct ConnId {
     gen: u32,
 }
 
+/// Where an accepted connection came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted {
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// Our address on this connection (with a wildcard listener, the
+    /// interface's address, not the listener's).
+    pub local: SocketAddr,
+    /// The listener is an implicit-TLS one (`--tls-listen`): the session
+    /// is inside TLS from its first byte. Known from the listener, not
+    /// from addresses (a wildcard listener's connections never carry its
+    /// address).
+    pub implicit_tls: bool,
+}
+
 /// How the server should stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopMode {
@@ -59,13 +74,7 @@ pub trait Service {
     /// Answers to events, produced off the loop (e.g. "message stored").
     type Completion: Send + 'static;
     /// A new connection was accepted.
-    fn open(
-        &mut self,
-        id: ConnId,
-        peer: SocketAddr,
-        local: SocketAddr,
-        now: Instant,
-    ) -> Self::Session;
+    fn open(&mut self, id: ConnId, from: Accepted, now: Instant) -> Self::Session;
     /// A session emitted an event.
     fn event(
         &mut self,
@@ -639,7 +648,15 @@ impl<S: Service> Loop<S> {
             None => service.recorder(id, connecting),
         };
         let session = match local {
-            Some(local) => service.open(id, peer, local, now),
+            Some(local) => service.open(
+                id,
+                Accepted {
+                    peer,
+                    local,
+                    implicit_tls: tls,
+                },
+                now,
+            ),
             None => match service.open_outbound(id, peer, now) {
                 Some(s) => s,
                 None => {

@@ -103,7 +103,7 @@ struct ToyService {
 impl Service for ToyService {
     type Session = Toy;
     type Completion = ();
-    fn open(&mut self, _id: ConnId, _peer: SocketAddr, _local: SocketAddr, _now: Instant) -> Toy {
+    fn open(&mut self, _id: ConnId, _from: super::Accepted, _now: Instant) -> Toy {
         Toy::Server {
             input: LineBuffer::new(),
             out: b"hello\r\n".to_vec(),

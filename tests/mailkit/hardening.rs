@@ -442,3 +442,76 @@ fn pop3_without_users_refuses_a_wildcard_tls_listener() {
         .code(1)
         .stderr(predicates::str::contains("--auth-any"));
 }
+
+/// Item 2: a connection to an implicit-TLS listener on a wildcard address
+/// is inside TLS (no STARTTLS offered, AUTH and logins accepted). Only
+/// loopback traffic: the listener is on 0.0.0.0, the client on 127.0.0.1.
+#[test]
+fn a_wildcard_implicit_tls_listener_is_tls() {
+    let dir = TempDir::new("wild-tls");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:hungry\nalice@crepes.fr:secret\n").unwrap();
+    let mail = dir.path().join("mail");
+    let port = free_port();
+    let wild = format!("0.0.0.0:{port}");
+    let local = format!("127.0.0.1:{port}");
+    let _smtp = smtp_server(
+        &mail,
+        &[
+            "--users",
+            users.to_str().unwrap(),
+            "--tls-self-signed",
+            "--tls-listen",
+            &wild,
+        ],
+    );
+    let out = Command::new(bin())
+        .args(["send", "--server", &local, "--tls", "--insecure", "-v"])
+        .args([
+            "--auth",
+            "alice@crepes.fr:secret",
+            "--from",
+            "alice@crepes.fr",
+        ])
+        .args(["--to", "bob@hamburger.edu", "--body", "x"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("250-STARTTLS"),
+        "STARTTLS offered inside TLS: {err}"
+    );
+    let pop_port = free_port();
+    let pop = Server::start(&[
+        "serve-pop3",
+        "--users",
+        users.to_str().unwrap(),
+        "--domain",
+        "hamburger.edu",
+        "--tls-self-signed",
+        "--tls-listen",
+        &format!("0.0.0.0:{pop_port}"),
+        "--maildir",
+        mail.to_str().unwrap(),
+    ]);
+    let _ = pop.addr;
+    let list = Command::new(bin())
+        .args([
+            "fetch",
+            "--server",
+            &format!("127.0.0.1:{pop_port}"),
+            "--tls",
+            "--insecure",
+        ])
+        .args(["--user", "bob", "--password", "hungry", "--list"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        list.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), 1);
+}
