@@ -22,28 +22,78 @@ pub struct Recorder {
     /// The server just sent a SASL challenge: the client's next line is a
     /// credential.
     secret_next: bool,
+    /// Client lines still to come that are credentials, known from the
+    /// client's own command (`AUTH LOGIN` without an initial response
+    /// announces two, `AUTH PLAIN` one): a client that pipelines its
+    /// credentials behind AUTH sends them before any challenge is seen.
+    secrets_pending: usize,
+    /// The client asked for DATA; a 354 starts the message.
+    data_asked: bool,
+    /// Inside a message's lines (after 354, to the lone dot): content,
+    /// not commands.
+    in_data: bool,
 }
 
 /// What a client line looks like in a transcript: itself, or with the
-/// password replaced by `<redacted>`.
+/// password replaced by `<redacted>`: `PASS x`, `AUTH MECH response`,
+/// `APOP user digest` (the digest and the greeting's timestamp would
+/// allow an offline dictionary attack), IMAP `tag LOGIN user pass` and
+/// `tag AUTHENTICATE MECH response`, and any line that is a credential.
 pub fn redact(line: &[u8], secret: bool) -> Vec<u8> {
     if secret {
         return b"<redacted>".to_vec();
     }
-    let upper: Vec<u8> = line.iter().take(5).map(u8::to_ascii_uppercase).collect();
-    if upper.starts_with(b"PASS ") {
-        return [&line[..5], b"<redacted>"].concat();
+    let words: Vec<&[u8]> = line
+        .split(|&b| b == b' ')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let is = |i: usize, w: &[u8]| words.get(i).is_some_and(|x| x.eq_ignore_ascii_case(w));
+    // How many leading words stay: the rest is the secret.
+    let keep = if is(0, b"PASS") {
+        1
+    } else if (is(0, b"AUTH") && words.len() >= 3) || (is(0, b"APOP") && words.len() >= 3) {
+        2
+    } else if (is(1, b"LOGIN") && words.len() >= 4) || (is(1, b"AUTHENTICATE") && words.len() >= 4)
+    {
+        3
+    } else {
+        return line.to_vec();
+    };
+    let mut out = words[..keep.min(words.len())].join(&b' ');
+    out.extend_from_slice(b" <redacted>");
+    out
+}
+
+/// How many credential lines follow a client command: SMTP/POP3 `AUTH
+/// LOGIN` (user and password; one when the user came along) and `AUTH
+/// PLAIN` or another mechanism without an initial response (one), IMAP
+/// `AUTHENTICATE` likewise.
+fn credentials_announced(line: &[u8]) -> usize {
+    let words: Vec<&[u8]> = line
+        .split(|&b| b == b' ')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let at = if words
+        .first()
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"AUTH"))
+    {
+        1
+    } else if words
+        .get(1)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"AUTHENTICATE"))
+    {
+        2
+    } else {
+        return 0;
+    };
+    let Some(mech) = words.get(at) else { return 0 };
+    let has_response = words.len() > at + 1;
+    match (mech.eq_ignore_ascii_case(b"LOGIN"), has_response) {
+        (true, false) => 2,
+        (true, true) => 1,
+        (false, false) => 1,
+        (false, true) => 0,
     }
-    if upper.starts_with(b"AUTH ") {
-        let words: Vec<&[u8]> = line
-            .split(|&b| b == b' ')
-            .filter(|w| !w.is_empty())
-            .collect();
-        if words.len() >= 3 {
-            return [words[0], b" ", words[1], b" <redacted>"].concat();
-        }
-    }
-    line.to_vec()
 }
 
 impl Recorder {
@@ -83,6 +133,9 @@ impl Recorder {
             client: Vec::new(),
             server: Vec::new(),
             secret_next: false,
+            secrets_pending: 0,
+            data_asked: false,
+            in_data: false,
         }
     }
 
@@ -95,7 +148,22 @@ impl Recorder {
             bytes = &bytes[i + 1..];
             let line = std::mem::take(&mut self.client);
             let line = line.strip_suffix(b"\r").unwrap_or(&line);
-            let shown = redact(line, std::mem::take(&mut self.secret_next));
+            if self.in_data {
+                // Message content is not commands (a line "AUTH LOGIN" in
+                // a message announces nothing).
+                self.in_data = line != b".";
+                Self::write_line(&mut self.w, b"C: ", line);
+                continue;
+            }
+            let challenged = std::mem::take(&mut self.secret_next);
+            let secret = challenged || self.secrets_pending > 0;
+            if secret {
+                self.secrets_pending = self.secrets_pending.saturating_sub(1);
+            } else {
+                self.secrets_pending = credentials_announced(line);
+                self.data_asked = line.eq_ignore_ascii_case(b"DATA");
+            }
+            let shown = redact(line, secret);
             Self::write_line(&mut self.w, b"C: ", &shown);
         }
         let room = MAX_PARTIAL.saturating_sub(self.client.len());
@@ -111,6 +179,17 @@ impl Recorder {
             let line = std::mem::take(&mut self.server);
             let line = line.strip_suffix(b"\r").unwrap_or(&line);
             self.secret_next = line == b"+" || line.starts_with(b"+ ") || line.starts_with(b"334 ");
+            if line.starts_with(b"354") {
+                self.in_data = std::mem::take(&mut self.data_asked);
+            } else if line.starts_with(b"235")
+                || line.starts_with(b"4")
+                || line.starts_with(b"5")
+                || line.starts_with(b"-ERR")
+            {
+                // AUTH (or DATA) ended: nothing more is announced.
+                self.secrets_pending = 0;
+                self.data_asked = false;
+            }
             Self::write_line(&mut self.w, b"S: ", line);
         }
         let room = MAX_PARTIAL.saturating_sub(self.server.len());
@@ -194,5 +273,87 @@ mod tests {
             ]
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn recorded(steps: &[(bool, &[u8])]) -> Vec<String> {
+        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        struct W(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl Write for W {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut r = Recorder::to_writer(Box::new(W(buf.clone())));
+        for (client, bytes) in steps {
+            if *client {
+                r.client(bytes);
+            } else {
+                r.server(bytes);
+            }
+        }
+        r.finish();
+        let text = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn pipelined_credentials_are_redacted_before_any_challenge() {
+        let lines = recorded(&[
+            (false, b"220 x\r\n"),
+            (
+                true,
+                b"EHLO x\r\nAUTH LOGIN\r\nYm9i\r\naHVuZ3J5\r\nAUTH PLAIN\r\nAGJvYgBodW5ncnk=\r\n",
+            ),
+            (
+                false,
+                b"250 x\r\n334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 ok\r\n",
+            ),
+            (true, b"MAIL FROM:<a@b>\r\nAUTH LOGIN Ym9i\r\naHVuZ3J5\r\n"),
+            (
+                true,
+                b"APOP bob c4c9334bac560ecc979e58001b3e22fb\r\na1 LOGIN bob hungry\r\n",
+            ),
+        ]);
+        let all = lines.join("\n");
+        for secret in ["aHVuZ3J5", "AGJvYgBodW5ncnk=", "c4c9334b", "hungry"] {
+            assert!(!all.contains(secret), "{secret} in:\n{all}");
+        }
+        assert!(lines.contains(&"C: MAIL FROM:<a@b>".to_string()), "{all}");
+        assert!(
+            lines.contains(&"C: APOP bob <redacted>".to_string()),
+            "{all}"
+        );
+        assert!(
+            lines.contains(&"C: a1 LOGIN bob <redacted>".to_string()),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn message_lines_announce_nothing_and_a_refused_auth_ends() {
+        let lines = recorded(&[
+            (true, b"DATA\r\n"),
+            (false, b"354 go\r\n"),
+            (true, b"AUTH LOGIN\r\nkeep me\r\n.\r\nAUTH LOGIN\r\n"),
+            (false, b"504 no\r\n"),
+            (true, b"QUIT\r\n"),
+        ]);
+        assert_eq!(
+            lines,
+            [
+                "C: DATA",
+                "S: 354 go",
+                "C: AUTH LOGIN",
+                "C: keep me",
+                "C: .",
+                "C: AUTH LOGIN",
+                "S: 504 no",
+                "C: QUIT"
+            ]
+        );
     }
 }

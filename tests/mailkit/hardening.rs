@@ -515,3 +515,76 @@ fn a_wildcard_implicit_tls_listener_is_tls() {
     );
     assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), 1);
 }
+
+/// Item 7: credentials a client pipelines behind AUTH, and APOP digests,
+/// never reach `--record` transcripts.
+#[test]
+fn pipelined_credentials_and_apop_digests_are_not_recorded() {
+    use md5::Digest;
+    let dir = TempDir::new("record-secrets");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
+    let rec = dir.path().join("rec");
+    std::fs::create_dir_all(&rec).unwrap();
+    let srv = smtp_server(
+        &dir.path().join("mail"),
+        &[
+            "--users",
+            users.to_str().unwrap(),
+            "--record",
+            rec.to_str().unwrap(),
+        ],
+    );
+    let b64 = |s: &str| data_encoding::BASE64.encode(s.as_bytes());
+    let mut c = crate::support::Client::connect(srv.addr);
+    c.reply();
+    c.send(
+        format!(
+            "EHLO x\r\nAUTH LOGIN\r\n{}\r\n{}\r\nQUIT\r\n",
+            b64("bob@hamburger.edu"),
+            b64("hungry")
+        )
+        .as_bytes(),
+    );
+    assert!(c.closed_within(Duration::from_secs(5)));
+    // serve-pop3 with plain passwords offers APOP.
+    let pop = Server::start(&[
+        "serve-pop3",
+        "--users",
+        users.to_str().unwrap(),
+        "--record",
+        rec.to_str().unwrap(),
+        "--maildir",
+        dir.path().join("mail").to_str().unwrap(),
+    ]);
+    let mut p = crate::support::Client::connect(pop.addr);
+    let greeting = p.line().unwrap();
+    let stamp = &greeting[greeting.find('<').unwrap()..=greeting.rfind('>').unwrap()];
+    let digest: String = md5::Md5::digest(format!("{stamp}hungry").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    p.send(format!("APOP bob@hamburger.edu {digest}\r\n").as_bytes());
+    assert!(p.line().unwrap().starts_with("+OK"));
+    p.send(b"QUIT\r\n");
+    let _ = p.line();
+    drop(p);
+    let all = || -> String {
+        std::fs::read_dir(&rec)
+            .unwrap()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect()
+    };
+    assert!(wait_until(Duration::from_secs(5), || all()
+        .matches("QUIT")
+        .count()
+        >= 2));
+    let text = all();
+    assert!(!text.contains(&b64("hungry")), "{text}");
+    assert!(!text.contains(&digest), "{text}");
+    assert!(
+        text.contains("C: APOP bob@hamburger.edu <redacted>"),
+        "{text}"
+    );
+}
