@@ -49,21 +49,42 @@ pub enum Done {
     },
 }
 
-/// Starts the thread that checks AUTH passwords against the users file,
-/// so a slow hash never holds up the loop.
+/// A login waiting for its password check: connection, address,
+/// password, client.
+type Check = (ConnId, String, String, String);
+
+/// Logins that may wait for a password check; more get 454 at once, so a
+/// flood of bogus AUTHs cannot queue without bound in front of real ones.
+const MAX_PENDING_CHECKS: usize = 32;
+
+/// Threads that check passwords (Argon2 takes milliseconds of CPU each).
+const CHECKERS: usize = 2;
+
+/// Starts the threads that check AUTH passwords against the users file,
+/// so a slow hash never holds up the loop. The queue in front of them is
+/// bounded ([`MAX_PENDING_CHECKS`]).
 fn spawn_verifier(
     users: Arc<Users>,
     completer: Completer<Done>,
-) -> std::io::Result<std::sync::mpsc::Sender<(ConnId, String, String, String)>> {
-    let (tx, rx) = std::sync::mpsc::channel::<(ConnId, String, String, String)>();
-    std::thread::Builder::new()
-        .name("mailkit-auth".into())
-        .spawn(move || {
-            for (id, addr, password, peer) in rx {
+) -> std::io::Result<std::sync::mpsc::SyncSender<Check>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Check>(MAX_PENDING_CHECKS);
+    let rx = Arc::new(std::sync::Mutex::new(rx));
+    for n in 0..CHECKERS {
+        let (users, completer, rx) = (users.clone(), completer.clone(), rx.clone());
+        std::thread::Builder::new()
+            .name(format!("mailkit-auth-{n}"))
+            .spawn(move || loop {
+                let next = match rx.lock() {
+                    Ok(r) => r.recv(),
+                    Err(_) => return,
+                };
+                let Ok((id, addr, password, peer)) = next else {
+                    return;
+                };
                 let ok = users.verify(&addr, &password);
                 completer.complete(id, Done::Auth { ok, addr, peer });
-            }
-        })?;
+            })?;
+    }
     Ok(tx)
 }
 
@@ -149,7 +170,7 @@ struct SmtpService {
     writer: Writer,
     completer: Completer<Done>,
     /// Requests to the password checker: (connection, address, password, peer).
-    verifier: Option<std::sync::mpsc::Sender<(ConnId, String, String, String)>>,
+    verifier: Option<std::sync::mpsc::SyncSender<Check>>,
     accepted: u64,
     exit_after: Option<u64>,
     stop_sent: bool,
@@ -294,8 +315,16 @@ impl Service for SmtpService {
                     .get(&id)
                     .map(|p| p.ip().to_string())
                     .unwrap_or_default();
-                match &self.verifier {
-                    Some(v) if v.send((id, addr.clone(), password, peer.clone())).is_ok() => {}
+                match self
+                    .verifier
+                    .as_ref()
+                    .map(|v| v.try_send((id, addr.clone(), password, peer.clone())))
+                {
+                    Some(Ok(())) => {}
+                    Some(Err(std::sync::mpsc::TrySendError::Full(_))) => {
+                        eprintln!("mailkit: smtp: too many logins in progress; 454 to {addr:?} from {peer}");
+                        session.auth_unavailable();
+                    }
                     _ => {
                         eprintln!("mailkit: smtp: authentication failed for {addr:?} from {peer}");
                         session.authenticated(false, now);

@@ -33,6 +33,11 @@ impl fmt::Debug for Password {
 #[derive(Debug, Clone, Default)]
 pub struct Users {
     entries: HashMap<String, Password>,
+    /// A stored hash of the file's costliest scheme, verified (and its
+    /// answer ignored) for unknown users, so a login takes as long for a
+    /// user who does not exist as for one who does: timing does not tell
+    /// which addresses exist.
+    dummy: Option<Password>,
 }
 
 /// A users file that cannot be used, with the line at fault.
@@ -107,7 +112,18 @@ impl Users {
             };
             entries.insert(address, parse_password(pass).map_err(err)?);
         }
-        Ok(Users { entries })
+        let cost = |p: &Password| match p {
+            Password::Plain(_) => 0,
+            Password::Hashed { scheme, .. } if scheme.starts_with("ARGON2") => 3,
+            Password::Hashed { scheme, .. } if scheme == "SHA512-CRYPT" => 2,
+            Password::Hashed { .. } => 1,
+        };
+        let dummy = entries
+            .values()
+            .filter(|p| cost(p) > 0)
+            .max_by_key(|p| cost(p))
+            .cloned();
+        Ok(Users { entries, dummy })
     }
 
     /// The password for an address (any case), if the user exists.
@@ -122,7 +138,13 @@ impl Users {
     pub fn verify(&self, address: &str, candidate: &str) -> bool {
         match self.get(address) {
             Some(p) => p.verify(candidate),
-            None => false,
+            None => {
+                // As long as for a user who exists; the answer is no.
+                if let Some(d) = &self.dummy {
+                    let _ = d.verify(candidate);
+                }
+                false
+            }
         }
     }
 

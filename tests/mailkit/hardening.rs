@@ -588,3 +588,76 @@ fn pipelined_credentials_and_apop_digests_are_not_recorded() {
         "{text}"
     );
 }
+
+/// A users file with bob's password hashed with Argon2id (as
+/// `mailkit hash-password` makes it).
+fn argon_users(dir: &TempDir) -> std::path::PathBuf {
+    let out = Command::new(bin())
+        .args(["hash-password", "--user", "bob@hamburger.edu"])
+        .env("MAILKIT_PASSWORD", "hungry")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let users = dir.path().join("users");
+    std::fs::write(&users, &out.stdout).unwrap();
+    users
+}
+
+/// One failed AUTH PLAIN on a fresh connection: how long until the 535.
+fn auth_time(addr: std::net::SocketAddr, user: &str) -> (u16, Duration) {
+    let mut c = crate::support::Client::connect(addr);
+    c.reply();
+    assert_eq!(c.cmd("EHLO x"), 250);
+    let creds = data_encoding::BASE64.encode(format!("\0{user}\0wrong").as_bytes());
+    let start = Instant::now();
+    let code = c.cmd(&format!("AUTH PLAIN {creds}"));
+    (code, start.elapsed())
+}
+
+/// Item 9: a login for a user who does not exist takes as long as one
+/// for a user who does (a dummy hash is checked), so timing does not
+/// tell which users exist.
+#[test]
+fn auth_timing_does_not_tell_which_users_exist() {
+    let dir = TempDir::new("auth-timing");
+    let users = argon_users(&dir);
+    let srv = smtp_server(
+        &dir.path().join("mail"),
+        &["--users", users.to_str().unwrap(), "--auth-delay-ms", "0"],
+    );
+    let (code, known) = auth_time(srv.addr, "bob@hamburger.edu");
+    assert_eq!(code, 535);
+    let (code, unknown) = auth_time(srv.addr, "nobody@hamburger.edu");
+    assert_eq!(code, 535);
+    assert!(
+        unknown * 2 >= known,
+        "an unknown user failed in {unknown:?}, a known one in {known:?}"
+    );
+}
+
+/// Item 9: a flood of logins gets 454 past a bounded queue instead of
+/// queueing without limit in front of everyone else.
+#[test]
+fn a_flood_of_logins_is_bounded() {
+    let dir = TempDir::new("auth-flood");
+    let users = argon_users(&dir);
+    let srv = smtp_server(
+        &dir.path().join("mail"),
+        &["--users", users.to_str().unwrap(), "--auth-delay-ms", "0"],
+    );
+    let creds = data_encoding::BASE64.encode(b"\0bob@hamburger.edu\0wrong");
+    let mut conns: Vec<crate::support::Client> = (0..48)
+        .map(|_| {
+            let mut c = crate::support::Client::connect(srv.addr);
+            c.reply();
+            assert_eq!(c.cmd("EHLO x"), 250);
+            c
+        })
+        .collect();
+    for c in conns.iter_mut() {
+        c.send(format!("AUTH PLAIN {creds}\r\n").as_bytes());
+    }
+    let codes: Vec<u16> = conns.iter_mut().map(|c| c.reply().0).collect();
+    assert!(codes.iter().all(|&c| c == 535 || c == 454), "{codes:?}");
+    assert!(codes.contains(&454), "{codes:?}");
+}

@@ -398,6 +398,24 @@ impl ServerSession {
         self.phase = Phase::AuthDelay(now + delay);
     }
 
+    /// The password could not be checked now (the checker is saturated):
+    /// `454 4.7.0`, a temporary failure that is not counted against the
+    /// client (RFC 4954 §6).
+    pub fn auth_unavailable(&mut self) {
+        if !matches!(self.phase, Phase::Authenticating) {
+            return;
+        }
+        self.auth_pending = None;
+        self.phase = Phase::Command;
+        emit(
+            &mut self.out,
+            454,
+            Some("4.7.0"),
+            "Temporary authentication failure: too many logins in progress, try again later",
+        );
+        self.process();
+    }
+
     /// The next thing to do: bytes to write, an event, or close.
     pub fn poll_output(&mut self) -> Option<Output> {
         // Everything queued was flushed from `out` when it was queued, so
