@@ -129,6 +129,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'A local domain (repeatable); with exactly one, `user bob` means bob@DOMAIN')
             [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Users file (`address:password` lines); without it any password works')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Idle time in seconds before the connection is closed (nothing deleted)')
+            [CompletionResult]::new('--max-session-time', '--max-session-time', [CompletionResultType]::ParameterName, 'Longest a session may last in seconds, however busy (then -ERR and closed, nothing deleted): a client dripping bytes cannot hold a maildrop''s lock for ever')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most simultaneous connections')
             [CompletionResult]::new('--max-auth-failures', '--max-auth-failures', [CompletionResultType]::ParameterName, 'Failed logins before a connection is closed')
             [CompletionResult]::new('--auth-delay-ms', '--auth-delay-ms', [CompletionResultType]::ParameterName, 'Delay before answering a failed login, in milliseconds (doubles each time)')

@@ -769,7 +769,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__pop3)
-            opts="-h -V --listen --maildir --hostname --domain --users --auth-any --timeout --max-connections --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --help --version"
+            opts="-h -V --listen --maildir --hostname --domain --users --auth-any --timeout --max-session-time --max-connections --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -796,6 +796,10 @@ _mailkit() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-session-time)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

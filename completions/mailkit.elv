@@ -123,6 +123,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --domain 'A local domain (repeatable); with exactly one, `user bob` means bob@DOMAIN'
             cand --users 'Users file (`address:password` lines); without it any password works'
             cand --timeout 'Idle time in seconds before the connection is closed (nothing deleted)'
+            cand --max-session-time 'Longest a session may last in seconds, however busy (then -ERR and closed, nothing deleted): a client dripping bytes cannot hold a maildrop''s lock for ever'
             cand --max-connections 'Most simultaneous connections'
             cand --max-auth-failures 'Failed logins before a connection is closed'
             cand --auth-delay-ms 'Delay before answering a failed login, in milliseconds (doubles each time)'

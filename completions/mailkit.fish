@@ -112,6 +112,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l hostname 
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l domain -d 'A local domain (repeatable); with exactly one, `user bob` means bob@DOMAIN' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l users -d 'Users file (`address:password` lines); without it any password works' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l timeout -d 'Idle time in seconds before the connection is closed (nothing deleted)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-session-time -d 'Longest a session may last in seconds, however busy (then -ERR and closed, nothing deleted): a client dripping bytes cannot hold a maildrop\'s lock for ever' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-connections -d 'Most simultaneous connections' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r

@@ -326,6 +326,12 @@ pub struct ServePop3 {
     #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
 
+    /// Longest a session may last in seconds, however busy (then -ERR and
+    /// closed, nothing deleted): a client dripping bytes cannot hold a
+    /// maildrop's lock for ever.
+    #[arg(long, value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_session_time: u64,
+
     /// Most simultaneous connections.
     #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,

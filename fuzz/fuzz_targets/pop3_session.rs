@@ -13,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let cfg = Pop3Config {
         hostname: "fuzz.example".into(),
         timeout: Duration::from_secs(600),
+        max_session_time: Duration::from_secs(3600),
         apop: true,
         auth_delay: Duration::ZERO,
         max_auth_failures: 3,

@@ -437,7 +437,14 @@ impl Service for FetchService {
             Event::Closed { reason } => {
                 if let Some(r) = reason {
                     if self.error.is_none() && !self.quit_ok {
-                        self.error = Some(fail(if self.step == Step::User { 3 } else { 1 }, r));
+                        // The connection was made: whatever went wrong
+                        // since is not "could not connect" (3).
+                        let r = if self.step == Step::User {
+                            format!("connected to {}, but {r}", self.server)
+                        } else {
+                            r
+                        };
+                        self.error = Some(fail(1, r));
                     }
                 }
             }

@@ -47,8 +47,12 @@ pub enum Done {
         id: ConnId,
         result: Result<(String, Maildrop), AuthFailure>,
     },
-    /// UPDATE is done: messages left, or what went wrong.
-    Updated(Result<usize, String>),
+    /// UPDATE is done for connection `id`: messages left, or what went
+    /// wrong.
+    Updated {
+        id: ConnId,
+        result: Result<usize, String>,
+    },
 }
 
 /// Starts the store thread (see the module comment).
@@ -77,9 +81,10 @@ fn spawn_store(
                         };
                         Done::Login { id: conn, result }
                     }
-                    Job::Update { drop, delete, seen } => {
-                        Done::Updated(drop.update(&delete, &seen))
-                    }
+                    Job::Update { drop, delete, seen } => Done::Updated {
+                        id: conn,
+                        result: drop.update(&delete, &seen),
+                    },
                 };
                 completer.complete(conn, done);
             }
@@ -207,6 +212,9 @@ impl Service for Pop3Service {
                     return;
                 };
                 let (Some(drop), Some(mailbox)) = (conn.drop.take(), conn.mailbox.as_ref()) else {
+                    if let Some(mailbox) = conn.mailbox.take() {
+                        self.locked.remove(&mailbox);
+                    }
                     s.updated(Ok(0));
                     return;
                 };
@@ -254,7 +262,14 @@ impl Service for Pop3Service {
                     }
                 }
             }
-            Done::Updated(result) => s.updated(result),
+            Done::Updated { id, result } => {
+                // The maildrop is free as soon as UPDATE is done, not when
+                // the client gets round to closing its socket.
+                if let Some(mailbox) = self.open.get_mut(&id).and_then(|c| c.mailbox.take()) {
+                    self.locked.remove(&mailbox);
+                }
+                s.updated(result);
+            }
         }
     }
 
@@ -311,6 +326,7 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
     let cfg = Pop3Config {
         hostname: common.hostname.clone(),
         timeout: Duration::from_secs(args.timeout),
+        max_session_time: Duration::from_secs(args.max_session_time),
         apop,
         auth_delay: Duration::from_millis(args.auth_delay_ms),
         max_auth_failures: args.max_auth_failures,

@@ -835,6 +835,13 @@ impl<S: Service> Loop<S> {
             }
         }
         if c.lingering {
+            // Its linger time is up (the timer marks it dead): a peer that
+            // never closes its end must not keep the connection, and what
+            // its service holds for it (a maildrop lock), for ever.
+            if c.dead {
+                self.remove(idx, service);
+                return false;
+            }
             return self.linger(idx, service);
         }
         let mut reads = 0;

@@ -661,3 +661,139 @@ fn a_flood_of_logins_is_bounded() {
     assert!(codes.iter().all(|&c| c == 535 || c == 454), "{codes:?}");
     assert!(codes.contains(&454), "{codes:?}");
 }
+
+fn pop3(dir: &TempDir, extra: &[&str]) -> Server {
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
+    let mail = dir.path().join("mail");
+    let mut args = vec![
+        "serve-pop3",
+        "--users",
+        users.to_str().unwrap(),
+        "--domain",
+        "hamburger.edu",
+        "--auth-delay-ms",
+        "10",
+        "--maildir",
+        mail.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    Server::start(&args)
+}
+
+/// Logs in as bob; returns the client and the reply to PASS.
+fn pop3_login(addr: std::net::SocketAddr) -> (crate::support::Client, String) {
+    let mut c = crate::support::Client::connect(addr);
+    assert!(c.line().unwrap().starts_with("+OK"));
+    c.send(b"USER bob\r\n");
+    assert!(c.line().unwrap().starts_with("+OK"));
+    c.send(b"PASS hungry\r\n");
+    let reply = c.line().unwrap();
+    (c, reply)
+}
+
+/// Item 11: the maildrop lock is released however a session ends: QUIT
+/// (before the client closes its socket), a dropped connection, an idle
+/// timeout with a client that never closes, the session time limit.
+#[test]
+fn the_pop3_lock_is_released_however_a_session_ends() {
+    let dir = TempDir::new("pop3-lock");
+    let srv = pop3(&dir, &["--timeout", "1", "--max-session-time", "3"]);
+    // QUIT: the next login works while the old socket is still open.
+    let (mut first, r) = pop3_login(srv.addr);
+    assert!(r.starts_with("+OK"), "{r}");
+    first.send(b"QUIT\r\n");
+    assert!(first.line().unwrap().starts_with("+OK"));
+    let (second, r) = pop3_login(srv.addr);
+    assert!(r.starts_with("+OK"), "after QUIT: {r}");
+    // A dropped connection.
+    drop(second);
+    std::thread::sleep(Duration::from_millis(200));
+    let (idle, r) = pop3_login(srv.addr);
+    assert!(r.starts_with("+OK"), "after a drop: {r}");
+    drop(first);
+    // Idle: the server gives up on it; the client never closes its end.
+    let _keep_open = idle;
+    let ok = wait_until(Duration::from_secs(8), || {
+        let (c, r) = pop3_login(srv.addr);
+        drop(c);
+        r.starts_with("+OK")
+    });
+    assert!(ok, "the lock of a timed-out session was never released");
+}
+
+/// Item 11: serve-pop3 --max-session-time ends a session that stays busy.
+#[test]
+fn a_busy_pop3_session_ends_at_its_time_limit() {
+    let dir = TempDir::new("pop3-session-limit");
+    let srv = pop3(&dir, &["--max-session-time", "2"]);
+    let (mut c, r) = pop3_login(srv.addr);
+    assert!(r.starts_with("+OK"), "{r}");
+    let start = Instant::now();
+    let mut last = String::new();
+    while start.elapsed() < Duration::from_secs(6) {
+        c.send(b"NOOP\r\n");
+        match c.line() {
+            Some(l) => last = l,
+            None => break,
+        }
+        if last.starts_with("-ERR") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(last.contains("session too long"), "{last}");
+    assert!(start.elapsed() < Duration::from_secs(4));
+}
+
+/// A server that sends its greeting one byte every 300 ms, for 30 s.
+fn dripping_server(greeting: &'static [u8]) -> std::net::SocketAddr {
+    use std::io::Write;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = l.accept() {
+            for b in greeting.iter().cycle().take(100) {
+                if s.write_all(&[*b]).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(300));
+            }
+        }
+    });
+    addr
+}
+
+/// Item 11: a server that drips a byte at a time cannot hold send or
+/// fetch past --timeout; fetch does not call that "could not connect".
+#[test]
+fn client_timeouts_are_per_step_not_per_byte() {
+    let addr = dripping_server(b"220 drip.test ESMTP, one byte at a time and never a line end ");
+    let start = Instant::now();
+    let out = Command::new(bin())
+        .args(["send", "--server", &addr.to_string(), "--timeout", "2"])
+        .args(["--from", "a@x.org", "--to", "b@y.org", "--body", "x"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        start.elapsed() < Duration::from_secs(6),
+        "send took {:?}",
+        start.elapsed()
+    );
+    let addr = dripping_server(b"+OK drip, one byte at a time and never a line end ");
+    let start = Instant::now();
+    let out = Command::new(bin())
+        .args(["fetch", "--server", &addr.to_string(), "--timeout", "2"])
+        .args(["--user", "x", "--password", "y", "--list"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("connected to"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(6),
+        "fetch took {:?}",
+        start.elapsed()
+    );
+}

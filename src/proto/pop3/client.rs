@@ -14,6 +14,10 @@ const MAX_LINE: usize = 64 * 1024;
 /// Largest multi-line body held (a message).
 pub const MAX_BODY: usize = 256 * 1024 * 1024;
 
+/// A multi-line reply that grows by this much more gets a fresh deadline
+/// (a large message on a slow link is progress; a byte now and then is not).
+const BODY_PROGRESS: usize = 64 * 1024;
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -64,6 +68,8 @@ pub struct Pop3Client {
     inflight: Option<Pending>,
     /// Status of the in-flight multi-line reply and its body so far.
     body: Option<(String, Vec<u8>)>,
+    /// The body's length when the deadline was last extended.
+    body_mark: usize,
     out: Vec<u8>,
     outputs: VecDeque<Output>,
     deadline: Option<Instant>,
@@ -81,6 +87,7 @@ impl Pop3Client {
             queue: VecDeque::new(),
             inflight: None,
             body: None,
+            body_mark: 0,
             out: Vec::new(),
             outputs: VecDeque::new(),
             deadline: Some(now + timeout),
@@ -201,7 +208,10 @@ impl Pop3Client {
             }
             match self.inflight.as_ref() {
                 None => return self.end(Some(format!("unexpected reply: {text:?}"))),
-                Some(p) if p.multi && ok => self.body = Some((rest, Vec::new())),
+                Some(p) if p.multi && ok => {
+                    self.body = Some((rest, Vec::new()));
+                    self.body_mark = 0;
+                }
                 Some(_) => {
                     let p = self.inflight.take();
                     self.emit(Event::Reply {
@@ -214,8 +224,15 @@ impl Pop3Client {
                 }
             }
         }
-        if self.inflight.is_some() || !self.greeted {
-            self.deadline = Some(now + self.timeout);
+        // The deadline runs per step (set when a command goes out), not
+        // from the last byte: a server that drips a byte at a time cannot
+        // hold the client past --timeout. A body that keeps arriving in
+        // earnest (another BODY_PROGRESS bytes) earns more time.
+        if let Some((_, body)) = &self.body {
+            if body.len() >= self.body_mark + BODY_PROGRESS {
+                self.body_mark = body.len();
+                self.deadline = Some(now + self.timeout);
+            }
         }
     }
 
@@ -393,6 +410,7 @@ mod pair_tests {
         let cfg = Pop3Config {
             hostname: "h".into(),
             timeout: Duration::from_secs(60),
+            max_session_time: Duration::from_secs(3600),
             apop: false,
             auth_delay: Duration::ZERO,
             max_auth_failures: 3,

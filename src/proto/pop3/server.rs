@@ -23,6 +23,9 @@ pub struct Pop3Config {
     pub hostname: String,
     /// Idle time before the session is closed (RFC 1939 §3: ≥ 10 minutes).
     pub timeout: Duration,
+    /// Longest a session may last, however busy: a client dripping a byte
+    /// at a time cannot hold its maildrop's lock for ever.
+    pub max_session_time: Duration,
     /// Offer APOP: the greeting carries a timestamp (RFC 1939 §7).
     pub apop: bool,
     /// Delay before answering a failed login, doubled for each further one.
@@ -137,6 +140,8 @@ pub struct Pop3Session {
     /// A failed login's reply is held until then.
     held: Option<(Instant, Vec<u8>)>,
     deadline: Instant,
+    /// When the session must end, however busy.
+    ends_at: Instant,
     now: Instant,
     /// TLS is on (after STLS, or an implicit-TLS port).
     secure: bool,
@@ -157,7 +162,8 @@ impl Pop3Session {
     pub fn new(cfg: Pop3Config, unique: &str, now: Instant) -> Self {
         let timestamp = cfg.apop.then(|| format!("<{unique}@{}>", cfg.hostname));
         let mut s = Pop3Session {
-            deadline: now + cfg.timeout,
+            deadline: now + cfg.timeout.min(cfg.max_session_time),
+            ends_at: now + cfg.max_session_time,
             cfg,
             state: State::Authorization,
             input: LineBuffer::new(),
@@ -217,7 +223,7 @@ impl Pop3Session {
             return;
         }
         self.now = now;
-        self.deadline = now + self.cfg.timeout;
+        self.deadline = (now + self.cfg.timeout).min(self.ends_at);
         self.input.extend(bytes);
         self.process();
     }
@@ -251,7 +257,11 @@ impl Pop3Session {
                 State::Authorization | State::Transaction | State::AuthContinue
             )
         {
-            self.err("idle too long, closing connection (nothing deleted)");
+            if now >= self.ends_at {
+                self.err("[SYS/TEMP] session too long, closing connection (nothing deleted)");
+            } else {
+                self.err("idle too long, closing connection (nothing deleted)");
+            }
             self.close();
         }
     }

@@ -240,6 +240,9 @@ pub struct ClientSession {
     out: Vec<u8>,
     outputs: VecDeque<Output>,
     deadline: Option<Instant>,
+    /// The latest time the session was told (input, timeouts): the start
+    /// of a deadline for commands queued between those calls.
+    clock: Instant,
     /// TLS is on (STARTTLS done, or implicit).
     tls: bool,
     authenticated: bool,
@@ -251,6 +254,7 @@ impl ClientSession {
         let cfg_tls = cfg.tls_active;
         ClientSession {
             deadline: Some(now + cfg.timeout),
+            clock: now,
             cfg,
             input: LineBuffer::new(),
             reader: ReplyReader::default(),
@@ -333,7 +337,9 @@ impl ClientSession {
         if self.done {
             return;
         }
+        self.clock = now;
         self.input.extend(bytes);
+        let mut replies = 0;
         while !self.done {
             let line = match self.input.next_line(MAX_REPLY_LINE) {
                 None => break,
@@ -345,7 +351,10 @@ impl ClientSession {
             };
             match self.reader.push_line(&line) {
                 Ok(None) => {}
-                Ok(Some(reply)) => self.on_reply(reply),
+                Ok(Some(reply)) => {
+                    replies += 1;
+                    self.on_reply(reply);
+                }
                 Err(e) => {
                     let text = match e {
                         ReplyError::Malformed(l) => format!("not an SMTP reply: {l:?}"),
@@ -358,7 +367,14 @@ impl ClientSession {
                 }
             }
         }
-        self.deadline = (!self.expect.is_empty() && !self.done).then(|| now + self.cfg.timeout);
+        // The deadline runs from the last complete reply, not the last
+        // byte: a server that drips a byte at a time cannot hold the
+        // client past --timeout.
+        if self.expect.is_empty() || self.done {
+            self.deadline = None;
+        } else if replies > 0 || self.deadline.is_none() {
+            self.deadline = Some(now + self.cfg.timeout);
+        }
     }
 
     /// The server closed the connection.
@@ -419,6 +435,11 @@ impl ClientSession {
         self.out.extend_from_slice(line.as_bytes());
         self.out.extend_from_slice(b"\r\n");
         self.expect.push_back(expect);
+        // A command queued while nothing was awaited (the owner handed
+        // over the next message) starts the clock for its reply.
+        if self.deadline.is_none() && !self.done {
+            self.deadline = Some(self.clock + self.cfg.timeout);
+        }
     }
 
     fn event(&mut self, e: Event) {

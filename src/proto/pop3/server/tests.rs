@@ -9,6 +9,7 @@ fn cfg() -> Pop3Config {
     Pop3Config {
         hostname: "hamburger.edu".into(),
         timeout: Duration::from_secs(600),
+        max_session_time: Duration::from_secs(3600),
         apop: true,
         auth_delay: Duration::from_millis(0),
         max_auth_failures: 3,
