@@ -156,6 +156,12 @@ impl Session for SmtpConn {
             SmtpConn::Out(s) => s.wants_input(),
         }
     }
+    fn resume(&mut self, now: Instant) -> bool {
+        match self {
+            SmtpConn::In(s) => Session::resume(s, now),
+            SmtpConn::Out(_) => false,
+        }
+    }
     fn shutdown(&mut self, immediate: bool) {
         match self {
             SmtpConn::In(s) => s.shutdown(immediate),

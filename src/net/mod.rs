@@ -845,12 +845,25 @@ impl<S: Service> Loop<S> {
             return self.linger(idx, service);
         }
         let mut reads = 0;
+        let mut resumes = 0;
         let mut more = false;
         loop {
             pump(c, service, id, now);
             flush(c);
             if c.dead || c.closing.is_some() {
                 break;
+            }
+            // Everything written: a session holding back pipelined
+            // commands (its output budget spent) answers the next ones.
+            if c.backlog() == 0 && !c.connecting {
+                if resumes == READS_PER_TURN {
+                    more = true;
+                    break;
+                }
+                if c.session.resume(now) {
+                    resumes += 1;
+                    continue;
+                }
             }
             if !c.readable || c.eof || !c.session.wants_input() || c.backlog() >= OUT_HIGH_WATER {
                 break;

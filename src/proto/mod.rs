@@ -30,6 +30,10 @@ pub enum Output<E> {
 /// The sans-IO session API every protocol and role implements (after
 /// quinn-proto and str0m: `handle_*` in, `poll_*` out). The event loop in
 /// `net` drives any `Session` without knowing its protocol.
+/// Output a session produces before the socket catches up, after which
+/// it stops taking pipelined commands until [`Session::resume`].
+pub const OUTPUT_BUDGET: usize = 256 * 1024;
+
 pub trait Session {
     /// Events the owner must act on.
     type Event;
@@ -45,6 +49,14 @@ pub trait Session {
     fn poll_timeout(&self) -> Option<Instant>;
     /// Whether more input is welcome now (false applies backpressure).
     fn wants_input(&self) -> bool;
+    /// Everything the session has sent so far is written to the socket.
+    /// A session that stopped answering pipelined commands because its
+    /// output passed [`OUTPUT_BUDGET`] goes on now; returns whether it did
+    /// (the owner then collects its output). So a few kilobytes of
+    /// pipelined commands cannot make megabytes of replies at once.
+    fn resume(&mut self, _now: Instant) -> bool {
+        false
+    }
     /// The server is stopping: say goodbye now (`immediate`) or after the
     /// work in progress.
     fn shutdown(&mut self, immediate: bool);

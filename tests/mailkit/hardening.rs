@@ -797,3 +797,132 @@ fn client_timeouts_are_per_step_not_per_byte() {
         start.elapsed()
     );
 }
+
+/// The resident memory of process `pid`, in bytes.
+fn rss(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        .unwrap_or(0)
+        * 1024
+}
+
+/// Item 3: 12 KB of pipelined `RETR 1` (a 1 MB message) from a client that
+/// does not read keeps serve-pop3's memory bounded, and another user is
+/// served meanwhile.
+#[test]
+fn pipelined_retr_from_a_client_that_does_not_read_is_bounded() {
+    let dir = TempDir::new("pop3-pipeline");
+    let mail = dir.path().join("mail");
+    for user in ["bob", "carol"] {
+        let md = mail.join(format!("{user}@hamburger.edu")).join("new");
+        std::fs::create_dir_all(&md).unwrap();
+        std::fs::write(md.join("1700000000.M1P1Q1.h"), big_body(1024 * 1024)).unwrap();
+    }
+    let srv = Server::start(&["serve-pop3", "--maildir", mail.to_str().unwrap()]);
+    let before = rss(srv.child.id());
+    let mut c = crate::support::Client::connect(srv.addr);
+    c.line();
+    c.send(b"USER bob@hamburger.edu\r\nPASS x\r\n");
+    c.line();
+    c.line();
+    c.send(&b"RETR 1\r\n".repeat(1500));
+    std::thread::sleep(Duration::from_secs(2));
+    let grown = rss(srv.child.id()).saturating_sub(before);
+    assert!(grown < 64 << 20, "serve-pop3 grew by {} MB", grown >> 20);
+    // Carol is served at once.
+    let start = Instant::now();
+    let list = Command::new(bin())
+        .args(["fetch", "--server", &srv.addr.to_string()])
+        .args(["--user", "carol@hamburger.edu", "--password", "x", "--list"])
+        .output()
+        .unwrap();
+    assert_eq!(list.status.code(), Some(0));
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(c);
+}
+
+/// Item 4: SMTP clients that pipeline HELP and never read their replies
+/// cost a bounded amount each.
+#[test]
+fn smtp_clients_that_never_read_are_bounded() {
+    let dir = TempDir::new("smtp-noread");
+    let srv = smtp_server(&dir.path().join("mail"), &[]);
+    let before = rss(srv.child.id());
+    let help = b"HELP\r\n".repeat(64 * 1024 / 6);
+    let mut conns: Vec<std::net::TcpStream> = (0..100)
+        .map(|_| {
+            let s = connect_small_rcvbuf(srv.addr);
+            s.set_nonblocking(true).unwrap();
+            s
+        })
+        .collect();
+    // Each writes until the server stops reading it (a bounded amount:
+    // at most 16 MB a connection).
+    for _ in 0..8 {
+        for s in conns.iter_mut() {
+            use std::io::Write;
+            let mut sent = 0;
+            while sent < 2 << 20 {
+                match s.write(&help) {
+                    Ok(n) if n > 0 => sent += n,
+                    _ => break,
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let grown = rss(srv.child.id()).saturating_sub(before);
+    eprintln!("serve-smtp grew by {} KB for 100 clients", grown >> 10);
+    assert!(
+        grown < 55 << 20,
+        "serve-smtp grew by {} MB for 100 clients",
+        grown >> 20
+    );
+    drop(conns);
+    std::thread::sleep(Duration::from_secs(1));
+    eprintln!(
+        "after they left: {} KB above the start",
+        rss(srv.child.id()).saturating_sub(before) >> 10
+    );
+}
+
+/// A loopback connection whose receive buffer is as small as the kernel
+/// allows, so replies the client does not read stay with the server (not
+/// in the kernel's buffers) and show in its memory.
+fn connect_small_rcvbuf(addr: std::net::SocketAddr) -> std::net::TcpStream {
+    use std::os::fd::FromRawFd;
+    let std::net::SocketAddr::V4(v4) = addr else {
+        panic!("IPv4 loopback expected")
+    };
+    // SAFETY: plain socket calls on a descriptor we own and then hand to
+    // TcpStream, which closes it.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        assert!(fd >= 0);
+        let small: libc::c_int = 4096;
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&small as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+        let mut a: libc::sockaddr_in = std::mem::zeroed();
+        a.sin_family = libc::AF_INET as libc::sa_family_t;
+        a.sin_port = v4.port().to_be();
+        a.sin_addr.s_addr = u32::from(*v4.ip()).to_be();
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        assert_eq!(
+            libc::connect(fd, (&a as *const libc::sockaddr_in).cast(), len),
+            0
+        );
+        std::net::TcpStream::from_raw_fd(fd)
+    }
+}

@@ -145,6 +145,11 @@ pub struct Pop3Session {
     now: Instant,
     /// TLS is on (after STLS, or an implicit-TLS port).
     secure: bool,
+    /// Output handed to the loop since the socket last caught up.
+    produced: usize,
+    /// Commands wait in `input` until [`Pop3Session::resume`]: 12 KB of
+    /// pipelined `RETR 1` must not become a gigabyte of replies at once.
+    paused: bool,
 }
 
 impl Pop3Session {
@@ -178,6 +183,8 @@ impl Pop3Session {
             held: None,
             now,
             secure: false,
+            produced: 0,
+            paused: false,
         };
         let greeting = match &s.timestamp {
             Some(t) => format!("+OK mailkit POP3 server ready {t}"),
@@ -269,12 +276,28 @@ impl Pop3Session {
     /// The next output.
     pub fn poll_output(&mut self) -> Option<Output> {
         if let Some(o) = self.queue.pop_front() {
+            if let Output::Transmit(b) = &o {
+                self.produced += b.len();
+            }
             return Some(o);
         }
         if !self.out.is_empty() {
+            self.produced += self.out.len();
             return Some(Output::Transmit(std::mem::take(&mut self.out)));
         }
         None
+    }
+
+    /// The client has read everything sent so far: answer the commands
+    /// held back by [`crate::proto::OUTPUT_BUDGET`].
+    pub fn resume(&mut self) -> bool {
+        self.produced = 0;
+        if !self.paused {
+            return false;
+        }
+        self.paused = false;
+        self.process();
+        true
     }
 
     /// When to call [`Pop3Session::handle_timeout`].
@@ -295,6 +318,7 @@ impl Pop3Session {
             State::Authorization | State::Transaction | State::AuthContinue
         ) && self.held.is_none()
             && self.input.len() < 64 * 1024
+            && !self.paused
     }
 
     /// The maildrop's owner, once logged in.
@@ -389,6 +413,10 @@ impl Pop3Session {
             State::Authorization | State::Transaction | State::AuthContinue
         ) && self.held.is_none()
         {
+            if self.produced + self.out.len() >= crate::proto::OUTPUT_BUDGET {
+                self.paused = true;
+                return;
+            }
             let line = match self.input.next_line(MAX_LINE) {
                 None => return,
                 Some(Line::TooLong) => {
@@ -733,6 +761,9 @@ impl crate::proto::Session for Pop3Session {
     }
     fn wants_input(&self) -> bool {
         Pop3Session::wants_input(self)
+    }
+    fn resume(&mut self, _now: Instant) -> bool {
+        Pop3Session::resume(self)
     }
     fn shutdown(&mut self, _immediate: bool) {
         if matches!(

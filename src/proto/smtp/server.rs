@@ -226,6 +226,10 @@ pub struct ServerSession {
     secure: bool,
     /// The authenticated user (RFC 4954), once AUTH succeeded.
     authenticated: Option<String>,
+    /// Output handed to the loop since the socket last caught up.
+    produced: usize,
+    /// Commands wait in `input` until [`ServerSession::resume`].
+    paused: bool,
     /// The user name of the AUTH being checked.
     auth_pending: Option<String>,
     auth_failures: u32,
@@ -251,6 +255,8 @@ impl ServerSession {
             stopping: Stopping::No,
             secure: false,
             authenticated: None,
+            produced: 0,
+            paused: false,
             auth_pending: None,
             auth_failures: 0,
         };
@@ -421,12 +427,29 @@ impl ServerSession {
         // Everything queued was flushed from `out` when it was queued, so
         // the queue is older than `out`.
         if let Some(o) = self.queue.pop_front() {
+            if let Output::Transmit(b) = &o {
+                self.produced += b.len();
+            }
             return Some(o);
         }
         if !self.out.is_empty() {
+            self.produced += self.out.len();
             return Some(Output::Transmit(std::mem::take(&mut self.out)));
         }
         None
+    }
+
+    /// The client has read everything sent so far: answer the commands
+    /// held back by [`crate::proto::OUTPUT_BUDGET`] (see
+    /// [`crate::proto::Session::resume`]).
+    pub fn resume(&mut self) -> bool {
+        self.produced = 0;
+        if !self.paused {
+            return false;
+        }
+        self.paused = false;
+        self.process();
+        true
     }
 
     /// When [`ServerSession::handle_timeout`] should next be called.
@@ -445,6 +468,7 @@ impl ServerSession {
             self.phase,
             Phase::Command | Phase::Data(_) | Phase::AuthLine(_)
         ) && self.input.len() < INPUT_HIGH_WATER
+            && !self.paused
     }
 
     /// True once the session has ended.
@@ -501,6 +525,13 @@ impl ServerSession {
                     self.end_of_data(outcome, held);
                 }
                 Phase::Command => {
+                    // A client that pipelines and does not read (HELP
+                    // answers 27 times its size) waits here until the
+                    // replies so far are written.
+                    if self.produced + self.out.len() >= crate::proto::OUTPUT_BUDGET {
+                        self.paused = true;
+                        return;
+                    }
                     let line = match self.input.next_line(MAX_COMMAND_LINE) {
                         None => return,
                         Some(Line::TooLong) => None,
@@ -1112,6 +1143,9 @@ impl crate::proto::Session for ServerSession {
     }
     fn wants_input(&self) -> bool {
         ServerSession::wants_input(self)
+    }
+    fn resume(&mut self, _now: Instant) -> bool {
+        ServerSession::resume(self)
     }
     fn shutdown(&mut self, immediate: bool) {
         ServerSession::shutdown(self, immediate)
