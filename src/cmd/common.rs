@@ -47,7 +47,19 @@ pub fn settings(
         bail!("--domain '{bad}' is not a domain name");
     }
     let users = match users {
-        Some(path) => Some(Users::load(path, &domains).context("--users")?),
+        Some(path) => {
+            let u = Users::load(path, &domains).context("--users")?;
+            // Passwords (or hashes to attack offline) for anyone to read.
+            use std::os::unix::fs::PermissionsExt;
+            if std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o004 != 0) {
+                eprintln!(
+                    "mailkit: warning: the users file {} is readable by every user of this machine; restrict it: chmod 600 {}",
+                    path.display(),
+                    path.display()
+                );
+            }
+            Some(u)
+        }
         None => None,
     };
     if let Some(dir) = record {

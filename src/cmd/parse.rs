@@ -348,8 +348,27 @@ pub fn safe_filename(name: Option<&str>, n: usize) -> String {
     let base = name
         .map(|s| s.rsplit(['/', '\\']).next().unwrap_or(""))
         .unwrap_or("");
-    let mut clean: String = base.chars().filter(|c| !c.is_control()).collect();
-    clean = clean.trim().trim_start_matches('.').to_owned();
+    // No control characters, and none of the invisible format characters
+    // that reorder or hide text (U+202E makes "gnp.exe" look like
+    // "exe.png"): bidirectional embeddings, overrides and isolates, marks,
+    // zero-width characters.
+    let invisible = |c: char| {
+        matches!(c,
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}' | '\u{061C}')
+    };
+    let mut clean: String = base
+        .chars()
+        .filter(|&c| !c.is_control() && !invisible(c))
+        .collect();
+    // No leading dot (hidden file), dash (read as an option by the next
+    // command), or stray quote (left over from a badly quoted parameter).
+    clean = clean
+        .trim()
+        .trim_start_matches(['.', '-', '"', '\''])
+        .trim_end_matches(['"', '\''])
+        .trim()
+        .to_owned();
     if clean.len() > 200 {
         let mut cut = 200;
         while !clean.is_char_boundary(cut) {
@@ -415,5 +434,12 @@ mod tests {
         assert_eq!(safe_filename(Some("a\u{1b}[2Jb"), 3), "a[2Jb");
         assert_eq!(safe_filename(None, 7), "part-7.bin");
         assert_eq!(safe_filename(Some("dir/"), 2), "part-2.bin");
+        assert_eq!(
+            safe_filename(Some("photo\u{202E}gnp.exe"), 4),
+            "photognp.exe"
+        );
+        assert_eq!(safe_filename(Some("-rf"), 4), "rf");
+        assert_eq!(safe_filename(Some("\"report.pdf"), 4), "report.pdf");
+        assert_eq!(safe_filename(Some("a\u{200B}b.txt"), 4), "ab.txt");
     }
 }

@@ -152,7 +152,9 @@ impl Entry {
             let bad = |why: &str| format!("line {n}: {why}: {line:?}");
             match key {
                 "id" => e.id = rest.to_owned(),
-                "from" => e.from = (!rest.is_empty()).then(|| rest.to_owned()),
+                "from" if rest.is_empty() => e.from = None,
+                "from" if valid_path(rest) => e.from = Some(rest.to_owned()),
+                "from" => return Err(bad("not an address")),
                 "arrived" => e.arrived = rest.parse().map_err(|_| bad("bad time"))?,
                 "warned" => e.warned = rest == "1",
                 "rcpt" => {
@@ -174,6 +176,9 @@ impl Entry {
                         .next()
                         .filter(|a| !a.is_empty())
                         .ok_or_else(|| bad("no address"))?;
+                    if !valid_path(addr) {
+                        return Err(bad("not an address"));
+                    }
                     e.rcpts.push(Rcpt {
                         addr: addr.to_owned(),
                         state,
@@ -191,6 +196,19 @@ impl Entry {
         }
         Ok(e)
     }
+}
+
+/// Whether `a` can stand in a MAIL FROM or RCPT TO as it is: a mailbox
+/// with an `@`, at most 256 octets (RFC 5321 §4.5.3.1.3), no spaces,
+/// angle brackets or control characters. A queue file edited by hand
+/// cannot smuggle parameters (`a@b.c> SIZE=1`) into the next hop's
+/// commands.
+fn valid_path(a: &str) -> bool {
+    a.len() <= 256
+        && a.contains('@')
+        && !a
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
 }
 
 /// Reads a queue file (`msg/ID`: envelope, `data`, message) or a state
@@ -537,11 +555,24 @@ impl Spool {
     pub fn load(&self) -> io::Result<(Vec<Entry>, Vec<SetAside>)> {
         let mut entries = Vec::new();
         let mut aside = Vec::new();
-        let mut names: Vec<String> = fs::read_dir(self.dir.join("msg"))?
+        let mut raw: Vec<std::ffi::OsString> = fs::read_dir(self.dir.join("msg"))?
             .filter_map(Result::ok)
-            .map(|d| d.file_name().to_string_lossy().into_owned())
+            .map(|d| d.file_name())
             .collect();
-        names.sort();
+        raw.sort();
+        // A name that is not UTF-8 is no id of ours: set it aside as it is.
+        let mut names: Vec<String> = Vec::with_capacity(raw.len());
+        for name in raw {
+            match name.into_string() {
+                Ok(n) => names.push(n),
+                Err(odd) => {
+                    let shown = odd.to_string_lossy().into_owned();
+                    let why = "the file name is not UTF-8, so not a queue id".to_owned();
+                    self.set_aside_raw(&odd, &shown, &why)?;
+                    aside.push(SetAside { id: shown, why });
+                }
+            }
+        }
         let parse = |bytes: &[u8]| -> Result<Entry, String> {
             std::str::from_utf8(bytes)
                 .map_err(|_| "not UTF-8".to_owned())
@@ -595,6 +626,12 @@ impl Spool {
 
     /// Moves both files of `id` to `corrupt/` with a `.why` note.
     fn set_aside(&self, id: &str, why: &str) -> io::Result<()> {
+        self.set_aside_raw(std::ffi::OsStr::new(id), id, why)
+    }
+
+    /// [`Spool::set_aside`] for a file name as found on disk (`name`),
+    /// shown as `id`.
+    fn set_aside_raw(&self, name: &std::ffi::OsStr, id: &str, why: &str) -> io::Result<()> {
         let safe: String = id
             .chars()
             .map(|c| {
@@ -607,7 +644,7 @@ impl Spool {
             .collect();
         let to = self.dir.join("corrupt");
         for (sub, suffix) in [("env", "env"), ("msg", "msg")] {
-            let from = self.dir.join(sub).join(id);
+            let from = self.dir.join(sub).join(name);
             if from.exists() {
                 fs::rename(&from, to.join(format!("{safe}.{suffix}")))?;
             }

@@ -50,6 +50,32 @@ fn err(action: impl Into<String>) -> impl FnOnce(io::Error) -> StoreError {
     move |source| StoreError { action, source }
 }
 
+/// Refuses a Maildir (`dir` or its `tmp/`, `new/`, `cur/`) that is a
+/// symbolic link: following it would read or write outside the store.
+/// Parts that do not exist yet are fine (they are made as directories).
+pub fn no_links(dir: &Path) -> io::Result<()> {
+    for p in [
+        dir.to_path_buf(),
+        dir.join("tmp"),
+        dir.join("new"),
+        dir.join("cur"),
+    ] {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!(
+                        "{} is a symbolic link; mailkit does not follow links out of the store (replace it with a directory)",
+                        p.display()
+                    ),
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// A store root holding one Maildir per mailbox.
 #[derive(Debug)]
 pub struct Maildir {
@@ -87,11 +113,14 @@ impl Maildir {
     }
 
     /// Creates `tmp/`, `new/` and `cur/` of a mailbox (durably) if needed.
+    /// A mailbox directory or subdirectory that is a symbolic link is
+    /// refused, on every delivery: mail never goes outside the store.
     pub fn ensure_mailbox(&mut self, mailbox: &str) -> Result<(), StoreError> {
+        let dir = self.mailbox_path(mailbox);
+        no_links(&dir).map_err(err(format!("deliver to {}", dir.display())))?;
         if self.ready.contains(mailbox) {
             return Ok(());
         }
-        let dir = self.mailbox_path(mailbox);
         let existed =
             dir.join("new").is_dir() && dir.join("tmp").is_dir() && dir.join("cur").is_dir();
         if !existed {

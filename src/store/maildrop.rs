@@ -60,6 +60,7 @@ impl Maildrop {
     /// then name). A mailbox that does not exist yet is empty.
     pub fn open(root: &Path, mailbox: &str) -> io::Result<Maildrop> {
         let dir = root.join(mailbox);
+        super::maildir::no_links(&dir)?;
         let mut found: Vec<(std::time::SystemTime, String, Entry)> = Vec::new();
         for (sub, in_new) in [("new", true), ("cur", false)] {
             let rd = match fs::read_dir(dir.join(sub)) {

@@ -926,3 +926,161 @@ fn connect_small_rcvbuf(addr: std::net::SocketAddr) -> std::net::TcpStream {
         std::net::TcpStream::from_raw_fd(fd)
     }
 }
+
+/// Smaller item: SMTP reply text is printable ASCII (RFC 5321 §4.2).
+#[test]
+fn smtp_replies_are_ascii() {
+    let dir = TempDir::new("ascii-replies");
+    let srv = smtp_server(&dir.path().join("mail"), &[]);
+    let mut c = crate::support::Client::connect(srv.addr);
+    c.reply();
+    c.send(format!("{}\r\n", "X".repeat(600)).as_bytes());
+    let (code, lines) = c.reply();
+    assert_eq!(code, 500);
+    assert!(lines.iter().all(|l| l.is_ascii()), "{lines:?}");
+    assert!(lines[0].contains("section 4.5.3.1.4"), "{lines:?}");
+    assert_eq!(c.cmd("EHLO x"), 250);
+    c.send("MAIL FROM:<jörg@x.org> SMTPUTF8\r\n".as_bytes());
+    let (_, lines) = c.reply();
+    assert!(lines.iter().all(|l| l.is_ascii()), "{lines:?}");
+}
+
+/// Smaller item: attachment names lose bidirectional controls, a leading
+/// dash and stray quotes.
+#[test]
+fn extracted_names_are_what_they_look_like() {
+    let dir = TempDir::new("extract-names");
+    let eml = dir.path().join("m.eml");
+    let part = |name: &str| {
+        format!(
+            "--B\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\neA==\r\n"
+        )
+    };
+    let msg = format!(
+        "From: a@b.c\r\nDate: Tue, 02 Jan 2024 09:30:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n{}{}{}--B--\r\n",
+        part("photo\u{202E}gnp.exe"),
+        part("-rf"),
+        part("\\\"x.pdf")
+    );
+    std::fs::write(&eml, msg).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = Command::new(bin())
+        .args(["parse", "--extract"])
+        .arg(&out_dir)
+        .arg(&eml)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["photognp.exe", "rf", "x.pdf"]);
+}
+
+/// Smaller item: a mailbox directory that is a symbolic link is not
+/// followed out of the store.
+#[test]
+fn the_store_does_not_follow_symlinks() {
+    let dir = TempDir::new("store-links");
+    let mail = dir.path().join("mail");
+    let outside = dir.path().join("outside");
+    for sub in ["tmp", "new", "cur"] {
+        std::fs::create_dir_all(outside.join(sub)).unwrap();
+    }
+    std::fs::create_dir_all(&mail).unwrap();
+    std::os::unix::fs::symlink(&outside, mail.join("bob@hamburger.edu")).unwrap();
+    let srv = smtp_server(&mail, &[]);
+    let out = Command::new(bin())
+        .args(["send", "--server", &srv.addr.to_string()])
+        .args([
+            "--from",
+            "a@x.org",
+            "--to",
+            "bob@hamburger.edu",
+            "--body",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(files(&outside, "", "new").is_empty());
+    assert!(std::fs::read_dir(outside.join("new"))
+        .unwrap()
+        .next()
+        .is_none());
+    assert!(
+        srv.log_text().contains("symbolic link"),
+        "{}",
+        srv.log_text()
+    );
+}
+
+/// Smaller item: a queue file edited by hand with a parameter smuggled
+/// into an address, or with a name that is not UTF-8, is set aside.
+#[test]
+fn hand_edited_queue_files_are_set_aside() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new("queue-edited");
+    let q = dir.path().join("q");
+    let spool = mailkit::queue::Spool::open(&q).unwrap();
+    let e = spool
+        .enqueue(
+            Some("a@b.c"),
+            &["x@y.z".into()],
+            b"Subject: x\n\nhi\n",
+            std::time::SystemTime::now(),
+        )
+        .unwrap();
+    let path = q.join("msg").join(&e.id);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("from a@b.c", "from a@b.c> SIZE=1")).unwrap();
+    std::fs::write(
+        q.join("msg").join(std::ffi::OsStr::from_bytes(b"bad\xff")),
+        b"x",
+    )
+    .unwrap();
+    let out = Command::new(bin())
+        .args(["queue", "list", "--queue"])
+        .arg(&q)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("not an address"), "{all}");
+    assert!(all.contains("not UTF-8"), "{all}");
+    assert!(
+        std::fs::read_dir(q.join("msg")).unwrap().next().is_none(),
+        "{all}"
+    );
+}
+
+/// Smaller item: a users file anyone can read is worth a warning.
+#[test]
+fn a_world_readable_users_file_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("users-mode");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
+    std::fs::set_permissions(&users, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let srv = smtp_server(
+        &dir.path().join("mail"),
+        &["--users", users.to_str().unwrap()],
+    );
+    assert!(srv.log_text().contains("chmod 600"), "{}", srv.log_text());
+    std::fs::set_permissions(&users, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let srv = smtp_server(
+        &dir.path().join("mail"),
+        &["--users", users.to_str().unwrap()],
+    );
+    assert!(!srv.log_text().contains("chmod 600"), "{}", srv.log_text());
+}

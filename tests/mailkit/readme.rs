@@ -315,6 +315,14 @@ fn copy_dir(from: &Path, to: &Path) {
 fn run_section(s: &Section, root: &Path, norm: &Normalizer, show: bool) -> Vec<String> {
     let dir = TempDir::new("readme");
     copy_dir(&root.join("examples"), dir.path());
+    // The README's setup line: `chmod 600 users` (it holds passwords).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(
+            dir.path().join("users"),
+            std::fs::Permissions::from_mode(0o600),
+        );
+    }
     let mut sh = Shell::start(dir.path());
     let mut failures = Vec::new();
     let mut background: Vec<usize> = Vec::new();

@@ -33,6 +33,7 @@ impl Reply {
 
 /// Appends a one-line reply `CODE [ENHANCED ]TEXT\r\n` to `out`.
 pub fn emit(out: &mut Vec<u8>, code: u16, enhanced: Option<&str>, text: &str) {
+    let text = ascii_text(text);
     let _ = match enhanced {
         Some(e) => write!(Bytes(out), "{code} {e} {text}\r\n"),
         None => write!(Bytes(out), "{code} {text}\r\n"),
@@ -42,9 +43,31 @@ pub fn emit(out: &mut Vec<u8>, code: u16, enhanced: Option<&str>, text: &str) {
 /// Appends a multi-line reply, one `CODE-` line per entry and `CODE ` last.
 pub fn emit_lines(out: &mut Vec<u8>, code: u16, lines: &[&str]) {
     for (i, text) in lines.iter().enumerate() {
+        let text = ascii_text(text);
         let sep = if i + 1 == lines.len() { ' ' } else { '-' };
         let _ = write!(Bytes(out), "{code}{sep}{text}\r\n");
     }
+}
+
+/// Reply text as RFC 5321 §4.2 allows it: printable US-ASCII, spaces and
+/// tabs. `§` (in our own texts) is spelled out; anything else that is not
+/// (UTF-8 echoed from an address, a control character) becomes `?`.
+pub fn ascii_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '§' => out.push_str("section "),
+            '\t' | ' '..='~' => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 struct Bytes<'a>(&'a mut Vec<u8>);
