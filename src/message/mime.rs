@@ -54,6 +54,66 @@ pub struct Message<'a> {
     pub root: Option<Part<'a>>,
     /// Why the MIME structure could not be parsed.
     pub error: Option<String>,
+    /// The message was read only up to a limit ([`MAX_FIELDS`],
+    /// [`MAX_PARTS`]): what was too many, and where the rest starts.
+    pub truncated: Option<Truncated>,
+}
+
+/// Most header fields of one header section the model reads.
+pub const MAX_FIELDS: usize = 10_000;
+
+/// Most MIME boundary lines (so parts) the model reads in one message.
+pub const MAX_PARTS: usize = 10_000;
+
+/// Where and why a message was read only in part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Truncated {
+    /// Byte offset of the first part not read.
+    pub offset: usize,
+    /// What there was too much of, for the diagnostic.
+    pub what: String,
+}
+
+/// The part of `data` the model reads: all of it, or a prefix that ends
+/// before the header field past [`MAX_FIELDS`] or the boundary line past
+/// [`MAX_PARTS`], so memory stays proportional to a bounded input (a
+/// million empty parts took 2.5 GB). A prefix of the same buffer, so
+/// every offset stays valid.
+fn bounded(data: &[u8]) -> (&[u8], Option<Truncated>) {
+    let next_line =
+        |from: usize| memchr::memchr(b'\n', &data[from..]).map_or(data.len(), |i| from + i + 1);
+    let mut pos = 0;
+    let mut fields = 0;
+    while pos < data.len() {
+        let end = next_line(pos);
+        let line = &data[pos..end];
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        if text.strip_suffix(b"\r").unwrap_or(text).is_empty() {
+            pos = end;
+            break;
+        }
+        if !matches!(line[0], b' ' | b'\t') {
+            fields += 1;
+            if fields > MAX_FIELDS {
+                let what = format!("more than {MAX_FIELDS} header fields");
+                return (&data[..pos], Some(Truncated { offset: pos, what }));
+            }
+        }
+        pos = end;
+    }
+    let mut boundaries = 0;
+    while pos < data.len() {
+        let end = next_line(pos);
+        if data[pos..end].starts_with(b"--") {
+            boundaries += 1;
+            if boundaries > MAX_PARTS {
+                let what = format!("more than {MAX_PARTS} MIME boundary lines");
+                return (&data[..pos], Some(Truncated { offset: pos, what }));
+            }
+        }
+        pos = end;
+    }
+    (data, None)
 }
 
 impl<'a> Part<'a> {
@@ -176,7 +236,7 @@ fn build<'a>(base: &'a [u8], pm: ParsedMail<'a>, depth: usize) -> Part<'a> {
         None | Some("7bit" | "8bit" | "binary")
     );
     if part.parts.is_empty() && is_message(&part.content_type) && identity && !body.is_empty() {
-        if let Ok(inner) = mailparse::parse_mail(body) {
+        if let Ok(inner) = mailparse::parse_mail(bounded(body).0) {
             part.parts.push(build(base, inner, depth + 1));
             part.attached_message = true;
         }
@@ -193,7 +253,8 @@ fn is_message(content_type: &str) -> bool {
 /// Parses a message. Never fails: a structure mailparse cannot read gives
 /// `root: None` and the reason in `error`.
 pub fn parse(data: &[u8]) -> Message<'_> {
-    match mailparse::parse_mail(data) {
+    let (readable, truncated) = bounded(data);
+    match mailparse::parse_mail(readable) {
         Ok(pm) => {
             let headers = pm
                 .headers
@@ -204,10 +265,11 @@ pub fn parse(data: &[u8]) -> Message<'_> {
                 headers,
                 root: Some(build(data, pm, 0)),
                 error: None,
+                truncated,
             }
         }
         Err(e) => {
-            let section = super::header::scan(data);
+            let section = super::header::scan(readable);
             let headers = section
                 .fields
                 .iter()
@@ -221,6 +283,7 @@ pub fn parse(data: &[u8]) -> Message<'_> {
                 headers,
                 root: None,
                 error: Some(e.to_string()),
+                truncated,
             }
         }
     }
@@ -331,5 +394,23 @@ Content-Disposition: attachment; filename*=utf-8''na%C3%AFve.pdf\n\naGVsbG8=\n--
         let root = m.root.as_ref().unwrap();
         assert!(root.walk().len() <= MAX_DEPTH + 1);
         assert!(root.walk().iter().any(|p| p.too_deep));
+    }
+
+    #[test]
+    fn parts_and_header_fields_are_bounded() {
+        let many_parts = format!(
+            "From: a@b.c\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n{}--b--\n",
+            "--b\n\n".repeat(MAX_PARTS + 50)
+        );
+        let m = parse(many_parts.as_bytes());
+        let t = m.truncated.as_ref().expect("truncated");
+        assert!(t.what.contains("boundary"), "{t:?}");
+        assert!(m.root.as_ref().unwrap().walk().len() <= MAX_PARTS + 1);
+        let many_fields = format!("From: a@b.c\n{}\nbody\n", "X-F: y\n".repeat(MAX_FIELDS + 5));
+        let m = parse(many_fields.as_bytes());
+        assert!(m.truncated.as_ref().unwrap().what.contains("header fields"));
+        assert_eq!(m.headers.len(), MAX_FIELDS);
+        let ok = parse(b"From: a@b.c\n\nhi\n");
+        assert!(ok.truncated.is_none());
     }
 }

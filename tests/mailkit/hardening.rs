@@ -1084,3 +1084,48 @@ fn a_world_readable_users_file_is_warned_about() {
     );
     assert!(!srv.log_text().contains("chmod 600"), "{}", srv.log_text());
 }
+
+/// Item 5: parse keeps memory proportional to a bounded input: a million
+/// empty parts, or two million header fields, parse under a 1 GB
+/// address-space limit, and --validate names the excess.
+#[test]
+fn parse_memory_is_bounded_for_absurd_messages() {
+    let dir = TempDir::new("parse-absurd");
+    let parts = dir.path().join("parts.eml");
+    std::fs::write(
+        &parts,
+        format!(
+            "From: a@b.c\nDate: Tue, 02 Jan 2024 09:30:00 +0100\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n{}--b--\n",
+            "--b\n\n".repeat(1_000_000)
+        ),
+    )
+    .unwrap();
+    let fields = dir.path().join("fields.eml");
+    std::fs::write(
+        &fields,
+        format!("From: a@b.c\n{}\nbody\n", "X-F: y\n".repeat(2_000_000)),
+    )
+    .unwrap();
+    for (file, what) in [(&parts, "MIME boundary lines"), (&fields, "header fields")] {
+        for mode in ["--json", "--validate"] {
+            let cmd = format!(
+                "ulimit -v 1000000; exec {} parse {mode} {}",
+                bin().display(),
+                file.display()
+            );
+            let out = Command::new("bash").args(["-c", &cmd]).output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            if mode == "--json" {
+                assert_eq!(
+                    out.status.code(),
+                    Some(0),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            } else {
+                assert_eq!(out.status.code(), Some(1));
+                assert!(text.contains(&format!("more than 10000 {what}")), "{text}");
+            }
+        }
+    }
+}
