@@ -1,6 +1,8 @@
 //! The POP3 server session fed arbitrary client bytes in arbitrary chunks,
 //! with a maildrop of three messages: never panics, never asks for a
-//! message outside the listing, deletes only in UPDATE.
+//! message outside the listing, deletes only in UPDATE. The output budget
+//! is tiny, so pipelined commands pause until the client "reads" (resume,
+//! at some chunk boundaries); what goes out between reads stays near it.
 #![no_main]
 use std::time::{Duration, Instant};
 
@@ -14,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
         hostname: "fuzz.example".into(),
         timeout: Duration::from_secs(600),
         max_session_time: Duration::from_secs(3600),
+        output_budget: 64,
         apop: true,
         auth_delay: Duration::ZERO,
         max_auth_failures: 3,
@@ -23,7 +26,12 @@ fuzz_target!(|data: &[u8]| {
     let now = Instant::now();
     let mut s = Pop3Session::new(cfg, "1.2", now);
     let mut updated = false;
+    let mut since_read = 0usize;
     for chunk in data.split(|&b| b == 0xfe) {
+        if chunk.first().is_some_and(|b| b % 2 == 0) {
+            s.resume();
+            since_read = 0;
+        }
         s.handle_input(now, chunk);
         while let Some(o) = s.poll_output() {
             match o {
@@ -40,6 +48,10 @@ fuzz_target!(|data: &[u8]| {
                     updated = true;
                     assert!(delete.iter().chain(&seen).all(|&i| i < MSGS.len()));
                     s.updated(Ok(MSGS.len() - delete.len()));
+                }
+                Output::Transmit(b) => {
+                    since_read += b.len();
+                    assert!(since_read <= 64 + 1024, "{since_read} bytes without a read");
                 }
                 _ => {}
             }

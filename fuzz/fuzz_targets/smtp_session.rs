@@ -1,7 +1,10 @@
 //! A whole SMTP server session fed arbitrary bytes in arbitrary chunks:
 //! never panics, output stays bounded, every message goes to a valid
 //! mailbox name, a session that closed stays closed, and the memory
-//! budget (small, so 452 happens) is all given back.
+//! budget (small, so 452 happens) is all given back. The output budget is
+//! tiny, so pipelined commands pause; the client "reads" (resume) only at
+//! some chunk boundaries, and what goes out between reads stays near the
+//! budget.
 #![no_main]
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,18 +19,30 @@ fuzz_target!(|data: &[u8]| {
     cfg.max_recipients = 3;
     let budget = MemoryBudget::new(1536);
     cfg.memory = budget.clone();
+    cfg.output_budget = 64;
     let now = Instant::now();
     let mut s = ServerSession::new(Arc::new(cfg), None, now);
     let mut closed = false;
     let mut chunks = data.split(|&b| b == 0xfe);
     let mut i = 0u8;
+    let mut since_read = 0usize;
     while let Some(chunk) = chunks.next() {
+        // A chunk starting with an even byte comes after the client read
+        // everything so far.
+        if chunk.first().is_some_and(|b| b % 2 == 0) {
+            s.resume();
+            since_read = 0;
+        }
         s.handle_input(now, chunk);
         while let Some(o) = s.poll_output() {
             match o {
                 Output::Transmit(b) => {
                     assert!(!closed, "wrote after close");
                     assert!(b.len() < 1 << 20);
+                    since_read += b.len();
+                    // The budget, one reply past it, and what a resume or
+                    // the final events (a 421, a DATA outcome) add.
+                    assert!(since_read <= 64 + 4096, "{since_read} bytes without a read");
                 }
                 Output::Event(Event::Authenticate { password, .. }) => {
                     s.authenticated(password == "x", now);

@@ -327,6 +327,7 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
         hostname: common.hostname.clone(),
         timeout: Duration::from_secs(args.timeout),
         max_session_time: Duration::from_secs(args.max_session_time),
+        output_budget: crate::proto::OUTPUT_BUDGET,
         apop,
         auth_delay: Duration::from_millis(args.auth_delay_ms),
         max_auth_failures: args.max_auth_failures,

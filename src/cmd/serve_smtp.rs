@@ -630,6 +630,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         relay_from,
         memory: crate::util::budget::MemoryBudget::new(args.max_memory),
         max_hops: usize::try_from(args.max_hops).unwrap_or(usize::MAX),
+        output_budget: crate::proto::OUTPUT_BUDGET,
     });
 
     let rt = Runtime::new().context("cannot start the event loop")?;

@@ -411,6 +411,7 @@ mod pair_tests {
             hostname: "h".into(),
             timeout: Duration::from_secs(60),
             max_session_time: Duration::from_secs(3600),
+            output_budget: crate::proto::OUTPUT_BUDGET,
             apop: false,
             auth_delay: Duration::ZERO,
             max_auth_failures: 3,

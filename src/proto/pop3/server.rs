@@ -26,6 +26,9 @@ pub struct Pop3Config {
     /// Longest a session may last, however busy: a client dripping a byte
     /// at a time cannot hold its maildrop's lock for ever.
     pub max_session_time: Duration,
+    /// Output handed out before the client reads it, after which pipelined
+    /// commands wait ([`crate::proto::OUTPUT_BUDGET`]; small in the fuzzer).
+    pub output_budget: usize,
     /// Offer APOP: the greeting carries a timestamp (RFC 1939 §7).
     pub apop: bool,
     /// Delay before answering a failed login, doubled for each further one.
@@ -413,7 +416,7 @@ impl Pop3Session {
             State::Authorization | State::Transaction | State::AuthContinue
         ) && self.held.is_none()
         {
-            if self.produced + self.out.len() >= crate::proto::OUTPUT_BUDGET {
+            if self.produced + self.out.len() >= self.cfg.output_budget {
                 self.paused = true;
                 return;
             }

@@ -76,6 +76,9 @@ pub struct ServerConfig {
     /// Most `Received:` fields a message may already carry (`--max-hops`):
     /// more means a mail loop (RFC 5321 §6.3), refused with 554 5.4.6.
     pub max_hops: usize,
+    /// Output handed out before the client reads it, after which pipelined
+    /// commands wait ([`crate::proto::OUTPUT_BUDGET`]; small in the fuzzer).
+    pub output_budget: usize,
 }
 
 /// Who may authenticate (RFC 4954).
@@ -111,6 +114,7 @@ impl ServerConfig {
             routes: Default::default(),
             relay_from: Vec::new(),
             max_hops: 50,
+            output_budget: crate::proto::OUTPUT_BUDGET,
         }
     }
 }
@@ -528,7 +532,7 @@ impl ServerSession {
                     // A client that pipelines and does not read (HELP
                     // answers 27 times its size) waits here until the
                     // replies so far are written.
-                    if self.produced + self.out.len() >= crate::proto::OUTPUT_BUDGET {
+                    if self.produced + self.out.len() >= self.cfg.output_budget {
                         self.paused = true;
                         return;
                     }

@@ -10,6 +10,7 @@ fn cfg() -> Pop3Config {
         hostname: "hamburger.edu".into(),
         timeout: Duration::from_secs(600),
         max_session_time: Duration::from_secs(3600),
+        output_budget: crate::proto::OUTPUT_BUDGET,
         apop: true,
         auth_delay: Duration::from_millis(0),
         max_auth_failures: 3,
@@ -217,4 +218,51 @@ fn split_at_every_offset() {
         h.drain();
         assert_eq!(h.wire, whole.wire, "cut {cut}");
     }
+}
+
+#[test]
+fn pipelined_commands_wait_for_the_client_to_read() {
+    let now = Instant::now();
+    let mut cfg = cfg();
+    cfg.output_budget = 100;
+    let mut s = Pop3Session::new(cfg, "1.2", now);
+    while s.poll_output().is_some() {}
+    s.handle_input(now, b"USER bob\r\nPASS x\r\n");
+    let mut listed = false;
+    while let Some(o) = s.poll_output() {
+        if let Output::Event(Event::Authenticate(_)) = o {
+            s.authenticated(Ok((
+                "box".into(),
+                vec![Listed {
+                    uid: "u".into(),
+                    size: 300,
+                }],
+            )));
+            listed = true;
+        }
+    }
+    assert!(listed);
+    s.resume();
+    s.handle_input(now, &b"RETR 1\r\n".repeat(10));
+    let mut retrieved = 0;
+    let mut drain = |s: &mut Pop3Session, retrieved: &mut usize| {
+        while let Some(o) = s.poll_output() {
+            if let Output::Event(Event::Retrieve { index, top }) = o {
+                *retrieved += 1;
+                s.retrieved(index, top, Ok(vec![b'x'; 300]));
+            }
+        }
+    };
+    drain(&mut s, &mut retrieved);
+    // One message's worth passes the budget: the rest waits.
+    assert_eq!(retrieved, 1);
+    assert!(!s.wants_input());
+    assert!(s.resume());
+    drain(&mut s, &mut retrieved);
+    assert_eq!(retrieved, 2);
+    while s.resume() {
+        drain(&mut s, &mut retrieved);
+    }
+    assert_eq!(retrieved, 10);
+    assert!(s.wants_input());
 }
