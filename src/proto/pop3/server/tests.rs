@@ -245,7 +245,7 @@ fn pipelined_commands_wait_for_the_client_to_read() {
     s.resume();
     s.handle_input(now, &b"RETR 1\r\n".repeat(10));
     let mut retrieved = 0;
-    let mut drain = |s: &mut Pop3Session, retrieved: &mut usize| {
+    let drain = |s: &mut Pop3Session, retrieved: &mut usize| {
         while let Some(o) = s.poll_output() {
             if let Output::Event(Event::Retrieve { index, top }) = o {
                 *retrieved += 1;
