@@ -34,6 +34,41 @@ pub enum Output<E> {
 /// it stops taking pipelined commands until [`Session::resume`].
 pub const OUTPUT_BUDGET: usize = 256 * 1024;
 
+/// The output side of backpressure for a server session: counts what it
+/// hands to the loop since the client last read everything, and says when
+/// to stop taking pipelined commands ([`OUTPUT_BUDGET`]).
+#[derive(Debug, Default, Clone)]
+pub struct Pacer {
+    produced: usize,
+    paused: bool,
+}
+
+impl Pacer {
+    /// `n` bytes of output were handed to the loop.
+    pub fn sent(&mut self, n: usize) {
+        self.produced += n;
+    }
+
+    /// Whether the next command must wait: what was handed out plus
+    /// `pending` (not yet handed out) has reached `budget`. Remembers it.
+    pub fn must_wait(&mut self, pending: usize, budget: usize) -> bool {
+        self.paused = self.produced + pending >= budget;
+        self.paused
+    }
+
+    /// Whether commands are waiting for [`Pacer::resume`].
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    /// The client read everything: the count starts again. Returns whether
+    /// commands were waiting (the session then processes them).
+    pub fn resume(&mut self) -> bool {
+        self.produced = 0;
+        std::mem::take(&mut self.paused)
+    }
+}
+
 pub trait Session {
     /// Events the owner must act on.
     type Event;

@@ -40,20 +40,28 @@ fn a_users_file_with_an_unknown_scheme_is_refused_at_start() {
         ));
 }
 
-#[test]
-fn replaying_a_redacted_login_without_the_password_says_pass_password() {
-    let dir = TempDir::new("redacted");
+/// serve-pop3 for bob (password hungry) in `dir`, with `extra` flags.
+fn bob_pop3(dir: &TempDir, extra: &[&str]) -> crate::support::Server {
     let users = dir.path().join("users");
     std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
-    let pop = crate::support::Server::start(&[
+    let mail = dir.path().join("mail");
+    let mut args = vec![
         "serve-pop3",
         "--users",
         users.to_str().unwrap(),
         "--domain",
         "hamburger.edu",
         "--maildir",
-        dir.path().join("mail").to_str().unwrap(),
-    ]);
+        mail.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    crate::support::Server::start(&args)
+}
+
+#[test]
+fn replaying_a_redacted_login_without_the_password_says_pass_password() {
+    let dir = TempDir::new("redacted");
+    let pop = bob_pop3(&dir, &[]);
     let t = dir.path().join("login.txt");
     std::fs::write(
         &t,
@@ -86,19 +94,7 @@ fn replaying_a_redacted_login_without_the_password_says_pass_password() {
 #[test]
 fn fetch_from_a_server_that_wants_tls_first_names_starttls() {
     let dir = TempDir::new("fetch-tls-first");
-    let users = dir.path().join("users");
-    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
-    let pop = crate::support::Server::start(&[
-        "serve-pop3",
-        "--users",
-        users.to_str().unwrap(),
-        "--domain",
-        "hamburger.edu",
-        "--tls-self-signed",
-        "--require-tls",
-        "--maildir",
-        dir.path().join("mail").to_str().unwrap(),
-    ]);
+    let pop = bob_pop3(&dir, &["--tls-self-signed", "--require-tls"]);
     mailkit()
         .args(["fetch", "--list", "--server", &pop.addr.to_string()])
         .args(["--user", "bob", "--password", "hungry"])

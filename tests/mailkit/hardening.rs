@@ -6,6 +6,22 @@ use std::time::{Duration, Instant};
 
 use crate::support::{bin, files, smtp_server, Server, TempDir};
 
+/// Runs mailkit with `args` and returns what it did.
+fn mailkit(args: &[&str]) -> std::process::Output {
+    Command::new(bin()).args(args).output().unwrap()
+}
+
+/// Asserts a run exited 0 (showing its stderr otherwise); returns it.
+fn ok(out: std::process::Output) -> std::process::Output {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + limit;
     while Instant::now() < end {
@@ -85,42 +101,23 @@ fn large_writes_go_through_tls_whole() {
         "--maildir",
         mail.to_str().unwrap(),
     ]);
-    let list = Command::new(bin())
-        .args([
+    let fetch = |what: &str| {
+        ok(mailkit(&[
             "fetch",
             "--server",
             &pop.addr.to_string(),
             "--starttls",
             "--insecure",
-        ])
-        .args(["--user", "bob@hamburger.edu", "--password", "x", "--list"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        list.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&list.stderr)
-    );
+            "--user",
+            "bob@hamburger.edu",
+            "--password",
+            "x",
+            what,
+        ]))
+    };
+    let list = fetch("--list");
     assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), 2502);
-    let got = Command::new(bin())
-        .args([
-            "fetch",
-            "--server",
-            &pop.addr.to_string(),
-            "--starttls",
-            "--insecure",
-        ])
-        .args(["--user", "bob@hamburger.edu", "--password", "x", "--stdout"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        got.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&got.stderr)
-    );
-    assert!(got.stdout.len() > 300 * 1024);
+    assert!(fetch("--stdout").stdout.len() > 300 * 1024);
 }
 
 /// Item 1: the relay queue delivers a message over 64 KiB to a next hop
@@ -392,35 +389,30 @@ fn an_any_password_login_never_grants_relaying() {
             "--tls-self-signed",
         ],
     );
-    let out = Command::new(bin())
-        .args([
+    let server = srv.addr.to_string();
+    let send_to = |to: &str| {
+        mailkit(&[
             "send",
             "--server",
-            &srv.addr.to_string(),
+            &server,
             "--starttls",
             "--insecure",
+            "--auth",
+            "anyone:anything",
+            "--from",
+            "x@x.org",
+            "--to",
+            to,
+            "--body",
+            "hi",
         ])
-        .args(["--auth", "anyone:anything", "--from", "spam@x.org"])
-        .args(["--to", "victim@elsewhere.test", "--body", "buy now"])
-        .output()
-        .unwrap();
+    };
+    let out = send_to("victim@elsewhere.test");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(24), "{err}");
     assert!(err.contains("550 5.7.1"), "{err}");
     // Local delivery still works for that login.
-    let out = Command::new(bin())
-        .args([
-            "send",
-            "--server",
-            &srv.addr.to_string(),
-            "--starttls",
-            "--insecure",
-        ])
-        .args(["--auth", "anyone:anything", "--from", "x@x.org"])
-        .args(["--to", "bob@a.test", "--body", "hi"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    ok(send_to("bob@a.test"));
 }
 
 /// Item 6: serve-pop3 without --users refuses a wildcard --tls-listen as

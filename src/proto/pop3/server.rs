@@ -148,11 +148,10 @@ pub struct Pop3Session {
     now: Instant,
     /// TLS is on (after STLS, or an implicit-TLS port).
     secure: bool,
-    /// Output handed to the loop since the socket last caught up.
-    produced: usize,
-    /// Commands wait in `input` until [`Pop3Session::resume`]: 12 KB of
-    /// pipelined `RETR 1` must not become a gigabyte of replies at once.
-    paused: bool,
+    /// Output handed to the loop since the client last read it all;
+    /// commands wait in `input` while it is over the budget (12 KB of
+    /// pipelined `RETR 1` must not become a gigabyte of replies at once).
+    pacer: crate::proto::Pacer,
 }
 
 impl Pop3Session {
@@ -186,8 +185,7 @@ impl Pop3Session {
             held: None,
             now,
             secure: false,
-            produced: 0,
-            paused: false,
+            pacer: crate::proto::Pacer::default(),
         };
         let greeting = match &s.timestamp {
             Some(t) => format!("+OK mailkit POP3 server ready {t}"),
@@ -280,12 +278,12 @@ impl Pop3Session {
     pub fn poll_output(&mut self) -> Option<Output> {
         if let Some(o) = self.queue.pop_front() {
             if let Output::Transmit(b) = &o {
-                self.produced += b.len();
+                self.pacer.sent(b.len());
             }
             return Some(o);
         }
         if !self.out.is_empty() {
-            self.produced += self.out.len();
+            self.pacer.sent(self.out.len());
             return Some(Output::Transmit(std::mem::take(&mut self.out)));
         }
         None
@@ -294,13 +292,11 @@ impl Pop3Session {
     /// The client has read everything sent so far: answer the commands
     /// held back by [`crate::proto::OUTPUT_BUDGET`].
     pub fn resume(&mut self) -> bool {
-        self.produced = 0;
-        if !self.paused {
-            return false;
+        let waiting = self.pacer.resume();
+        if waiting {
+            self.process();
         }
-        self.paused = false;
-        self.process();
-        true
+        waiting
     }
 
     /// When to call [`Pop3Session::handle_timeout`].
@@ -321,7 +317,7 @@ impl Pop3Session {
             State::Authorization | State::Transaction | State::AuthContinue
         ) && self.held.is_none()
             && self.input.len() < 64 * 1024
-            && !self.paused
+            && !self.pacer.paused()
     }
 
     /// The maildrop's owner, once logged in.
@@ -416,8 +412,7 @@ impl Pop3Session {
             State::Authorization | State::Transaction | State::AuthContinue
         ) && self.held.is_none()
         {
-            if self.produced + self.out.len() >= self.cfg.output_budget {
-                self.paused = true;
+            if self.pacer.must_wait(self.out.len(), self.cfg.output_budget) {
                 return;
             }
             let line = match self.input.next_line(MAX_LINE) {

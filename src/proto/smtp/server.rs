@@ -230,10 +230,9 @@ pub struct ServerSession {
     secure: bool,
     /// The authenticated user (RFC 4954), once AUTH succeeded.
     authenticated: Option<String>,
-    /// Output handed to the loop since the socket last caught up.
-    produced: usize,
-    /// Commands wait in `input` until [`ServerSession::resume`].
-    paused: bool,
+    /// Output handed to the loop since the client last read it all;
+    /// commands wait in `input` while it is over the budget.
+    pacer: crate::proto::Pacer,
     /// The user name of the AUTH being checked.
     auth_pending: Option<String>,
     auth_failures: u32,
@@ -259,8 +258,7 @@ impl ServerSession {
             stopping: Stopping::No,
             secure: false,
             authenticated: None,
-            produced: 0,
-            paused: false,
+            pacer: crate::proto::Pacer::default(),
             auth_pending: None,
             auth_failures: 0,
         };
@@ -432,12 +430,12 @@ impl ServerSession {
         // the queue is older than `out`.
         if let Some(o) = self.queue.pop_front() {
             if let Output::Transmit(b) = &o {
-                self.produced += b.len();
+                self.pacer.sent(b.len());
             }
             return Some(o);
         }
         if !self.out.is_empty() {
-            self.produced += self.out.len();
+            self.pacer.sent(self.out.len());
             return Some(Output::Transmit(std::mem::take(&mut self.out)));
         }
         None
@@ -447,13 +445,11 @@ impl ServerSession {
     /// held back by [`crate::proto::OUTPUT_BUDGET`] (see
     /// [`crate::proto::Session::resume`]).
     pub fn resume(&mut self) -> bool {
-        self.produced = 0;
-        if !self.paused {
-            return false;
+        let waiting = self.pacer.resume();
+        if waiting {
+            self.process();
         }
-        self.paused = false;
-        self.process();
-        true
+        waiting
     }
 
     /// When [`ServerSession::handle_timeout`] should next be called.
@@ -472,7 +468,7 @@ impl ServerSession {
             self.phase,
             Phase::Command | Phase::Data(_) | Phase::AuthLine(_)
         ) && self.input.len() < INPUT_HIGH_WATER
-            && !self.paused
+            && !self.pacer.paused()
     }
 
     /// True once the session has ended.
@@ -532,8 +528,7 @@ impl ServerSession {
                     // A client that pipelines and does not read (HELP
                     // answers 27 times its size) waits here until the
                     // replies so far are written.
-                    if self.produced + self.out.len() >= self.cfg.output_budget {
-                        self.paused = true;
+                    if self.pacer.must_wait(self.out.len(), self.cfg.output_budget) {
                         return;
                     }
                     let line = match self.input.next_line(MAX_COMMAND_LINE) {
