@@ -123,6 +123,9 @@ struct Checker<'d> {
     lines: Lines,
     opts: Options,
     out: Vec<Diagnostic>,
+    /// Where the model stopped reading ([`mime::Truncated`]): a part that
+    /// runs up to it has its end unread, not missing.
+    cut: Option<usize>,
 }
 
 impl Checker<'_> {
@@ -565,7 +568,7 @@ impl Checker<'_> {
                 format!("{} has no start boundary line {delim:?}", p.content_type),
                 "RFC 2046 §5.1.1",
             );
-        } else if !close {
+        } else if !close && self.cut != Some(p.body_offset + body.len()) {
             let end = (p.body_offset + body.len()).saturating_sub(1);
             self.error(
                 end,
@@ -723,6 +726,7 @@ pub fn validate(
         lines: Lines::new(data, first_line),
         opts,
         out: Vec::new(),
+        cut: msg.truncated.as_ref().map(|t| t.offset),
     };
     if data.is_empty() {
         c.error(0, "empty message: no header fields", "RFC 5322 §3.6");
