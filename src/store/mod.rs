@@ -4,6 +4,7 @@
 
 pub mod maildir;
 pub mod maildrop;
+pub mod uidlist;
 pub mod users;
 pub mod writer;
 
