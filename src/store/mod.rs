@@ -2,6 +2,7 @@
 //! "The mail store"), the users file, and the writer thread that makes
 //! deliveries durable off the event loop.
 
+pub mod dotlock;
 pub mod maildir;
 pub mod maildrop;
 pub mod uidlist;
