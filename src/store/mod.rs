@@ -6,6 +6,7 @@ pub mod dotlock;
 pub mod keywords;
 pub mod maildir;
 pub mod maildrop;
+pub mod mutf7;
 pub mod uidlist;
 pub mod users;
 pub mod writer;
