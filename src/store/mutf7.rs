@@ -56,6 +56,9 @@ pub fn decode(text: &str) -> Option<String> {
     let b64 = alphabet();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
+    // The previous piece was a shifted run, with nothing between: a second
+    // run there is a second spelling of one longer run.
+    let mut after_run = false;
     while let Some(i) = rest.find('&') {
         let plain = &rest[..i];
         if !plain.bytes().all(|b| (0x20..0x7f).contains(&b)) {
@@ -67,7 +70,12 @@ pub fn decode(text: &str) -> Option<String> {
         let run = &after[..end];
         if run.is_empty() {
             out.push('&');
+            after_run = false;
         } else {
+            if after_run && i == 0 {
+                return None;
+            }
+            after_run = true;
             let bytes = b64.decode(run.as_bytes()).ok()?;
             if bytes.len() % 2 != 0 {
                 return None;
@@ -116,7 +124,15 @@ mod tests {
 
     #[test]
     fn only_one_spelling_is_accepted() {
-        for bad in ["&", "&U,BTFw", "Entw\u{fc}rfe", "&AGE-", "&U,BTF-", "&2D0-"] {
+        for bad in [
+            "&",
+            "&U,BTFw",
+            "Entw\u{fc}rfe",
+            "&AGE-",
+            "&U,BTF-",
+            "&2D0-",
+            "&+II-&+II-",
+        ] {
             assert_eq!(decode(bad), None, "{bad:?}");
         }
     }

@@ -85,7 +85,9 @@ fn fields<'a>(
         .filter(|w| !w.is_empty())
         .map(|w| {
             let key = w.as_bytes()[0];
-            if !key.is_ascii_alphabetic() {
+            // Values are printable: a control character (a stray CR) would
+            // not survive being written back.
+            if !key.is_ascii_alphabetic() || w.chars().any(char::is_control) {
                 return Err(UidlistError {
                     line,
                     problem: format!("{w:?} is not a <key><value> field"),
@@ -322,6 +324,7 @@ mod tests {
             ("3 V1 N9\n4 :../etc/passwd\n", 2, "plain file name"),
             ("3 V1 N9\nx :a\n", 2, "UID"),
             ("3 V1 N9\n4 9 :a\n", 2, "<key><value>"),
+            ("3 V1 N9 X\r", 1, "<key><value>"),
         ] {
             let e = Uidlist::parse(text).unwrap_err();
             assert_eq!(e.line, line, "{text:?}: {e}");
