@@ -59,6 +59,26 @@ impl Dotlock {
         }
     }
 
+    /// Writes `content` into the lock file, syncs it and renames it over
+    /// `target` (Dovecot's `file_dotlock_replace`): the new file appears
+    /// whole, and the same rename releases the lock. The lock path is not
+    /// removed afterwards: it may already be another process's new lock.
+    pub fn replace(self, content: &[u8], target: &Path) -> io::Result<()> {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&self.path)?;
+        f.write_all(content)?;
+        f.sync_data()?;
+        fs::rename(&self.path, target)?;
+        // Renamed away: nothing of ours is left at the lock path.
+        std::mem::forget(self);
+        if let Some(dir) = target.parent() {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+
     /// Keeps a long holder's lock from looking stale (Dovecot's
     /// `maildir_uidlist_lock_touch`).
     pub fn touch(&self) -> io::Result<()> {

@@ -3,6 +3,7 @@
 //! deliveries durable off the event loop.
 
 pub mod dotlock;
+pub mod folder;
 pub mod keywords;
 pub mod maildir;
 pub mod maildrop;
