@@ -118,16 +118,28 @@ mod tests {
         fs::write(d.join("new/1700000002.M2P1.h"), "b").unwrap();
         fs::write(d.join("cur/1700000001.M1P1.h:2,S"), "a").unwrap();
         let first = sync_uids(&d).unwrap();
-        let uids: Vec<(u32, &str)> = first.records.iter().map(|r| (r.uid, r.name.as_str())).collect();
+        let uids: Vec<(u32, &str)> = first
+            .records
+            .iter()
+            .map(|r| (r.uid, r.name.as_str()))
+            .collect();
         assert_eq!(uids, [(1, "1700000001.M1P1.h"), (2, "1700000002.M2P1.h")]);
         assert!(!d.join(uidlist::LOCK_NAME).exists());
         // A flag change (a rename in cur/) keeps the UID; a new message
         // gets the next; an expunged one's UID is never reused.
-        fs::rename(d.join("new/1700000002.M2P1.h"), d.join("cur/1700000002.M2P1.h:2,FS")).unwrap();
+        fs::rename(
+            d.join("new/1700000002.M2P1.h"),
+            d.join("cur/1700000002.M2P1.h:2,FS"),
+        )
+        .unwrap();
         fs::remove_file(d.join("cur/1700000001.M1P1.h:2,S")).unwrap();
         fs::write(d.join("new/1700000003.M3P1.h"), "c").unwrap();
         let second = sync_uids(&d).unwrap();
-        let uids: Vec<(u32, &str)> = second.records.iter().map(|r| (r.uid, r.name.as_str())).collect();
+        let uids: Vec<(u32, &str)> = second
+            .records
+            .iter()
+            .map(|r| (r.uid, r.name.as_str()))
+            .collect();
         assert_eq!(uids, [(2, "1700000002.M2P1.h"), (3, "1700000003.M3P1.h")]);
         assert_eq!(second.uid_validity, first.uid_validity);
         assert_eq!(second.next_uid, 4);
@@ -144,7 +156,9 @@ mod tests {
         let e = sync_uids(&d).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         assert!(e.to_string().contains("dovecot-uidlist:3"), "{e}");
-        assert!(fs::read_to_string(d.join(uidlist::FILE_NAME)).unwrap().contains("3 :b"));
+        assert!(fs::read_to_string(d.join(uidlist::FILE_NAME))
+            .unwrap()
+            .contains("3 :b"));
         assert!(!d.join(uidlist::LOCK_NAME).exists());
         let _ = fs::remove_dir_all(&d);
     }

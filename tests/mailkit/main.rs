@@ -1,6 +1,7 @@
 //! Integration tests: the real binary on real loopback sockets.
 
 mod cli;
+mod dovecot;
 mod errors;
 mod fetch;
 mod generated;

@@ -1,0 +1,160 @@
+//! Differential tests against Dovecot (issue 15): the UIDs mailkit gives a
+//! Maildir are the ones Dovecot's own `imap` binary shows, and the other
+//! way round. Dovecot runs pre-authenticated on stdin/stdout with a
+//! private config, as `nobody`, no daemon. Skipped with a message when
+//! `/usr/lib/dovecot/imap` is not installed (`.ci/run` installs
+//! dovecot-imapd).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use mailkit::store::folder::sync_uids;
+
+use crate::support::TempDir;
+
+const IMAP: &str = "/usr/lib/dovecot/imap";
+
+/// Runs Dovecot's imap on `maildir` with `commands`; returns what it said.
+fn dovecot(maildir: &Path, commands: &str) -> String {
+    let home = maildir.parent().unwrap().to_path_buf();
+    let conf = home.join("dovecot.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "mail_location = maildir:{}:INDEX=MEMORY\nmail_uid = nobody\nmail_gid = nogroup\nfirst_valid_uid = 1\nfirst_valid_gid = 1\nlog_path = /dev/null\nssl = no\n",
+            maildir.display()
+        ),
+    )
+    .unwrap();
+    let st = Command::new("chown")
+        .args(["-R", "nobody:nogroup"])
+        .arg(maildir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mut child = Command::new(IMAP)
+        .args(["-c", conf.to_str().unwrap()])
+        .env("USER", "bob")
+        .env("HOME", &home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(commands.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// UIDVALIDITY and UID -> Subject as Dovecot shows the INBOX.
+fn dovecot_view(maildir: &Path) -> (u32, BTreeMap<u32, String>) {
+    let said = dovecot(
+        maildir,
+        "a SELECT INBOX\r\nb UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\nc LOGOUT\r\n",
+    );
+    let validity = said
+        .split("[UIDVALIDITY ")
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no UIDVALIDITY from Dovecot: {said}"));
+    let mut uids = BTreeMap::new();
+    let mut current = None;
+    for line in said.lines() {
+        if let Some(rest) = line.split("(UID ").nth(1) {
+            current = rest.split(' ').next().and_then(|u| u.parse::<u32>().ok());
+        } else if let (Some(uid), Some(subject)) = (current, line.strip_prefix("Subject: ")) {
+            uids.insert(uid, subject.trim().to_string());
+        }
+    }
+    (validity, uids)
+}
+
+fn installed() -> bool {
+    if Path::new(IMAP).exists() {
+        return true;
+    }
+    eprintln!("dovecot: skipped: {IMAP} is not installed (apt-get install dovecot-imapd)");
+    false
+}
+
+fn maildir(dir: &TempDir) -> PathBuf {
+    let m = dir.path().join("mail");
+    for sub in ["tmp", "new", "cur"] {
+        std::fs::create_dir_all(m.join(sub)).unwrap();
+    }
+    m
+}
+
+fn message(m: &Path, sub: &str, name: &str, subject: &str) {
+    std::fs::write(m.join(sub).join(name), format!("Subject: {subject}\n\nx\n")).unwrap();
+}
+
+/// UID -> Subject as mailkit numbered them.
+fn mailkit_view(m: &Path) -> (u32, BTreeMap<u32, String>) {
+    let list = sync_uids(m).unwrap();
+    let mut uids = BTreeMap::new();
+    for r in &list.records {
+        for sub in ["new", "cur"] {
+            for e in std::fs::read_dir(m.join(sub)).unwrap().flatten() {
+                let name = e.file_name().into_string().unwrap();
+                if mailkit::store::folder::base_name(&name) == r.name {
+                    let text = std::fs::read_to_string(e.path()).unwrap();
+                    let subject = text.lines().next().unwrap().trim_start_matches("Subject: ");
+                    uids.insert(r.uid, subject.to_string());
+                }
+            }
+        }
+    }
+    (list.uid_validity, uids)
+}
+
+#[test]
+fn dovecot_shows_the_uids_mailkit_gave() {
+    if !installed() {
+        return;
+    }
+    let dir = TempDir::new("dovecot-reads");
+    let m = maildir(&dir);
+    message(&m, "new", "1700000003.M3P1.h", "third");
+    message(&m, "cur", "1700000001.M1P1.h:2,S", "first");
+    message(&m, "new", "1700000002.M2P1.h", "second");
+    // Numbers Dovecot could not have chosen on its own: it can only show
+    // them by reading the list mailkit wrote.
+    std::fs::write(m.join("dovecot-uidlist"), "3 V12345 N100\n").unwrap();
+    let ours = mailkit_view(&m);
+    assert_eq!(ours.0, 12345);
+    assert_eq!(ours.1.keys().copied().collect::<Vec<_>>(), [100, 101, 102]);
+    assert_eq!(ours.1[&100], "first");
+    assert_eq!(dovecot_view(&m), ours);
+}
+
+#[test]
+fn mailkit_keeps_the_uids_dovecot_gave_and_goes_on_from_them() {
+    if !installed() {
+        return;
+    }
+    let dir = TempDir::new("dovecot-writes");
+    let m = maildir(&dir);
+    message(&m, "new", "1700000001.M1P1.h", "first");
+    message(&m, "new", "1700000002.M2P1.h", "second");
+    let theirs = dovecot_view(&m);
+    assert_eq!(theirs.1.len(), 2);
+    // Dovecot moved them to cur/ and numbered them; a third arrives.
+    message(&m, "new", "1700000003.M3P1.h", "third");
+    let ours = mailkit_view(&m);
+    assert_eq!(ours.0, theirs.0, "UIDVALIDITY changed");
+    for (uid, subject) in &theirs.1 {
+        assert_eq!(ours.1.get(uid), Some(subject), "UID {uid} changed");
+    }
+    assert_eq!(ours.1.len(), 3);
+    // And Dovecot agrees on the new one's UID.
+    assert_eq!(dovecot_view(&m), ours);
+}
