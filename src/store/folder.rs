@@ -31,22 +31,13 @@ pub fn base_name(file_name: &str) -> &str {
 /// files skipped), sorted.
 fn messages(dir: &Path) -> io::Result<Vec<String>> {
     let mut out = Vec::new();
-    for sub in ["new", "cur"] {
-        let rd = match fs::read_dir(dir.join(sub)) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        for ent in rd {
-            let ent = ent?;
-            if !ent.file_type().is_ok_and(|t| t.is_file()) {
-                continue;
-            }
-            let name = ent.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if name.starts_with('.') {
-                continue;
-            }
+    for (_, ent) in super::maildir::message_entries(dir)? {
+        if !ent.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        // Names that are not UTF-8 are no Maildir names of ours or
+        // Dovecot's: they get no UID.
+        if let Some(name) = ent.file_name().to_str() {
             out.push(base_name(name).to_owned());
         }
     }

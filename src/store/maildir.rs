@@ -76,6 +76,28 @@ pub fn no_links(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// The message files of the Maildir `dir`: the entries of `new/` (marked
+/// `true`) and then `cur/`, hidden names (leading `.`) left out, a
+/// missing subdirectory read as empty. Callers check the file type as
+/// they need it (a `DirEntry` knows it without another system call).
+pub fn message_entries(dir: &Path) -> io::Result<Vec<(bool, fs::DirEntry)>> {
+    let mut out = Vec::new();
+    for (sub, in_new) in [("new", true), ("cur", false)] {
+        let rd = match fs::read_dir(dir.join(sub)) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for ent in rd {
+            let ent = ent?;
+            if !ent.file_name().as_encoded_bytes().starts_with(b".") {
+                out.push((in_new, ent));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A store root holding one Maildir per mailbox.
 #[derive(Debug)]
 pub struct Maildir {

@@ -62,42 +62,31 @@ impl Maildrop {
         let dir = root.join(mailbox);
         super::maildir::no_links(&dir)?;
         let mut found: Vec<(std::time::SystemTime, String, Entry)> = Vec::new();
-        for (sub, in_new) in [("new", true), ("cur", false)] {
-            let rd = match fs::read_dir(dir.join(sub)) {
-                Ok(rd) => rd,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
+        for (in_new, ent) in super::maildir::message_entries(&dir)? {
+            let name = ent.file_name().to_string_lossy().into_owned();
+            let meta = match ent.metadata() {
+                Ok(m) if m.is_file() => m,
+                _ => continue,
             };
-            for ent in rd {
-                let ent = ent?;
-                let name = ent.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') {
-                    continue;
-                }
-                let meta = match ent.metadata() {
-                    Ok(m) if m.is_file() => m,
-                    _ => continue,
-                };
-                let unique = name.split(":2,").next().unwrap_or(&name).to_string();
-                let size = match size_from_name(&unique) {
-                    Some(s) => s,
-                    None => wire_size(&fs::read(ent.path())?),
-                };
-                let entry = Entry {
-                    path: ent.path(),
-                    listed: Listed {
-                        uid: uid_of(&unique),
-                        size,
-                    },
-                    unique,
-                    in_new,
-                };
-                found.push((
-                    meta.modified().unwrap_or(std::time::UNIX_EPOCH),
-                    name,
-                    entry,
-                ));
-            }
+            let unique = name.split(":2,").next().unwrap_or(&name).to_string();
+            let size = match size_from_name(&unique) {
+                Some(s) => s,
+                None => wire_size(&fs::read(ent.path())?),
+            };
+            let entry = Entry {
+                path: ent.path(),
+                listed: Listed {
+                    uid: uid_of(&unique),
+                    size,
+                },
+                unique,
+                in_new,
+            };
+            found.push((
+                meta.modified().unwrap_or(std::time::UNIX_EPOCH),
+                name,
+                entry,
+            ));
         }
         found.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         Ok(Maildrop {
