@@ -72,6 +72,8 @@ pub struct Truncated {
     pub offset: usize,
     /// What there was too much of, for the diagnostic.
     pub what: String,
+    /// The rule that counts what was cut (header fields or MIME parts).
+    pub rule: &'static str,
 }
 
 /// The part of `data` the model reads: all of it, or a prefix that ends
@@ -96,7 +98,15 @@ fn bounded(data: &[u8]) -> (&[u8], Option<Truncated>) {
             fields += 1;
             if fields > MAX_FIELDS {
                 let what = format!("more than {MAX_FIELDS} header fields");
-                return (&data[..pos], Some(Truncated { offset: pos, what }));
+                let rule = "RFC 5322 §3.6";
+                return (
+                    &data[..pos],
+                    Some(Truncated {
+                        offset: pos,
+                        what,
+                        rule,
+                    }),
+                );
             }
         }
         pos = end;
@@ -115,7 +125,8 @@ fn bounded(data: &[u8]) -> (&[u8], Option<Truncated>) {
     if let Some(i) = memchr::memmem::find_iter(body, b"\n--").nth(past) {
         let offset = pos + i + 1;
         let what = format!("more than {MAX_PARTS} MIME boundary lines");
-        return (&data[..offset], Some(Truncated { offset, what }));
+        let rule = "RFC 2046 §5.1";
+        return (&data[..offset], Some(Truncated { offset, what, rule }));
     }
     (data, None)
 }
