@@ -747,18 +747,13 @@ pub fn validate(
         }
     }
     if let Some(t) = &msg.truncated {
-        let rule = if t.what.contains("header") {
-            "RFC 5322 §3.6"
-        } else {
-            "RFC 2046 §5.1"
-        };
         c.error(
             t.offset,
             format!(
                 "{}: the rest of the message is not shown or checked",
                 t.what
             ),
-            rule,
+            t.rule,
         );
     }
     c.out.sort_by_key(|d| d.line);
