@@ -135,6 +135,15 @@ struct Pop3Service {
 }
 
 impl Pop3Service {
+    /// Frees the maildrop connection `id` holds, if any (RFC 1939 §8: one
+    /// session at a time): when UPDATE is done, and however else the
+    /// session ends.
+    fn release(&mut self, id: ConnId) {
+        if let Some(mailbox) = self.open.get_mut(&id).and_then(|c| c.mailbox.take()) {
+            self.locked.remove(&mailbox);
+        }
+    }
+
     /// The address a login name stands for: the full address, or the bare
     /// local part qualified with the one --domain.
     fn address(&self, user: &str) -> String {
@@ -212,9 +221,7 @@ impl Service for Pop3Service {
                     return;
                 };
                 let (Some(drop), Some(mailbox)) = (conn.drop.take(), conn.mailbox.as_ref()) else {
-                    if let Some(mailbox) = conn.mailbox.take() {
-                        self.locked.remove(&mailbox);
-                    }
+                    self.release(id);
                     s.updated(Ok(0));
                     return;
                 };
@@ -265,9 +272,7 @@ impl Service for Pop3Service {
             Done::Updated { id, result } => {
                 // The maildrop is free as soon as UPDATE is done, not when
                 // the client gets round to closing its socket.
-                if let Some(mailbox) = self.open.get_mut(&id).and_then(|c| c.mailbox.take()) {
-                    self.locked.remove(&mailbox);
-                }
+                self.release(id);
                 s.updated(result);
             }
         }
@@ -278,13 +283,8 @@ impl Service for Pop3Service {
     }
 
     fn closed(&mut self, id: ConnId, _s: Pop3Session) {
-        if let Some(Conn {
-            mailbox: Some(mailbox),
-            ..
-        }) = self.open.remove(&id)
-        {
-            self.locked.remove(&mailbox);
-        }
+        self.release(id);
+        self.open.remove(&id);
     }
 }
 
