@@ -604,9 +604,12 @@ fn password(args: &Fetch) -> anyhow::Result<String> {
     })
 }
 
+/// The POP3 server without `--server` or MAILKIT_FETCH_SERVER (SPEC).
+const DEFAULT_SERVER: &str = "127.0.0.1:1110";
+
 /// The `--server` text, once [`run`] has filled it in.
 fn server_name(args: &Fetch) -> &str {
-    args.server.as_deref().unwrap_or("127.0.0.1:1110")
+    args.server.as_deref().unwrap_or(DEFAULT_SERVER)
 }
 
 /// Resolves `HOST[:PORT]` (port 110 when omitted; 995, POP3S, with `--tls`).
@@ -722,7 +725,7 @@ pub fn run(mut args: Fetch) -> anyhow::Result<()> {
         super::common::server_choice(
             args.server.as_deref(),
             &["MAILKIT_FETCH_SERVER"],
-            "127.0.0.1:1110",
+            DEFAULT_SERVER,
         )
         .map_err(|e| fail(2, e))?,
     );
