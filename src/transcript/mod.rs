@@ -34,19 +34,21 @@ pub struct Recorder {
     in_data: bool,
 }
 
-/// What a client line looks like in a transcript: itself, or with the
-/// password replaced by `<redacted>`: `PASS x`, `AUTH MECH response`,
+/// A command line's words (split at spaces, empty ones dropped): what
+/// [`redact`] and [`credentials_announced`] look at, split once a line.
+fn words(line: &[u8]) -> Vec<&[u8]> {
+    line.split(|&b| b == b' ')
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// What a client command line looks like in a transcript: itself, or with
+/// the password replaced by `<redacted>`: `PASS x`, `AUTH MECH response`,
 /// `APOP user digest` (the digest and the greeting's timestamp would
 /// allow an offline dictionary attack), IMAP `tag LOGIN user pass` and
-/// `tag AUTHENTICATE MECH response`, and any line that is a credential.
-pub fn redact(line: &[u8], secret: bool) -> Vec<u8> {
-    if secret {
-        return b"<redacted>".to_vec();
-    }
-    let words: Vec<&[u8]> = line
-        .split(|&b| b == b' ')
-        .filter(|w| !w.is_empty())
-        .collect();
+/// `tag AUTHENTICATE MECH response`. (A line that is a credential as a
+/// whole is written `<redacted>` by the recorder.)
+fn redact(line: &[u8], words: &[&[u8]]) -> Vec<u8> {
     let is = |i: usize, w: &[u8]| words.get(i).is_some_and(|x| x.eq_ignore_ascii_case(w));
     // How many leading words stay: the rest is the secret.
     let keep = if is(0, b"PASS") {
@@ -68,11 +70,7 @@ pub fn redact(line: &[u8], secret: bool) -> Vec<u8> {
 /// LOGIN` (user and password; one when the user came along) and `AUTH
 /// PLAIN` or another mechanism without an initial response (one), IMAP
 /// `AUTHENTICATE` likewise.
-fn credentials_announced(line: &[u8]) -> usize {
-    let words: Vec<&[u8]> = line
-        .split(|&b| b == b' ')
-        .filter(|w| !w.is_empty())
-        .collect();
+fn credentials_announced(words: &[&[u8]]) -> usize {
     let at = if words
         .first()
         .is_some_and(|w| w.eq_ignore_ascii_case(b"AUTH"))
@@ -156,14 +154,15 @@ impl Recorder {
                 continue;
             }
             let challenged = std::mem::take(&mut self.secret_next);
-            let secret = challenged || self.secrets_pending > 0;
-            if secret {
+            let shown = if challenged || self.secrets_pending > 0 {
                 self.secrets_pending = self.secrets_pending.saturating_sub(1);
+                b"<redacted>".to_vec()
             } else {
-                self.secrets_pending = credentials_announced(line);
+                let words = words(line);
+                self.secrets_pending = credentials_announced(&words);
                 self.data_asked = line.eq_ignore_ascii_case(b"DATA");
-            }
-            let shown = redact(line, secret);
+                redact(line, &words)
+            };
             Self::write_line(&mut self.w, b"C: ", &shown);
         }
         let room = MAX_PARTIAL.saturating_sub(self.client.len());
