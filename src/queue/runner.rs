@@ -656,7 +656,7 @@ impl Runner {
     /// The session for the connection just opened for the oldest waiting
     /// job; `key` names the connection in later calls.
     pub fn open(&mut self, key: ConnId, now: Instant) -> Option<ClientSession> {
-        let job = self.opening.pop_front()?;
+        let mut job = self.opening.pop_front()?;
         let mut cfg = ClientConfig::new(self.cfg.hostname.clone());
         cfg.timeout = self.cfg.timeout;
         cfg.starttls_opportunistic = true;
@@ -665,20 +665,18 @@ impl Runner {
         // Only what was read in full is sent; the job keeps exactly the
         // messages the session carries, in its order (outcomes name them
         // by position).
-        let mut job = job;
         let mut carried = Vec::with_capacity(job.messages.len());
         for (id, rcpts) in std::mem::take(&mut job.messages) {
-            let Some(data) = self.read_message(&id, &rcpts) else {
-                continue;
-            };
+            // An entry that has gone meanwhile needs no read.
             let Some(e) = self.entries.get(&id) else {
                 continue;
             };
-            s.send(Envelope {
-                from: e.from.clone(),
-                to: rcpts.iter().map(|&i| e.rcpts[i].addr.clone()).collect(),
-                data,
-            });
+            let from = e.from.clone();
+            let to = rcpts.iter().map(|&i| e.rcpts[i].addr.clone()).collect();
+            let Some(data) = self.read_message(&id, &rcpts) else {
+                continue;
+            };
+            s.send(Envelope { from, to, data });
             carried.push((id, rcpts));
         }
         job.messages = carried;
