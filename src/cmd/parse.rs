@@ -216,14 +216,15 @@ fn one(
                 parts.len() - 1
             )
         })?;
-        if let Err(e) = p.try_decoded() {
-            bail!(
+        let data = match p.try_decoded() {
+            Ok(d) => d,
+            Err(e) => bail!(
                 "{}: part {n} cannot be decoded: {e} (`mailkit parse --validate` names the line)",
                 item.name
-            );
-        }
+            ),
+        };
         if p.is_text() {
-            let text = p.text();
+            let text = p.text_of(&data);
             w(out.write_all(text.as_bytes()))?;
             // The line break before a boundary belongs to the boundary
             // (RFC 2046 §5.1.1); end the line for a person, not for a pipe.
@@ -237,10 +238,10 @@ fn one(
                 "{}: part {n} is {} ({} bytes of binary data); redirect it to a file (`> part.bin`) or write attachments out with --extract DIR",
                 item.name,
                 p.content_type,
-                p.decoded().len()
+                data.len()
             );
         } else {
-            w(out.write_all(&p.decoded()))?;
+            w(out.write_all(&data))?;
         }
         return Ok(());
     }

@@ -165,13 +165,18 @@ impl<'a> Part<'a> {
     /// A text part's body decoded to UTF-8 (charset converted; bytes that
     /// do not convert become U+FFFD).
     pub fn text(&self) -> String {
-        let bytes = self.decoded();
+        self.text_of(&self.decoded())
+    }
+
+    /// `bytes`, this part's decoded body, in UTF-8 from its charset (for
+    /// a caller that has decoded it already).
+    pub fn text_of(&self, bytes: &[u8]) -> String {
         let label = self.charset.as_deref().unwrap_or("us-ascii");
-        match super::words::to_utf8(label, &bytes) {
+        match super::words::to_utf8(label, bytes) {
             Ok(s) => s,
             Err(_) => match charset::Charset::for_label(label.as_bytes()) {
-                Some(cs) => cs.decode_without_bom_handling(&bytes).0.into_owned(),
-                None => String::from_utf8_lossy(&bytes).into_owned(),
+                Some(cs) => cs.decode_without_bom_handling(bytes).0.into_owned(),
+                None => String::from_utf8_lossy(bytes).into_owned(),
             },
         }
     }
