@@ -6,8 +6,6 @@
 //! One line a keyword: `<index> <keyword>`, index 0 for `a` to 25 for `z`.
 //! The file is written by other programs: reading never trusts it.
 
-use std::fmt;
-
 /// The name of the file in each Maildir folder.
 pub const FILE_NAME: &str = "dovecot-keywords";
 
@@ -20,22 +18,8 @@ pub struct Keywords {
     slots: [Option<String>; SLOTS],
 }
 
-/// A `dovecot-keywords` line that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeywordsError {
-    /// 1-based line number.
-    pub line: usize,
-    /// What is wrong.
-    pub problem: String,
-}
-
-impl fmt::Display for KeywordsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{FILE_NAME}:{}: {}", self.line, self.problem)
-    }
-}
-
-impl std::error::Error for KeywordsError {}
+/// A line that cannot be used (its file is [`FILE_NAME`]).
+pub type KeywordsError = super::FileLineError;
 
 /// Whether `k` is an IMAP keyword (RFC 9051 §9 `flag-keyword` = atom):
 /// printable ASCII without `(){ %*"\]` and not a system flag.
@@ -56,7 +40,11 @@ impl Keywords {
             if line.is_empty() {
                 continue;
             }
-            let bad = |problem: String| KeywordsError { line: n, problem };
+            let bad = |problem: String| KeywordsError {
+                file: FILE_NAME,
+                line: n,
+                problem,
+            };
             let (idx, word) = line
                 .split_once(' ')
                 .ok_or_else(|| bad("expected <index> <keyword>".into()))?;

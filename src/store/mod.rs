@@ -16,6 +16,26 @@ pub use maildir::{Delivery, Maildir, Publisher, Staged, StoreError};
 pub use users::{Password, Users, UsersError};
 pub use writer::{WriteJob, Writer};
 
+/// A line of a file another program may have written (`dovecot-uidlist`,
+/// `dovecot-keywords`) that cannot be used: which file, which line, why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileLineError {
+    /// The file's name, e.g. `dovecot-uidlist`.
+    pub file: &'static str,
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl std::fmt::Display for FileLineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.problem)
+    }
+}
+
+impl std::error::Error for FileLineError {}
+
 /// The mailbox directory name for an address: the address lowercased
 /// (Unicode lowercase, for SMTPUTF8 addresses), or `None` when it could
 /// name a path outside the store (a `/`, a leading `.`, control characters)

@@ -20,8 +20,6 @@
 //! by other programs: reading never trusts it (UIDs must rise, names must
 //! be plain file names), and errors say which line.
 
-use std::fmt;
-
 /// The name of the file in each Maildir folder.
 pub const FILE_NAME: &str = "dovecot-uidlist";
 
@@ -55,22 +53,8 @@ pub struct Uidlist {
     pub records: Vec<Record>,
 }
 
-/// A `dovecot-uidlist` that cannot be used, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UidlistError {
-    /// 1-based line number (1 for the header).
-    pub line: usize,
-    /// What is wrong.
-    pub problem: String,
-}
-
-impl fmt::Display for UidlistError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{FILE_NAME}:{}: {}", self.line, self.problem)
-    }
-}
-
-impl std::error::Error for UidlistError {}
+/// A line that cannot be used (its file is [`FILE_NAME`]).
+pub type UidlistError = super::FileLineError;
 
 /// Most records read from one file (a Maildir this large is far past what
 /// one folder holds in practice); more is an error, not unbounded memory.
@@ -89,6 +73,7 @@ fn fields<'a>(
             // not survive being written back.
             if !key.is_ascii_alphabetic() || w.chars().any(char::is_control) {
                 return Err(UidlistError {
+                    file: FILE_NAME,
                     line,
                     problem: format!("{w:?} is not a <key><value> field"),
                 });
@@ -102,6 +87,7 @@ fn number(text: &str, what: &str, line: usize) -> Result<u32, UidlistError> {
     match text.parse::<u32>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(UidlistError {
+            file: FILE_NAME,
             line,
             problem: format!("{what} {text:?} is not a number from 1 to 4294967295"),
         }),
@@ -132,6 +118,7 @@ impl Uidlist {
     pub fn parse(text: &str) -> Result<Uidlist, UidlistError> {
         let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
         let (_, header) = lines.next().ok_or(UidlistError {
+            file: FILE_NAME,
             line: 1,
             problem: "empty file: no header".into(),
         })?;
@@ -151,6 +138,7 @@ impl Uidlist {
                     }
                 }
                 list.uid_validity = validity.ok_or(UidlistError {
+                    file: FILE_NAME,
                     line: 1,
                     problem: "no UIDVALIDITY (V) in the header".into(),
                 })?;
@@ -166,6 +154,7 @@ impl Uidlist {
             }
             other => {
                 return Err(UidlistError {
+                    file: FILE_NAME,
                     line: 1,
                     problem: format!("version {other:?} is not 1 or 3"),
                 })
@@ -179,17 +168,20 @@ impl Uidlist {
             }
             if list.records.len() >= MAX_RECORDS {
                 return Err(UidlistError {
+                    file: FILE_NAME,
                     line: n,
                     problem: format!("more than {MAX_RECORDS} records"),
                 });
             }
             let (head, name) = if v3 {
                 line.split_once(" :").ok_or(UidlistError {
+                    file: FILE_NAME,
                     line: n,
                     problem: "no \" :\" before the file name".into(),
                 })?
             } else {
                 line.split_once(' ').ok_or(UidlistError {
+                    file: FILE_NAME,
                     line: n,
                     problem: "expected <uid> <file name>".into(),
                 })?
@@ -198,6 +190,7 @@ impl Uidlist {
             let uid = number(words.next().unwrap_or(""), "UID", n)?;
             if uid <= last {
                 return Err(UidlistError {
+                    file: FILE_NAME,
                     line: n,
                     problem: format!("UID {uid} does not rise above {last}"),
                 });
@@ -206,6 +199,7 @@ impl Uidlist {
             let ext = if v3 { fields(words, n)? } else { Vec::new() };
             if !plain_name(name) {
                 return Err(UidlistError {
+                    file: FILE_NAME,
                     line: n,
                     problem: format!("{name:?} is not a plain file name"),
                 });
