@@ -584,6 +584,25 @@ mod tests {
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
     }
+
+    #[test]
+    fn server_values() {
+        for ok in [
+            "127.0.0.1",
+            "mx.example:25",
+            "[::1]",
+            "[::1]:2525",
+            "::1",
+            "h:65535",
+        ] {
+            assert!(server_arg(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "h:0", "h:99999", "h:x", "[::1", "[::1]x", "[]:25", "a b:25", "h:",
+        ] {
+            assert!(server_arg(bad).is_err(), "{bad}");
+        }
+    }
 }
 
 /// `mailkit parse`: show and validate messages.
@@ -808,29 +827,22 @@ pub enum QueueAction {
 /// given (IPv6 literals in brackets, or bare without a port).
 pub fn server_arg(s: &str) -> Result<String, String> {
     let s = s.trim();
-    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
-        match rest.split_once(']') {
-            Some((h, "")) => (h, None),
-            Some((h, p)) => match p.strip_prefix(':') {
-                Some(p) => (h, Some(p)),
-                None => return Err(format!("{s:?}: expected [IPv6]:PORT")),
-            },
-            None => return Err(format!("{s:?}: missing ']' after the IPv6 address")),
-        }
-    } else if s.matches(':').count() == 1 {
-        let (h, p) = s.split_once(':').unwrap_or((s, ""));
-        (h, Some(p))
-    } else {
-        (s, None)
+    // The forms the clients accept, read the one way they read them.
+    let full = crate::util::with_default_port(s, 1);
+    let (host, port) = full.rsplit_once(':').unwrap_or((&full, ""));
+    let host_ok = match host.strip_prefix('[') {
+        Some(inner) => inner
+            .strip_suffix(']')
+            .is_some_and(|h| !h.is_empty() && !h.contains(['[', ']'])),
+        None => !host.is_empty() && !host.contains(['[', ']']),
     };
-    if host.is_empty() || host.contains(char::is_whitespace) {
-        return Err(format!("{s:?}: expected HOST or HOST:PORT"));
+    if !host_ok || host.contains(char::is_whitespace) {
+        return Err(format!(
+            "{s:?}: expected HOST, HOST:PORT, [IPv6] or [IPv6]:PORT"
+        ));
     }
-    if let Some(p) = port {
-        match p.parse::<u16>() {
-            Ok(n) if n > 0 => {}
-            _ => return Err(format!("{s:?}: the port must be a number from 1 to 65535")),
-        }
+    match port.parse::<u16>() {
+        Ok(n) if n > 0 => Ok(s.to_string()),
+        _ => Err(format!("{s:?}: the port must be a number from 1 to 65535")),
     }
-    Ok(s.to_string())
 }

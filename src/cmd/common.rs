@@ -114,24 +114,6 @@ pub fn server_choice(given: Option<&str>, vars: &[&str], default: &str) -> Resul
     Ok(default.to_string())
 }
 
-/// `HOST[:PORT]` with `port` added when the text has none (IPv6 literals
-/// with or without brackets), ready for `to_socket_addrs`.
-pub fn with_default_port(server: &str, port: u16) -> String {
-    if server.starts_with('[') {
-        if server.contains("]:") {
-            server.to_string()
-        } else {
-            format!("{server}:{port}")
-        }
-    } else if server.matches(':').count() == 1 {
-        server.to_string()
-    } else if server.contains(':') {
-        format!("[{server}]:{port}")
-    } else {
-        format!("{server}:{port}")
-    }
-}
-
 /// The address a login names: `user` as given (lowercased), or
 /// `user@DOMAIN` for a bare name when exactly one `--domain` is set.
 pub fn login_address(user: &str, domains: &[String]) -> String {

@@ -614,7 +614,7 @@ fn server_name(args: &Fetch) -> &str {
 
 /// Resolves `HOST[:PORT]` (port 110 when omitted; 995, POP3S, with `--tls`).
 fn resolve(server: &str, tls: bool) -> anyhow::Result<SocketAddr> {
-    super::common::with_default_port(server, if tls { 995 } else { 110 })
+    crate::util::with_default_port(server, if tls { 995 } else { 110 })
         .to_socket_addrs()
         .map_err(|e| fail(3, format!("cannot resolve --server {server}: {e}")))?
         .next()

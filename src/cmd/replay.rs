@@ -320,7 +320,7 @@ fn client(
 ) -> anyhow::Result<()> {
     let server = args.server.as_deref().unwrap_or("127.0.0.1");
     let port = default_port(transcripts[0].protocol, false);
-    let addr = super::common::with_default_port(server, port)
+    let addr = crate::util::with_default_port(server, port)
         .to_socket_addrs()
         .map_err(|e| super::exit(3, format!("cannot resolve --server {server}: {e}")))?
         .next()

@@ -64,7 +64,7 @@ fn describe(f: &Failure) -> String {
 /// Resolves `HOST[:PORT]` (port 25 when omitted, as swaks; 465, SMTPS,
 /// with `--tls`).
 fn resolve(server: &str, tls: bool) -> anyhow::Result<SocketAddr> {
-    super::common::with_default_port(server, if tls { 465 } else { 25 })
+    crate::util::with_default_port(server, if tls { 465 } else { 25 })
         .to_socket_addrs()
         .map_err(|e| exit(2, format!("cannot resolve --server {server}: {e}")))?
         .next()

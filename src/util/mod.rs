@@ -22,6 +22,24 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         })
 }
 
+/// `HOST[:PORT]` with `port` added when the text has none (IPv6 literals
+/// with or without brackets), ready for `to_socket_addrs`.
+pub fn with_default_port(server: &str, port: u16) -> String {
+    if server.starts_with('[') {
+        if server.contains("]:") {
+            server.to_string()
+        } else {
+            format!("{server}:{port}")
+        }
+    } else if server.matches(':').count() == 1 {
+        server.to_string()
+    } else if server.contains(':') {
+        format!("[{server}]:{port}")
+    } else {
+        format!("{server}:{port}")
+    }
+}
+
 /// `n` and the noun, singular for one: `1 message`, `2 messages`.
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {
