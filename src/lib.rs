@@ -12,6 +12,7 @@ pub mod net;
 pub mod proto;
 pub mod queue;
 pub mod replay;
+pub mod server;
 pub mod store;
 pub mod transcript;
 pub mod util;

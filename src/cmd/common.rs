@@ -85,7 +85,11 @@ pub fn bind(listen: &[SocketAddr]) -> anyhow::Result<Vec<TcpListener>> {
 
 /// Prints `mailkit: PROTO listening on ADDR` for each listener (the real
 /// address, also for port 0), with `warn` for a non-loopback one.
-pub fn announce(proto: &str, listeners: &[TcpListener], warn: Option<&str>) -> anyhow::Result<()> {
+pub fn announce<'a>(
+    proto: &str,
+    listeners: impl IntoIterator<Item = &'a TcpListener>,
+    warn: Option<&str>,
+) -> anyhow::Result<()> {
     for l in listeners {
         let addr = l
             .local_addr()
@@ -112,16 +116,6 @@ pub fn server_choice(given: Option<&str>, vars: &[&str], default: &str) -> Resul
         }
     }
     Ok(default.to_string())
-}
-
-/// The address a login names: `user` as given (lowercased), or
-/// `user@DOMAIN` for a bare name when exactly one `--domain` is set.
-pub fn login_address(user: &str, domains: &[String]) -> String {
-    if !user.contains('@') && domains.len() == 1 {
-        format!("{}@{}", user.to_lowercase(), domains[0])
-    } else {
-        user.to_lowercase()
-    }
 }
 
 /// The server's TLS identity from `--tls-cert/--tls-key` or
@@ -157,23 +151,24 @@ pub fn server_tls(
 
 /// A server's bound listeners, plain ones first.
 pub struct Bound {
-    /// Every listener.
-    pub listeners: Vec<TcpListener>,
-    /// Indexes of the implicit-TLS ones (for [`net::LoopConfig::implicit_tls`]).
-    pub implicit_tls: Vec<usize>,
+    /// Every listener, the implicit-TLS ones marked.
+    pub listeners: Vec<net::Listener>,
     /// Every address as asked for (to tell loopback-only servers).
     pub asked: Vec<SocketAddr>,
 }
 
 /// Binds the plain (`--listen`) and implicit-TLS (`--tls-listen`) listeners.
 pub fn bind_all(listen: &[SocketAddr], tls_listen: &[SocketAddr]) -> anyhow::Result<Bound> {
-    let mut listeners = bind(listen)?;
-    let first_tls = listeners.len();
-    let tls = bind(tls_listen)?;
-    listeners.extend(tls);
+    let plain = bind(listen)?.into_iter().map(|socket| net::Listener {
+        socket,
+        implicit_tls: false,
+    });
+    let tls = bind(tls_listen)?.into_iter().map(|socket| net::Listener {
+        socket,
+        implicit_tls: true,
+    });
     Ok(Bound {
-        listeners,
-        implicit_tls: (first_tls..first_tls + tls_listen.len()).collect(),
+        listeners: plain.chain(tls).collect(),
         asked: listen.iter().chain(tls_listen).copied().collect(),
     })
 }
@@ -192,18 +187,6 @@ pub fn clear_logins_ok(args: &ServerTlsArgs, tls: bool, users: bool, addrs: &[So
     !args.require_tls && (args.allow_insecure_auth || (all_loopback(addrs) && (!tls || !users)))
 }
 
-/// The host part of `HOST[:PORT]` (brackets of an IPv6 literal removed),
-/// the name a client checks the server's certificate against.
-pub fn server_host(server: &str) -> String {
-    if let Some(rest) = server.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest).to_owned();
-    }
-    match server.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h.to_owned(),
-        _ => server.to_owned(),
-    }
-}
-
 /// A client's TLS configuration and server name for `--starttls`/`--tls`
 /// (`--insecure`, `--ca-file` or the built-in roots), or `None` without them.
 pub fn client_tls(
@@ -219,6 +202,6 @@ pub fn client_tls(
         (None, false) => net::tls::Verify::Roots,
     };
     let config = net::tls::client_config(&verify)?;
-    let name = net::tls::server_name(&server_host(server))?;
+    let name = net::tls::server_name(&crate::util::server_host(server))?;
     Ok(Some(net::tls::ClientTls { config, name }))
 }

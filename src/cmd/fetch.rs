@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{anyhow, bail, Context};
 
 use crate::cli::Fetch;
-use crate::net::{ConnId, LoopConfig, Runtime, Service, StopMode};
+use crate::net::{ClientService, ConnId, Service, ServiceOpts, StopMode};
 use crate::proto::pop3::client::{Event, Pop3Client};
 use crate::store::{Delivery, Maildir};
 
@@ -397,14 +397,7 @@ impl ShutdownNow for Pop3Client {
     }
 }
 
-impl Service for FetchService {
-    type Session = Pop3Client;
-    type Completion = ();
-
-    fn open(&mut self, _id: ConnId, _from: crate::net::Accepted, now: Instant) -> Pop3Client {
-        Pop3Client::new(self.timeout, now)
-    }
-
+impl ClientService for FetchService {
     fn poll_connect(&mut self, _now: Instant) -> Option<SocketAddr> {
         if self.opened {
             return None;
@@ -422,6 +415,20 @@ impl Service for FetchService {
     ) -> Option<Pop3Client> {
         Some(Pop3Client::new(self.timeout, now))
     }
+
+    fn connect_failed(&mut self, _id: ConnId, _c: Pop3Client, e: std::io::Error) {
+        self.live = false;
+        self.error = Some(fail(3, format!("cannot connect to {}: {e}", self.server)));
+    }
+
+    fn outbound_tls(&self) -> bool {
+        self.implicit_tls
+    }
+}
+
+impl Service for FetchService {
+    type Session = Pop3Client;
+    type Completion = ();
 
     fn event(&mut self, _id: ConnId, c: &mut Pop3Client, e: Event, now: Instant) {
         match e {
@@ -451,27 +458,12 @@ impl Service for FetchService {
         }
     }
 
-    fn complete(&mut self, _c: &mut Pop3Client, _x: (), _now: Instant) {}
-
-    fn busy_reply(&self) -> &[u8] {
-        b""
-    }
-
-    fn connect_failed(&mut self, _id: ConnId, _c: Pop3Client, e: std::io::Error) {
-        self.live = false;
-        self.error = Some(fail(3, format!("cannot connect to {}: {e}", self.server)));
-    }
-
     fn closed(&mut self, _id: ConnId, _c: Pop3Client) {
         self.live = false;
     }
 
-    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
+    fn start_tls(&mut self, _id: ConnId) -> Option<rustls::Connection> {
         self.tls.as_ref()?.connect()
-    }
-
-    fn outbound_tls(&self) -> bool {
-        self.implicit_tls
     }
 
     fn tls_failed(&mut self, _id: ConnId, _c: &mut Pop3Client, error: &rustls::Error) {
@@ -697,15 +689,12 @@ fn session(
         starttls: args.tls.starttls,
         implicit_tls: args.tls.tls,
     };
-    let rt: Runtime<()> = Runtime::new().context("cannot start the event loop")?;
-    let cfg = LoopConfig {
+    let opts = ServiceOpts {
+        name: "fetch",
         max_connections: 2,
         record_dir: None,
-        grace: Duration::from_secs(1),
-        name: "fetch",
-        implicit_tls: Vec::new(),
     };
-    rt.run_with(&mut service, Vec::new(), cfg)
+    crate::net::run_client(&mut service, opts, Duration::from_secs(1))
         .context("the event loop failed")?;
     // A connection that ended early leaves staged messages: keep them.
     if let Err(e) = service.commit() {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 use crate::cli::Replay;
-use crate::net::{ConnId, LoopConfig, Runtime, Service, StopMode};
+use crate::net::{ClientService, ConnId, Listener, ServerService, Service, ServiceOpts, StopMode};
 use crate::replay::client::ClientPlayer;
 use crate::replay::server::ServerPlayer;
 use crate::replay::{Event, Settings, Verdict};
@@ -201,15 +201,7 @@ struct Clients {
     tls_broken: std::collections::HashSet<ConnId>,
 }
 
-impl Service for Clients {
-    type Session = ClientPlayer;
-    type Completion = ();
-
-    fn open(&mut self, _id: ConnId, _from: crate::net::Accepted, now: Instant) -> ClientPlayer {
-        // No listeners: never called; a harmless player all the same.
-        ClientPlayer::new(self.transcripts[0].clone(), self.settings, now)
-    }
-
+impl ClientService for Clients {
     fn poll_connect(&mut self, _now: Instant) -> Option<SocketAddr> {
         if self.running >= self.jobs {
             return None;
@@ -235,23 +227,6 @@ impl Service for Clients {
         ))
     }
 
-    fn event(&mut self, id: ConnId, _s: &mut ClientPlayer, e: Event, _now: Instant) {
-        let Event::Done(v) = e;
-        if self.tls_broken.contains(&id) {
-            return;
-        }
-        if let Some(&idx) = self.by_conn.get(&id) {
-            let name = self.transcripts[idx].name.clone();
-            self.report.verdict(&name, "", &v);
-        }
-    }
-
-    fn complete(&mut self, _s: &mut ClientPlayer, _c: (), _now: Instant) {}
-
-    fn busy_reply(&self) -> &[u8] {
-        b""
-    }
-
     fn connect_failed(&mut self, id: ConnId, _s: ClientPlayer, error: std::io::Error) {
         self.running -= 1;
         self.connect_failures += 1;
@@ -267,6 +242,26 @@ impl Service for Clients {
         }
     }
 
+    fn outbound_tls(&self) -> bool {
+        self.implicit_tls
+    }
+}
+
+impl Service for Clients {
+    type Session = ClientPlayer;
+    type Completion = ();
+
+    fn event(&mut self, id: ConnId, _s: &mut ClientPlayer, e: Event, _now: Instant) {
+        let Event::Done(v) = e;
+        if self.tls_broken.contains(&id) {
+            return;
+        }
+        if let Some(&idx) = self.by_conn.get(&id) {
+            let name = self.transcripts[idx].name.clone();
+            self.report.verdict(&name, "", &v);
+        }
+    }
+
     fn closed(&mut self, id: ConnId, _s: ClientPlayer) {
         self.running -= 1;
         self.by_conn.remove(&id);
@@ -277,12 +272,8 @@ impl Service for Clients {
         (self.queue.is_empty() && self.running == 0).then_some(StopMode::Drain)
     }
 
-    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
+    fn start_tls(&mut self, _id: ConnId) -> Option<rustls::Connection> {
         self.tls.as_ref()?.connect()
-    }
-
-    fn outbound_tls(&self) -> bool {
-        self.implicit_tls
     }
 
     fn tls_failed(&mut self, id: ConnId, _s: &mut ClientPlayer, error: &rustls::Error) {
@@ -353,16 +344,12 @@ fn client(
         implicit_tls: args.tls,
         tls_broken: Default::default(),
     };
-    let runtime = Runtime::<()>::new().context("cannot start the event loop")?;
-    let cfg = LoopConfig {
+    let opts = ServiceOpts {
+        name: "replay",
         max_connections: usize::from(args.jobs) + 16,
         record_dir: None,
-        grace: Duration::from_secs(1),
-        name: "replay",
-        implicit_tls: Vec::new(),
     };
-    runtime
-        .run_with(&mut svc, Vec::new(), cfg)
+    crate::net::run_client(&mut svc, opts, Duration::from_secs(1))
         .context("the event loop failed")?;
     if let Some(b) = svc.report.bar.take() {
         b.finish_and_clear();
@@ -412,10 +399,7 @@ struct Servers {
     tls: Option<crate::net::tls::ServerTls>,
 }
 
-impl Service for Servers {
-    type Session = ServerPlayer;
-    type Completion = ();
-
+impl ServerService for Servers {
     fn open(&mut self, id: ConnId, from: crate::net::Accepted, now: Instant) -> ServerPlayer {
         let peer = from.peer;
         let idx = self.next % self.transcripts.len();
@@ -423,6 +407,15 @@ impl Service for Servers {
         self.peers.insert(id, (idx, peer, self.next as u64));
         ServerPlayer::new(self.transcripts[idx].clone(), self.settings, now)
     }
+
+    fn busy_reply(&self) -> &[u8] {
+        b""
+    }
+}
+
+impl Service for Servers {
+    type Session = ServerPlayer;
+    type Completion = ();
 
     fn event(&mut self, id: ConnId, _s: &mut ServerPlayer, e: Event, _now: Instant) {
         let Event::Done(v) = e;
@@ -434,12 +427,6 @@ impl Service for Servers {
         self.done_sessions += 1;
     }
 
-    fn complete(&mut self, _s: &mut ServerPlayer, _c: (), _now: Instant) {}
-
-    fn busy_reply(&self) -> &[u8] {
-        b""
-    }
-
     fn closed(&mut self, id: ConnId, _s: ServerPlayer) {
         self.peers.remove(&id);
     }
@@ -448,7 +435,7 @@ impl Service for Servers {
         (self.once && self.done_sessions > 0).then_some(StopMode::Drain)
     }
 
-    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
+    fn start_tls(&mut self, _id: ConnId) -> Option<rustls::Connection> {
         self.tls.as_ref()?.accept()
     }
 }
@@ -494,16 +481,19 @@ fn serve(
         done_sessions: 0,
         tls,
     };
-    let runtime = Runtime::<()>::new().context("cannot start the event loop")?;
-    let cfg = LoopConfig {
+    let opts = ServiceOpts {
+        name: "replay",
         max_connections: 1024,
         record_dir: None,
-        grace: Duration::from_secs(2),
-        name: "replay",
-        implicit_tls: if args.tls { vec![0] } else { Vec::new() },
     };
-    runtime
-        .run_with(&mut svc, listeners, cfg)
+    let listeners = listeners
+        .into_iter()
+        .map(|socket| Listener {
+            socket,
+            implicit_tls: args.tls,
+        })
+        .collect();
+    crate::net::run_server(&mut svc, opts, listeners, Duration::from_secs(2))
         .context("the event loop failed")?;
     let r = &svc.report;
     if !args.once && r.passed + r.failed > 1 {

@@ -11,7 +11,7 @@ use anyhow::{anyhow, bail, Context};
 
 use crate::cli::Send;
 use crate::message::compose::{self, addr_spec, split_addresses, Attachment, Draft};
-use crate::net::{ConnId, LoopConfig, Runtime, Service, StopMode};
+use crate::net::{ClientService, ConnId, Service, ServiceOpts, StopMode};
 use crate::proto::smtp::client::{
     AuthConfig, ClientConfig, ClientSession, Envelope, Event, Failure, Stage,
 };
@@ -352,15 +352,7 @@ impl SendService {
     }
 }
 
-impl Service for SendService {
-    type Session = ClientSession;
-    type Completion = ();
-
-    fn open(&mut self, _id: ConnId, _from: crate::net::Accepted, now: Instant) -> ClientSession {
-        // No listeners: never called.
-        ClientSession::new(self.cfg.clone(), now)
-    }
-
+impl ClientService for SendService {
     fn poll_connect(&mut self, _now: Instant) -> Option<SocketAddr> {
         if self.to_open == 0 {
             return None;
@@ -379,7 +371,23 @@ impl Service for SendService {
         Some(ClientSession::new(self.cfg.clone(), now))
     }
 
-    fn recorder(&mut self, _id: ConnId, _outbound: bool) -> Option<Recorder> {
+    fn connect_failed(&mut self, _id: ConnId, _s: ClientSession, error: std::io::Error) {
+        self.open_sessions -= 1;
+        if self.connect_error.is_none() {
+            self.connect_error = Some(error);
+        }
+    }
+
+    fn outbound_tls(&self) -> bool {
+        self.implicit_tls
+    }
+}
+
+impl Service for SendService {
+    type Session = ClientSession;
+    type Completion = ();
+
+    fn recorder(&mut self, _id: ConnId) -> Option<Recorder> {
         // One transcript: the first connection's.
         self.transcript.take()
     }
@@ -416,29 +424,12 @@ impl Service for SendService {
         self.feed(id, s, now);
     }
 
-    fn complete(&mut self, _s: &mut ClientSession, _c: (), _now: Instant) {}
-
-    fn busy_reply(&self) -> &[u8] {
-        b""
-    }
-
-    fn connect_failed(&mut self, _id: ConnId, _s: ClientSession, error: std::io::Error) {
-        self.open_sessions -= 1;
-        if self.connect_error.is_none() {
-            self.connect_error = Some(error);
-        }
-    }
-
     fn closed(&mut self, _id: ConnId, _s: ClientSession) {
         self.open_sessions -= 1;
     }
 
-    fn start_tls(&mut self, _id: ConnId, _outbound: bool) -> Option<rustls::Connection> {
+    fn start_tls(&mut self, _id: ConnId) -> Option<rustls::Connection> {
         self.tls.as_ref()?.connect()
-    }
-
-    fn outbound_tls(&self) -> bool {
-        self.implicit_tls
     }
 
     fn tls_ready(&mut self, _id: ConnId, _s: &mut ClientSession, conn: &rustls::Connection) {
@@ -559,7 +550,6 @@ pub fn run(args: Send) -> anyhow::Result<()> {
         p
     });
 
-    let rt: Runtime<()> = Runtime::new().context("cannot start the event loop")?;
     let mut service = SendService {
         server,
         cfg,
@@ -583,14 +573,12 @@ pub fn run(args: Send) -> anyhow::Result<()> {
         verbose: args.verbose,
     };
     let started = Instant::now();
-    let loop_cfg = LoopConfig {
+    let opts = ServiceOpts {
+        name: "send",
         max_connections: connections + 1,
         record_dir: None,
-        grace: Duration::from_secs(1),
-        name: "send",
-        implicit_tls: Vec::new(),
     };
-    rt.run_with(&mut service, Vec::new(), loop_cfg)
+    crate::net::run_client(&mut service, opts, Duration::from_secs(1))
         .context("the event loop failed")?;
     let secs = started.elapsed().as_secs_f64();
     if let Some(p) = &service.progress {

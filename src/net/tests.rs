@@ -1,8 +1,14 @@
-//! The loop with a toy protocol: many accepted and outbound connections in
-//! one process, refused connects reported, stop when the service says so.
+//! The loop with a toy protocol: a server service and a client service on
+//! one loop, many connections each, refused connects reported, stop when a
+//! service says so, streamed bodies.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use super::*;
 use crate::proto::line::{Line, LineBuffer};
+use crate::proto::{Body, Output, Session};
 
 /// Either end of a line-echo protocol.
 enum Toy {
@@ -11,6 +17,8 @@ enum Toy {
         input: LineBuffer,
         out: Vec<u8>,
         closed: bool,
+        /// "big N": stream N bytes of 'x' then "\r\n".
+        big: Option<usize>,
     },
     /// Waits for the greeting, sends `left` pings, checks echoes, says bye.
     Client {
@@ -26,9 +34,19 @@ impl Session for Toy {
     type Event = ();
     fn handle_input(&mut self, _now: Instant, bytes: &[u8]) {
         match self {
-            Toy::Server { input, out, closed } => {
+            Toy::Server {
+                input,
+                out,
+                closed,
+                big,
+            } => {
                 input.extend(bytes);
                 while let Some(Line::Complete(l)) = input.next_line(100) {
+                    if let Some(n) = l.strip_prefix(b"big ") {
+                        let n: usize = std::str::from_utf8(n).unwrap().parse().unwrap();
+                        *big = Some(n);
+                        continue;
+                    }
                     out.extend_from_slice(l);
                     out.extend_from_slice(b"\r\n");
                     if l == b"bye" {
@@ -67,6 +85,13 @@ impl Session for Toy {
     }
     fn handle_timeout(&mut self, _now: Instant) {}
     fn poll_output(&mut self) -> Option<Output<()>> {
+        if let Toy::Server { big, out, .. } = self {
+            if let Some(n) = big.take() {
+                out.extend_from_slice(b"\r\n");
+                let src = io::Read::take(io::repeat(b'x'), n as u64);
+                return Some(Output::Body(Body::raw(Box::new(src))));
+            }
+        }
         let (out, closed) = match self {
             Toy::Server { out, closed, .. } | Toy::Client { out, closed, .. } => (out, closed),
         };
@@ -92,7 +117,29 @@ impl Session for Toy {
     }
 }
 
-struct ToyService {
+struct ToyServer;
+
+impl ServerService for ToyServer {
+    fn open(&mut self, _id: ConnId, _from: super::Accepted, _now: Instant) -> Toy {
+        Toy::Server {
+            input: LineBuffer::new(),
+            out: b"hello\r\n".to_vec(),
+            closed: false,
+            big: None,
+        }
+    }
+    fn busy_reply(&self) -> &[u8] {
+        b"busy\r\n"
+    }
+}
+
+impl Service for ToyServer {
+    type Session = Toy;
+    type Completion = ();
+    fn event(&mut self, _id: ConnId, _s: &mut Toy, _e: (), _now: Instant) {}
+}
+
+struct ToyClient {
     to_connect: Vec<SocketAddr>,
     finished: u32,
     echoed: u32,
@@ -100,21 +147,7 @@ struct ToyService {
     expected: u32,
 }
 
-impl Service for ToyService {
-    type Session = Toy;
-    type Completion = ();
-    fn open(&mut self, _id: ConnId, _from: super::Accepted, _now: Instant) -> Toy {
-        Toy::Server {
-            input: LineBuffer::new(),
-            out: b"hello\r\n".to_vec(),
-            closed: false,
-        }
-    }
-    fn event(&mut self, _id: ConnId, _s: &mut Toy, _e: (), _now: Instant) {}
-    fn complete(&mut self, _s: &mut Toy, _c: (), _now: Instant) {}
-    fn busy_reply(&self) -> &[u8] {
-        b"busy\r\n"
-    }
+impl ClientService for ToyClient {
     fn poll_connect(&mut self, _now: Instant) -> Option<SocketAddr> {
         self.to_connect.pop()
     }
@@ -130,6 +163,12 @@ impl Service for ToyService {
     fn connect_failed(&mut self, _id: ConnId, _s: Toy, _e: io::Error) {
         self.failed += 1;
     }
+}
+
+impl Service for ToyClient {
+    type Session = Toy;
+    type Completion = ();
+    fn event(&mut self, _id: ConnId, _s: &mut Toy, _e: (), _now: Instant) {}
     fn closed(&mut self, _id: ConnId, s: Toy) {
         if let Toy::Client { echoed, .. } = s {
             self.finished += 1;
@@ -141,8 +180,16 @@ impl Service for ToyService {
     }
 }
 
+fn opts(name: &'static str) -> ServiceOpts {
+    ServiceOpts {
+        name,
+        max_connections: 1000,
+        record_dir: None,
+    }
+}
+
 #[test]
-fn clients_and_servers_share_one_loop() {
+fn a_server_and_a_client_service_share_one_loop() {
     let listener = listen("127.0.0.1:0".parse().unwrap()).unwrap();
     let addr = listener.local_addr().unwrap();
     // A port with nothing behind it: bind, note, close.
@@ -152,25 +199,101 @@ fn clients_and_servers_share_one_loop() {
         .unwrap();
     let mut to_connect = vec![addr; 50];
     to_connect.push(dead);
-    let rt: Runtime<()> = Runtime::new().unwrap();
-    let mut service = ToyService {
+    let mut server = ToyServer;
+    let mut client = ToyClient {
         to_connect,
         finished: 0,
         echoed: 0,
         failed: 0,
         expected: 51,
     };
-    let cfg = LoopConfig {
-        max_connections: 1000,
-        record_dir: None,
-        grace: Duration::from_secs(2),
-        name: "toy",
-        implicit_tls: Vec::new(),
-    };
     let started = Instant::now();
-    rt.run_with(&mut service, vec![listener], cfg).unwrap();
+    let mut rt = Runtime::new(Duration::from_secs(2)).unwrap();
+    let (_, inbox) = rt.channel();
+    let l = Listener {
+        socket: listener,
+        implicit_tls: false,
+    };
+    rt.add_server(&mut server, inbox, opts("toy"), vec![l])
+        .unwrap();
+    let (_, inbox) = rt.channel();
+    rt.add_client(&mut client, inbox, opts("toy-client"))
+        .unwrap();
+    rt.run().unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(service.failed, 1);
-    assert_eq!(service.finished, 50);
-    assert_eq!(service.echoed, 50 * 20);
+    assert_eq!(client.failed, 1);
+    assert_eq!(client.finished, 50);
+    assert_eq!(client.echoed, 50 * 20);
+}
+
+#[test]
+fn a_streamed_body_arrives_whole_and_in_order() {
+    let listener = listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let n = 5_000_000;
+    let reader = std::thread::spawn(move || {
+        use std::io::{BufRead, Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(format!("big {n}\r\n").as_bytes()).unwrap();
+        let mut r = std::io::BufReader::new(s.try_clone().unwrap());
+        let mut hello = String::new();
+        r.read_line(&mut hello).unwrap();
+        assert_eq!(hello, "hello\r\n");
+        let mut body = vec![0u8; n];
+        r.read_exact(&mut body).unwrap();
+        assert!(body.iter().all(|&b| b == b'x'));
+        // What the session said after the body comes after it.
+        let mut end = String::new();
+        r.read_line(&mut end).unwrap();
+        assert_eq!(end, "\r\n");
+        s.write_all(b"after\r\nbye\r\n").unwrap();
+        let mut rest = String::new();
+        r.read_to_string(&mut rest).unwrap();
+        assert_eq!(rest, "after\r\nbye\r\n");
+    });
+    let mut server = ToyServer;
+    let mut watcher = Watcher(Some(reader));
+    let mut rt = Runtime::new(Duration::from_secs(1)).unwrap();
+    let (_, inbox) = rt.channel();
+    let l = Listener {
+        socket: listener,
+        implicit_tls: false,
+    };
+    rt.add_server(&mut server, inbox, opts("toy"), vec![l])
+        .unwrap();
+    let (_, inbox) = rt.channel();
+    rt.add_client(&mut watcher, inbox, opts("watch")).unwrap();
+    rt.run().unwrap();
+}
+
+/// Stops the loop once the reader thread is done (and fails the test if
+/// the reader did).
+struct Watcher(Option<std::thread::JoinHandle<()>>);
+
+impl ClientService for Watcher {
+    fn poll_connect(&mut self, _now: Instant) -> Option<SocketAddr> {
+        None
+    }
+    fn open_outbound(&mut self, _: ConnId, _: SocketAddr, _: Instant) -> Option<Toy> {
+        None
+    }
+    fn connect_failed(&mut self, _: ConnId, _: Toy, _: io::Error) {}
+}
+
+impl Service for Watcher {
+    type Session = Toy;
+    type Completion = ();
+    fn event(&mut self, _: ConnId, _: &mut Toy, _: (), _: Instant) {}
+    fn poll_wakeup(&self) -> Option<Instant> {
+        Some(Instant::now() + Duration::from_millis(20))
+    }
+    fn stop_requested(&mut self) -> Option<StopMode> {
+        if self.0.as_ref().is_some_and(|h| h.is_finished()) {
+            if let Some(h) = self.0.take() {
+                h.join().expect("the reader failed");
+            }
+            return Some(StopMode::Graceful);
+        }
+        None
+    }
 }

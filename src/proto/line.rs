@@ -6,15 +6,7 @@
 //! [`Line::TooLong`] and its bytes are discarded up to its end, so a peer can
 //! never make us buffer more than the limit.
 
-/// The size of `data` with every line end as CRLF and a final line end
-/// added when it lacks one: what a message occupies on the wire before
-/// dot-stuffing (SMTP SIZE, RFC 1870 §3; POP3 LIST and STAT, RFC 1939 §5).
-pub fn crlf_size(data: &[u8]) -> usize {
-    let lf = memchr::memchr_iter(b'\n', data).count();
-    let crlf = memchr::memmem::find_iter(data, b"\r\n").count();
-    let unterminated = !data.is_empty() && !data.ends_with(b"\n");
-    data.len() + (lf - crlf) + if unterminated { 2 } else { 0 }
-}
+pub use crate::util::crlf_size;
 
 /// One framed item taken from a [`LineBuffer`].
 #[derive(Debug, PartialEq, Eq)]

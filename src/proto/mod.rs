@@ -1,20 +1,28 @@
 //! Sans-IO protocol machinery shared by every protocol: line framing with a
-//! length bound, and the SMTP codecs and sessions.
+//! length bound, dot-stuffing, streamed bodies, and the SMTP and POP3
+//! codecs and sessions.
 //!
 //! Nothing here touches a socket, a clock or a file: sessions take bytes and
 //! `Instant`s in and hand back bytes to write and events for the world.
 
+pub mod body;
+pub mod dotstuff;
 pub mod line;
 pub mod pop3;
 pub mod smtp;
 
 use std::time::Instant;
 
+pub use body::Body;
+
 /// One item of a session's output, in the order it must happen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Output<E> {
     /// Bytes to write to the peer.
     Transmit(Vec<u8>),
+    /// A body to write to the peer, pulled a chunk at a time as the socket
+    /// drains; output after it waits until it is through.
+    Body(Body),
     /// Something the owner must act on (store a message, ...) and answer.
     Event(E),
     /// Close the connection once everything before this is written.

@@ -47,7 +47,7 @@ fn drain<S: Session<Event = Event>>(
         match o {
             Output::Transmit(b) => bytes.extend_from_slice(&b),
             Output::Event(Event::Done(v)) => *verdict = Some(v),
-            Output::StartTls => {}
+            Output::StartTls | Output::Body(_) => {}
             Output::Close => closed = true,
         }
     }

@@ -8,7 +8,22 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::maildir::sync_dir;
-use crate::proto::pop3::server::{wire_size, Listed};
+
+/// One message as a maildrop lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its unique id (RFC 1939 §7 UIDL: 1-70 printable characters): the
+    /// Maildir unique name, or a hash of one that does not fit.
+    pub uid: String,
+    /// Its size with CRLF line ends (what POP3 LIST and IMAP RFC822.SIZE
+    /// report), from `,W=` in the name when there.
+    pub size: u64,
+}
+
+/// The size of a message with CRLF line ends.
+fn wire_size(data: &[u8]) -> u64 {
+    crate::util::crlf_size(data) as u64
+}
 
 /// One message of the maildrop.
 #[derive(Debug, Clone)]
@@ -110,16 +125,23 @@ impl Maildrop {
         self.entries.is_empty()
     }
 
-    /// The bytes of message `i`. A message another reader moved (flags
-    /// changed, new/ → cur/) is found again by its unique name.
+    /// The bytes of message `i` (see [`Maildrop::open_message`]).
     pub fn read(&self, i: usize) -> io::Result<Vec<u8>> {
+        let mut data = Vec::new();
+        io::Read::read_to_end(&mut self.open_message(i)?, &mut data)?;
+        Ok(data)
+    }
+
+    /// Message `i`'s file, opened for streaming (found again by its
+    /// unique name when another reader moved it).
+    pub fn open_message(&self, i: usize) -> io::Result<fs::File> {
         let e = self
             .entries
             .get(i)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such message"))?;
-        match fs::read(&e.path) {
+        match fs::File::open(&e.path) {
             Err(err) if err.kind() == io::ErrorKind::NotFound => match self.find(&e.unique) {
-                Some(p) => fs::read(p),
+                Some(p) => fs::File::open(p),
                 None => Err(io::Error::new(
                     io::ErrorKind::NotFound,
                     "the message was removed by another client",

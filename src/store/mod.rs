@@ -8,11 +8,13 @@ pub mod keywords;
 pub mod maildir;
 pub mod maildrop;
 pub mod mutf7;
+pub mod readahead;
 pub mod uidlist;
 pub mod users;
 pub mod writer;
 
 pub use maildir::{Delivery, Maildir, Publisher, Staged, StoreError};
+pub use readahead::ReadAhead;
 pub use users::{Password, Users, UsersError};
 pub use writer::{WriteJob, Writer};
 

@@ -289,6 +289,16 @@ fn parse_password(field: &str) -> Result<Password, String> {
     })
 }
 
+/// The address a login names: `user` as given (lowercased), or
+/// `user@DOMAIN` for a bare name when exactly one `--domain` is set.
+pub fn login_address(user: &str, domains: &[String]) -> String {
+    if !user.contains('@') && domains.len() == 1 {
+        format!("{}@{}", user.to_lowercase(), domains[0])
+    } else {
+        user.to_lowercase()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,6 +40,28 @@ pub fn with_default_port(server: &str, port: u16) -> String {
     }
 }
 
+/// The size of `data` with every line end as CRLF and a final line end
+/// added when it lacks one: what a message occupies on the wire before
+/// dot-stuffing (SMTP SIZE, RFC 1870 §3; POP3 LIST and STAT, RFC 1939 §5).
+pub fn crlf_size(data: &[u8]) -> usize {
+    let lf = memchr::memchr_iter(b'\n', data).count();
+    let crlf = memchr::memmem::find_iter(data, b"\r\n").count();
+    let unterminated = !data.is_empty() && !data.ends_with(b"\n");
+    data.len() + (lf - crlf) + if unterminated { 2 } else { 0 }
+}
+
+/// The host part of `HOST[:PORT]` (brackets of an IPv6 literal removed),
+/// the name a client checks the server's certificate against.
+pub fn server_host(server: &str) -> String {
+    if let Some(rest) = server.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest).to_owned();
+    }
+    match server.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h.to_owned(),
+        _ => server.to_owned(),
+    }
+}
+
 /// `n` and the noun, singular for one: `1 message`, `2 messages`.
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {

@@ -309,7 +309,7 @@ mod tests {
             match o {
                 Output::Transmit(b) => wire.extend(b),
                 Output::Event(e) => events.push(e),
-                Output::StartTls => {}
+                Output::StartTls | Output::Body(_) => {}
                 Output::Close => closed = true,
             }
         }
@@ -441,6 +441,7 @@ mod pair_tests {
             while let Some(o) = s.poll_output() {
                 match o {
                     server::Output::Transmit(b) => to_c.extend(b),
+                    server::Output::Body(mut b) => while !b.fill(&mut to_c, 5).unwrap() {},
                     server::Output::StartTls => {}
                     server::Output::Close => s_closed = true,
                     server::Output::Event(server::Event::Authenticate(_)) => {
@@ -449,14 +450,16 @@ mod pair_tests {
                             .enumerate()
                             .map(|(i, m)| Listed {
                                 uid: format!("u{i}"),
-                                size: server::wire_size(m),
+                                size: (crate::util::crlf_size(m) as u64),
                             })
                             .collect();
                         s.authenticated(Ok(("bob".into(), l)));
                     }
-                    server::Output::Event(server::Event::Retrieve { index, top }) => {
-                        s.retrieved(index, top, Ok(MSGS[index].to_vec()))
-                    }
+                    server::Output::Event(server::Event::Retrieve { index, top }) => s.retrieved(
+                        index,
+                        top,
+                        Ok(Box::new(std::io::Cursor::new(MSGS[index].to_vec()))),
+                    ),
                     server::Output::Event(server::Event::Update { delete, seen }) => {
                         updates.push((delete.clone(), seen));
                         s.updated(Ok(1));
@@ -467,7 +470,7 @@ mod pair_tests {
                 match o {
                     Output::Transmit(b) => to_s.extend(b),
                     Output::Event(e) => events.push(e),
-                    Output::StartTls => {}
+                    Output::StartTls | Output::Body(_) => {}
                     Output::Close => c_closed = true,
                 }
             }

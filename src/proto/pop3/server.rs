@@ -10,7 +10,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use crate::proto::dotstuff::{Encoder, TERMINATOR};
 use crate::proto::line::{Line, LineBuffer};
+use crate::proto::Body;
 
 /// The longest command line (RFC 2449 §4: 255 octets; AUTH responses may
 /// be longer, RFC 5034 §4).
@@ -366,20 +368,36 @@ impl Pop3Session {
         }
     }
 
-    /// Answers [`Event::Retrieve`] with the message as stored (LF or CRLF).
-    pub fn retrieved(&mut self, index: usize, top: Option<usize>, result: Result<Vec<u8>, String>) {
+    /// Answers [`Event::Retrieve`] with a reader of the message as stored
+    /// (LF or CRLF line ends). The session streams it as a multi-line
+    /// response ([`Output::Body`]: CRLF, dot-stuffed, TOP's lines only),
+    /// so the message is never in memory whole.
+    pub fn retrieved(
+        &mut self,
+        index: usize,
+        top: Option<usize>,
+        result: Result<Box<dyn std::io::Read + Send>, String>,
+    ) {
         if self.state != State::Reading {
             return;
         }
         self.state = State::Transaction;
         match result {
-            Ok(data) => {
+            Ok(source) => {
                 if top.is_none() {
                     self.seen[index] = true;
                 }
                 let size = self.messages.get(index).map_or(0, |m| m.size);
                 self.ok(&format!("{size} octets"));
-                multiline_body(&mut self.out, &data, top);
+                let encoder = top.map_or_else(Encoder::new, Encoder::top);
+                let b = std::mem::take(&mut self.out);
+                self.queue.push_back(Output::Transmit(b));
+                // Counted as the whole message: pipelined commands wait
+                // for the client to read it (RFC 2449 §6.6 pipelining).
+                self.pacer.sent(usize::try_from(size).unwrap_or(usize::MAX));
+                self.queue
+                    .push_back(Output::Body(Body::dot_stuffed(source, encoder)));
+                self.out.extend_from_slice(TERMINATOR);
             }
             Err(why) => self.err(&format!(
                 "[SYS/TEMP] message {} cannot be read: {why}",
@@ -695,49 +713,12 @@ impl Pop3Session {
     }
 }
 
-/// Writes a message as a multi-line response: CRLF line ends, dot-stuffed,
-/// ended by `.` (RFC 1939 §3). With `top`, the header, the blank line and
-/// that many body lines.
-pub fn multiline_body(out: &mut Vec<u8>, data: &[u8], top: Option<usize>) {
-    let mut in_body = false;
-    let mut body_lines = 0;
-    let mut lines = data.split(|&b| b == b'\n').peekable();
-    while let Some(mut line) = lines.next() {
-        if lines.peek().is_none() && line.is_empty() {
-            break; // the text ended with a line end
-        }
-        if let Some(l) = line.strip_suffix(b"\r") {
-            line = l;
-        }
-        if in_body {
-            if top.is_some_and(|n| body_lines >= n) {
-                break;
-            }
-            body_lines += 1;
-        } else if line.is_empty() {
-            in_body = true;
-        }
-        if line.first() == Some(&b'.') {
-            out.push(b'.');
-        }
-        out.extend_from_slice(line);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b".\r\n");
-}
-
 /// The APOP digest for a greeting timestamp and a password: lowercase hex
 /// of MD5(timestamp + password) (RFC 1939 §7).
 pub fn apop_digest(timestamp: &str, password: &str) -> String {
     use md5::{Digest, Md5};
     let d = Md5::digest(format!("{timestamp}{password}").as_bytes());
     d.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The size a message has on the wire before dot-stuffing: LF line ends
-/// counted as CRLF (what LIST and STAT report, RFC 1939 §5).
-pub fn wire_size(data: &[u8]) -> u64 {
-    crate::proto::line::crlf_size(data) as u64
 }
 
 impl crate::proto::Session for Pop3Session {

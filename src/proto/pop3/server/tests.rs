@@ -42,6 +42,7 @@ impl H {
         while let Some(o) = self.s.poll_output() {
             match o {
                 Output::Transmit(b) => self.wire.extend(b),
+                Output::Body(mut body) => while !body.fill(&mut self.wire, 7).unwrap() {},
                 Output::StartTls => {}
                 Output::Close => self.closed = true,
                 Output::Event(Event::Authenticate(c)) => {
@@ -61,11 +62,11 @@ impl H {
                             vec![
                                 Listed {
                                     uid: "u1".into(),
-                                    size: wire_size(M1),
+                                    size: (crate::util::crlf_size(M1) as u64),
                                 },
                                 Listed {
                                     uid: "u2".into(),
-                                    size: wire_size(M2),
+                                    size: (crate::util::crlf_size(M2) as u64),
                                 },
                             ],
                         ))
@@ -78,7 +79,8 @@ impl H {
                 }
                 Output::Event(Event::Retrieve { index, top }) => {
                     let data = [M1, M2][index].to_vec();
-                    self.s.retrieved(index, top, Ok(data));
+                    self.s
+                        .retrieved(index, top, Ok(Box::new(std::io::Cursor::new(data))));
                 }
                 Output::Event(Event::Update { delete, seen }) => {
                     self.updates.push((delete.clone(), seen));
@@ -109,35 +111,41 @@ fn seed_session() {
     assert!(h
         .cmd("pass hungry")
         .starts_with("+OK maildrop has 2 messages"));
-    let total = wire_size(M1) + wire_size(M2);
+    let total = (crate::util::crlf_size(M1) as u64) + (crate::util::crlf_size(M2) as u64);
     assert_eq!(h.cmd("stat"), format!("+OK 2 {total}\r\n"));
     assert_eq!(
         h.cmd("LIST"),
         format!(
             "+OK scan listing follows\r\n1 {}\r\n2 {}\r\n.\r\n",
-            wire_size(M1),
-            wire_size(M2)
+            (crate::util::crlf_size(M1) as u64),
+            (crate::util::crlf_size(M2) as u64)
         )
     );
     assert_eq!(h.cmd("UIDL 2"), "+OK 2 u2\r\n");
     let r = h.cmd("RETR 1");
-    assert_eq!(r, format!("+OK {} octets\r\nSubject: one\r\n\r\nfirst\r\n..leading dot\r\n...two\r\nlast\r\n.\r\n", wire_size(M1)));
+    assert_eq!(r, format!("+OK {} octets\r\nSubject: one\r\n\r\nfirst\r\n..leading dot\r\n...two\r\nlast\r\n.\r\n", (crate::util::crlf_size(M1) as u64)));
     assert_eq!(
         h.cmd("TOP 1 1"),
         format!(
             "+OK {} octets\r\nSubject: one\r\n\r\nfirst\r\n.\r\n",
-            wire_size(M1)
+            (crate::util::crlf_size(M1) as u64)
         )
     );
     assert_eq!(
         h.cmd("TOP 2 0"),
-        format!("+OK {} octets\r\nSubject: two\r\n\r\n.\r\n", wire_size(M2))
+        format!(
+            "+OK {} octets\r\nSubject: two\r\n\r\n.\r\n",
+            (crate::util::crlf_size(M2) as u64)
+        )
     );
     assert!(h.cmd("DELE 2").starts_with("+OK"));
     assert!(h.cmd("RETR 2").starts_with("-ERR"));
     assert_eq!(
         h.cmd("LIST"),
-        format!("+OK scan listing follows\r\n1 {}\r\n.\r\n", wire_size(M1))
+        format!(
+            "+OK scan listing follows\r\n1 {}\r\n.\r\n",
+            (crate::util::crlf_size(M1) as u64)
+        )
     );
     assert!(h.cmd("QUIT").starts_with("+OK"));
     assert!(h.closed);
@@ -249,7 +257,11 @@ fn pipelined_commands_wait_for_the_client_to_read() {
         while let Some(o) = s.poll_output() {
             if let Output::Event(Event::Retrieve { index, top }) = o {
                 *retrieved += 1;
-                s.retrieved(index, top, Ok(vec![b'x'; 300]));
+                s.retrieved(
+                    index,
+                    top,
+                    Ok(Box::new(std::io::Cursor::new(vec![b'x'; 300]))),
+                );
             }
         }
     };

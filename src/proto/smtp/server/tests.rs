@@ -51,6 +51,7 @@ impl Harness {
                     self.s.authenticated(ok, Instant::now());
                 }
                 Output::StartTls => self.tls_started = true,
+                Output::Body(_) => {}
                 Output::Close => self.closed = true,
             }
         }
@@ -321,7 +322,7 @@ fn input_waits_while_delivering() {
         match o {
             Output::Transmit(b) => wire.extend(b),
             Output::Event(e) => event = Some(e),
-            Output::StartTls => {}
+            Output::StartTls | Output::Body(_) => {}
             Output::Close => panic!("closed early"),
         }
     }
@@ -338,7 +339,7 @@ fn input_waits_while_delivering() {
     while let Some(o) = s.poll_output() {
         match o {
             Output::Transmit(b) => rest.extend(b),
-            Output::StartTls => {}
+            Output::StartTls | Output::Body(_) => {}
             Output::Close => closed = true,
             Output::Event(_) => panic!(),
         }
@@ -372,7 +373,7 @@ fn idle_timeout_421() {
     while let Some(o) = s.poll_output() {
         match o {
             Output::Transmit(b) => wire.extend(b),
-            Output::StartTls => {}
+            Output::StartTls | Output::Body(_) => {}
             Output::Close => closed = true,
             Output::Event(_) => {}
         }
@@ -420,7 +421,7 @@ fn immediate_shutdown_still_answers_a_message_being_stored() {
     while let Some(o) = s.poll_output() {
         match o {
             Output::Transmit(b) => wire.extend(b),
-            Output::StartTls => {}
+            Output::StartTls | Output::Body(_) => {}
             Output::Close => closed = true,
             Output::Event(_) => panic!(),
         }
