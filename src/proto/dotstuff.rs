@@ -147,13 +147,23 @@ pub fn encode(data: &[u8], top: Option<usize>) -> Vec<u8> {
     out
 }
 
+/// A received line (line end removed) without its stuffing: "if the first
+/// character is a period and there are other characters on the line, the
+/// first character is deleted" (RFC 5321 §4.5.2).
+pub fn unstuff(line: &[u8]) -> &[u8] {
+    match line {
+        [b'.', rest @ ..] if !rest.is_empty() => rest,
+        _ => line,
+    }
+}
+
 /// Reading a dot-stuffed body line by line (line end removed): `None` for
-/// the terminating `.` line, else the line with one leading dot removed.
+/// the terminating `.` line, else the line unstuffed.
 pub fn decode_line(line: &[u8]) -> Option<&[u8]> {
     if line == b"." {
         return None;
     }
-    Some(line.strip_prefix(b".").unwrap_or(line))
+    Some(unstuff(line))
 }
 
 #[cfg(test)]
@@ -224,5 +234,8 @@ mod tests {
         assert_eq!(decode_line(b".."), Some(&b"."[..]));
         assert_eq!(decode_line(b"..x"), Some(&b".x"[..]));
         assert_eq!(decode_line(b"x"), Some(&b"x"[..]));
+        // Not at a terminator's place (SMTP after a bare LF): data.
+        assert_eq!(unstuff(b"."), b".");
+        assert_eq!(unstuff(b".."), b".");
     }
 }

@@ -166,7 +166,7 @@ impl Pop3Client {
                 Some(Line::Complete(l)) => l.to_vec(),
             };
             if let Some((_, body)) = &mut self.body {
-                if line == b"." {
+                let Some(l) = crate::proto::dotstuff::decode_line(&line) else {
                     let (status, body) = self.body.take().unwrap_or_default();
                     let p = self.inflight.take();
                     self.emit(Event::Reply {
@@ -177,8 +177,7 @@ impl Pop3Client {
                     });
                     self.pump(now);
                     continue;
-                }
-                let l = line.strip_prefix(b".").unwrap_or(&line);
+                };
                 if body.len() + l.len() + 2 > MAX_BODY {
                     return self.end(Some("a reply body is too large".into()));
                 }

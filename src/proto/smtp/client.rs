@@ -899,37 +899,7 @@ impl ClientSession {
 /// The message as it goes on the wire after DATA: CRLF line ends, a final
 /// line end, dot-stuffing (RFC 5321 §4.5.2), and the `.` line.
 pub fn wire_body(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() + data.len() / 40 + 8);
-    let mut at_line_start = true;
-    let mut i = 0;
-    while i < data.len() {
-        let b = data[i];
-        if at_line_start && b == b'.' {
-            out.push(b'.');
-        }
-        match b {
-            b'\r' if data.get(i + 1) == Some(&b'\n') => {
-                out.extend_from_slice(b"\r\n");
-                i += 2;
-                at_line_start = true;
-                continue;
-            }
-            b'\n' => {
-                out.extend_from_slice(b"\r\n");
-                at_line_start = true;
-            }
-            _ => {
-                out.push(b);
-                at_line_start = false;
-            }
-        }
-        i += 1;
-    }
-    if !at_line_start {
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b".\r\n");
-    out
+    crate::proto::dotstuff::encode(data, None)
 }
 
 /// The size SIZE counts: the message with CRLF line ends, including the

@@ -113,11 +113,7 @@ impl DataReader {
                         return Some(self.finish());
                     }
                     self.prev_crlf = crlf;
-                    let text = if text.len() > 1 && text[0] == b'.' {
-                        &text[1..]
-                    } else {
-                        text
-                    };
+                    let text = crate::proto::dotstuff::unstuff(text);
                     self.wire_size = self.wire_size.saturating_add(text.len() + 2);
                     if self.wire_size > self.max_size {
                         self.too_big = true;
