@@ -20,9 +20,33 @@ pub struct Listed {
     pub size: u64,
 }
 
-/// The size of a message with CRLF line ends.
-fn wire_size(data: &[u8]) -> u64 {
-    crate::util::crlf_size(data) as u64
+/// The size of a message file with CRLF line ends
+/// ([`crate::util::crlf_size`]), read a chunk at a time: listing a
+/// maildrop of large messages must not hold one whole.
+fn wire_size(path: &Path) -> io::Result<u64> {
+    let mut f = fs::File::open(path)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut len, mut bare_lf) = (0u64, 0u64);
+    let mut last = None;
+    loop {
+        let n = match io::Read::read(&mut f, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &buf[..n];
+        for i in memchr::memchr_iter(b'\n', chunk) {
+            let before = if i == 0 { last } else { Some(chunk[i - 1]) };
+            if before != Some(b'\r') {
+                bare_lf += 1;
+            }
+        }
+        len += n as u64;
+        last = chunk.last().copied();
+    }
+    let unterminated = last.is_some_and(|b| b != b'\n');
+    Ok(len + bare_lf + if unterminated { 2 } else { 0 })
 }
 
 /// One message of the maildrop.
@@ -86,7 +110,7 @@ impl Maildrop {
             let unique = name.split(":2,").next().unwrap_or(&name).to_string();
             let size = match size_from_name(&unique) {
                 Some(s) => s,
-                None => wire_size(&fs::read(ent.path())?),
+                None => wire_size(&ent.path())?,
             };
             let entry = Entry {
                 path: ent.path(),
@@ -231,6 +255,21 @@ impl Maildrop {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wire_size_of_a_file_matches_crlf_size_across_chunks() {
+        let dir = std::env::temp_dir().join(format!("mk-ws-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("m");
+        // A CRLF split across the 64 KiB chunk boundary, bare LFs, no final end.
+        let mut data = vec![b'a'; 64 * 1024 - 1];
+        data.extend_from_slice(b"\r\nb\nc\r\n\nend");
+        for d in [&data[..], b"", b"x\n", b"\r\n", b"\r"] {
+            fs::write(&p, d).unwrap();
+            assert_eq!(wire_size(&p).unwrap(), crate::util::crlf_size(d) as u64);
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn lists_reads_and_updates() {
