@@ -769,7 +769,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__pop3)
-            opts="-h -V --listen --maildir --hostname --domain --users --auth-any --timeout --max-session-time --max-connections --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --help --version"
+            opts="-h -V --listen --maildir --hostname --domain --users --max-connections --timeout --max-session-time --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --auth-any --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -795,15 +795,15 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --max-session-time)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -839,7 +839,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__smtp)
-            opts="-q -h -V --listen --maildir --hostname --domain --users --max-message-size --max-memory --max-recipients --max-connections --timeout --max-session-time --max-hops --record --exit-after --shutdown-grace --quiet --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --max-auth-failures --auth-delay-ms --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --help --version"
+            opts="-q -h -V --listen --maildir --hostname --domain --users --max-connections --timeout --max-session-time --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -865,18 +865,6 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --max-message-size)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-memory)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-recipients)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -889,19 +877,15 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --max-hops)
+                --max-auth-failures)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-delay-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --record)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --exit-after)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --shutdown-grace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -917,11 +901,27 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --max-auth-failures)
+                --max-message-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --auth-delay-ms)
+                --max-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-recipients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-hops)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exit-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shutdown-grace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,25 +36,25 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "hash-password" -d '
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "queue" -d 'Look at and manage the outbound queue (like Postfix\'s mailq/postqueue)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l maildir -d 'The mail store: one Maildir per recipient address' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l hostname -d 'Host name for the greeting and Received fields [default: this host\'s name]' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l domain -d 'A local domain (repeatable); mail for other domains is refused (550 5.7.1). Without it every domain is local' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l users -d 'Users file (`address:password` lines): only these addresses exist in the local domains (others: 550 5.1.1)' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-message-size -d 'Largest message accepted, in bytes; K, M and G suffixes allowed' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-memory -d 'Memory for messages being received, all connections together; past it a message is discarded with 452 4.3.1 (try again later)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-recipients -d 'Most recipients per message (more get 452 4.5.3)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-connections -d 'Most simultaneous connections (more get 421 and are closed)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l timeout -d 'Idle time in seconds before a client gets 421 and is disconnected' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-session-time -d 'Longest a session may last in seconds, however busy (then 421)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-hops -d 'Refuse a message that already has this many Received: fields: it is in a mail loop (554 5.4.6; RFC 5321 §6.3, Postfix\'s hopcount_limit)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l maildir -d 'The mail store: one Maildir per address' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l hostname -d 'Host name for the greeting and trace fields [default: this host\'s name]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l domain -d 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l users -d 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-connections -d 'Most simultaneous connections (more are told to try later and closed)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l timeout -d 'Idle time in seconds before a client is disconnected (nothing is lost)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-session-time -d 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop\'s lock) for ever' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l exit-after -d 'Exit (status 0) after N messages have been accepted' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l shutdown-grace -d 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-key -d 'PEM private key for --tls-cert' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-listen -d 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-auth-failures -d 'Failed AUTH attempts before a connection is closed with 421' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l auth-delay-ms -d 'Delay before answering a failed AUTH, in milliseconds (doubles each time)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-message-size -d 'Largest message accepted, in bytes; K, M and G suffixes allowed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-memory -d 'Memory for messages being received, all connections together; past it a message is discarded with 452 4.3.1 (try again later)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-recipients -d 'Most recipients per message (more get 452 4.5.3)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-hops -d 'Refuse a message that already has this many Received: fields: it is in a mail loop (554 5.4.6; RFC 5321 §6.3, Postfix\'s hopcount_limit)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l exit-after -d 'Exit (status 0) after N messages have been accepted' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l shutdown-grace -d 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l route -d 'Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its subdomains). Only authenticated or --relay-from clients may relay, and only with --domain set' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l relay-to -d 'Relay mail for every other domain through this smarthost' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l relay-auth -d 'AUTH to the smarthost (and routes) as USER:PASS, after STARTTLS when offered' -r
@@ -66,10 +66,10 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l delay-war
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-outbound -d 'Most outbound connections at once (at most 2 per destination)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l resolver -d 'The DNS server for MX lookups [default: the first nameserver in /etc/resolv.conf]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l mx-port -d 'The SMTP port of mail hosts found in the DNS (tests run them on loopback)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s q -l quiet -d 'Do not log each accepted message'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l require-tls -d 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s q -l quiet -d 'Do not log each accepted message'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l server -d 'SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls) [default: env MAILKIT_SMTP_SERVER, else MAILKIT_SERVER, else 127.0.0.1:1025]' -r
@@ -108,22 +108,22 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s h -l help -d 'P
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l maildir -d 'The mail store: one Maildir per address' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l hostname -d 'Host name for the greeting and APOP timestamps [default: this host\'s name]' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l domain -d 'A local domain (repeatable); with exactly one, `user bob` means bob@DOMAIN' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l users -d 'Users file (`address:password` lines); without it any password works' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l timeout -d 'Idle time in seconds before the connection is closed (nothing deleted)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-session-time -d 'Longest a session may last in seconds, however busy (then -ERR and closed, nothing deleted): a client dripping bytes cannot hold a maildrop\'s lock for ever' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-connections -d 'Most simultaneous connections' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l hostname -d 'Host name for the greeting and trace fields [default: this host\'s name]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l domain -d 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l users -d 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-connections -d 'Most simultaneous connections (more are told to try later and closed)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l timeout -d 'Idle time in seconds before a client is disconnected (nothing is lost)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-session-time -d 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop\'s lock) for ever' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-key -d 'PEM private key for --tls-cert' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-listen -d 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-any -d 'Allow throwaway mode (no --users) on a non-loopback --listen'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l require-tls -d 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-any -d 'Allow throwaway mode (no --users) on a non-loopback --listen'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l server -d 'POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls) [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110]' -r

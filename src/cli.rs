@@ -155,14 +155,16 @@ pub enum Command {
     Queue(Queue),
 }
 
-/// `mailkit serve-smtp`: the SMTP receiver.
+/// The flags every server shares (`serve-smtp`, `serve-pop3`, and the
+/// servers to come), one definition so they mean the same everywhere.
+/// `P` gives the protocol's defaults ([`ServerDefaults`]).
 #[derive(Debug, Args)]
-pub struct ServeSmtp {
+pub struct ServerArgs<P: ServerDefaults> {
     /// Address to listen on (repeatable); port 0 picks a free port.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:1025")]
+    #[arg(long, value_name = "ADDR", default_value = P::LISTEN)]
     pub listen: Vec<SocketAddr>,
 
-    /// The mail store: one Maildir per recipient address.
+    /// The mail store: one Maildir per address.
     #[arg(
         long,
         value_name = "DIR",
@@ -171,19 +173,87 @@ pub struct ServeSmtp {
     )]
     pub maildir: PathBuf,
 
-    /// Host name for the greeting and Received fields [default: this host's name].
+    /// Host name for the greeting and trace fields [default: this host's name].
     #[arg(long, value_name = "NAME")]
     pub hostname: Option<String>,
 
-    /// A local domain (repeatable); mail for other domains is refused (550 5.7.1).
-    /// Without it every domain is local.
+    /// A local domain (repeatable). SMTP refuses mail for others (550
+    /// 5.7.1; without --domain every domain is local); with exactly one, a
+    /// bare login name NAME means NAME@DOMAIN.
     #[arg(long = "domain", value_name = "DOMAIN")]
     pub domains: Vec<String>,
 
-    /// Users file (`address:password` lines): only these addresses exist in
-    /// the local domains (others: 550 5.1.1).
+    /// Users file (`address:password` lines): the addresses that exist in
+    /// the local domains and their passwords. Without it any login works.
     #[arg(long, value_name = "FILE")]
     pub users: Option<PathBuf>,
+
+    /// Most simultaneous connections (more are told to try later and closed).
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Idle time in seconds before a client is disconnected (nothing is lost).
+    #[arg(long, value_name = "SECS", default_value = P::TIMEOUT, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+
+    /// Longest a session may last in seconds, however busy: a client
+    /// dripping bytes cannot hold a connection (or a maildrop's lock) for ever.
+    #[arg(long, value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_session_time: u64,
+
+    /// Failed logins before a connection is closed.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_auth_failures: u32,
+
+    /// Delay before answering a failed login, in milliseconds (doubles each time).
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub auth_delay_ms: u64,
+
+    /// Write a transcript of every session into DIR (one file per session).
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+
+    /// TLS: certificates, STARTTLS/STLS, implicit-TLS listeners.
+    #[command(flatten)]
+    pub tls: ServerTlsArgs,
+
+    #[arg(skip)]
+    #[doc(hidden)]
+    pub _protocol: std::marker::PhantomData<P>,
+}
+
+/// A protocol's defaults for [`ServerArgs`] (strings, as clap shows them).
+pub trait ServerDefaults: Clone + std::marker::Send + Sync + std::fmt::Debug + 'static {
+    /// Where it listens by default.
+    const LISTEN: &'static str;
+    /// Its idle time limit in seconds.
+    const TIMEOUT: &'static str;
+}
+
+/// SMTP: port 1025 (25 needs root), 5 minutes idle (RFC 5321 §4.5.3.2).
+#[derive(Debug, Clone)]
+pub struct Smtp;
+
+impl ServerDefaults for Smtp {
+    const LISTEN: &'static str = "127.0.0.1:1025";
+    const TIMEOUT: &'static str = "300";
+}
+
+/// POP3: port 1110 (110 needs root), 10 minutes idle (RFC 1939 §3).
+#[derive(Debug, Clone)]
+pub struct Pop3;
+
+impl ServerDefaults for Pop3 {
+    const LISTEN: &'static str = "127.0.0.1:1110";
+    const TIMEOUT: &'static str = "600";
+}
+
+/// `mailkit serve-smtp`: the SMTP receiver.
+#[derive(Debug, Args)]
+pub struct ServeSmtp {
+    /// The flags every server shares.
+    #[command(flatten)]
+    pub server: ServerArgs<Smtp>,
 
     /// Largest message accepted, in bytes; K, M and G suffixes allowed.
     #[arg(long, value_name = "BYTES", default_value = "50M", value_parser = parse_size)]
@@ -198,26 +268,10 @@ pub struct ServeSmtp {
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_recipients: u32,
 
-    /// Most simultaneous connections (more get 421 and are closed).
-    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_connections: u32,
-
-    /// Idle time in seconds before a client gets 421 and is disconnected.
-    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
-    pub timeout: u64,
-
-    /// Longest a session may last in seconds, however busy (then 421).
-    #[arg(long, value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_session_time: u64,
-
     /// Refuse a message that already has this many Received: fields: it is
     /// in a mail loop (554 5.4.6; RFC 5321 §6.3, Postfix's hopcount_limit).
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_hops: u64,
-
-    /// Write a transcript of every session into DIR (one file per session).
-    #[arg(long, value_name = "DIR")]
-    pub record: Option<PathBuf>,
 
     /// Exit (status 0) after N messages have been accepted.
     #[arg(long, value_name = "N")]
@@ -230,18 +284,6 @@ pub struct ServeSmtp {
     /// Do not log each accepted message.
     #[arg(long, short)]
     pub quiet: bool,
-
-    /// TLS: certificates, STARTTLS, implicit-TLS listeners.
-    #[command(flatten)]
-    pub tls: ServerTlsArgs,
-
-    /// Failed AUTH attempts before a connection is closed with 421.
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_auth_failures: u32,
-
-    /// Delay before answering a failed AUTH, in milliseconds (doubles each time).
-    #[arg(long, value_name = "MS", default_value_t = 500)]
-    pub auth_delay_ms: u64,
 
     /// Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its
     /// subdomains). Only authenticated or --relay-from clients may relay,
@@ -293,64 +335,13 @@ pub struct ServeSmtp {
 /// `mailkit serve-pop3`: the POP3 server.
 #[derive(Debug, Args)]
 pub struct ServePop3 {
-    /// Address to listen on (repeatable); port 0 picks a free port.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:1110")]
-    pub listen: Vec<SocketAddr>,
-
-    /// The mail store: one Maildir per address.
-    #[arg(
-        long,
-        value_name = "DIR",
-        env = "MAILKIT_MAILDIR",
-        default_value = "mail"
-    )]
-    pub maildir: PathBuf,
-
-    /// Host name for the greeting and APOP timestamps [default: this host's name].
-    #[arg(long, value_name = "NAME")]
-    pub hostname: Option<String>,
-
-    /// A local domain (repeatable); with exactly one, `user bob` means bob@DOMAIN.
-    #[arg(long = "domain", value_name = "DOMAIN")]
-    pub domains: Vec<String>,
-
-    /// Users file (`address:password` lines); without it any password works.
-    #[arg(long, value_name = "FILE")]
-    pub users: Option<PathBuf>,
+    /// The flags every server shares.
+    #[command(flatten)]
+    pub server: ServerArgs<Pop3>,
 
     /// Allow throwaway mode (no --users) on a non-loopback --listen.
     #[arg(long)]
     pub auth_any: bool,
-
-    /// Idle time in seconds before the connection is closed (nothing deleted).
-    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
-    pub timeout: u64,
-
-    /// Longest a session may last in seconds, however busy (then -ERR and
-    /// closed, nothing deleted): a client dripping bytes cannot hold a
-    /// maildrop's lock for ever.
-    #[arg(long, value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_session_time: u64,
-
-    /// Most simultaneous connections.
-    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_connections: u32,
-
-    /// Failed logins before a connection is closed.
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_auth_failures: u32,
-
-    /// Delay before answering a failed login, in milliseconds (doubles each time).
-    #[arg(long, value_name = "MS", default_value_t = 500)]
-    pub auth_delay_ms: u64,
-
-    /// Write a transcript of every session into DIR (one file per session).
-    #[arg(long, value_name = "DIR")]
-    pub record: Option<PathBuf>,
-
-    /// TLS: certificates, STLS, implicit-TLS listeners.
-    #[command(flatten)]
-    pub tls: ServerTlsArgs,
 }
 
 /// `mailkit fetch`: the POP3 retriever.

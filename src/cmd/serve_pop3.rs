@@ -20,28 +20,29 @@ const MAX_PENDING_JOBS: usize = 256;
 /// Runs the POP3 server until it is stopped.
 pub fn run(args: ServePop3) -> anyhow::Result<()> {
     let common = super::common::settings(
-        args.hostname.as_deref(),
-        &args.domains,
-        args.users.as_deref(),
-        args.record.as_ref(),
+        args.server.hostname.as_deref(),
+        &args.server.domains,
+        args.server.users.as_deref(),
+        args.server.record.as_ref(),
     )?;
     let beyond_loopback = args
+        .server
         .listen
         .iter()
-        .chain(&args.tls.tls_listen)
+        .chain(&args.server.tls.tls_listen)
         .any(|a| !a.ip().is_loopback());
     if common.users.is_none() && beyond_loopback && !args.auth_any {
         bail!("without --users any password opens any mailbox; on a non-loopback --listen or --tls-listen that needs --auth-any (or give --users FILE)");
     }
-    std::fs::create_dir_all(&args.maildir)
-        .with_context(|| format!("cannot use --maildir {}", args.maildir.display()))?;
-    let tls = super::common::server_tls(&args.tls, &common.hostname, "pop3")?;
+    std::fs::create_dir_all(&args.server.maildir)
+        .with_context(|| format!("cannot use --maildir {}", args.server.maildir.display()))?;
+    let tls = super::common::server_tls(&args.server.tls, &common.hostname, "pop3")?;
     let super::common::Bound {
         listeners,
         asked: everywhere,
-    } = super::common::bind_all(&args.listen, &args.tls.tls_listen)?;
+    } = super::common::bind_all(&args.server.listen, &args.server.tls.tls_listen)?;
     let login_without_tls = super::common::clear_logins_ok(
-        &args.tls,
+        &args.server.tls,
         tls.is_some(),
         common.users.is_some(),
         &everywhere,
@@ -53,12 +54,12 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
     });
     let cfg = Pop3Config {
         hostname: common.hostname.clone(),
-        timeout: Duration::from_secs(args.timeout),
-        max_session_time: Duration::from_secs(args.max_session_time),
+        timeout: Duration::from_secs(args.server.timeout),
+        max_session_time: Duration::from_secs(args.server.max_session_time),
         output_budget: crate::proto::OUTPUT_BUDGET,
         apop,
-        auth_delay: Duration::from_millis(args.auth_delay_ms),
-        max_auth_failures: args.max_auth_failures,
+        auth_delay: Duration::from_millis(args.server.auth_delay_ms),
+        max_auth_failures: args.server.max_auth_failures,
         stls: tls.is_some(),
         login_without_tls,
     };
@@ -71,7 +72,7 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
     let mut service = Pop3Service::new(
         Pop3Settings {
             session: cfg,
-            root: args.maildir.clone(),
+            root: args.server.maildir.clone(),
             users: common.users.map(Arc::new),
             domains: common.domains,
             tls,
@@ -94,8 +95,8 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
     )?;
     let opts = ServiceOpts {
         name: "pop3",
-        max_connections: args.max_connections as usize,
-        record_dir: args.record.clone(),
+        max_connections: args.server.max_connections as usize,
+        record_dir: args.server.record.clone(),
     };
     // Declared after the services it borrows, so it is dropped first.
     let mut rt = rt;

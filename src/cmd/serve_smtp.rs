@@ -35,19 +35,19 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         );
     }
     let common = super::common::settings(
-        args.hostname.as_deref(),
-        &args.domains,
-        args.users.as_deref(),
-        args.record.as_ref(),
+        args.server.hostname.as_deref(),
+        &args.server.domains,
+        args.server.users.as_deref(),
+        args.server.record.as_ref(),
     )?;
     let (hostname, domains, users) = (common.hostname, common.domains, common.users);
-    let maildir = Maildir::open(&args.maildir, &hostname)
-        .with_context(|| format!("cannot use --maildir {}", args.maildir.display()))?;
-    let tls = super::common::server_tls(&args.tls, &hostname, "smtp")?;
+    let maildir = Maildir::open(&args.server.maildir, &hostname)
+        .with_context(|| format!("cannot use --maildir {}", args.server.maildir.display()))?;
+    let tls = super::common::server_tls(&args.server.tls, &hostname, "smtp")?;
     let super::common::Bound {
         listeners,
         asked: everywhere,
-    } = super::common::bind_all(&args.listen, &args.tls.tls_listen)?;
+    } = super::common::bind_all(&args.server.listen, &args.server.tls.tls_listen)?;
 
     let mut routes = crate::queue::route::Routes::default();
     for r in &args.routes {
@@ -79,7 +79,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         let dir = args
             .queue
             .clone()
-            .unwrap_or_else(|| args.maildir.join(".queue"));
+            .unwrap_or_else(|| args.server.maildir.join(".queue"));
         let spool = Arc::new(
             Spool::open(&dir).with_context(|| format!("cannot use --queue {}", dir.display()))?,
         );
@@ -137,7 +137,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
                     max_age: Duration::from_secs(args.max_queue_age),
                     delay_warning: Duration::from_secs(args.delay_warning),
                     max_outbound: args.max_outbound as usize,
-                    timeout: Duration::from_secs(args.timeout.min(300)),
+                    timeout: Duration::from_secs(args.server.timeout.min(300)),
                     quiet: args.quiet,
                     local_domains: domains.clone(),
                 },
@@ -163,27 +163,27 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         hostname: hostname.clone(),
         max_message_size: args.max_message_size,
         max_recipients: args.max_recipients as usize,
-        timeout: Duration::from_secs(args.timeout),
-        max_session_time: Duration::from_secs(args.max_session_time),
+        timeout: Duration::from_secs(args.server.timeout),
+        max_session_time: Duration::from_secs(args.server.max_session_time),
         local_domains: (!domains.is_empty())
             .then(|| domains.iter().cloned().collect::<HashSet<_>>()),
         users: users.as_ref().map(|u| u.addresses().cloned().collect()),
         ids: Arc::new(IdSource::new(seed)),
         starttls: tls.is_some(),
-        require_tls: args.tls.require_tls,
+        require_tls: args.server.tls.require_tls,
         auth: if users.is_some() {
             AuthPolicy::Users
         } else {
             AuthPolicy::Any
         },
         auth_without_tls: super::common::clear_logins_ok(
-            &args.tls,
+            &args.server.tls,
             tls.is_some(),
             users.is_some(),
             &everywhere,
         ),
-        max_auth_failures: args.max_auth_failures,
-        auth_delay: Duration::from_millis(args.auth_delay_ms),
+        max_auth_failures: args.server.max_auth_failures,
+        auth_delay: Duration::from_millis(args.server.auth_delay_ms),
         routes: routes.clone(),
         relay_from,
         memory: crate::util::budget::MemoryBudget::new(args.max_memory),
@@ -245,8 +245,8 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     }
     let opts = ServiceOpts {
         name: "smtp",
-        max_connections: args.max_connections as usize,
-        record_dir: args.record.clone(),
+        max_connections: args.server.max_connections as usize,
+        record_dir: args.server.record.clone(),
     };
     // Declared after the services it borrows, so it is dropped first.
     let mut rt = rt;
