@@ -98,7 +98,7 @@ pub enum Command {
     ///
     /// Serves each mailbox of the store (DIR/<address>/) to POP3 clients:
     /// USER/PASS, APOP (when the users file holds plain passwords) and
-    /// AUTH PLAIN; STAT, LIST, RETR, TOP, UIDL, DELE, RSET, NOOP, QUIT;
+    /// AUTH PLAIN and LOGIN; STAT, LIST, RETR, TOP, UIDL, DELE, RSET, NOOP, QUIT;
     /// CAPA with RESP-CODES. Deletions happen only after QUIT; a dropped
     /// connection deletes nothing. One session per maildrop at a time.
     /// Without --users any password opens any mailbox (throwaway mode).

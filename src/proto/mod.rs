@@ -9,6 +9,7 @@ pub mod body;
 pub mod dotstuff;
 pub mod line;
 pub mod pop3;
+pub mod sasl;
 pub mod smtp;
 
 use std::time::Instant;

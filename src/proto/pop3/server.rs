@@ -12,11 +12,23 @@ use std::time::{Duration, Instant};
 
 use crate::proto::dotstuff::{Encoder, TERMINATOR};
 use crate::proto::line::{Line, LineBuffer};
+use crate::proto::sasl::{self, Mechanism, SaslError};
 use crate::proto::Body;
 
 /// The longest command line (RFC 2449 §4: 255 octets; AUTH responses may
 /// be longer, RFC 5034 §4).
 pub const MAX_LINE: usize = 1024;
+
+/// Where a SASL exchange stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SaslStep {
+    /// PLAIN's one response.
+    Plain,
+    /// LOGIN's user name.
+    LoginUser,
+    /// LOGIN's password, for this user.
+    LoginPassword(String),
+}
 
 /// Settings shared by every session.
 #[derive(Debug, Clone)]
@@ -123,7 +135,7 @@ enum State {
     Reading,
     /// RFC 1939 §6: QUIT given, the owner is updating the maildrop.
     Update,
-    /// Waiting for the base64 response to `AUTH PLAIN` (RFC 5034 §4).
+    /// Waiting for a base64 response to `AUTH` (RFC 5034 §4).
     AuthContinue,
     Closed,
 }
@@ -142,6 +154,8 @@ pub struct Pop3Session {
     deleted: Vec<bool>,
     seen: Vec<bool>,
     failures: u32,
+    /// Where a SASL exchange stands (in [`State::AuthContinue`]).
+    sasl: SaslStep,
     /// A failed login's reply is held until then.
     held: Option<(Instant, Vec<u8>)>,
     deadline: Instant,
@@ -184,6 +198,7 @@ impl Pop3Session {
             deleted: Vec::new(),
             seen: Vec::new(),
             failures: 0,
+            sasl: SaslStep::Plain,
             held: None,
             now,
             secure: false,
@@ -442,7 +457,7 @@ impl Pop3Session {
                 Some(Line::Complete(l)) => String::from_utf8_lossy(l).into_owned(),
             };
             if self.state == State::AuthContinue {
-                self.auth_plain_response(line.trim());
+                self.sasl_response(line.trim());
                 continue;
             }
             self.command(&line);
@@ -470,7 +485,7 @@ impl Pop3Session {
                     caps.push("STLS");
                 }
                 if auth && self.logins_allowed() {
-                    caps.extend(["USER", "SASL PLAIN"]);
+                    caps.extend(["USER", "SASL PLAIN LOGIN"]);
                 }
                 for c in caps {
                     self.line(c);
@@ -541,17 +556,22 @@ impl Pop3Session {
                 let mech = a.next().unwrap_or("").to_ascii_uppercase();
                 if mech.is_empty() {
                     self.ok("SASL mechanisms follow");
-                    self.line("PLAIN");
+                    for m in sasl::MECHANISMS {
+                        self.line(m.name());
+                    }
                     return self.line(".");
                 }
-                if mech != "PLAIN" {
-                    return self.err("unsupported SASL mechanism (PLAIN only)");
-                }
+                let (step, challenge) = match Mechanism::parse(&mech) {
+                    Some(Mechanism::Plain) => (SaslStep::Plain, ""),
+                    Some(Mechanism::Login) => (SaslStep::LoginUser, sasl::LOGIN_USER_CHALLENGE),
+                    None => return self.err("unsupported SASL mechanism (PLAIN, LOGIN)"),
+                };
+                self.sasl = step;
                 match a.next() {
-                    Some(initial) => self.auth_plain_response(initial),
+                    Some(initial) => self.sasl_response(initial),
                     None => {
                         self.state = State::AuthContinue;
-                        self.line("+ ");
+                        self.line(&format!("+ {challenge}"));
                     }
                 }
             }
@@ -665,27 +685,34 @@ impl Pop3Session {
         }
     }
 
-    fn auth_plain_response(&mut self, b64: &str) {
+    /// One response of a SASL exchange (RFC 5034 §4; `*` cancels).
+    fn sasl_response(&mut self, b64: &str) {
         self.state = State::Authorization;
-        if b64 == "*" {
-            return self.err("AUTH cancelled");
-        }
-        let decoded = data_encoding::BASE64.decode(b64.as_bytes()).ok();
-        let parts: Option<Vec<String>> = decoded.map(|d| {
-            d.split(|&b| b == 0)
-                .map(|p| String::from_utf8_lossy(p).into_owned())
-                .collect()
-        });
-        match parts.as_deref() {
-            Some([authz, user, password]) if authz.is_empty() || authz == user => {
+        let step = std::mem::replace(&mut self.sasl, SaslStep::Plain);
+        let done = match step {
+            SaslStep::Plain => sasl::plain(b64.as_bytes()),
+            SaslStep::LoginUser => match sasl::login_value(b64.as_bytes()) {
+                Ok(user) if !user.is_empty() => {
+                    self.sasl = SaslStep::LoginPassword(user);
+                    self.state = State::AuthContinue;
+                    return self.line(&format!("+ {}", sasl::LOGIN_PASSWORD_CHALLENGE));
+                }
+                Ok(_) => Err(SaslError::Malformed),
+                Err(e) => Err(e),
+            },
+            SaslStep::LoginPassword(user) => sasl::login_value(b64.as_bytes())
+                .map(|password| sasl::Credentials { user, password }),
+        };
+        match done {
+            Ok(c) => {
                 self.state = State::Checking;
-                let (user, password) = (user.clone(), password.clone());
                 self.emit(Event::Authenticate(Credentials::Password {
-                    user,
-                    password,
+                    user: c.user,
+                    password: c.password,
                 }));
             }
-            _ => self.err("[AUTH] malformed AUTH PLAIN response"),
+            Err(SaslError::Cancelled) => self.err("AUTH cancelled"),
+            Err(e) => self.err(&format!("[AUTH] {e}")),
         }
     }
 

@@ -612,7 +612,7 @@ impl ClientSession {
                 } else {
                     (a.password, Expect::AuthDone)
                 };
-                let line = data_encoding::BASE64.encode(value.as_bytes());
+                let line = crate::proto::sasl::login_response(&value);
                 self.cmd(&line, next);
             }
             Expect::AuthDone => {
@@ -678,10 +678,9 @@ impl ClientSession {
                     )))
                 }
                 Some("PLAIN") => {
-                    let resp = format!("\0{}\0{}", a.user, a.password);
                     let line = format!(
                         "AUTH PLAIN {}",
-                        data_encoding::BASE64.encode(resp.as_bytes())
+                        crate::proto::sasl::plain_response(&a.user, &a.password)
                     );
                     self.cmd(&line, Expect::AuthDone);
                 }

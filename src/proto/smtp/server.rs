@@ -8,6 +8,7 @@
 //! There is no socket, clock or disk here, so tests, fuzzers and `replay`
 //! can drive a session directly.
 
+use crate::proto::sasl::{self, Mechanism, SaslError};
 use std::collections::{HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -701,20 +702,22 @@ impl ServerSession {
             );
         }
         let mut words = args.split_whitespace();
-        let mech = words.next().unwrap_or("").to_ascii_uppercase();
+        let name = words.next().unwrap_or("");
         let initial = words.next();
-        match (mech.as_str(), initial) {
-            ("PLAIN", Some(resp)) => self.auth_plain(resp.as_bytes()),
-            ("PLAIN", None) => {
+        match (Mechanism::parse(name), initial) {
+            (Some(Mechanism::Plain), Some(resp)) => self.auth_plain(resp.as_bytes()),
+            (Some(Mechanism::Plain), None) => {
                 emit(&mut self.out, 334, None, "");
                 self.phase = Phase::AuthLine(AuthStep::Plain);
             }
-            ("LOGIN", Some(user)) => self.auth_login_user(user.as_bytes()),
-            ("LOGIN", None) => {
-                emit(&mut self.out, 334, None, "VXNlcm5hbWU6");
+            (Some(Mechanism::Login), Some(user)) => self.auth_login_user(user.as_bytes()),
+            (Some(Mechanism::Login), None) => {
+                emit(&mut self.out, 334, None, sasl::LOGIN_USER_CHALLENGE);
                 self.phase = Phase::AuthLine(AuthStep::LoginUser);
             }
-            ("", _) => self.error(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"),
+            (None, _) if name.is_empty() => {
+                self.error(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]")
+            }
             _ => self.error(
                 504,
                 "5.5.4",
@@ -731,49 +734,40 @@ impl ServerSession {
         let Some(line) = line else {
             return self.error(500, "5.5.6", "Error: authentication line too long");
         };
-        if line == b"*" {
-            return self.error(501, "5.0.0", "Authentication cancelled");
-        }
         match step {
             AuthStep::Plain => self.auth_plain(&line),
             AuthStep::LoginUser => self.auth_login_user(&line),
-            AuthStep::LoginPassword(user) => match decode_b64(&line) {
-                Some(pw) => self.check_credentials(user, pw),
-                None => self.error(501, "5.5.2", "Error: invalid base64 in the response"),
+            AuthStep::LoginPassword(user) => match sasl::login_value(&line) {
+                Ok(pw) => self.check_credentials(user, pw),
+                Err(e) => self.sasl_error(e),
             },
         }
     }
 
+    /// A SASL response that cannot be used: 501 (RFC 4954 §4).
+    fn sasl_error(&mut self, e: SaslError) {
+        match e {
+            SaslError::Cancelled => self.error(501, "5.0.0", "Authentication cancelled"),
+            SaslError::Authzid => self.error(535, "5.7.8", &format!("Error: {e}")),
+            _ => self.error(501, "5.5.2", &format!("Error: {e}")),
+        }
+    }
+
     fn auth_plain(&mut self, resp: &[u8]) {
-        // RFC 4616: [authzid] NUL authcid NUL passwd; "=" is an empty response.
-        let raw = if resp == b"=" {
-            Some(String::new())
-        } else {
-            decode_b64(resp)
-        };
-        let Some(raw) = raw else {
-            return self.error(501, "5.5.2", "Error: invalid base64 in the response");
-        };
-        let mut parts = raw.split('\0');
-        match (parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some(_authz), Some(user), Some(pw), None) if !user.is_empty() => {
-                self.check_credentials(user.to_owned(), pw.to_owned())
-            }
-            _ => self.error(
-                501,
-                "5.5.2",
-                "Error: a PLAIN response is authzid NUL user NUL password",
-            ),
+        match sasl::plain(resp) {
+            Ok(c) => self.check_credentials(c.user, c.password),
+            Err(e) => self.sasl_error(e),
         }
     }
 
     fn auth_login_user(&mut self, resp: &[u8]) {
-        match decode_b64(resp) {
-            Some(user) if !user.is_empty() => {
-                emit(&mut self.out, 334, None, "UGFzc3dvcmQ6");
+        match sasl::login_value(resp) {
+            Ok(user) if !user.is_empty() => {
+                emit(&mut self.out, 334, None, sasl::LOGIN_PASSWORD_CHALLENGE);
                 self.phase = Phase::AuthLine(AuthStep::LoginPassword(user));
             }
-            _ => self.error(501, "5.5.2", "Error: invalid base64 user name"),
+            Ok(_) => self.error(501, "5.5.2", "Error: an empty user name"),
+            Err(e) => self.sasl_error(e),
         }
     }
 
@@ -1114,13 +1108,6 @@ pub fn received_fields(data: &[u8]) -> usize {
         }
     }
     n
-}
-
-/// Base64 (RFC 4648, padding optional) to UTF-8 text; `None` if either fails.
-fn decode_b64(b: &[u8]) -> Option<String> {
-    let trimmed: Vec<u8> = b.iter().copied().filter(|&c| c != b'=').collect();
-    let bytes = data_encoding::BASE64_NOPAD.decode(&trimmed).ok()?;
-    String::from_utf8(bytes).ok()
 }
 
 impl crate::proto::Session for ServerSession {

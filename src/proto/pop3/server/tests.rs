@@ -178,6 +178,22 @@ fn auth_plain_apop_and_failures() {
     assert_eq!(h.cmd("AUTH PLAIN"), "+ \r\n");
     assert!(h.cmd(&token).starts_with("+OK"));
 
+    // LOGIN (RFC 5034 with the LOGIN mechanism): user, then password.
+    let mut h = H::new();
+    assert_eq!(h.cmd("AUTH LOGIN"), "+ VXNlcm5hbWU6\r\n");
+    assert_eq!(h.cmd("Ym9i"), "+ UGFzc3dvcmQ6\r\n");
+    assert!(h.cmd("aHVuZ3J5").starts_with("+OK"));
+    let mut h = H::new();
+    assert_eq!(h.cmd("AUTH LOGIN Ym9i"), "+ UGFzc3dvcmQ6\r\n");
+    assert!(h.cmd("*").starts_with("-ERR AUTH cancelled"));
+
+    // Another user's identity as PLAIN's authzid: refused (RFC 4616).
+    let mut h = H::new();
+    let other = data_encoding::BASE64.encode(b"alice\0bob\0hungry");
+    assert!(h
+        .cmd(&format!("AUTH PLAIN {other}"))
+        .starts_with("-ERR [AUTH]"));
+
     let mut h = H::new();
     let digest = apop_digest("<1.2.3@hamburger.edu>", "hungry");
     // RFC 1939 §7's own example.
@@ -205,7 +221,7 @@ fn auth_plain_apop_and_failures() {
 fn capa_and_unknown() {
     let mut h = H::new();
     let r = h.cmd("CAPA");
-    for c in ["USER", "UIDL", "TOP", "RESP-CODES", "SASL PLAIN"] {
+    for c in ["USER", "UIDL", "TOP", "RESP-CODES", "SASL PLAIN LOGIN"] {
         assert!(r.contains(&format!("\r\n{c}\r\n")), "{c}: {r}");
     }
     assert!(h.cmd("XYZZY").starts_with("-ERR"));

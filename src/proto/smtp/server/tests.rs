@@ -516,6 +516,13 @@ fn auth_plain_and_login_with_failures_delayed_and_counted() {
     assert_eq!(h.feed(b"AUTH PLAIN\r\n"), "334 \r\n");
     assert_eq!(h.codes(b"AGJvYgBodW5ncnk=\r\n"), [235]);
     assert_eq!(h.codes(b"AUTH CRAM-MD5\r\n"), [503]);
+    // PLAIN for another user's identity (RFC 4616 authzid): refused.
+    let mut h = Harness::new(tls_cfg(AuthPolicy::Users, true));
+    h.feed(b"EHLO crepes.fr\r\n");
+    let other = data_encoding::BASE64.encode(b"alice\0bob\0hungry");
+    assert_eq!(h.codes(format!("AUTH PLAIN {other}\r\n").as_bytes()), [535]);
+    let own = data_encoding::BASE64.encode(b"bob\0bob\0hungry");
+    assert_eq!(h.codes(format!("AUTH PLAIN {own}\r\n").as_bytes()), [235]);
     // Three failures: 421 and the connection closes.
     let mut h = Harness::new(tls_cfg(AuthPolicy::Users, true));
     h.feed(b"EHLO crepes.fr\r\n");
