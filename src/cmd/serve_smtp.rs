@@ -15,7 +15,8 @@ use crate::net::{Runtime, ServiceOpts};
 use crate::proto::smtp::client;
 use crate::proto::smtp::server::{AuthPolicy, ServerConfig};
 use crate::proto::smtp::trace::IdSource;
-use crate::queue::runner::{Runner, RunnerConfig, SpoolWorker};
+use crate::queue::runner::{Runner, RunnerConfig};
+use crate::queue::worker::SpoolWorker;
 use crate::queue::Spool;
 use crate::server::relay::RelayService;
 use crate::server::smtp::{SmtpService, SmtpSettings};
@@ -73,6 +74,11 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     }
     // Held until the server exits (see below).
     let mut _queue_lock = None;
+    let rt = Runtime::new(Duration::from_secs(args.shutdown_grace))
+        .context("cannot start the event loop")?;
+    // The relay's threads (loader, resolver) wake the loop through it.
+    let (relay_completer, relay_inbox) = rt.channel::<()>();
+    let wake: crate::queue::loader::Wake = Arc::new(move || relay_completer.wake());
     let runner = if routes.is_empty() {
         None
     } else {
@@ -143,7 +149,10 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
                 },
                 worker,
                 entries,
+                wake.clone(),
+                crate::queue::runner::Clock::now(),
             )
+            .context("cannot start the queue's loader thread")?
             .with_resolver(crate::queue::dns::Resolver {
                 server: args
                     .resolver
@@ -194,8 +203,6 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     let writer = Arc::new(Writer::spawn(maildir).context("cannot start the store writer thread")?);
     let pool = Pool::spawn("auth", Pool::default_threads(), MAX_PENDING_CHECKS)
         .context("cannot start the worker threads")?;
-    let rt = Runtime::new(Duration::from_secs(args.shutdown_grace))
-        .context("cannot start the event loop")?;
     let (mut relay, intake) = match runner {
         Some(r) => {
             let spool = r.worker().clone();
@@ -253,7 +260,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     rt.add_server(&mut service, inbox, opts, listeners)
         .context("cannot start the event loop")?;
     if let Some(relay) = relay.as_mut() {
-        let (_, inbox) = rt.channel();
+        let inbox = relay_inbox;
         let opts = ServiceOpts {
             name: "queue",
             max_connections: usize::MAX,

@@ -33,7 +33,16 @@ impl<C> Clone for Completer<C> {
 impl<C> Completer<C> {
     /// Delivers `c` to the session `id` (dropped if it has gone).
     pub fn complete(&self, id: ConnId, c: C) {
-        if self.tx.send((id, c)).is_ok() && !self.pending.swap(true, Ordering::AcqRel) {
+        if self.tx.send((id, c)).is_ok() {
+            self.wake();
+        }
+    }
+
+    /// Wakes the loop with no completion: a service's own thread has
+    /// something the service collects when polled (the relay queue's
+    /// loader and resolver).
+    pub fn wake(&self) {
+        if !self.pending.swap(true, Ordering::AcqRel) {
             let _ = self.waker.wake();
         }
     }

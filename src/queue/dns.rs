@@ -33,6 +33,31 @@ pub struct Resolver {
     pub smtp_port: u16,
 }
 
+/// Questions to the resolver thread and its answers.
+pub type DnsChannel = (
+    std::sync::mpsc::Sender<String>,
+    std::sync::mpsc::Receiver<(String, Lookup)>,
+);
+
+/// Starts the resolver thread: it answers each domain sent to it with
+/// [`Resolver::mail_hosts`] and calls `wake` so the loop hears at once.
+pub fn spawn(r: Resolver, wake: super::loader::Wake) -> std::io::Result<DnsChannel> {
+    let (qtx, qrx) = std::sync::mpsc::channel::<String>();
+    let (atx, arx) = std::sync::mpsc::channel::<(String, Lookup)>();
+    std::thread::Builder::new()
+        .name("mailkit-dns".into())
+        .spawn(move || {
+            for domain in qrx {
+                let answer = r.mail_hosts(&domain);
+                if atx.send((domain, answer)).is_err() {
+                    return;
+                }
+                wake();
+            }
+        })?;
+    Ok((qtx, arx))
+}
+
 /// The first `nameserver` of /etc/resolv.conf, else 127.0.0.1:53.
 pub fn system_server() -> SocketAddr {
     std::fs::read_to_string("/etc/resolv.conf")

@@ -5,9 +5,11 @@
 
 pub mod bounce;
 pub mod dns;
+pub mod loader;
 pub mod route;
 pub mod runner;
 pub mod schedule;
 pub mod spool;
+pub mod worker;
 
 pub use spool::{Entry, NewEntry, Rcpt, SetAside, Spool, State};

@@ -4,20 +4,23 @@
 //! messages; at most [`PER_HOP`] connections per hop and `max_outbound` in
 //! all), reads the outcomes, schedules retries with backoff, and produces
 //! bounces and delay warnings. All spool writes go to a worker thread
-//! ([`SpoolWorker`]): the loop never waits for the disk.
+//! ([`SpoolWorker`]); a connection's name resolution and message reads go
+//! to the loader ([`super::loader`]), MX lookups to the resolver thread
+//! ([`super::dns`]): the loop never waits for the disk or the DNS. The
+//! runner reads no clock: its owner passes the time ([`Clock`]) in.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::PathBuf;
+use std::net::SocketAddr;
 use std::sync::mpsc;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::bounce::{self, Action, Failed};
-use super::dns::Lookup;
+use super::dns::{DnsChannel, Lookup};
+use super::loader::{Loader, Ready, Request, Target, Wake};
 use super::route::Routes;
 use super::schedule;
-use super::spool::{unix, Entry, NewEntry, Spool, State};
+use super::spool::{unix, Entry, NewEntry, State};
+use super::worker::SpoolWorker;
 use crate::net::ConnId;
 use crate::proto::smtp::client::{ClientConfig, ClientSession, Envelope, Event, Failure};
 
@@ -27,177 +30,24 @@ pub const PER_HOP: usize = 2;
 /// Most messages one connection carries before it is closed.
 const PER_CONNECTION: usize = 100;
 
-/// What the worker is told to do.
-enum Work {
-    /// Write an entry's new state (attempts, next try, delivered
-    /// recipients). It rides on the rounds' flushes like new messages.
-    Save(Entry),
-    /// Remove a finished entry, without a flush (a removal lost to a crash
-    /// only means one more delivery: at least once, never lost).
-    Remove(String),
-    /// A new message to queue; `done` hears the outcome.
-    Enqueue(NewEntry, Done),
+/// The time of a call into the runner, both clocks: `at` for deadlines
+/// and caches, `wall` for the schedule kept in the spool (seconds since
+/// the epoch survive a restart; `Instant`s do not).
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// The monotonic time.
+    pub at: Instant,
+    /// The wall-clock time.
+    pub wall: SystemTime,
 }
 
-/// Most new messages committed together.
-const MAX_BATCH: usize = 256;
-
-/// The thread that does every queue file write. New messages that arrive
-/// together are committed together (two flushes a batch, as the Maildir
-/// writer does), so relayed intake is not capped at one flush a message.
-#[derive(Clone)]
-pub struct SpoolWorker {
-    tx: mpsc::Sender<Work>,
-    spool: Arc<Spool>,
-}
-
-/// Hears the outcome of queueing a message: its entry, or why not.
-pub type Done = Box<dyn FnOnce(Result<Entry, String>) + Send>;
-
-/// The queue thread. New messages and state saves are group-committed
-/// in pipelined rounds, as the Maildir writer does: each round puts the
-/// previous round's files in place (their data was flushed last round),
-/// stages the new ones in `tmp/`, and flushes once, which makes the
-/// previous ones durable (their senders get their 250) and the new ones'
-/// data. One flush a round, however many messages and saves.
-fn worker_loop(s: &Spool, rx: &mpsc::Receiver<Work>) {
-    let mut prev: Vec<(Result<Entry, String>, Done)> = Vec::new();
-    let mut prev_saves: Vec<(String, PathBuf)> = Vec::new();
-    let mut seq: u64 = 0;
-    loop {
-        // Block for work only when nothing waits to be put in place.
-        let mut batch = Vec::new();
-        if prev.is_empty() && prev_saves.is_empty() {
-            match rx.recv() {
-                Ok(w) => batch.push(w),
-                Err(_) => return,
-            }
+impl Clock {
+    /// The current time (for the runner's owner).
+    pub fn now() -> Clock {
+        Clock {
+            at: Instant::now(),
+            wall: SystemTime::now(),
         }
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(w) => batch.push(w),
-                Err(_) => break,
-            }
-        }
-        // 1. Last round's files in place, before anything of this round
-        // (a removal below must come after a save staged earlier).
-        let published: Vec<(Result<Entry, String>, Done)> = prev
-            .drain(..)
-            .map(|(r, done)| {
-                let r = r.and_then(|e| {
-                    s.publish(&e)
-                        .map(|()| e)
-                        .map_err(|e| format!("cannot queue: {e}"))
-                });
-                (r, done)
-            })
-            .collect();
-        let saved = !prev_saves.is_empty();
-        for (id, tmp) in prev_saves.drain(..) {
-            if let Err(err) = s.publish_env(&tmp, &id) {
-                eprintln!("mailkit: queue: cannot save {id}: {err}");
-                let _ = std::fs::remove_file(&tmp);
-            }
-        }
-        // 2. This round's work, in order.
-        let mut items = Vec::new();
-        let mut dones = Vec::new();
-        let mut saves: Vec<(String, PathBuf)> = Vec::new();
-        for w in batch {
-            match w {
-                Work::Save(e) => {
-                    seq += 1;
-                    match s.stage_env(&e, seq) {
-                        Ok(tmp) => saves.push((e.id, tmp)),
-                        Err(err) => eprintln!("mailkit: queue: cannot save {}: {err}", e.id),
-                    }
-                }
-                Work::Remove(id) => {
-                    // A save of it staged this round is moot.
-                    saves.retain(|(sid, tmp)| {
-                        let keep = *sid != id;
-                        if !keep {
-                            let _ = std::fs::remove_file(tmp);
-                        }
-                        keep
-                    });
-                    if let Err(err) = s.remove_delivered(&id) {
-                        eprintln!("mailkit: queue: cannot remove {id}: {err}");
-                    }
-                }
-                Work::Enqueue(item, done) => {
-                    items.push(item);
-                    dones.push(done);
-                }
-            }
-        }
-        let staged = s.stage(&items, SystemTime::now());
-        if published.is_empty() && staged.is_empty() && saves.is_empty() && !saved {
-            continue;
-        }
-        // 3. One flush for all of it.
-        let synced = s.sync();
-        if let Err(e) = &synced {
-            eprintln!("mailkit: queue: cannot flush the queue: {e}");
-        }
-        for (r, done) in published {
-            match (&synced, r) {
-                (Ok(()), r) => done(r),
-                (Err(e), _) => done(Err(format!("cannot queue: {e}"))),
-            }
-        }
-        prev = staged
-            .into_iter()
-            .map(|r| match (&synced, r) {
-                (Ok(()), r) => r.map_err(|e| format!("cannot queue: {e}")),
-                (Err(e), _) => Err(format!("cannot queue: {e}")),
-            })
-            .zip(dones)
-            .collect();
-        // A save whose data may not be durable is not put in place: the
-        // entry keeps its older state (tried again, never lost).
-        match &synced {
-            Ok(()) => prev_saves = saves,
-            Err(_) => {
-                for (_, tmp) in saves {
-                    let _ = std::fs::remove_file(tmp);
-                }
-            }
-        }
-    }
-}
-
-impl SpoolWorker {
-    /// Starts the worker for `spool`.
-    pub fn spawn(spool: Arc<Spool>) -> std::io::Result<SpoolWorker> {
-        let (tx, rx) = mpsc::channel::<Work>();
-        let s = spool.clone();
-        std::thread::Builder::new()
-            .name("mailkit-queue".into())
-            .spawn(move || worker_loop(&s, &rx))?;
-        Ok(SpoolWorker { tx, spool })
-    }
-
-    /// Saves an entry's new state on the worker (durable two rounds on),
-    /// in order with everything submitted before it.
-    pub fn save(&self, e: Entry) {
-        let _ = self.tx.send(Work::Save(e));
-    }
-
-    /// Removes a finished entry on the worker, in order with everything
-    /// submitted before it.
-    pub fn remove_delivered(&self, id: String) {
-        let _ = self.tx.send(Work::Remove(id));
-    }
-
-    /// Queues a message durably on the worker; `done` hears the entry.
-    pub fn enqueue(&self, item: NewEntry, done: Done) {
-        let _ = self.tx.send(Work::Enqueue(item, done));
-    }
-
-    /// The spool (for reads at start).
-    pub fn spool(&self) -> &Arc<Spool> {
-        &self.spool
     }
 }
 
@@ -246,6 +96,8 @@ struct Job {
     /// The greeting and EHLO went through: failures after this are the
     /// messages', before it the host's.
     ready: bool,
+    /// The messages' bytes, read by the loader, until the session takes them.
+    bodies: Vec<Vec<u8>>,
 }
 
 /// One message's part in a session that reported on it (see
@@ -270,8 +122,18 @@ pub struct Runner {
     busy: std::collections::HashSet<(String, usize)>,
     /// Jobs by connection key (assigned by the owner).
     jobs: HashMap<ConnId, Job>,
-    /// A job waiting for its connection to open.
+    /// Jobs the loader is getting ready, by number.
+    loading: HashMap<u64, Job>,
+    next_job: u64,
+    loader: Loader,
+    /// Jobs ready, waiting for [`Runner::poll_connect`] to hand out their
+    /// address, and then for their connection to open.
+    to_connect: VecDeque<(SocketAddr, Job)>,
     opening: VecDeque<Job>,
+    /// The time of the current call.
+    clock: Clock,
+    /// Wakes the loop when a thread of ours has an answer.
+    wake: Wake,
     per_hop: HashMap<String, usize>,
     /// Bounces and warnings for the owner.
     todo: Vec<LocalBounce>,
@@ -291,9 +153,6 @@ pub struct Runner {
     mx_index: HashMap<String, usize>,
 }
 
-/// Questions to the resolver thread and its answers.
-type DnsChannel = (mpsc::Sender<String>, mpsc::Receiver<(String, Lookup)>);
-
 /// How long an MX answer is used before it is asked again.
 const MX_TTL: Duration = Duration::from_secs(300);
 
@@ -304,15 +163,29 @@ fn domain_of(addr: &str) -> String {
 }
 
 impl Runner {
-    /// A runner over the entries already in the spool (a restart).
-    pub fn new(cfg: RunnerConfig, worker: SpoolWorker, entries: Vec<Entry>) -> Runner {
+    /// A runner over the entries already in the spool (a restart); `wake`
+    /// wakes the loop when the loader or the resolver has an answer.
+    pub fn new(
+        cfg: RunnerConfig,
+        worker: SpoolWorker,
+        entries: Vec<Entry>,
+        wake: Wake,
+        now: Clock,
+    ) -> std::io::Result<Runner> {
+        let loader = Loader::spawn(worker.spool().clone(), wake.clone())?;
         let mut r = Runner {
             cfg,
             worker,
             entries: HashMap::new(),
             busy: Default::default(),
             jobs: HashMap::new(),
+            loading: HashMap::new(),
+            next_job: 0,
+            loader,
+            to_connect: VecDeque::new(),
             opening: VecDeque::new(),
+            clock: now,
+            wake,
             per_hop: HashMap::new(),
             todo: Vec::new(),
             queued: mpsc::channel(),
@@ -325,32 +198,25 @@ impl Runner {
             mx_index: HashMap::new(),
         };
         for e in entries {
-            r.add(e);
+            r.add(e, now);
         }
-        r
+        Ok(r)
     }
 
     /// Starts the resolver thread for MX lookups (`--resolver`).
     pub fn with_resolver(mut self, r: super::dns::Resolver) -> std::io::Result<Runner> {
-        let (qtx, qrx) = mpsc::channel::<String>();
-        let (atx, arx) = mpsc::channel::<(String, Lookup)>();
-        std::thread::Builder::new()
-            .name("mailkit-dns".into())
-            .spawn(move || {
-                for domain in qrx {
-                    let answer = r.mail_hosts(&domain);
-                    if atx.send((domain, answer)).is_err() {
-                        return;
-                    }
-                }
-            })?;
-        self.dns = Some((qtx, arx));
+        self.dns = Some(super::dns::spawn(r, self.wake.clone())?);
         Ok(self)
+    }
+
+    /// The wall-clock time of the current call, in seconds.
+    fn unix_now(&self) -> u64 {
+        unix(self.clock.wall)
     }
 
     /// The cached answer for `domain`, or `None` after asking for one.
     fn mx_lookup(&mut self, domain: &str) -> Option<Lookup> {
-        let now = Instant::now();
+        let now = self.clock.at;
         if let Some((_, rx)) = &self.dns {
             while let Ok((d, l)) = rx.try_recv() {
                 self.mx_asked.remove(&d);
@@ -384,7 +250,7 @@ impl Runner {
             .map(|(_, r)| r.next_attempt)
             .min();
         let Some(next) = next else { return };
-        if next <= unix(SystemTime::now()) {
+        if next <= self.unix_now() {
             self.ready.push_back(id.to_owned());
         } else {
             self.waiting.insert((next, id.to_owned()));
@@ -397,7 +263,8 @@ impl Runner {
     }
 
     /// A newly queued entry (already durable).
-    pub fn add(&mut self, e: Entry) {
+    pub fn add(&mut self, e: Entry, now: Clock) {
+        self.clock = now;
         let id = e.id.clone();
         self.entries.insert(id.clone(), e);
         self.schedule(&id);
@@ -424,8 +291,9 @@ impl Runner {
     }
 
     /// Makes everything pending due now (`mailkit queue flush`).
-    pub fn flush(&mut self) {
-        let now = unix(SystemTime::now());
+    pub fn flush(&mut self, now: Clock) {
+        self.clock = now;
+        let now = self.unix_now();
         for e in self.entries.values_mut() {
             for r in &mut e.rcpts {
                 if r.state == State::Pending {
@@ -440,15 +308,16 @@ impl Runner {
 
     /// When the loop should next look: now when something is ready and a
     /// connection could take it, else the earliest waiting attempt.
-    pub fn next_wakeup(&self, now: Instant) -> Option<Instant> {
+    pub fn next_wakeup(&self, now: Clock) -> Option<Instant> {
         let total: usize = self.per_hop.values().sum();
-        if !self.ready.is_empty() && total < self.cfg.max_outbound {
-            return Some(now);
+        if (!self.ready.is_empty() && total < self.cfg.max_outbound) || !self.to_connect.is_empty()
+        {
+            return Some(now.at);
         }
-        let t = unix(SystemTime::now());
+        let t = unix(now.wall);
         self.waiting
             .first()
-            .map(|(due, _)| now + Duration::from_secs(due.saturating_sub(t)))
+            .map(|(due, _)| now.at + Duration::from_secs(due.saturating_sub(t)))
     }
 
     /// Writes entry `id`'s state (on the worker thread), or removes it when
@@ -469,7 +338,7 @@ impl Runner {
 
     /// Gives up on what is too old and warns about what is late.
     fn expire(&mut self) {
-        let tick = Instant::now();
+        let tick = self.clock.at;
         if self
             .expired_at
             .is_some_and(|t| tick.duration_since(t) < Duration::from_secs(1))
@@ -477,7 +346,7 @@ impl Runner {
             return;
         }
         self.expired_at = Some(tick);
-        let now = unix(SystemTime::now());
+        let now = self.unix_now();
         let max_age = self.cfg.max_age.as_secs();
         let warn_at = self.cfg.delay_warning.as_secs();
         let ids: Vec<String> = self.entries.keys().cloned().collect();
@@ -522,14 +391,28 @@ impl Runner {
         }
     }
 
-    /// The next connection to open, if any is due: its address. The job
-    /// waits for [`Runner::open`].
-    pub fn poll_connect(&mut self) -> Option<SocketAddr> {
+    /// The next connection to open, if any is ready: its address. The
+    /// job waits for [`Runner::open`]. Jobs that became due are handed to
+    /// the loader first; their connections follow once they are ready.
+    pub fn poll_connect(&mut self, now: Clock) -> Option<SocketAddr> {
+        self.clock = now;
         while let Ok(e) = self.queued.1.try_recv() {
-            self.add(e);
+            self.add(e, now);
         }
         self.expire();
-        let now = unix(SystemTime::now());
+        while let Some(r) = self.loader.try_ready() {
+            self.loaded(r);
+        }
+        while self.plan() {}
+        let (addr, job) = self.to_connect.pop_front()?;
+        self.opening.push_back(job);
+        Some(addr)
+    }
+
+    /// Picks the next due job and hands it to the loader; returns whether
+    /// it did (there may be more).
+    fn plan(&mut self) -> bool {
+        let now = self.unix_now();
         while let Some((due, _)) = self.waiting.first() {
             if *due > now {
                 break;
@@ -540,7 +423,7 @@ impl Runner {
         }
         let total: usize = self.per_hop.values().sum();
         if total >= self.cfg.max_outbound || self.ready.is_empty() {
-            return None;
+            return false;
         }
         // The hop of the first ready entry with a free connection; then up
         // to PER_CONNECTION entries for that hop, looking a bounded way
@@ -588,12 +471,17 @@ impl Runner {
         // What was not looked at stays ahead of what was put back.
         keep.extend(self.ready.drain(..));
         self.ready = keep;
-        let hop = hop?;
-        let resolved = match hop.strip_prefix(super::route::MX_PREFIX) {
+        let Some(hop) = hop else {
+            return false;
+        };
+        let target = match hop.strip_prefix(super::route::MX_PREFIX) {
             Some(domain) => match self.mx_lookup(domain) {
                 Some(Lookup::Hosts(h)) => {
                     let idx = self.mx_index.get(domain).copied().unwrap_or(0);
-                    h.get(idx).or(h.first()).copied()
+                    match h.get(idx).or(h.first()) {
+                        Some(a) => Target::Known(*a),
+                        None => Target::Resolve(domain.to_owned()),
+                    }
                 }
                 Some(Lookup::NoMail(why)) => {
                     for (id, rcpts) in &messages {
@@ -603,7 +491,7 @@ impl Runner {
                             .collect();
                         self.fail(id, &f, None);
                     }
-                    return None;
+                    return true;
                 }
                 Some(Lookup::Temporary(why)) => {
                     for (id, rcpts) in &messages {
@@ -611,32 +499,19 @@ impl Runner {
                             rcpts.iter().map(|&i| (i, format!("4.4.3 {why}"))).collect();
                         self.retry(id, &f);
                     }
-                    return None;
+                    return true;
                 }
                 None => {
-                    // Asked the resolver thread: look again in a second.
-                    let soon = unix(SystemTime::now()) + 1;
+                    // Asked the resolver thread, which wakes the loop with
+                    // its answer; a second at most if it is slow.
+                    let soon = self.unix_now() + 1;
                     for (id, _) in &messages {
                         self.waiting.insert((soon, id.clone()));
                     }
-                    return None;
+                    return true;
                 }
             },
-            None => hop.to_socket_addrs().ok().and_then(|mut a| a.next()),
-        };
-        let addr = match resolved {
-            Some(a) => a,
-            None => {
-                // Cannot resolve the hop: a temporary failure for all.
-                for (id, rcpts) in &messages {
-                    let why: Vec<(usize, String)> = rcpts
-                        .iter()
-                        .map(|&i| (i, format!("cannot resolve {hop}")))
-                        .collect();
-                    self.retry(id, &why);
-                }
-                return None;
-            }
+            None => Target::Resolve(hop.clone()),
         };
         for (id, rcpts) in &messages {
             for &i in rcpts {
@@ -644,13 +519,84 @@ impl Runner {
             }
         }
         *self.per_hop.entry(hop.clone()).or_default() += 1;
-        self.opening.push_back(Job {
-            hop,
-            messages,
-            refused: HashMap::new(),
-            ready: false,
+        self.next_job += 1;
+        let no = self.next_job;
+        self.loader.request(Request {
+            no,
+            target,
+            ids: messages.iter().map(|(id, _)| id.clone()).collect(),
         });
-        Some(addr)
+        self.loading.insert(
+            no,
+            Job {
+                hop,
+                messages,
+                refused: HashMap::new(),
+                ready: false,
+                bodies: Vec::new(),
+            },
+        );
+        true
+    }
+
+    /// A job the loader made ready: it waits for its connection, keeping
+    /// only the messages read in full. A hop that cannot be resolved is a
+    /// temporary failure for all its recipients; a message file that is
+    /// gone (`mailkit queue delete` beside the running server) drops its
+    /// entry; any other read error defers the message.
+    fn loaded(&mut self, r: Ready) {
+        let Some(mut job) = self.loading.remove(&r.no) else {
+            return;
+        };
+        let addr = match r.addr {
+            Ok(a) => a,
+            Err(why) => {
+                if let Some(n) = self.per_hop.get_mut(&job.hop) {
+                    *n = n.saturating_sub(1);
+                }
+                for (id, rcpts) in &job.messages {
+                    for &i in rcpts {
+                        self.busy.remove(&(id.clone(), i));
+                    }
+                    let f: Vec<(usize, String)> = rcpts.iter().map(|&i| (i, why.clone())).collect();
+                    self.retry(id, &f);
+                }
+                return;
+            }
+        };
+        let mut carried = Vec::with_capacity(job.messages.len());
+        let mut bodies = Vec::with_capacity(job.messages.len());
+        for ((id, rcpts), body) in std::mem::take(&mut job.messages).into_iter().zip(r.bodies) {
+            match body {
+                Ok(data) => {
+                    carried.push((id, rcpts));
+                    bodies.push(data);
+                }
+                Err(err) => {
+                    for &i in &rcpts {
+                        self.busy.remove(&(id.clone(), i));
+                    }
+                    if err.kind() == std::io::ErrorKind::NotFound {
+                        self.drop_deleted(&id);
+                    } else {
+                        let why: Vec<(usize, String)> = rcpts
+                            .iter()
+                            .map(|&i| (i, format!("cannot read the queued message: {err}")))
+                            .collect();
+                        self.retry(&id, &why);
+                    }
+                }
+            }
+        }
+        if carried.is_empty() {
+            if let Some(n) = self.per_hop.get_mut(&job.hop) {
+                *n = n.saturating_sub(1);
+            }
+            return;
+        }
+        job.messages = carried;
+        job.bodies = bodies;
+        self.to_connect.push_back((addr, job));
     }
 
     /// The session for the connection just opened for the oldest waiting
@@ -662,20 +608,20 @@ impl Runner {
         cfg.starttls_opportunistic = true;
         cfg.auth = self.cfg.auth.clone();
         let mut s = ClientSession::new(cfg, now);
-        // Only what was read in full is sent; the job keeps exactly the
-        // messages the session carries, in its order (outcomes name them
-        // by position).
+        // The job keeps exactly the messages the session carries, in its
+        // order (outcomes name them by position).
         let mut carried = Vec::with_capacity(job.messages.len());
-        for (id, rcpts) in std::mem::take(&mut job.messages) {
-            // An entry that has gone meanwhile needs no read.
+        let bodies = std::mem::take(&mut job.bodies);
+        for ((id, rcpts), data) in std::mem::take(&mut job.messages).into_iter().zip(bodies) {
+            // An entry that has gone meanwhile is not sent.
             let Some(e) = self.entries.get(&id) else {
+                for &i in &rcpts {
+                    self.busy.remove(&(id.clone(), i));
+                }
                 continue;
             };
             let from = e.from.clone();
             let to = rcpts.iter().map(|&i| e.rcpts[i].addr.clone()).collect();
-            let Some(data) = self.read_message(&id, &rcpts) else {
-                continue;
-            };
             s.send(Envelope { from, to, data });
             carried.push((id, rcpts));
         }
@@ -683,31 +629,6 @@ impl Runner {
         s.finish();
         self.jobs.insert(key, job);
         Some(s)
-    }
-
-    /// The message of entry `id`, read in full, for sending to `rcpts`.
-    /// When it cannot be read the recipients are no longer in flight, and
-    /// nothing is sent: a spool file that is gone (`mailkit queue delete`
-    /// beside the running server) drops the entry; any other error is a
-    /// deferral, tried again later.
-    fn read_message(&mut self, id: &str, rcpts: &[usize]) -> Option<Vec<u8>> {
-        let err = match self.worker.spool().message(id) {
-            Ok(d) => return Some(d),
-            Err(e) => e,
-        };
-        for &i in rcpts {
-            self.busy.remove(&(id.to_owned(), i));
-        }
-        if err.kind() == std::io::ErrorKind::NotFound {
-            self.drop_deleted(id);
-        } else {
-            let why: Vec<(usize, String)> = rcpts
-                .iter()
-                .map(|&i| (i, format!("cannot read the queued message: {err}")))
-                .collect();
-            self.retry(id, &why);
-        }
-        None
     }
 
     /// Forgets entry `id`, whose message file was removed behind the
@@ -727,7 +648,8 @@ impl Runner {
     }
 
     /// An outcome from the session of connection `key`.
-    pub fn event(&mut self, key: ConnId, e: Event) {
+    pub fn event(&mut self, key: ConnId, e: Event, now: Clock) {
+        self.clock = now;
         match e {
             Event::RecipientRefused {
                 message,
@@ -850,14 +772,16 @@ impl Runner {
     /// Connection `key` has closed: whatever it still held is retried, or,
     /// when the host failed before the greeting and EHLO were through,
     /// passed to the next mail host (as for [`Runner::connect_failed`]).
-    pub fn closed(&mut self, key: ConnId, why: &str) {
+    pub fn closed(&mut self, key: ConnId, why: &str, now: Clock) {
+        self.clock = now;
         self.ended(key, why, false);
     }
 
     /// Connection `key` could not be made. For a hop from the DNS, the
     /// next mail host is tried at once (RFC 5321 §5.1: each MX in turn);
     /// after the last one, the recipients wait for their retry.
-    pub fn connect_failed(&mut self, key: ConnId, why: &str) {
+    pub fn connect_failed(&mut self, key: ConnId, why: &str, now: Clock) {
+        self.clock = now;
         self.ended(key, why, true);
     }
 
@@ -941,7 +865,7 @@ impl Runner {
 
     /// Temporary failures already counted: schedule the next attempt.
     fn retry_counted(&mut self, id: &str, which: &[(usize, String)]) {
-        let now = unix(SystemTime::now());
+        let now = self.unix_now();
         if let Some(e) = self.entries.get_mut(id) {
             for (i, why) in which {
                 let r = &mut e.rcpts[*i];
@@ -1083,59 +1007,5 @@ impl Runner {
                 Err(e) => eprintln!("mailkit: queue: cannot queue a bounce: {e}"),
             }),
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Queues a message through the worker and waits for it: everything
-    /// submitted before it is in place and durable by then.
-    fn barrier(w: &SpoolWorker) -> Entry {
-        let (tx, rx) = mpsc::channel();
-        w.enqueue(
-            NewEntry {
-                id: None,
-                from: None,
-                rcpts: vec!["x@y.z".into()],
-                data: b"barrier\n".to_vec(),
-            },
-            Box::new(move |r| {
-                let _ = tx.send(r);
-            }),
-        );
-        rx.recv_timeout(Duration::from_secs(10)).unwrap().unwrap()
-    }
-
-    #[test]
-    fn saves_ride_on_rounds_in_order_and_removals_cancel_them() {
-        let d = std::env::temp_dir().join(format!("mailkit-worker-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        let spool = Arc::new(Spool::open(&d).unwrap());
-        let w = SpoolWorker::spawn(spool.clone()).unwrap();
-        let mut a = barrier(&w);
-        let b = barrier(&w);
-        // Three saves of `a` in a row: the last one wins.
-        for n in 1..=3 {
-            a.rcpts[0].attempts = n;
-            a.rcpts[0].last_reply = format!("451 try {n}");
-            w.save(a.clone());
-        }
-        // A save of `b` and then its removal: nothing of `b` is left.
-        w.save(b.clone());
-        w.remove_delivered(b.id.clone());
-        let c = barrier(&w);
-        let (all, aside) = spool.load().unwrap();
-        assert!(aside.is_empty());
-        let ids: Vec<&str> = all.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(ids, [a.id.as_str(), c.id.as_str()]);
-        assert_eq!(all[0].rcpts[0].attempts, 3);
-        assert_eq!(all[0].rcpts[0].last_reply, "451 try 3");
-        assert!(!d.join("env").join(&b.id).exists());
-        // Nothing is left half-done in tmp/ once the worker is idle.
-        barrier(&w);
-        assert_eq!(std::fs::read_dir(d.join("tmp")).unwrap().count(), 0);
-        let _ = std::fs::remove_dir_all(&d);
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::net::{ClientService, ConnId, Service};
 use crate::proto::smtp::client::{ClientSession, Event};
-use crate::queue::runner::Runner;
+use crate::queue::runner::{Clock, Runner};
 use crate::queue::Entry;
 use crate::store::{mailbox_name, WriteJob, Writer};
 
@@ -62,17 +62,18 @@ impl RelayService {
 
 impl ClientService for RelayService {
     fn poll_connect(&mut self, now: Instant) -> Option<SocketAddr> {
+        let clock = Clock::now();
         while let Ok(e) = self.intake.try_recv() {
-            self.runner.add(e);
+            self.runner.add(e, clock);
         }
         if now.duration_since(self.flush_checked) >= Duration::from_secs(1) {
             self.flush_checked = now;
             if self.runner.worker().spool().take_flush() {
                 eprintln!("mailkit: queue: flush requested");
-                self.runner.flush();
+                self.runner.flush(clock);
             }
         }
-        let addr = self.runner.poll_connect();
+        let addr = self.runner.poll_connect(clock);
         self.store_bounces();
         addr
     }
@@ -88,7 +89,7 @@ impl ClientService for RelayService {
 
     fn connect_failed(&mut self, id: ConnId, _s: ClientSession, error: std::io::Error) {
         self.runner
-            .connect_failed(id, &format!("cannot connect: {error}"));
+            .connect_failed(id, &format!("cannot connect: {error}"), Clock::now());
         self.store_bounces();
     }
 }
@@ -98,20 +99,22 @@ impl Service for RelayService {
     type Completion = ();
 
     fn event(&mut self, id: ConnId, _s: &mut ClientSession, e: Event, _now: Instant) {
-        self.runner.event(id, e);
+        self.runner.event(id, e, Clock::now());
         self.store_bounces();
     }
 
     fn closed(&mut self, id: ConnId, _s: ClientSession) {
-        self.runner.closed(id, "the connection closed");
+        self.runner
+            .closed(id, "the connection closed", Clock::now());
         self.store_bounces();
     }
 
     fn poll_wakeup(&self) -> Option<Instant> {
-        // At least once a second: for entries the server queued, and the
-        // flush request file.
-        let now = Instant::now();
-        let second = now + Duration::from_secs(1);
+        // At least once a second, for the flush request file. (Entries the
+        // server queued come with the completion that woke the loop; the
+        // loader and the resolver wake it themselves.)
+        let now = Clock::now();
+        let second = now.at + Duration::from_secs(1);
         Some(
             self.runner
                 .next_wakeup(now)

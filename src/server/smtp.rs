@@ -13,7 +13,7 @@ use crate::net::tls::ServerTls;
 use crate::net::{Accepted, Completer, ConnId, ServerService, Service, StopMode};
 use crate::proto::smtp::server::{Event, ServerConfig, ServerSession};
 use crate::proto::smtp::trace::QueueId;
-use crate::queue::runner::SpoolWorker;
+use crate::queue::worker::SpoolWorker;
 use crate::queue::{Entry, NewEntry};
 use crate::store::users::login_address;
 use crate::store::{Users, WriteJob, Writer};
