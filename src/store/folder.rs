@@ -2,6 +2,11 @@
 //! every message in `new/` and `cur/` has a UID in `dovecot-uidlist`,
 //! kept across restarts and shared with Dovecot.
 //!
+//! [`Folder`] is the protocol-neutral view of one folder that IMAP, HTTP
+//! and POP3 read and change: messages by UID with flags, keywords, sizes
+//! and internal dates; flag changes, append, copy, move and expunge, each
+//! durable before it returns.
+//!
 //! [`sync_uids`] brings the list up to date under Dovecot's dotlock, as
 //! Dovecot does: messages that are gone lose their records, messages
 //! without one get the next UIDs, in name order (a Maildir name starts
@@ -12,10 +17,12 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::dotlock::Dotlock;
+use super::flags::Flags;
+use super::keywords::{self, Keywords};
 use super::uidlist::{self, Uidlist};
 
 /// How long to wait for another process's lock on the list.
@@ -89,10 +96,415 @@ pub fn sync_uids(dir: &Path) -> io::Result<Uidlist> {
     Ok(list)
 }
 
+/// One message of an opened folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Its UID (RFC 9051 §2.3.1.1).
+    pub uid: u32,
+    /// Its file name's base (up to `:2,`): stays when flags change.
+    pub base: String,
+    /// Whether the file is in `new/` (not yet seen by any reader: IMAP's
+    /// \Recent for the first session to see it).
+    pub in_new: bool,
+    /// Its flags and keyword letters.
+    pub flags: Flags,
+    /// Its size in octets as stored (`,S=` in the name, else the file's).
+    pub size: u64,
+    /// Its size with CRLF line ends, when the name says (`,W=`).
+    pub wire_size: Option<u64>,
+    /// The internal date (RFC 9051 §2.3.3): the file's modification time.
+    pub internal_date: SystemTime,
+}
+
+impl Message {
+    /// The file's name as it is now.
+    pub fn file_name(&self) -> String {
+        if self.in_new {
+            self.base.clone()
+        } else {
+            self.flags.file_name(&self.base)
+        }
+    }
+
+    /// The file's path in folder `dir`.
+    pub fn path(&self, dir: &Path) -> PathBuf {
+        dir.join(if self.in_new { "new" } else { "cur" })
+            .join(self.file_name())
+    }
+}
+
+/// A number from `,KEY=N` in a Maildir base name.
+fn name_field(base: &str, key: &str) -> Option<u64> {
+    base.split(',')
+        .skip(1)
+        .find_map(|p| p.strip_prefix(key)?.strip_prefix('='))
+        .and_then(|v| v.parse().ok())
+}
+
+/// A Maildir folder opened for reading and changing: its messages in UID
+/// order with their flags, UIDVALIDITY and UIDNEXT, and the keyword names
+/// of `dovecot-keywords`. Every change is durable (the directory entry
+/// synced) when the call returns, so a protocol may acknowledge it then.
+#[derive(Debug)]
+pub struct Folder {
+    dir: PathBuf,
+    uid_validity: u32,
+    uid_next: u32,
+    messages: Vec<Message>,
+    keywords: Keywords,
+}
+
+impl Folder {
+    /// Opens the Maildir `dir` (creating `tmp/ new/ cur/` when missing):
+    /// brings its UID list up to date ([`sync_uids`]) and lists its
+    /// messages.
+    pub fn open(dir: &Path) -> io::Result<Folder> {
+        for sub in ["tmp", "new", "cur"] {
+            fs::create_dir_all(dir.join(sub))?;
+        }
+        let list = sync_uids(dir)?;
+        let keywords = match fs::read_to_string(dir.join(keywords::FILE_NAME)) {
+            Ok(t) => {
+                Keywords::parse(&t).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Keywords::default(),
+            Err(e) => return Err(e),
+        };
+        let mut files = std::collections::HashMap::new();
+        for (in_new, ent) in super::maildir::message_entries(dir)? {
+            let Some(name) = ent.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            let Ok(meta) = ent.metadata() else { continue };
+            if !meta.is_file() {
+                continue;
+            }
+            files.insert(base_name(&name).to_owned(), (in_new, name, meta));
+        }
+        let mut messages = Vec::with_capacity(list.records.len());
+        for r in &list.records {
+            let Some((in_new, name, meta)) = files.remove(&r.name) else {
+                continue;
+            };
+            messages.push(Message {
+                uid: r.uid,
+                base: r.name.clone(),
+                in_new,
+                flags: if in_new {
+                    Flags::empty()
+                } else {
+                    Flags::from_file_name(&name)
+                },
+                size: name_field(&r.name, "S").unwrap_or(meta.len()),
+                wire_size: name_field(&r.name, "W"),
+                internal_date: meta.modified().unwrap_or(UNIX_EPOCH),
+            });
+        }
+        messages.sort_by_key(|m| m.uid);
+        Ok(Folder {
+            dir: dir.to_path_buf(),
+            uid_validity: list.uid_validity,
+            uid_next: list.next_uid,
+            messages,
+            keywords,
+        })
+    }
+
+    /// The folder's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// UIDVALIDITY (RFC 9051 §2.3.1.1).
+    pub fn uid_validity(&self) -> u32 {
+        self.uid_validity
+    }
+
+    /// The UID the next message will get.
+    pub fn uid_next(&self) -> u32 {
+        self.uid_next
+    }
+
+    /// The messages, in UID order.
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    /// The message with UID `uid`.
+    pub fn get(&self, uid: u32) -> Option<&Message> {
+        self.messages
+            .binary_search_by_key(&uid, |m| m.uid)
+            .ok()
+            .map(|i| &self.messages[i])
+    }
+
+    /// The keyword name of letter `c`, if it has one.
+    pub fn keyword(&self, c: char) -> Option<&str> {
+        self.keywords.keyword(c)
+    }
+
+    /// The letter for keyword `name`, assigning a free one (and writing
+    /// `dovecot-keywords`, under the UID list's lock as Dovecot does)
+    /// when it is new. `None` when all 26 are taken or the name is not a
+    /// keyword.
+    pub fn keyword_letter(&mut self, name: &str) -> io::Result<Option<char>> {
+        if !keywords::valid_keyword(name) {
+            return Ok(None);
+        }
+        let before = self.keywords.render();
+        let Some(c) = self.keywords.letter(name) else {
+            return Ok(None);
+        };
+        let after = self.keywords.render();
+        if after != before {
+            let lock = Dotlock::acquire(&self.dir.join(uidlist::LOCK_NAME), LOCK_WAIT)?;
+            let tmp = self
+                .dir
+                .join("tmp")
+                .join(format!(".keywords.{}", std::process::id()));
+            let mut f = fs::File::create(&tmp)?;
+            io::Write::write_all(&mut f, after.as_bytes())?;
+            f.sync_data()?;
+            fs::rename(&tmp, self.dir.join(keywords::FILE_NAME))?;
+            sync_dir(&self.dir)?;
+            drop(lock);
+        }
+        Ok(Some(c))
+    }
+
+    /// Gives message `uid` the flags `flags`: its file moves to `cur/`
+    /// with the new info part, durably. Returns whether anything changed.
+    pub fn set_flags(&mut self, uid: u32, flags: Flags) -> io::Result<bool> {
+        let i = self.index(uid)?;
+        let m = &self.messages[i];
+        if !m.in_new && m.flags == flags {
+            return Ok(false);
+        }
+        let from = m.path(&self.dir);
+        let mut moved = m.clone();
+        moved.in_new = false;
+        moved.flags = flags;
+        let to = moved.path(&self.dir);
+        fs::rename(&from, &to).map_err(|e| gone(e, uid))?;
+        sync_dir(&self.dir.join("cur"))?;
+        if m.in_new {
+            sync_dir(&self.dir.join("new"))?;
+        }
+        self.messages[i] = moved;
+        Ok(true)
+    }
+
+    /// Removes the messages `uids` (IMAP EXPUNGE, POP3 DELE after QUIT),
+    /// durably, and drops them from the UID list. Returns the UIDs removed
+    /// (one another process removed first counts as removed).
+    pub fn expunge(&mut self, uids: &[u32]) -> io::Result<Vec<u32>> {
+        let mut removed = Vec::new();
+        let (mut new_dir, mut cur_dir) = (false, false);
+        for &uid in uids {
+            let Ok(i) = self.index(uid) else { continue };
+            let m = &self.messages[i];
+            match fs::remove_file(m.path(&self.dir)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+            new_dir |= m.in_new;
+            cur_dir |= !m.in_new;
+            removed.push(uid);
+            self.messages.remove(i);
+        }
+        if new_dir {
+            sync_dir(&self.dir.join("new"))?;
+        }
+        if cur_dir {
+            sync_dir(&self.dir.join("cur"))?;
+        }
+        if !removed.is_empty() {
+            sync_uids(&self.dir)?;
+        }
+        Ok(removed)
+    }
+
+    /// Adds a message (IMAP APPEND) with `flags` and internal date `date`,
+    /// durably: written to `tmp/` and synced, its time set, then linked
+    /// into `cur/` and the directory synced. Returns its UID.
+    pub fn append(
+        &mut self,
+        data: &[u8],
+        flags: Flags,
+        date: SystemTime,
+        host: &str,
+    ) -> io::Result<u32> {
+        let base = unique_base(data, host);
+        let tmp = self.dir.join("tmp").join(&base);
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        let written = io::Write::write_all(&mut f, data)
+            .and_then(|()| f.set_modified(date))
+            .and_then(|()| f.sync_data());
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        let to = self.dir.join("cur").join(flags.file_name(&base));
+        let linked = fs::rename(&tmp, &to).and_then(|()| sync_dir(&self.dir.join("cur")));
+        if let Err(e) = linked {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        self.refresh_after_add(&base, flags, date, data.len() as u64)
+    }
+
+    /// Copies the messages `uids` into `dest` (hard links where the file
+    /// system allows, else copies), with their flags; durable in `dest`.
+    /// Returns (old UID, new UID) pairs for COPYUID (RFC 4315).
+    pub fn copy_to(
+        &self,
+        uids: &[u32],
+        dest: &mut Folder,
+        host: &str,
+    ) -> io::Result<Vec<(u32, u32)>> {
+        let mut made = Vec::new();
+        for &uid in uids {
+            let Ok(i) = self.index(uid) else { continue };
+            let m = &self.messages[i];
+            let from = m.path(&self.dir);
+            let base = copy_base(&m.base, host);
+            let to = dest.dir.join("cur").join(m.flags.file_name(&base));
+            if fs::hard_link(&from, &to).is_err() {
+                let tmp = dest.dir.join("tmp").join(&base);
+                fs::copy(&from, &tmp).map_err(|e| gone(e, uid))?;
+                let f = fs::OpenOptions::new().write(true).open(&tmp)?;
+                f.set_modified(m.internal_date)?;
+                f.sync_data()?;
+                fs::rename(&tmp, &to)?;
+            }
+            made.push((uid, base, m.flags, m.internal_date, m.size));
+        }
+        sync_dir(&dest.dir.join("cur"))?;
+        let mut pairs = Vec::new();
+        for (uid, base, flags, date, size) in made {
+            pairs.push((uid, dest.refresh_after_add(&base, flags, date, size)?));
+        }
+        Ok(pairs)
+    }
+
+    /// Moves the messages `uids` into `dest` (RFC 6851): copied, then
+    /// expunged here. Returns (old UID, new UID) pairs.
+    pub fn move_to(
+        &mut self,
+        uids: &[u32],
+        dest: &mut Folder,
+        host: &str,
+    ) -> io::Result<Vec<(u32, u32)>> {
+        let pairs = self.copy_to(uids, dest, host)?;
+        let moved: Vec<u32> = pairs.iter().map(|(u, _)| *u).collect();
+        self.expunge(&moved)?;
+        Ok(pairs)
+    }
+
+    /// Numbers a message just linked in and adds it to the listing.
+    fn refresh_after_add(
+        &mut self,
+        base: &str,
+        flags: Flags,
+        date: SystemTime,
+        size: u64,
+    ) -> io::Result<u32> {
+        let list = sync_uids(&self.dir)?;
+        self.uid_validity = list.uid_validity;
+        self.uid_next = list.next_uid;
+        let uid = list
+            .find(base)
+            .map(|r| r.uid)
+            .ok_or_else(|| io::Error::other(format!("{base} got no UID")))?;
+        if self.get(uid).is_none() {
+            self.messages.push(Message {
+                uid,
+                base: base.to_owned(),
+                in_new: false,
+                flags,
+                size: name_field(base, "S").unwrap_or(size),
+                wire_size: name_field(base, "W"),
+                internal_date: date,
+            });
+            self.messages.sort_by_key(|m| m.uid);
+        }
+        Ok(uid)
+    }
+
+    fn index(&self, uid: u32) -> io::Result<usize> {
+        self.messages
+            .binary_search_by_key(&uid, |m| m.uid)
+            .map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("no message with UID {uid}"),
+                )
+            })
+    }
+}
+
+/// A file another process removed: said with the UID.
+fn gone(e: io::Error, uid: u32) -> io::Error {
+    if e.kind() == io::ErrorKind::NotFound {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("message UID {uid} was removed by another client"),
+        )
+    } else {
+        e
+    }
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+/// A new Maildir base name for `data`: time, microseconds, pid and a
+/// counter, the host, and its sizes (`,S=` stored, `,W=` with CRLF).
+fn unique_base(data: &[u8], host: &str) -> String {
+    let size = data.len() as u64;
+    let wire = crate::util::crlf_size(data) as u64;
+    next_base(host, &format!(",S={size},W={wire}"))
+}
+
+/// A base name for a copy: a new unique part, the original's sizes.
+fn copy_base(original: &str, host: &str) -> String {
+    let fields: String = original
+        .split(',')
+        .skip(1)
+        .filter(|p| p.starts_with("S=") || p.starts_with("W="))
+        .map(|p| format!(",{p}"))
+        .collect();
+    next_base(host, &fields)
+}
+
+fn next_base(host: &str, fields: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+    // '/' and ':' cannot be in a name; ',' would start a field.
+    let host: String = host
+        .chars()
+        .map(|c| if matches!(c, '/' | ':' | ',') { '_' } else { c })
+        .collect();
+    format!(
+        "{}.M{}P{}Q{seq}.{host}{fields}",
+        now.as_secs(),
+        now.subsec_micros(),
+        std::process::id()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     fn maildir(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("mailkit-folder-{tag}-{}", std::process::id()));
@@ -152,5 +564,69 @@ mod tests {
             .contains("3 :b"));
         assert!(!d.join(uidlist::LOCK_NAME).exists());
         let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn append_flags_expunge_and_reopen() {
+        let d = maildir("api");
+        let mut f = Folder::open(&d).unwrap();
+        let date = UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+        let a = f
+            .append(b"Subject: a\n\nx\n", Flags::from_info("S"), date, "h")
+            .unwrap();
+        let b = f
+            .append(b"Subject: b\n\ny\n", Flags::empty(), date, "h")
+            .unwrap();
+        assert!(b > a);
+        fs::write(d.join("new/1.M1P1.h"), "Subject: c\n\n").unwrap();
+        let mut f = Folder::open(&d).unwrap();
+        let c = f.messages().last().unwrap().uid;
+        assert!(c > b && f.get(c).unwrap().in_new);
+        assert_eq!(f.get(a).unwrap().flags.to_string(), "S");
+        assert_eq!(f.get(a).unwrap().internal_date, date);
+        assert_eq!(f.get(a).unwrap().size, 14);
+        assert_eq!(f.get(a).unwrap().wire_size, Some(17));
+        // A flag change moves a new/ message to cur/ with its info.
+        let k = f.keyword_letter("$Label1").unwrap().unwrap();
+        let mut fl = Flags::from_info("F");
+        fl.set(k, true);
+        assert!(f.set_flags(c, fl).unwrap());
+        assert!(!f.set_flags(c, fl).unwrap(), "no change, no rename");
+        assert!(d.join("cur").join(format!("1.M1P1.h:2,F{k}")).exists());
+        f.expunge(&[b]).unwrap();
+        let f = Folder::open(&d).unwrap();
+        let uids: Vec<u32> = f.messages().iter().map(|m| m.uid).collect();
+        assert_eq!(uids, [a, c]);
+        assert_eq!(f.get(c).unwrap().flags, fl);
+        assert_eq!(f.keyword(k), Some("$Label1"));
+        // An expunged UID is never given again.
+        assert!(f.uid_next() > c);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn copy_and_move_keep_flags_and_dates() {
+        let (d1, d2) = (maildir("copy1"), maildir("copy2"));
+        let mut src = Folder::open(&d1).unwrap();
+        let date = UNIX_EPOCH + Duration::from_secs(1_500_000_000);
+        let a = src
+            .append(b"a\n", Flags::from_info("RS"), date, "h")
+            .unwrap();
+        let b = src.append(b"b\n", Flags::empty(), date, "h").unwrap();
+        let mut dst = Folder::open(&d2).unwrap();
+        let pairs = src.copy_to(&[a], &mut dst, "h").unwrap();
+        assert_eq!(pairs.len(), 1);
+        let moved = src.move_to(&[b], &mut dst, "h").unwrap();
+        let dst = Folder::open(&d2).unwrap();
+        let copy = dst.get(pairs[0].1).unwrap();
+        assert_eq!(
+            (copy.flags.to_string().as_str(), copy.internal_date),
+            ("RS", date)
+        );
+        assert!(dst.get(moved[0].1).is_some());
+        let src = Folder::open(&d1).unwrap();
+        assert_eq!(src.messages().len(), 1, "moved away, copied stays");
+        let _ = fs::remove_dir_all(&d1);
+        let _ = fs::remove_dir_all(&d2);
     }
 }

@@ -10,7 +10,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use mailkit::store::folder::sync_uids;
+use mailkit::store::flags::Flags;
+use mailkit::store::folder::{sync_uids, Folder};
 
 use crate::support::TempDir;
 
@@ -157,4 +158,102 @@ fn mailkit_keeps_the_uids_dovecot_gave_and_goes_on_from_them() {
     assert_eq!(ours.1.len(), 3);
     // And Dovecot agrees on the new one's UID.
     assert_eq!(dovecot_view(&m), ours);
+}
+
+/// UID -> the FLAGS Dovecot shows (sorted, \Recent left out).
+fn dovecot_flags(m: &Path) -> BTreeMap<u32, Vec<String>> {
+    let said = dovecot(
+        m,
+        "a SELECT INBOX\r\nb UID FETCH 1:* (FLAGS)\r\nc LOGOUT\r\n",
+    );
+    let mut out = BTreeMap::new();
+    for line in said.lines() {
+        let Some(rest) = line.split("FETCH (").nth(1) else {
+            continue;
+        };
+        let uid = rest
+            .split("UID ")
+            .nth(1)
+            .and_then(|r| r.split([' ', ')']).next())
+            .and_then(|u| u.parse::<u32>().ok());
+        let flags = rest
+            .split("FLAGS (")
+            .nth(1)
+            .and_then(|r| r.split(')').next())
+            .unwrap_or("");
+        if let Some(uid) = uid {
+            let mut f: Vec<String> = flags
+                .split_whitespace()
+                .filter(|f| *f != "\\Recent")
+                .map(str::to_owned)
+                .collect();
+            f.sort();
+            out.insert(uid, f);
+        }
+    }
+    out
+}
+
+/// UID -> flags as mailkit's store reads them (system names and keywords, sorted).
+fn mailkit_flags(m: &Path) -> BTreeMap<u32, Vec<String>> {
+    let f = Folder::open(m).unwrap();
+    f.messages()
+        .iter()
+        .map(|msg| {
+            let mut names: Vec<String> = msg.flags.system_names().map(str::to_owned).collect();
+            names.extend(
+                msg.flags
+                    .keyword_letters()
+                    .filter_map(|c| f.keyword(c).map(str::to_owned)),
+            );
+            names.sort();
+            (msg.uid, names)
+        })
+        .collect()
+}
+
+#[test]
+fn dovecot_shows_the_flags_and_keywords_mailkit_set() {
+    if !installed() {
+        return;
+    }
+    let dir = TempDir::new("dovecot-flags-reads");
+    let m = maildir(&dir);
+    let mut f = Folder::open(&m).unwrap();
+    let date = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    let a = f
+        .append(b"Subject: a\n\nx\n", Flags::from_info("FS"), date, "h")
+        .unwrap();
+    let b = f
+        .append(b"Subject: b\n\nx\n", Flags::empty(), date, "h")
+        .unwrap();
+    let work = f.keyword_letter("$Work").unwrap().unwrap();
+    let later = f.keyword_letter("Later").unwrap().unwrap();
+    let mut fl = Flags::from_info("R");
+    fl.set(work, true);
+    fl.set(later, true);
+    f.set_flags(b, fl).unwrap();
+    let ours = mailkit_flags(&m);
+    assert_eq!(ours[&a], ["\\Flagged", "\\Seen"]);
+    assert_eq!(ours[&b], ["$Work", "Later", "\\Answered"]);
+    assert_eq!(dovecot_flags(&m), ours);
+}
+
+#[test]
+fn mailkit_reads_the_flags_and_keywords_dovecot_set() {
+    if !installed() {
+        return;
+    }
+    let dir = TempDir::new("dovecot-flags-writes");
+    let m = maildir(&dir);
+    message(&m, "new", "1700000001.M1P1.h", "first");
+    message(&m, "new", "1700000002.M2P1.h", "second");
+    dovecot(
+        &m,
+        "a SELECT INBOX\r\nb UID STORE 1 +FLAGS (\\Deleted \\Draft $Todo)\r\nc UID STORE 2 +FLAGS (\\Seen Other)\r\nd LOGOUT\r\n",
+    );
+    let ours = mailkit_flags(&m);
+    assert_eq!(ours[&1], ["$Todo", "\\Deleted", "\\Draft"]);
+    assert_eq!(ours[&2], ["Other", "\\Seen"]);
+    assert_eq!(dovecot_flags(&m), ours);
 }
