@@ -31,10 +31,10 @@ use crate::store::{mailbox_name, Password, Users};
 
 /// What the pool sends back to the loop.
 pub enum Done {
-    /// A login was checked (or only listed again, `checked` false): the
-    /// mailbox and its opened maildrop.
+    /// A login was checked (or, after an UPDATE, its maildrop listed
+    /// again): the mailbox and its opened maildrop.
     Login {
-        result: Result<(String, Maildrop), AuthFailure>,
+        result: Result<(String, Box<Maildrop>), AuthFailure>,
         /// The update count when the listing was started.
         epoch: u64,
     },
@@ -159,7 +159,7 @@ impl Pop3Service {
                 };
                 let result = match (ok, job.mailbox) {
                     (true, Some(mailbox)) => Maildrop::open(&root, &mailbox)
-                        .map(|drop| (mailbox, drop))
+                        .map(|drop| (mailbox, Box::new(drop)))
                         .map_err(|e| AuthFailure::Temporary(e.to_string())),
                     _ => Err(AuthFailure::Invalid),
                 };
@@ -172,7 +172,7 @@ impl Pop3Service {
         &mut self,
         id: ConnId,
         s: &mut Pop3Session,
-        result: Result<(String, Maildrop), AuthFailure>,
+        result: Result<(String, Box<Maildrop>), AuthFailure>,
         epoch: u64,
     ) {
         let peer = self.peer(id);
@@ -209,7 +209,7 @@ impl Pop3Service {
                     .collect();
                 if let Some(conn) = self.open.get_mut(&id) {
                     conn.mailbox = Some(mailbox.clone());
-                    conn.drop = Some(drop);
+                    conn.drop = Some(*drop);
                 }
                 s.authenticated(Ok((mailbox, listing)));
             }

@@ -1,13 +1,13 @@
-//! A mailbox opened for POP3 (RFC 1939 §8 "maildrop"): its messages in a
-//! fixed order, with stable unique ids and wire sizes; reading them; and
-//! the UPDATE step (delete, mark seen by moving `new/` → `cur/` with the
-//! `S` flag, as the Maildir spec says a reader does).
+//! A mailbox opened for POP3 (RFC 1939 §8 "maildrop"), over the store's
+//! folder API: its messages in UID order, with stable unique ids (the
+//! Maildir unique names, so `fetch --new-only` state stays valid) and wire
+//! sizes; reading them; and the UPDATE step (expunge, mark \Seen).
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::maildir::sync_dir;
+use super::folder::{Folder, Message};
 
 /// One message as a maildrop lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,25 +49,6 @@ fn wire_size(path: &Path) -> io::Result<u64> {
     Ok(len + bare_lf + if unterminated { 2 } else { 0 })
 }
 
-/// One message of the maildrop.
-#[derive(Debug, Clone)]
-struct Entry {
-    /// Its file, as listed.
-    path: PathBuf,
-    /// The unique part of its name (before `:2,`).
-    unique: String,
-    /// Whether it sits in `new/`.
-    in_new: bool,
-    listed: Listed,
-}
-
-/// A locked maildrop's listing.
-#[derive(Debug)]
-pub struct Maildrop {
-    dir: PathBuf,
-    entries: Vec<Entry>,
-}
-
 /// A UIDL from a Maildir unique name: the name itself when it is 1-70
 /// printable characters (RFC 1939 §7), else a hash of it.
 fn uid_of(unique: &str) -> String {
@@ -86,67 +67,58 @@ fn uid_of(unique: &str) -> String {
     format!("h{h:016x}")
 }
 
-/// The wire size from a `,W=` in the name (Dovecot's, and ours), if any.
-fn size_from_name(unique: &str) -> Option<u64> {
-    unique
-        .split(',')
-        .find_map(|p| p.strip_prefix("W="))
-        .and_then(|v| v.parse().ok())
+/// A locked maildrop: the mailbox's INBOX folder ([`Folder`]) in UID
+/// order, with the wire sizes POP3 reports.
+#[derive(Debug)]
+pub struct Maildrop {
+    folder: Option<Folder>,
+    listing: Vec<Listed>,
 }
 
 impl Maildrop {
-    /// Lists `root/mailbox/{new,cur}`, oldest first (by modification time,
-    /// then name). A mailbox that does not exist yet is empty.
+    /// Opens `root/mailbox` as a folder (UIDs synced with
+    /// `dovecot-uidlist`), messages in UID order. A mailbox that does not
+    /// exist yet is empty (and is not created: any name may be tried).
     pub fn open(root: &Path, mailbox: &str) -> io::Result<Maildrop> {
         let dir = root.join(mailbox);
         super::maildir::no_links(&dir)?;
-        let mut found: Vec<(std::time::SystemTime, String, Entry)> = Vec::new();
-        for (in_new, ent) in super::maildir::message_entries(&dir)? {
-            let name = ent.file_name().to_string_lossy().into_owned();
-            let meta = match ent.metadata() {
-                Ok(m) if m.is_file() => m,
-                _ => continue,
-            };
-            let unique = name.split(":2,").next().unwrap_or(&name).to_string();
-            let size = match size_from_name(&unique) {
-                Some(s) => s,
-                None => wire_size(&ent.path())?,
-            };
-            let entry = Entry {
-                path: ent.path(),
-                listed: Listed {
-                    uid: uid_of(&unique),
-                    size,
-                },
-                unique,
-                in_new,
-            };
-            found.push((
-                meta.modified().unwrap_or(std::time::UNIX_EPOCH),
-                name,
-                entry,
-            ));
+        if !dir.is_dir() {
+            return Ok(Maildrop {
+                folder: None,
+                listing: Vec::new(),
+            });
         }
-        found.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let folder = Folder::open(&dir)?;
+        let mut listing = Vec::with_capacity(folder.messages().len());
+        for m in folder.messages() {
+            let size = match m.wire_size {
+                Some(w) => w,
+                None => wire_size(&m.path(folder.dir()))?,
+            };
+            listing.push(Listed {
+                uid: uid_of(&m.base),
+                size,
+            });
+        }
         Ok(Maildrop {
-            dir,
-            entries: found.into_iter().map(|(_, _, e)| e).collect(),
+            folder: Some(folder),
+            listing,
         })
     }
 
     /// The listing for the session.
     pub fn listing(&self) -> Vec<Listed> {
-        self.entries.iter().map(|e| e.listed.clone()).collect()
+        self.listing.clone()
     }
 
     /// Number of messages.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.listing.len()
     }
 
     /// True when the maildrop is empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.listing.is_empty()
     }
 
     /// The bytes of message `i` (see [`Maildrop::open_message`]).
@@ -157,99 +129,76 @@ impl Maildrop {
     }
 
     /// Message `i`'s file, opened for streaming (found again by its
-    /// unique name when another reader moved it).
+    /// unique name when another reader changed its flags meanwhile).
     pub fn open_message(&self, i: usize) -> io::Result<fs::File> {
-        let e = self
-            .entries
-            .get(i)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such message"))?;
-        match fs::File::open(&e.path) {
-            Err(err) if err.kind() == io::ErrorKind::NotFound => match self.find(&e.unique) {
-                Some(p) => fs::File::open(p),
-                None => Err(io::Error::new(
-                    io::ErrorKind::NotFound,
-                    "the message was removed by another client",
-                )),
-            },
+        let (folder, m) = self.message(i)?;
+        match fs::File::open(m.path(folder.dir())) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                match find(folder.dir(), &m.base) {
+                    Some(p) => fs::File::open(p),
+                    None => Err(io::Error::new(
+                        io::ErrorKind::NotFound,
+                        "the message was removed by another client",
+                    )),
+                }
+            }
             other => other,
         }
     }
 
-    fn find(&self, unique: &str) -> Option<PathBuf> {
-        for sub in ["cur", "new"] {
-            for ent in fs::read_dir(self.dir.join(sub)).ok()?.flatten() {
-                let name = ent.file_name().to_string_lossy().into_owned();
-                if name.split(":2,").next() == Some(unique) {
-                    return Some(ent.path());
-                }
-            }
-        }
-        None
+    fn message(&self, i: usize) -> io::Result<(&Folder, &Message)> {
+        let folder = self.folder.as_ref();
+        folder
+            .and_then(|f| f.messages().get(i).map(|m| (f, m)))
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such message"))
     }
 
-    /// The UPDATE state (RFC 1939 §6): removes the deleted messages, marks
-    /// the retrieved ones seen, and syncs the directories. Returns how many
+    /// The UPDATE state (RFC 1939 §6): removes the deleted messages and
+    /// marks the retrieved ones \Seen (moving them from `new/` to `cur/`,
+    /// as the Maildir spec says a reader does), durably. Returns how many
     /// messages are left.
-    pub fn update(&self, delete: &[usize], seen: &[usize]) -> Result<usize, String> {
+    pub fn update(mut self, delete: &[usize], seen: &[usize]) -> Result<usize, String> {
+        let Some(folder) = self.folder.as_mut() else {
+            return Ok(0);
+        };
+        let uid = |i: usize| folder.messages().get(i).map(|m| m.uid);
+        let dele: Vec<u32> = delete.iter().filter_map(|&i| uid(i)).collect();
+        let seen: Vec<u32> = seen.iter().filter_map(|&i| uid(i)).collect();
         let mut errors = Vec::new();
-        for &i in delete {
-            let Some(e) = self.entries.get(i) else {
-                continue;
-            };
-            let path = if e.path.exists() {
-                Some(e.path.clone())
-            } else {
-                self.find(&e.unique)
-            };
-            if let Some(p) = path {
-                if let Err(err) = fs::remove_file(&p) {
-                    if err.kind() != io::ErrorKind::NotFound {
-                        errors.push(format!("{}: {err}", p.display()));
-                    }
-                }
+        for u in seen.into_iter().filter(|u| !dele.contains(u)) {
+            let Some(m) = folder.get(u) else { continue };
+            let mut flags = m.flags;
+            flags.set('S', true);
+            match folder.set_flags(u, flags) {
+                Ok(_) => {}
+                // Removed by another client meanwhile: nothing to mark.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => errors.push(e.to_string()),
             }
         }
-        for &i in seen {
-            let Some(e) = self.entries.get(i) else {
-                continue;
-            };
-            if e.in_new {
-                let target = self.dir.join("cur").join(format!("{}:2,S", e.unique));
-                let _ = fs::create_dir_all(self.dir.join("cur"));
-                if let Err(err) = fs::rename(&e.path, &target) {
-                    if err.kind() != io::ErrorKind::NotFound {
-                        errors.push(format!("{}: {err}", e.path.display()));
-                    }
-                }
-            } else if let Some(name) = e.path.file_name().map(|n| n.to_string_lossy().into_owned())
-            {
-                if let Some((base, flags)) = name.split_once(":2,") {
-                    if !flags.contains('S') {
-                        let mut f: Vec<char> = flags.chars().chain(['S']).collect();
-                        f.sort_unstable();
-                        let target = e.path.with_file_name(format!(
-                            "{base}:2,{}",
-                            f.into_iter().collect::<String>()
-                        ));
-                        let _ = fs::rename(&e.path, target);
-                    }
-                }
-            }
-        }
-        for sub in ["new", "cur"] {
-            let d = self.dir.join(sub);
-            if d.is_dir() {
-                if let Err(e) = sync_dir(&d) {
-                    errors.push(e.to_string());
-                }
-            }
+        if let Err(e) = folder.expunge(&dele) {
+            errors.push(e.to_string());
         }
         if errors.is_empty() {
-            Ok(self.entries.len() - delete.len())
+            Ok(folder.messages().len())
         } else {
             Err(errors.join("; "))
         }
     }
+}
+
+/// The current path of the message whose base name is `base` (another
+/// reader may have moved it to `cur/` or changed its flags).
+fn find(dir: &Path, base: &str) -> Option<PathBuf> {
+    for sub in ["cur", "new"] {
+        for ent in fs::read_dir(dir.join(sub)).ok()?.flatten() {
+            let name = ent.file_name().to_string_lossy().into_owned();
+            if super::folder::base_name(&name) == base {
+                return Some(ent.path());
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
