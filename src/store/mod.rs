@@ -3,6 +3,7 @@
 //! deliveries durable off the event loop.
 
 pub mod dotlock;
+pub mod feed;
 pub mod flags;
 pub mod folder;
 pub mod keywords;

@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
+use super::feed::{Change, Feed};
 use super::maildir::{sync_dir, sync_files, syncfs, Delivery, Maildir, Publisher, StoreError};
 
 /// Most messages stored in one batch.
@@ -57,11 +58,17 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread over a store.
-    pub fn spawn(mut maildir: Maildir) -> std::io::Result<Writer> {
+    pub fn spawn(maildir: Maildir) -> std::io::Result<Writer> {
+        Writer::spawn_with_feed(maildir, None)
+    }
+
+    /// Starts the writer thread over a store; each message, once durable,
+    /// is published on `feed` ([`Change::Delivered`], one per mailbox).
+    pub fn spawn_with_feed(mut maildir: Maildir, feed: Option<Feed>) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel::<WriteJob>();
         let thread = std::thread::Builder::new()
             .name("mailkit-writer".into())
-            .spawn(move || run(&mut maildir, &rx))?;
+            .spawn(move || run(&mut maildir, &rx, feed.as_ref()))?;
         Ok(Writer {
             tx: Some(tx),
             thread: Some(thread),
@@ -103,7 +110,7 @@ type StagedBatch = (Vec<WriteJob>, Vec<Result<(String, PathBuf), StoreError>>);
 /// before the 250) but the disk sees one flush per round, not two. When no
 /// new batch comes, the waiting one is published on its own (link, sync
 /// the directories). Where `syncfs` is missing, rounds are not merged.
-fn run(md: &mut Maildir, rx: &mpsc::Receiver<WriteJob>) {
+fn run(md: &mut Maildir, rx: &mpsc::Receiver<WriteJob>, feed: Option<&Feed>) {
     let publisher = md.publisher();
     let merge = cfg!(target_os = "linux");
     let mut waiting: Option<StagedBatch> = None;
@@ -118,7 +125,7 @@ fn run(md: &mut Maildir, rx: &mpsc::Receiver<WriteJob>) {
             }
             jobs
         } else if let Some(w) = waiting.take() {
-            publish_alone(&publisher, w);
+            publish_alone(&publisher, w, feed);
             continue;
         } else {
             match rx.recv() {
@@ -128,7 +135,7 @@ fn run(md: &mut Maildir, rx: &mpsc::Receiver<WriteJob>) {
         };
         if jobs.is_empty() {
             if let Some(w) = waiting.take() {
-                publish_alone(&publisher, w);
+                publish_alone(&publisher, w, feed);
             }
             continue;
         }
@@ -157,7 +164,7 @@ fn run(md: &mut Maildir, rx: &mpsc::Receiver<WriteJob>) {
         };
         // 4. Answer the batch that is now durable and visible.
         if let Some((wjobs, results)) = linked {
-            answer(wjobs, results, &synced);
+            answer(wjobs, results, &synced, feed);
         }
         // 5. The new batch waits for the next round.
         let staged = written
@@ -200,22 +207,35 @@ fn link_batch(
 }
 
 /// Links a waiting batch into `new/` and syncs its directories.
-fn publish_alone(publisher: &Publisher, (jobs, staged): StagedBatch) {
+fn publish_alone(publisher: &Publisher, (jobs, staged): StagedBatch, feed: Option<&Feed>) {
     let mut dirs = Vec::new();
     let results = link_batch(publisher, &jobs, staged, &mut dirs);
     let synced = dirs
         .iter()
         .try_for_each(|d| sync_dir(d).map_err(|e| e.source));
-    answer(jobs, results, &synced);
+    answer(jobs, results, &synced, feed);
 }
 
-fn answer(jobs: Vec<WriteJob>, results: Vec<Result<String, StoreError>>, synced: &io::Result<()>) {
+fn answer(
+    jobs: Vec<WriteJob>,
+    results: Vec<Result<String, StoreError>>,
+    synced: &io::Result<()>,
+    feed: Option<&Feed>,
+) {
     for (job, r) in jobs.into_iter().zip(results) {
         let r = match (r, synced) {
             (Ok(name), Ok(())) => Ok(name),
             (Ok(_), Err(e)) => Err(format!("sync directory: {e}")),
             (Err(e), _) => Err(e.to_string()),
         };
+        if let (Some(feed), Ok(file)) = (feed, &r) {
+            for mailbox in &job.mailboxes {
+                feed.publish(Change::Delivered {
+                    mailbox: mailbox.clone(),
+                    file: file.clone(),
+                });
+            }
+        }
         (job.done)(r);
     }
 }
@@ -247,7 +267,10 @@ mod tests {
     fn every_job_is_answered_and_stored() {
         let root = std::env::temp_dir().join(format!("mailkit-writer-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
-        let writer = Writer::spawn(Maildir::open(&root, "h").unwrap()).unwrap();
+        let feed = Feed::new();
+        let news = feed.subscribe(Arc::new(|| {}));
+        let writer =
+            Writer::spawn_with_feed(Maildir::open(&root, "h").unwrap(), Some(feed)).unwrap();
         let results = Arc::new(Mutex::new(Vec::new()));
         for i in 0..500 {
             let results = results.clone();
@@ -270,6 +293,13 @@ mod tests {
             })
             .sum();
         assert_eq!(stored, 500);
+        // Each durable message was published, with the file it is in.
+        let published: Vec<Change> = news.try_iter().collect();
+        assert_eq!(published.len(), 500);
+        let Change::Delivered { mailbox, file } = &published[0] else {
+            panic!("{:?}", published[0]);
+        };
+        assert!(root.join(mailbox).join("new").join(file).exists());
         assert_eq!(std::fs::read_dir(root.join("u0@x/tmp")).unwrap().count(), 0);
         let _ = std::fs::remove_dir_all(&root);
     }
