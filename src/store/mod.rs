@@ -7,6 +7,7 @@ pub mod feed;
 pub mod flags;
 pub mod folder;
 pub mod keywords;
+pub mod mailbox;
 pub mod maildir;
 pub mod maildrop;
 pub mod mutf7;

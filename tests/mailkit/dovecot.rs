@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 
 use mailkit::store::flags::Flags;
 use mailkit::store::folder::{sync_uids, Folder};
+use mailkit::store::mailbox::Mailbox;
 
 use crate::support::TempDir;
 
@@ -256,4 +257,34 @@ fn mailkit_reads_the_flags_and_keywords_dovecot_set() {
     assert_eq!(ours[&1], ["$Todo", "\\Deleted", "\\Draft"]);
     assert_eq!(ours[&2], ["Other", "\\Seen"]);
     assert_eq!(dovecot_flags(&m), ours);
+}
+
+#[test]
+fn folders_and_subscriptions_are_shared_both_ways() {
+    if !installed() {
+        return;
+    }
+    let dir = TempDir::new("dovecot-folders");
+    let m = maildir(&dir);
+    let mb = Mailbox::new(&m);
+    mb.create("Archive/2026").unwrap();
+    mb.create("Entwürfe").unwrap();
+    mb.subscribe("Entwürfe").unwrap();
+    // Dovecot (separator "." on Maildir++, names in modified UTF-7) sees them.
+    let said = dovecot(
+        &m,
+        "a LIST \"\" \"*\"\r\nb LSUB \"\" \"*\"\r\nc CREATE \"Sent.Old\"\r\nd SUBSCRIBE \"Sent.Old\"\r\ne LOGOUT\r\n",
+    );
+    assert!(said.contains("\".\" Archive.2026\r\n"), "{said}");
+    assert!(
+        said.contains("* LIST (\\HasNoChildren) \".\" Entw&APw-rfe"),
+        "{said}"
+    );
+    assert!(said.contains("* LSUB () \".\" Entw&APw-rfe"), "{said}");
+    // And mailkit sees what Dovecot made.
+    assert_eq!(
+        mb.list().unwrap(),
+        ["INBOX", "Archive/2026", "Entwürfe", "Sent/Old"]
+    );
+    assert_eq!(mb.subscriptions().unwrap(), ["Entwürfe", "Sent/Old"]);
 }
