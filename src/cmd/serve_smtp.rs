@@ -193,7 +193,11 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         ),
         max_auth_failures: args.server.max_auth_failures,
         auth_delay: Duration::from_millis(args.server.auth_delay_ms),
-        routes: routes.clone(),
+        relay_to: {
+            let routes = routes.clone();
+            crate::proto::smtp::server::RelayTo::new(move |d| routes.next_hop(d).is_some())
+        },
+        mailbox_of: crate::store::mailbox_name,
         relay_from,
         memory: crate::util::budget::MemoryBudget::new(args.max_memory),
         max_hops: usize::try_from(args.max_hops).unwrap_or(usize::MAX),

@@ -41,20 +41,7 @@ impl std::fmt::Display for FileLineError {
 
 impl std::error::Error for FileLineError {}
 
-/// The mailbox directory name for an address: the address lowercased
-/// (Unicode lowercase, for SMTPUTF8 addresses), or `None` when it could
-/// name a path outside the store (a `/`, a leading `.`, control characters)
-/// or is too long to be a file name.
-pub fn mailbox_name(address: &str) -> Option<String> {
-    let name = address.to_lowercase();
-    let bad = name.is_empty()
-        || name.len() > 255
-        || name.starts_with('.')
-        || name.contains('/')
-        || name.contains('\\')
-        || name.chars().any(|c| c.is_control());
-    (!bad).then_some(name)
-}
+pub use crate::util::mailbox_name;
 
 #[cfg(test)]
 mod tests {

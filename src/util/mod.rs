@@ -1,6 +1,7 @@
 //! Small helpers with no better home: dates, sizes, the host name.
 
 pub mod budget;
+pub mod cidr;
 pub mod time;
 
 /// Parses a size such as `52428800`, `50M`, `512K` or `1G` (binary units).
@@ -48,6 +49,21 @@ pub fn crlf_size(data: &[u8]) -> usize {
     let crlf = memchr::memmem::find_iter(data, b"\r\n").count();
     let unterminated = !data.is_empty() && !data.ends_with(b"\n");
     data.len() + (lf - crlf) + if unterminated { 2 } else { 0 }
+}
+
+/// The mailbox directory name for an address: the address lowercased
+/// (Unicode lowercase, for SMTPUTF8 addresses), or `None` when it could
+/// name a path outside the store (a `/`, a leading `.`, control characters)
+/// or is too long to be a file name.
+pub fn mailbox_name(address: &str) -> Option<String> {
+    let name = address.to_lowercase();
+    let bad = name.is_empty()
+        || name.len() > 255
+        || name.starts_with('.')
+        || name.contains('/')
+        || name.contains('\\')
+        || name.chars().any(|c| c.is_control());
+    (!bad).then_some(name)
 }
 
 /// The host part of `HOST[:PORT]` (brackets of an IPv6 literal removed),

@@ -64,11 +64,15 @@ pub struct ServerConfig {
     pub auth_without_tls: bool,
     /// Failed AUTH attempts before the connection is closed with 421.
     pub max_auth_failures: u32,
-    /// Where mail for other domains may go (`--route`, `--relay-to`);
-    /// empty: nothing is relayed.
-    pub routes: crate::queue::route::Routes,
+    /// Which other domains mail may be relayed to (the owner's routes,
+    /// `--route`, `--relay-to`); by default none.
+    pub relay_to: RelayTo,
     /// Clients that may relay without AUTH (`--relay-from`).
-    pub relay_from: Vec<crate::queue::route::Cidr>,
+    pub relay_from: Vec<crate::util::cidr::Cidr>,
+    /// The mailbox a local address is stored in, `None` for an address
+    /// the store cannot hold (the owner's naming rule; by default
+    /// [`crate::util::mailbox_name`]).
+    pub mailbox_of: fn(&str) -> Option<String>,
     /// Delay before the first 535; it doubles with each further failure.
     pub auth_delay: Duration,
     /// Memory for messages being received, shared by every session
@@ -80,6 +84,35 @@ pub struct ServerConfig {
     /// Output handed out before the client reads it, after which pipelined
     /// commands wait ([`crate::proto::OUTPUT_BUDGET`]; small in the fuzzer).
     pub output_budget: usize,
+}
+
+/// The relay policy the owner hands the session: whether mail for a
+/// domain may be relayed (it has a next hop). Data from the owner, so the
+/// session knows nothing of the queue.
+#[derive(Clone)]
+pub struct RelayTo(Arc<dyn Fn(&str) -> bool + Send + Sync>);
+
+impl RelayTo {
+    /// Nothing is relayed.
+    pub fn none() -> RelayTo {
+        RelayTo(Arc::new(|_| false))
+    }
+
+    /// Domains for which `has_hop` says yes are relayed.
+    pub fn new(has_hop: impl Fn(&str) -> bool + Send + Sync + 'static) -> RelayTo {
+        RelayTo(Arc::new(has_hop))
+    }
+
+    /// Whether mail for `domain` may be relayed.
+    pub fn allows(&self, domain: &str) -> bool {
+        (self.0)(domain)
+    }
+}
+
+impl std::fmt::Debug for RelayTo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RelayTo(..)")
+    }
 }
 
 /// Who may authenticate (RFC 4954).
@@ -112,8 +145,9 @@ impl ServerConfig {
             max_auth_failures: 3,
             auth_delay: Duration::from_millis(500),
             memory: crate::util::budget::MemoryBudget::unlimited(),
-            routes: Default::default(),
+            relay_to: RelayTo::none(),
             relay_from: Vec::new(),
+            mailbox_of: crate::util::mailbox_name,
             max_hops: 50,
             output_budget: crate::proto::OUTPUT_BUDGET,
         }
@@ -926,7 +960,7 @@ impl ServerSession {
                     || self
                         .peer
                         .is_some_and(|p| self.cfg.relay_from.iter().any(|c| c.contains(p.ip())));
-                if trusted && self.cfg.routes.next_hop(&domain).is_some() {
+                if trusted && self.cfg.relay_to.allows(&domain) {
                     let full = format!("{}@{}", addr.local, domain);
                     if let Some(env) = &mut self.envelope {
                         if !env.remote.contains(&full) {
@@ -960,7 +994,7 @@ impl ServerSession {
             }
         }
         let full = format!("{}@{}", addr.local, domain);
-        let Some(mailbox) = crate::store::mailbox_name(&full) else {
+        let Some(mailbox) = (self.cfg.mailbox_of)(&full) else {
             return self.error(553, "5.1.3", "Error: this address cannot name a mailbox");
         };
         if let Some(users) = &self.cfg.users {
