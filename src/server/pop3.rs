@@ -41,7 +41,7 @@ pub enum Done {
     /// UPDATE of `mailbox` is done: messages left, or what went wrong.
     Updated {
         mailbox: String,
-        result: Result<usize, String>,
+        result: std::io::Result<usize>,
     },
 }
 
@@ -360,7 +360,7 @@ impl Service for Pop3Service {
                 // the client gets round to closing its socket.
                 self.release(id);
                 self.unpark(&mailbox);
-                s.updated(result);
+                s.updated(result.map_err(|e| e.to_string()));
             }
         }
     }

@@ -16,7 +16,7 @@ use crate::proto::smtp::trace::QueueId;
 use crate::queue::worker::SpoolWorker;
 use crate::queue::{Entry, NewEntry};
 use crate::store::users::login_address;
-use crate::store::{Users, WriteJob, Writer};
+use crate::store::{StoreError, Users, WriteJob, Writer};
 use crate::util::time::rfc5322;
 
 use super::relay::Intake;
@@ -209,7 +209,10 @@ impl SmtpService {
                 }),
             );
         };
-        let queue_then = move |local: Result<String, String>| match (local, relay) {
+        let queue_then = move |local: Result<String, StoreError>| match (
+            local.map_err(|e| e.to_string()),
+            relay,
+        ) {
             (Err(e), _) => finish(Err(e), None),
             (Ok(l), None) => finish(Ok(l), None),
             (Ok(_), Some((worker, item))) => worker.enqueue(

@@ -157,7 +157,7 @@ impl Maildrop {
     /// marks the retrieved ones \Seen (moving them from `new/` to `cur/`,
     /// as the Maildir spec says a reader does), durably. Returns how many
     /// messages are left.
-    pub fn update(mut self, delete: &[usize], seen: &[usize]) -> Result<usize, String> {
+    pub fn update(mut self, delete: &[usize], seen: &[usize]) -> io::Result<usize> {
         let Some(folder) = self.folder.as_mut() else {
             return Ok(0);
         };
@@ -182,7 +182,7 @@ impl Maildrop {
         if errors.is_empty() {
             Ok(folder.messages().len())
         } else {
-            Err(errors.join("; "))
+            Err(io::Error::other(errors.join("; ")))
         }
     }
 }

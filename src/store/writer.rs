@@ -25,8 +25,9 @@ use super::maildir::{sync_dir, sync_files, syncfs, Delivery, Maildir, Publisher,
 /// Most messages stored in one batch.
 pub const MAX_BATCH: usize = 256;
 
-/// Called with the outcome of one job (unique file name, or the error text).
-pub type Done = Box<dyn FnOnce(Result<String, String>) + Send>;
+/// Called with the outcome of one job: the message's file name, or what
+/// failed.
+pub type Done = Box<dyn FnOnce(Result<String, StoreError>) + Send>;
 
 /// One message to store and what to do when it is durable.
 pub struct WriteJob {
@@ -78,11 +79,11 @@ impl Writer {
     /// Queues a job. If the thread is gone the job fails at once.
     pub fn submit(&self, job: WriteJob) {
         let Some(tx) = &self.tx else {
-            (job.done)(Err("the store writer has stopped".into()));
+            (job.done)(Err(stopped()));
             return;
         };
         if let Err(mpsc::SendError(job)) = tx.send(job) {
-            (job.done)(Err("the store writer has stopped".into()));
+            (job.done)(Err(stopped()));
         }
     }
 
@@ -96,6 +97,14 @@ impl Writer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// The error of a job submitted after the writer stopped.
+fn stopped() -> StoreError {
+    StoreError {
+        action: "store the message".into(),
+        source: io::Error::other("the store writer has stopped"),
     }
 }
 
@@ -225,8 +234,11 @@ fn answer(
     for (job, r) in jobs.into_iter().zip(results) {
         let r = match (r, synced) {
             (Ok(name), Ok(())) => Ok(name),
-            (Ok(_), Err(e)) => Err(format!("sync directory: {e}")),
-            (Err(e), _) => Err(e.to_string()),
+            (Ok(_), Err(e)) => Err(StoreError {
+                action: "sync directory".into(),
+                source: io::Error::new(e.kind(), e.to_string()),
+            }),
+            (Err(e), _) => Err(e),
         };
         if let (Some(feed), Ok(file)) = (feed, &r) {
             for mailbox in &job.mailboxes {
