@@ -201,7 +201,7 @@ pub fn client_tls(
         (Some(f), false) => net::tls::Verify::CaFile(f.clone()),
         (None, false) => net::tls::Verify::Roots,
     };
-    let config = net::tls::client_config(&verify)?;
-    let name = net::tls::server_name(&crate::util::server_host(server))?;
+    let config = net::tls::client_config(&verify).map_err(|e| e.0)?;
+    let name = net::tls::server_name(&crate::util::server_host(server)).map_err(|e| e.0)?;
     Ok(Some(net::tls::ClientTls { config, name }))
 }

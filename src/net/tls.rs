@@ -61,6 +61,19 @@ pub fn fingerprint(der: &[u8]) -> String {
         .join(":")
 }
 
+/// Why a TLS identity or client configuration could not be made (the
+/// message says which file and what to do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsError(pub String);
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TlsError {}
+
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(provider::default_provider())
 }
@@ -68,14 +81,14 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 fn server_config(
     certs: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
-) -> Result<ServerTls, String> {
+) -> Result<ServerTls, TlsError> {
     let fingerprint = certs.first().map(|c| fingerprint(c)).unwrap_or_default();
     let config = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup: {e}"))?
+        .map_err(|e| TlsError(format!("TLS setup: {e}")))?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| format!("the certificate and key do not go together: {e}"))?;
+        .map_err(|e| TlsError(format!("the certificate and key do not go together: {e}")))?;
     Ok(ServerTls {
         config: Arc::new(config),
         fingerprint,
@@ -83,23 +96,40 @@ fn server_config(
 }
 
 /// Loads a PEM certificate chain and private key (`--tls-cert`, `--tls-key`).
-pub fn server_from_files(cert: &Path, key: &Path) -> Result<ServerTls, String> {
+pub fn server_from_files(cert: &Path, key: &Path) -> Result<ServerTls, TlsError> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .map_err(|e| format!("cannot read certificates from {}: {e}", cert.display()))?
+        .map_err(|e| {
+            TlsError(format!(
+                "cannot read certificates from {}: {e}",
+                cert.display()
+            ))
+        })?
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("cannot read certificates from {}: {e}", cert.display()))?;
+        .map_err(|e| {
+            TlsError(format!(
+                "cannot read certificates from {}: {e}",
+                cert.display()
+            ))
+        })?;
     if certs.is_empty() {
-        return Err(format!("{} holds no PEM certificate", cert.display()));
+        return Err(TlsError(format!(
+            "{} holds no PEM certificate",
+            cert.display()
+        )));
     }
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| format!("cannot read a private key from {}: {e}", key.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+        TlsError(format!(
+            "cannot read a private key from {}: {e}",
+            key.display()
+        ))
+    })?;
     server_config(certs, key)
 }
 
 /// A certificate for `hostname` (and localhost, 127.0.0.1, ::1) made now
 /// (`--tls-self-signed`); clients must skip verification or pin its
 /// fingerprint.
-pub fn server_self_signed(hostname: &str) -> Result<ServerTls, String> {
+pub fn server_self_signed(hostname: &str) -> Result<ServerTls, TlsError> {
     let mut names = vec![hostname.to_owned()];
     for n in ["localhost", "127.0.0.1", "::1"] {
         if !names.iter().any(|x| x == n) {
@@ -107,7 +137,7 @@ pub fn server_self_signed(hostname: &str) -> Result<ServerTls, String> {
         }
     }
     let made = rcgen::generate_simple_self_signed(names)
-        .map_err(|e| format!("cannot make a certificate: {e}"))?;
+        .map_err(|e| TlsError(format!("cannot make a certificate: {e}")))?;
     let cert = made.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
     server_config(vec![cert], key)
@@ -126,10 +156,10 @@ pub enum Verify {
 }
 
 /// A client configuration for `verify`.
-pub fn client_config(verify: &Verify) -> Result<Arc<ClientConfig>, String> {
+pub fn client_config(verify: &Verify) -> Result<Arc<ClientConfig>, TlsError> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup: {e}"))?;
+        .map_err(|e| TlsError(format!("TLS setup: {e}")))?;
     let config = match verify {
         Verify::Insecure => builder
             .dangerous()
@@ -138,14 +168,15 @@ pub fn client_config(verify: &Verify) -> Result<Arc<ClientConfig>, String> {
         Verify::Roots | Verify::CaFile(_) => {
             let mut roots = RootCertStore::empty();
             if let Verify::CaFile(path) = verify {
-                for c in CertificateDer::pem_file_iter(path)
-                    .map_err(|e| format!("cannot read --ca-file {}: {e}", path.display()))?
-                {
-                    let c =
-                        c.map_err(|e| format!("cannot read --ca-file {}: {e}", path.display()))?;
+                for c in CertificateDer::pem_file_iter(path).map_err(|e| {
+                    TlsError(format!("cannot read --ca-file {}: {e}", path.display()))
+                })? {
+                    let c = c.map_err(|e| {
+                        TlsError(format!("cannot read --ca-file {}: {e}", path.display()))
+                    })?;
                     roots
                         .add(c)
-                        .map_err(|e| format!("--ca-file {}: {e}", path.display()))?;
+                        .map_err(|e| TlsError(format!("--ca-file {}: {e}", path.display())))?;
                 }
             } else {
                 roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -157,10 +188,10 @@ pub fn client_config(verify: &Verify) -> Result<Arc<ClientConfig>, String> {
 }
 
 /// The name a client checks the certificate against: the `--server` host.
-pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
+pub fn server_name(host: &str) -> Result<ServerName<'static>, TlsError> {
     let h = host.trim_start_matches('[').trim_end_matches(']');
     ServerName::try_from(h.to_owned())
-        .map_err(|_| format!("{host:?} is not a valid TLS server name"))
+        .map_err(|_| TlsError(format!("{host:?} is not a valid TLS server name")))
 }
 
 /// The `--insecure` verifier: accepts any certificate, still checks the
