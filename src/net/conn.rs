@@ -95,22 +95,22 @@ impl<S> Conn<S> {
 
     /// Records what we say (to the transcript, if one is kept).
     pub fn record_ours(&mut self, bytes: &[u8]) {
-        if let Some(r) = self.recorder.as_mut() {
-            if self.outbound {
-                r.client(bytes);
-            } else {
-                r.server(bytes);
-            }
-        }
+        self.record(true, bytes);
     }
 
     /// Records what the peer said.
     pub fn record_theirs(&mut self, bytes: &[u8]) {
+        self.record(false, bytes);
+    }
+
+    /// In a transcript the client's lines are `C:`: ours when we opened
+    /// the connection, the peer's when we accepted it.
+    fn record(&mut self, ours: bool, bytes: &[u8]) {
         if let Some(r) = self.recorder.as_mut() {
-            if self.outbound {
-                r.server(bytes);
-            } else {
+            if ours == self.outbound {
                 r.client(bytes);
+            } else {
+                r.server(bytes);
             }
         }
     }

@@ -20,7 +20,7 @@ use super::conn::{flush, output_full, pump, Conn};
 use super::limits::{LINGER_CLOSE, LINGER_MAX_BYTES, READS_PER_TURN};
 use super::service::{ClientService, ServerService, Service};
 use super::tls_io::{tls_in, tls_out};
-use super::{Accepted, ConnId, StopMode};
+use super::{Accepted, ConnId, ServiceOpts, StopMode};
 use crate::proto::Session;
 use crate::transcript::Recorder;
 
@@ -115,18 +115,16 @@ impl<'a, S: Service> Slots<'a, S> {
         service: &'a mut S,
         inbox: Inbox<S::Completion>,
         me: u16,
-        name: &'static str,
-        max_connections: usize,
-        record_dir: Option<PathBuf>,
+        opts: ServiceOpts,
         connect_failed: ConnectFailed<S>,
     ) -> Self {
         Slots {
             service,
             inbox,
             me,
-            name,
-            max_connections,
-            record_dir,
+            name: opts.name,
+            max_connections: opts.max_connections,
+            record_dir: opts.record_dir,
             conns: Vec::new(),
             gens: Vec::new(),
             free: Vec::new(),
@@ -503,21 +501,11 @@ impl<'a, S: ServerService> ServerHost<'a, S> {
         service: &'a mut S,
         inbox: Inbox<S::Completion>,
         me: u16,
-        name: &'static str,
-        max_connections: usize,
-        record_dir: Option<PathBuf>,
+        opts: ServiceOpts,
     ) -> Self {
         // A server opens no connections, so none can fail to connect.
         let never = |s: &mut S, id, session, _e| s.closed(id, session);
-        ServerHost(Slots::new(
-            service,
-            inbox,
-            me,
-            name,
-            max_connections,
-            record_dir,
-            never,
-        ))
+        ServerHost(Slots::new(service, inbox, me, opts, never))
     }
 }
 
@@ -526,20 +514,10 @@ impl<'a, S: ClientService> ClientHost<'a, S> {
         service: &'a mut S,
         inbox: Inbox<S::Completion>,
         me: u16,
-        name: &'static str,
-        max_connections: usize,
-        record_dir: Option<PathBuf>,
+        opts: ServiceOpts,
     ) -> Self {
         let failed = |s: &mut S, id, session, e| s.connect_failed(id, session, e);
-        ClientHost(Slots::new(
-            service,
-            inbox,
-            me,
-            name,
-            max_connections,
-            record_dir,
-            failed,
-        ))
+        ClientHost(Slots::new(service, inbox, me, opts, failed))
     }
 }
 

@@ -101,14 +101,8 @@ impl<'a> Runtime<'a> {
             self.listeners
                 .push((Some(l.socket), me as usize, l.implicit_tls));
         }
-        self.hosts.push(Box::new(ServerHost::new(
-            service,
-            inbox,
-            me,
-            opts.name,
-            opts.max_connections,
-            opts.record_dir,
-        )));
+        self.hosts
+            .push(Box::new(ServerHost::new(service, inbox, me, opts)));
         Ok(())
     }
 
@@ -121,14 +115,8 @@ impl<'a> Runtime<'a> {
         opts: ServiceOpts,
     ) -> io::Result<()> {
         let me = self.next_index()?;
-        self.hosts.push(Box::new(ClientHost::new(
-            service,
-            inbox,
-            me,
-            opts.name,
-            opts.max_connections,
-            opts.record_dir,
-        )));
+        self.hosts
+            .push(Box::new(ClientHost::new(service, inbox, me, opts)));
         Ok(())
     }
 
@@ -176,9 +164,13 @@ struct Loop<'a> {
 }
 
 impl Loop<'_> {
-    /// Drives every host's connections that have something to do;
-    /// returns whether some stopped for fairness.
-    fn drive_all(&mut self, now: Instant) -> bool {
+    /// Runs `f` on every host with this turn's context; returns whether
+    /// it returned true for any.
+    fn each_host(
+        &mut self,
+        now: Instant,
+        mut f: impl FnMut(&mut dyn Host, &mut Ctx) -> bool,
+    ) -> bool {
         let Loop {
             poll,
             hosts,
@@ -192,34 +184,23 @@ impl Loop<'_> {
             session_no,
             now,
         };
-        let mut again = false;
+        let mut any = false;
         for h in hosts.iter_mut() {
-            again |= h.drive_marked(&mut ctx);
+            any |= f(h.as_mut(), &mut ctx);
         }
-        again
+        any
+    }
+
+    /// Drives every host's connections that have something to do;
+    /// returns whether some stopped for fairness.
+    fn drive_all(&mut self, now: Instant) -> bool {
+        self.each_host(now, |h, ctx| h.drive_marked(ctx))
     }
 
     /// Lets client services open the connections they want; returns
     /// whether any were opened.
     fn connect_all(&mut self, now: Instant) -> bool {
-        let Loop {
-            poll,
-            hosts,
-            scratch,
-            session_no,
-            ..
-        } = self;
-        let mut ctx = Ctx {
-            registry: poll.registry(),
-            scratch,
-            session_no,
-            now,
-        };
-        let mut opened = false;
-        for h in hosts.iter_mut() {
-            opened |= h.connect_all(&mut ctx);
-        }
-        opened
+        self.each_host(now, |h, ctx| h.connect_all(ctx))
     }
 
     /// Whether every connection left is only lingering (a stopping loop
