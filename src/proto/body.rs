@@ -71,8 +71,17 @@ impl Body {
             self.done = true;
             return Ok(true);
         }
-        self.scratch.resize(chunk, 0);
+        // Grown as reads fill it: a small message costs a small buffer.
+        let want = if self.scratch.is_empty() {
+            chunk.min(16 * 1024)
+        } else {
+            self.scratch.len()
+        };
+        self.scratch.resize(want, 0);
         let n = read_some(&mut self.source, &mut self.scratch)?;
+        if n == self.scratch.len() && n < chunk {
+            self.scratch.resize((n * 2).min(chunk), 0);
+        }
         if n == 0 {
             enc.finish(out);
             self.done = true;

@@ -275,23 +275,45 @@ impl Folder {
     /// Gives message `uid` the flags `flags`: its file moves to `cur/`
     /// with the new info part, durably. Returns whether anything changed.
     pub fn set_flags(&mut self, uid: u32, flags: Flags) -> io::Result<bool> {
-        let i = self.index(uid)?;
-        let m = &self.messages[i];
-        if !m.in_new && m.flags == flags {
-            return Ok(false);
+        self.index(uid)?;
+        Ok(!self.set_flags_many(&[(uid, flags)])?.is_empty())
+    }
+
+    /// Gives each message its flags (IMAP STORE over a set, POP3's seen
+    /// marks): every file renamed, then each directory synced once, so a
+    /// thousand changes cost two flushes, not two thousand. Returns the
+    /// UIDs that changed; a message another client removed meanwhile is
+    /// skipped.
+    pub fn set_flags_many(&mut self, changes: &[(u32, Flags)]) -> io::Result<Vec<u32>> {
+        let (mut new_dir, mut cur_dir) = (false, false);
+        let mut changed = Vec::new();
+        for &(uid, flags) in changes {
+            let Ok(i) = self.index(uid) else { continue };
+            let m = &self.messages[i];
+            if !m.in_new && m.flags == flags {
+                continue;
+            }
+            let from = m.path(&self.dir);
+            let mut moved = m.clone();
+            moved.in_new = false;
+            moved.flags = flags;
+            match fs::rename(&from, moved.path(&self.dir)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            }
+            new_dir |= m.in_new;
+            cur_dir = true;
+            self.messages[i] = moved;
+            changed.push(uid);
         }
-        let from = m.path(&self.dir);
-        let mut moved = m.clone();
-        moved.in_new = false;
-        moved.flags = flags;
-        let to = moved.path(&self.dir);
-        fs::rename(&from, &to).map_err(|e| gone(e, uid))?;
-        sync_dir(&self.dir.join("cur"))?;
-        if m.in_new {
+        if cur_dir {
+            sync_dir(&self.dir.join("cur"))?;
+        }
+        if new_dir {
             sync_dir(&self.dir.join("new"))?;
         }
-        self.messages[i] = moved;
-        Ok(true)
+        Ok(changed)
     }
 
     /// Removes the messages `uids` (IMAP EXPUNGE, POP3 DELE after QUIT),

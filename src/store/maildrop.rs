@@ -165,16 +165,18 @@ impl Maildrop {
         let dele: Vec<u32> = delete.iter().filter_map(|&i| uid(i)).collect();
         let seen: Vec<u32> = seen.iter().filter_map(|&i| uid(i)).collect();
         let mut errors = Vec::new();
-        for u in seen.into_iter().filter(|u| !dele.contains(u)) {
-            let Some(m) = folder.get(u) else { continue };
-            let mut flags = m.flags;
-            flags.set('S', true);
-            match folder.set_flags(u, flags) {
-                Ok(_) => {}
-                // Removed by another client meanwhile: nothing to mark.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => errors.push(e.to_string()),
-            }
+        let doomed: std::collections::HashSet<u32> = dele.iter().copied().collect();
+        let marks: Vec<(u32, super::flags::Flags)> = seen
+            .into_iter()
+            .filter(|u| !doomed.contains(u))
+            .filter_map(|u| {
+                let mut flags = folder.get(u)?.flags;
+                flags.set('S', true);
+                Some((u, flags))
+            })
+            .collect();
+        if let Err(e) = folder.set_flags_many(&marks) {
+            errors.push(e.to_string());
         }
         if let Err(e) = folder.expunge(&dele) {
             errors.push(e.to_string());

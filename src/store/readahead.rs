@@ -9,6 +9,8 @@ use std::os::unix::io::AsRawFd;
 
 /// How far ahead of the reader the kernel is asked to read.
 const WINDOW: u64 = 512 * 1024;
+/// Read-ahead is asked for once this much has been read.
+const FIRST: u64 = 64 * 1024;
 
 /// A file read front to back, with read-ahead requested a window ahead.
 #[derive(Debug)]
@@ -30,8 +32,13 @@ impl ReadAhead {
     }
 
     fn advise(&mut self) {
-        if self.pos + WINDOW / 2 < self.asked {
+        // The kernel reads the start of a file ahead by itself; asking
+        // only pays from the second chunk on (most messages are smaller).
+        if self.pos < FIRST || self.pos + WINDOW / 2 < self.asked {
             return;
+        }
+        if self.asked < self.pos {
+            self.asked = self.pos;
         }
         let (Ok(off), Ok(len)) = (i64::try_from(self.asked), i64::try_from(WINDOW)) else {
             return;
