@@ -48,9 +48,45 @@ fn messages(dir: &Path) -> io::Result<Vec<String>> {
             out.push(base_name(name).to_owned());
         }
     }
-    out.sort();
+    out.sort_by(|a, b| delivery_order(a, b));
     out.dedup();
     Ok(out)
+}
+
+/// The order new messages get their UIDs in: the order of the names with
+/// runs of digits compared as numbers (so `1700000000.M99016P1` comes
+/// before `1700000000.M105122P1`: its microseconds are fewer, though not
+/// as text), as Dovecot orders a Maildir's new names by their time and
+/// microseconds; ties by bytes.
+pub fn delivery_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let n = x.iter().take_while(|c| c.is_ascii_digit()).count();
+                let m = y.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (p, q) = (&x[..n], &y[..m]);
+                let trim = |v: &[u8]| -> usize { v.iter().take_while(|&&c| c == b'0').count() };
+                let (p, q) = (&p[trim(p)..], &q[trim(q)..]);
+                let ord = p.len().cmp(&q.len()).then_with(|| p.cmp(q));
+                if ord.is_ne() {
+                    return ord;
+                }
+                x = &x[n..];
+                y = &y[m..];
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
 }
 
 /// Brings the folder's `dovecot-uidlist` up to date with its files and
@@ -586,6 +622,26 @@ mod tests {
             .contains("3 :b"));
         assert!(!d.join(uidlist::LOCK_NAME).exists());
         let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn new_names_are_numbered_in_delivery_order() {
+        let mut names = vec![
+            "1796125258.M105122P21252Q2.h",
+            "1796125258.M99016P21252Q1.h",
+            "1796125258.M105122P21252Q10.h",
+            "1796125257.M999999P1Q1.h",
+        ];
+        names.sort_by(|a, b| delivery_order(a, b));
+        assert_eq!(
+            names,
+            [
+                "1796125257.M999999P1Q1.h",
+                "1796125258.M99016P21252Q1.h",
+                "1796125258.M105122P21252Q2.h",
+                "1796125258.M105122P21252Q10.h",
+            ]
+        );
     }
 
     #[test]
