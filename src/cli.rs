@@ -539,7 +539,7 @@ pub struct Send {
     pub auth_mechanism: Option<String>,
 }
 
-fn parse_size(s: &str) -> Result<usize, String> {
+fn parse_size(s: &str) -> Result<usize, crate::util::BadValue> {
     crate::util::parse_size(s)
 }
 
@@ -816,7 +816,7 @@ pub enum QueueAction {
 /// Checks a `HOST[:PORT]` value (`--server`, and the environment variables
 /// that stand in for it): a host, and a port from 1 to 65535 when one is
 /// given (IPv6 literals in brackets, or bare without a port).
-pub fn server_arg(s: &str) -> Result<String, String> {
+pub fn server_arg(s: &str) -> Result<String, crate::util::BadValue> {
     let s = s.trim();
     // The forms the clients accept, read the one way they read them.
     let full = crate::util::with_default_port(s, 1);
@@ -828,12 +828,16 @@ pub fn server_arg(s: &str) -> Result<String, String> {
         None => !host.is_empty() && !host.contains(['[', ']']),
     };
     if !host_ok || host.contains(char::is_whitespace) {
-        return Err(format!(
-            "{s:?}: expected HOST, HOST:PORT, [IPv6] or [IPv6]:PORT"
+        return Err(crate::util::BadValue::new(
+            s,
+            "HOST, HOST:PORT, [IPv6] or [IPv6]:PORT",
         ));
     }
     match port.parse::<u16>() {
         Ok(n) if n > 0 => Ok(s.to_string()),
-        _ => Err(format!("{s:?}: the port must be a number from 1 to 65535")),
+        _ => Err(crate::util::BadValue::new(
+            s,
+            "HOST[:PORT]; the port must be a number from 1 to 65535",
+        )),
     }
 }

@@ -66,7 +66,7 @@ pub fn run(args: Parse) -> anyhow::Result<()> {
         }
         inputs_arg.push("-".into());
     }
-    let inputs = source::expand(&inputs_arg).map_err(anyhow::Error::msg)?;
+    let inputs = source::expand(&inputs_arg)?;
     if inputs.is_empty() {
         bail!(
             "no messages found in {}: a directory is read as a Maildir (files in cur/ and new/) or as a folder of .eml files",

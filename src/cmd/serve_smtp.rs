@@ -52,7 +52,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
 
     let mut routes = crate::queue::route::Routes::default();
     for r in &args.routes {
-        routes.add(r).map_err(anyhow::Error::msg)?;
+        routes.add(r).map_err(|e| anyhow::anyhow!("--route {e}"))?;
     }
     routes.smarthost = args.relay_to.clone();
     // Relaying by MX (RFC 5321 §5.1) where clients can relay at all:

@@ -3,6 +3,7 @@
 //! (§4.4: routes, empty list elements, dotted display names, CFWS around
 //! dots) are accepted and reported, anything else is an error with a reason.
 
+use super::error::SyntaxError;
 use super::words;
 
 /// One mailbox: an optional display name (decoded) and its addr-spec.
@@ -39,7 +40,7 @@ enum Tok {
 /// Splits a header value into RFC 5322 lexical tokens, dropping comments
 /// and folding white space. Returns the tokens and whether white space or a
 /// comment came before each one.
-fn lex(s: &str) -> Result<Vec<(Tok, bool)>, String> {
+fn lex(s: &str) -> Result<Vec<(Tok, bool)>, SyntaxError> {
     let mut out = Vec::new();
     let mut it = s.char_indices().peekable();
     let mut space = false;
@@ -113,7 +114,7 @@ fn lex(s: &str) -> Result<Vec<(Tok, bool)>, String> {
                 out.push((Tok::Special(c), space));
                 space = false;
             }
-            _ if c.is_control() => return Err(format!("control character U+{:04X}", c as u32)),
+            _ if c.is_control() => return Err(format!("control character U+{:04X}", c as u32).into()),
             _ => {
                 let mut v = String::new();
                 while let Some(&(_, a)) = it.peek() {
@@ -125,7 +126,7 @@ fn lex(s: &str) -> Result<Vec<(Tok, bool)>, String> {
                     }
                 }
                 if v.is_empty() {
-                    return Err(format!("unexpected {c:?}"));
+                    return Err(format!("unexpected {c:?}").into());
                 }
                 out.push((Tok::Atom(v), space));
                 space = false;
@@ -187,7 +188,7 @@ impl Parser<'_> {
     }
 
     /// local-part "@" domain, the local part's words already read.
-    fn addr_spec_from(&mut self, local_words: Vec<String>, start: usize) -> Result<String, String> {
+    fn addr_spec_from(&mut self, local_words: Vec<String>, start: usize) -> Result<String, SyntaxError> {
         // Rebuild the local part from its tokens (dot-atom, quoted string or obs-local-part).
         let toks = &self.toks[start..self.pos];
         let mut local = String::new();
@@ -220,7 +221,7 @@ impl Parser<'_> {
         Ok(format!("{local}@{domain}"))
     }
 
-    fn domain(&mut self) -> Result<String, String> {
+    fn domain(&mut self) -> Result<String, SyntaxError> {
         match self.peek().cloned() {
             Some(Tok::Literal(l)) => {
                 self.pos += 1;
@@ -255,7 +256,7 @@ impl Parser<'_> {
     }
 
     /// `< [route] addr-spec >`, '<' already seen.
-    fn angle_addr(&mut self) -> Result<String, String> {
+    fn angle_addr(&mut self) -> Result<String, SyntaxError> {
         self.pos += 1;
         if self.is('@') {
             // obs-route: "@a,@b:" before the addr-spec.
@@ -313,7 +314,7 @@ impl Parser<'_> {
     }
 
     /// One mailbox; `words` is its phrase, already read from `start`.
-    fn mailbox(&mut self, words: Vec<String>, start: usize) -> Result<Mailbox, String> {
+    fn mailbox(&mut self, words: Vec<String>, start: usize) -> Result<Mailbox, SyntaxError> {
         if self.is('<') {
             let address = self.angle_addr()?;
             let name = self.display_name(&words);
@@ -336,13 +337,13 @@ impl Parser<'_> {
         match self.peek() {
             None | Some(Tok::Special(',' | ';')) if words.is_empty() => Err("empty address".into()),
             None | Some(Tok::Special(',' | ';')) => {
-                Err(format!("{:?} is not an address (no '@')", words.join(" ")))
+                Err(format!("{:?} is not an address (no '@')", words.join(" ")).into())
             }
-            Some(t) => Err(format!("unexpected {}", describe(t))),
+            Some(t) => Err(format!("unexpected {}", describe(t)).into()),
         }
     }
 
-    fn address(&mut self) -> Result<(), String> {
+    fn address(&mut self) -> Result<(), SyntaxError> {
         let start = self.pos;
         let words = self.phrase();
         if self.is(':') {
@@ -416,7 +417,7 @@ fn quote_local(q: &str) -> String {
 
 /// Parses an address-list (RFC 5322 §3.4), `allow_empty` for Bcc (§3.6.3)
 /// and an empty group. Errors say what is wrong, for the diagnostic.
-pub fn parse_list(value: &str, allow_empty: bool) -> Result<AddressList, String> {
+pub fn parse_list(value: &str, allow_empty: bool) -> Result<AddressList, SyntaxError> {
     let toks = lex(value)?;
     let mut p = Parser {
         toks: &toks,
@@ -443,7 +444,7 @@ pub fn parse_list(value: &str, allow_empty: bool) -> Result<AddressList, String>
         }
         if need_sep {
             let t = p.peek().map(describe).unwrap_or_default();
-            return Err(format!("expected ',' between addresses, found {t}"));
+            return Err(format!("expected ',' between addresses, found {t}").into());
         }
         p.address()?;
         need_sep = true;

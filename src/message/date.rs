@@ -2,6 +2,8 @@
 //! three-digit years, zone names, military zones) accepted and reported,
 //! and RFC 3339 output for `parse --json`.
 
+
+use super::error::SyntaxError;
 /// A parsed Date field: the local time as written and its zone offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateTime {
@@ -39,7 +41,7 @@ const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Strips comments (nested parentheses) and returns words split on white
 /// space, with ',' and ':' as their own tokens.
-fn tokens(s: &str) -> Result<Vec<String>, String> {
+fn tokens(s: &str) -> Result<Vec<String>, SyntaxError> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut depth = 0usize;
@@ -86,17 +88,17 @@ fn number(
     t: Option<&String>,
     what: &str,
     digits: std::ops::RangeInclusive<usize>,
-) -> Result<u32, String> {
+) -> Result<u32, SyntaxError> {
     let t = t.ok_or_else(|| format!("missing {what}"))?;
     if !digits.contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
             "{what} {t:?} is not a number of {}-{} digits",
             digits.start(),
             digits.end()
-        ));
+        ).into());
     }
     t.parse()
-        .map_err(|_| format!("{what} {t:?} is out of range"))
+        .map_err(|_| format!("{what} {t:?} is out of range").into())
 }
 
 /// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
@@ -120,7 +122,7 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 /// Parses a date-time (RFC 5322 §3.3, §4.3). Errors say what is wrong.
-pub fn parse(s: &str) -> Result<Parsed, String> {
+pub fn parse(s: &str) -> Result<Parsed, SyntaxError> {
     let toks = tokens(s)?;
     let mut i = 0;
     let mut obsolete = Vec::new();
@@ -160,7 +162,7 @@ pub fn parse(s: &str) -> Result<Parsed, String> {
         _ => {}
     }
     if year < 1900 {
-        return Err(format!("year {year} is before 1900"));
+        return Err(format!("year {year} is before 1900").into());
     }
     i += 3;
     let hour = number(toks.get(i), "hour", 2..=2)?;
@@ -177,23 +179,23 @@ pub fn parse(s: &str) -> Result<Parsed, String> {
     if hour > 23 || minute > 59 || second > 60 {
         return Err(format!(
             "time {hour:02}:{minute:02}:{second:02} is out of range"
-        ));
+        ).into());
     }
     if day == 0 || day > days_in_month(year, month) {
         return Err(format!(
             "day {day} does not exist in {}",
             MONTHS[month as usize - 1]
-        ));
+        ).into());
     }
     let zone = toks.get(i).ok_or("missing time zone")?;
     let offset = if let Some(sign) = zone.strip_prefix(['+', '-']) {
         if sign.len() != 4 || !sign.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("zone {zone:?} is not +hhmm or -hhmm"));
+            return Err(format!("zone {zone:?} is not +hhmm or -hhmm").into());
         }
         let h: i32 = sign[..2].parse().unwrap_or(0);
         let m: i32 = sign[2..].parse().unwrap_or(0);
         if m > 59 {
-            return Err(format!("zone {zone:?} has minutes over 59"));
+            return Err(format!("zone {zone:?} has minutes over 59").into());
         }
         if zone.starts_with('-') {
             -(h * 60 + m)
@@ -210,11 +212,11 @@ pub fn parse(s: &str) -> Result<Parsed, String> {
             "MST" | "PDT" => -7 * 60,
             "PST" => -8 * 60,
             z if z.len() == 1 && z.bytes().all(|b| b.is_ascii_alphabetic()) && z != "J" => 0,
-            _ => return Err(format!("unknown time zone {zone:?}")),
+            _ => return Err(format!("unknown time zone {zone:?}").into()),
         }
     };
     if let Some(extra) = toks.get(i + 1) {
-        return Err(format!("unexpected {extra:?} after the time zone"));
+        return Err(format!("unexpected {extra:?} after the time zone").into());
     }
     let wrong_weekday = weekday.and_then(|w| {
         // 1970-01-01 was a Thursday (index 3 with Monday = 0).

@@ -158,8 +158,8 @@ impl<'a> Part<'a> {
     /// The body with its transfer encoding undone, or why it cannot be
     /// (invalid base64, for one): for `--part` and `--extract`, which
     /// must not pass the raw text off as the decoded content.
-    pub fn try_decoded(&self) -> Result<Vec<u8>, String> {
-        self.raw.get_body_raw().map_err(|e| e.to_string())
+    pub fn try_decoded(&self) -> Result<Vec<u8>, mailparse::MailParseError> {
+        self.raw.get_body_raw()
     }
 
     /// A text part's body decoded to UTF-8 (charset converted; bytes that

@@ -6,6 +6,7 @@ pub mod address;
 pub mod compose;
 pub mod date;
 pub mod encode;
+pub mod error;
 pub mod header;
 pub mod json;
 pub mod mime;

@@ -6,6 +6,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::error::InputError;
+
 /// What one command-line input names.
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -29,7 +31,7 @@ pub struct Item {
 /// Turns command-line arguments into the files to read: a directory with
 /// `cur/` or `new/` is a Maildir (both read, sorted by name); any other
 /// directory is a folder of `*.eml` files (sorted).
-pub fn expand(args: &[String]) -> Result<Vec<Input>, String> {
+pub fn expand(args: &[String]) -> Result<Vec<Input>, InputError> {
     let mut out = Vec::new();
     for a in args {
         if a == "-" {
@@ -37,7 +39,7 @@ pub fn expand(args: &[String]) -> Result<Vec<Input>, String> {
             continue;
         }
         let p = Path::new(a);
-        let meta = std::fs::metadata(p).map_err(|e| format!("cannot read {a}: {e}"))?;
+        let meta = std::fs::metadata(p).map_err(|e| InputError::new(a.as_str(), e))?;
         if !meta.is_dir() {
             out.push(Input::File(p.to_path_buf()));
             continue;
@@ -61,15 +63,15 @@ pub fn expand(args: &[String]) -> Result<Vec<Input>, String> {
 
 /// Regular files in `dir` whose names pass `keep` and do not start with
 /// '.', sorted by name. A missing directory is empty (a Maildir may lack new/).
-fn list(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, String> {
+fn list(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, InputError> {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(format!("cannot list {}: {e}", dir.display())),
+        Err(e) => return Err(InputError::new(dir.display().to_string(), e)),
     };
     let mut files = Vec::new();
     for entry in rd {
-        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let entry = entry.map_err(|e| InputError::new(dir.display().to_string(), e))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.starts_with('.') || !keep(&name) {
@@ -84,18 +86,18 @@ fn list(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, String>
 }
 
 /// Reads an input: one message, or every message of an mbox.
-pub fn read(input: &Input) -> Result<Vec<Item>, String> {
+pub fn read(input: &Input) -> Result<Vec<Item>, InputError> {
     let (name, data) = match input {
         Input::Stdin => {
             let mut d = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut d)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
+                .map_err(|e| InputError::new("standard input", e))?;
             ("-".to_owned(), d)
         }
         Input::File(p) => (
             p.display().to_string(),
-            std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+            std::fs::read(p).map_err(|e| InputError::new(p.display().to_string(), e))?,
         ),
     };
     if data.starts_with(b"From ") {

@@ -2,6 +2,8 @@
 //! (`*.DOMAIN` for its subdomains), else the `--relay-to` smarthost; and
 //! who may relay without AUTH (`--relay-from CIDR`).
 
+
+use crate::util::BadValue;
 /// The next-hop table.
 #[derive(Debug, Clone, Default)]
 pub struct Routes {
@@ -18,13 +20,12 @@ pub const MX_PREFIX: &str = "mx:";
 
 impl Routes {
     /// Parses `DOMAIN=HOST:PORT` (from `--route`).
-    pub fn add(&mut self, spec: &str) -> Result<(), String> {
-        let (d, h) = spec
-            .split_once('=')
-            .ok_or_else(|| format!("--route {spec:?} is not DOMAIN=HOST:PORT"))?;
+    pub fn add(&mut self, spec: &str) -> Result<(), BadValue> {
+        let bad = || BadValue::new(spec, "DOMAIN=HOST:PORT (or *.DOMAIN=HOST:PORT)");
+        let (d, h) = spec.split_once('=').ok_or_else(bad)?;
         let d = d.trim().to_ascii_lowercase();
         if d.is_empty() || h.trim().is_empty() || d.contains(['@', ' ', '/']) {
-            return Err(format!("--route {spec:?} is not DOMAIN=HOST:PORT"));
+            return Err(bad());
         }
         self.routes.push((d, h.trim().to_owned()));
         Ok(())

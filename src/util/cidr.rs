@@ -12,12 +12,12 @@ pub struct Cidr {
 
 impl Cidr {
     /// Parses `ADDR/BITS` or a bare address (a single host).
-    pub fn parse(s: &str) -> Result<Cidr, String> {
+    pub fn parse(s: &str) -> Result<Cidr, super::BadValue> {
         let (a, b) = s.split_once('/').unwrap_or((s, ""));
         let net: IpAddr = a
             .trim()
             .parse()
-            .map_err(|_| format!("{s:?} is not ADDR/BITS"))?;
+            .map_err(|_| super::BadValue::new(s, "ADDR/BITS or an address"))?;
         let max = if net.is_ipv4() { 32 } else { 128 };
         let bits = if b.is_empty() {
             max
@@ -26,7 +26,7 @@ impl Cidr {
                 .parse::<u8>()
                 .ok()
                 .filter(|&n| n <= max)
-                .ok_or_else(|| format!("{s:?}: bits must be 0-{max}"))?
+                .ok_or_else(|| super::BadValue::new(s, format!("ADDR/BITS with BITS from 0 to {max}")))?
         };
         Ok(Cidr { net, bits })
     }

@@ -4,8 +4,40 @@ pub mod budget;
 pub mod cidr;
 pub mod time;
 
+use std::fmt;
+
+/// A value given on the command line (or in a variable standing in for
+/// one) that is not of the form its flag takes: the value and what the
+/// flag expects, so the message tells the user how to write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadValue {
+    /// The value as given.
+    pub value: String,
+    /// What would be accepted ("a number of bytes, optionally with K, M
+    /// or G").
+    pub expected: String,
+}
+
+impl BadValue {
+    /// `value` is wrong; `expected` says what is right.
+    pub fn new(value: &str, expected: impl Into<String>) -> Self {
+        BadValue {
+            value: value.to_owned(),
+            expected: expected.into(),
+        }
+    }
+}
+
+impl fmt::Display for BadValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: expected {}", self.value, self.expected)
+    }
+}
+
+impl std::error::Error for BadValue {}
+
 /// Parses a size such as `52428800`, `50M`, `512K` or `1G` (binary units).
-pub fn parse_size(s: &str) -> Result<usize, String> {
+pub fn parse_size(s: &str) -> Result<usize, BadValue> {
     let t = s.trim();
     let (digits, mult) = match t.char_indices().last() {
         Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&t[..i], 1024),
@@ -18,9 +50,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         .parse::<usize>()
         .ok()
         .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| {
-            format!("'{s}' is not a size; use a number of bytes, optionally with K, M or G")
-        })
+        .ok_or_else(|| BadValue::new(s, "a size: a number of bytes, optionally with K, M or G"))
 }
 
 /// `HOST[:PORT]` with `port` added when the text has none (IPv6 literals
