@@ -49,7 +49,7 @@ pub fn run(args: HashPassword) -> anyhow::Result<()> {
     if password.is_empty() {
         bail!("the password is empty: give it on stdin or in MAILKIT_PASSWORD");
     }
-    let hash = hash_password(&password, &args.scheme).map_err(anyhow::Error::msg)?;
+    let hash = hash_password(&password, &args.scheme)?;
     match &args.user {
         Some(u) if u.contains([':', '\n']) => bail!("--user {u:?} cannot hold ':' or a line break"),
         Some(u) => println!("{u}:{hash}"),

@@ -114,7 +114,9 @@ fn lex(s: &str) -> Result<Vec<(Tok, bool)>, SyntaxError> {
                 out.push((Tok::Special(c), space));
                 space = false;
             }
-            _ if c.is_control() => return Err(format!("control character U+{:04X}", c as u32).into()),
+            _ if c.is_control() => {
+                return Err(format!("control character U+{:04X}", c as u32).into())
+            }
             _ => {
                 let mut v = String::new();
                 while let Some(&(_, a)) = it.peek() {
@@ -188,7 +190,11 @@ impl Parser<'_> {
     }
 
     /// local-part "@" domain, the local part's words already read.
-    fn addr_spec_from(&mut self, local_words: Vec<String>, start: usize) -> Result<String, SyntaxError> {
+    fn addr_spec_from(
+        &mut self,
+        local_words: Vec<String>,
+        start: usize,
+    ) -> Result<String, SyntaxError> {
         // Rebuild the local part from its tokens (dot-atom, quoted string or obs-local-part).
         let toks = &self.toks[start..self.pos];
         let mut local = String::new();

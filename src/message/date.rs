@@ -2,7 +2,6 @@
 //! three-digit years, zone names, military zones) accepted and reported,
 //! and RFC 3339 output for `parse --json`.
 
-
 use super::error::SyntaxError;
 /// A parsed Date field: the local time as written and its zone offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +94,8 @@ fn number(
             "{what} {t:?} is not a number of {}-{} digits",
             digits.start(),
             digits.end()
-        ).into());
+        )
+        .into());
     }
     t.parse()
         .map_err(|_| format!("{what} {t:?} is out of range").into())
@@ -177,15 +177,10 @@ pub fn parse(s: &str) -> Result<Parsed, SyntaxError> {
         i += 2;
     }
     if hour > 23 || minute > 59 || second > 60 {
-        return Err(format!(
-            "time {hour:02}:{minute:02}:{second:02} is out of range"
-        ).into());
+        return Err(format!("time {hour:02}:{minute:02}:{second:02} is out of range").into());
     }
     if day == 0 || day > days_in_month(year, month) {
-        return Err(format!(
-            "day {day} does not exist in {}",
-            MONTHS[month as usize - 1]
-        ).into());
+        return Err(format!("day {day} does not exist in {}", MONTHS[month as usize - 1]).into());
     }
     let zone = toks.get(i).ok_or("missing time zone")?;
     let offset = if let Some(sign) = zone.strip_prefix(['+', '-']) {

@@ -29,6 +29,17 @@ pub enum Refused {
     Stopped,
 }
 
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Refused::Busy => "the server is busy, try again",
+            Refused::Stopped => "the server is shutting down",
+        })
+    }
+}
+
+impl std::error::Error for Refused {}
+
 impl Pool {
     /// Starts `threads` workers (at least one) behind a queue of `queue` jobs.
     pub fn spawn(name: &str, threads: usize, queue: usize) -> std::io::Result<Pool> {

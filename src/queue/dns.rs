@@ -10,6 +10,8 @@ use std::time::Duration;
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, RecordType};
 
+use super::error::DnsError;
+
 /// What a lookup found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
@@ -18,7 +20,7 @@ pub enum Lookup {
     /// The domain does not exist or accepts no mail: a permanent failure.
     NoMail(String),
     /// The DNS did not answer usefully: try again later.
-    Temporary(String),
+    Temporary(DnsError),
 }
 
 /// A DNS client for MX lookups.
@@ -79,35 +81,35 @@ enum Answer {
 }
 
 impl Resolver {
-    fn query(&self, name: &str, rtype: RecordType) -> Result<Answer, String> {
+    fn query(&self, name: &str, rtype: RecordType) -> Result<Answer, DnsError> {
         let fqdn = if name.ends_with('.') {
             name.to_owned()
         } else {
             format!("{name}.")
         };
-        let qname =
-            Name::from_ascii(&fqdn).map_err(|e| format!("{name:?} is not a domain name: {e}"))?;
+        let qname = Name::from_ascii(&fqdn).map_err(|_| DnsError::BadName(name.to_owned()))?;
         let id = (super::schedule::jitter() * 65535.0) as u16;
         let mut m = Message::new(id, MessageType::Query, OpCode::Query);
         m.metadata.recursion_desired = true;
         m.add_query(Query::query(qname, rtype));
+        let io_err = |e: std::io::Error| DnsError::Io {
+            server: self.server,
+            source: e.kind(),
+        };
         let bytes = m
             .to_vec()
-            .map_err(|e| format!("cannot build a DNS query: {e}"))?;
+            .map_err(|e| io_err(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)))?;
         let bind: SocketAddr = if self.server.is_ipv4() {
             ([0, 0, 0, 0], 0).into()
         } else {
             (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
         };
-        let sock = UdpSocket::bind(bind).map_err(|e| format!("DNS: {e}"))?;
-        sock.set_read_timeout(Some(self.timeout))
-            .map_err(|e| format!("DNS: {e}"))?;
-        sock.connect(self.server)
-            .map_err(|e| format!("DNS server {}: {e}", self.server))?;
+        let sock = UdpSocket::bind(bind).map_err(io_err)?;
+        sock.set_read_timeout(Some(self.timeout)).map_err(io_err)?;
+        sock.connect(self.server).map_err(io_err)?;
         let mut buf = [0u8; 4096];
         for _ in 0..2 {
-            sock.send(&bytes)
-                .map_err(|e| format!("DNS server {}: {e}", self.server))?;
+            sock.send(&bytes).map_err(io_err)?;
             let n = match sock.recv(&mut buf) {
                 Ok(n) => n,
                 Err(_) => continue,
@@ -123,16 +125,19 @@ impl Resolver {
                     reply.answers.into_iter().map(|r| r.data).collect(),
                 )),
                 ResponseCode::NXDomain => Ok(Answer::NxDomain),
-                other => Err(format!("DNS answered {other:?} for {name} {rtype:?}")),
+                other => Err(DnsError::Answered {
+                    question: format!("{name} {rtype:?}"),
+                    code: format!("{other:?}"),
+                }),
             };
         }
-        Err(format!(
-            "no answer from the DNS server {} for {name} {rtype:?}",
-            self.server
-        ))
+        Err(DnsError::NoAnswer {
+            server: self.server,
+            question: format!("{name} {rtype:?}"),
+        })
     }
 
-    fn addresses(&self, host: &str) -> Result<Vec<IpAddr>, String> {
+    fn addresses(&self, host: &str) -> Result<Vec<IpAddr>, DnsError> {
         let mut out = Vec::new();
         for rtype in [RecordType::A, RecordType::AAAA] {
             if let Answer::Records(rs) = self.query(host, rtype)? {

@@ -10,6 +10,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::mpsc;
 use std::sync::Arc;
 
+use super::error::ResolveError;
 use super::spool::Spool;
 
 /// Wakes the loop when an answer is waiting (the runner's owner supplies
@@ -42,7 +43,7 @@ pub struct Ready {
     /// The job's number.
     pub no: u64,
     /// The address to connect to, or why there is none.
-    pub addr: Result<SocketAddr, String>,
+    pub addr: Result<SocketAddr, ResolveError>,
     /// Each message, in the order asked (not read when the address failed).
     pub bodies: Vec<io::Result<Vec<u8>>>,
 }
@@ -87,8 +88,11 @@ fn load(spool: &Spool, r: Request) -> Ready {
     let addr = match r.target {
         Target::Known(a) => Ok(a),
         Target::Resolve(hop) => match hop.to_socket_addrs() {
-            Ok(mut a) => a.next().ok_or_else(|| format!("cannot resolve {hop}")),
-            Err(e) => Err(format!("cannot resolve {hop}: {e}")),
+            Ok(mut a) => a.next().ok_or(ResolveError { hop, source: None }),
+            Err(e) => Err(ResolveError {
+                hop,
+                source: Some(e),
+            }),
         },
     };
     let bodies = match addr {

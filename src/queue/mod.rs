@@ -5,6 +5,7 @@
 
 pub mod bounce;
 pub mod dns;
+pub mod error;
 pub mod loader;
 pub mod route;
 pub mod runner;

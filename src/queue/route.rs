@@ -2,7 +2,6 @@
 //! (`*.DOMAIN` for its subdomains), else the `--relay-to` smarthost; and
 //! who may relay without AUTH (`--relay-from CIDR`).
 
-
 use crate::util::BadValue;
 /// The next-hop table.
 #[derive(Debug, Clone, Default)]

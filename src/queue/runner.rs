@@ -16,6 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::bounce::{self, Action, Failed};
 use super::dns::{DnsChannel, Lookup};
+use super::error::DnsError;
 use super::loader::{Loader, Ready, Request, Target, Wake};
 use super::route::Routes;
 use super::schedule;
@@ -228,7 +229,7 @@ impl Runner {
             _ => {}
         }
         let Some((tx, _)) = &self.dns else {
-            return Some(Lookup::Temporary("no DNS resolver configured".into()));
+            return Some(Lookup::Temporary(DnsError::NoResolver));
         };
         if self.mx_asked.insert(domain.to_owned()) {
             let _ = tx.send(domain.to_owned());
@@ -551,6 +552,7 @@ impl Runner {
         let addr = match r.addr {
             Ok(a) => a,
             Err(why) => {
+                let why = why.to_string();
                 if let Some(n) = self.per_hop.get_mut(&job.hop) {
                     *n = n.saturating_sub(1);
                 }
@@ -1000,7 +1002,7 @@ impl Runner {
                 rcpts: vec![sender],
                 data: dsn,
             },
-            Box::new(move |r: Result<Entry, String>| match r {
+            Box::new(move |r: std::io::Result<Entry>| match r {
                 Ok(e) => {
                     let _ = back.send(e);
                 }

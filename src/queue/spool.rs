@@ -21,8 +21,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::error::EntryError;
+
 /// First line of every envelope file: the format and its version.
-const MAGIC: &str = "mailkit-queue 1";
+pub(crate) const MAGIC: &str = "mailkit-queue 1";
 
 /// Where one recipient stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,12 +135,12 @@ impl Entry {
     }
 
     /// Parses an envelope file; the error names the line.
-    fn parse(text: &str) -> Result<Entry, String> {
+    fn parse(text: &str) -> Result<Entry, EntryError> {
         let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
         match lines.next() {
             Some((_, MAGIC)) => {}
-            Some((_, other)) => return Err(format!("line 1: {other:?} is not {MAGIC:?}")),
-            None => return Err("empty file".into()),
+            Some((_, other)) => return Err(EntryError::NotQueueFile(other.to_owned())),
+            None => return Err(EntryError::Empty),
         }
         let mut e = Entry {
             id: String::new(),
@@ -149,7 +151,11 @@ impl Entry {
         };
         for (n, line) in lines {
             let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
-            let bad = |why: &str| format!("line {n}: {why}: {line:?}");
+            let bad = |why: &'static str| EntryError::Line {
+                n,
+                why,
+                text: line.to_owned(),
+            };
             match key {
                 "id" => e.id = rest.to_owned(),
                 "from" if rest.is_empty() => e.from = None,
@@ -192,7 +198,7 @@ impl Entry {
             }
         }
         if e.id.is_empty() || e.rcpts.is_empty() {
-            return Err("no id or no recipient".into());
+            return Err(EntryError::Incomplete);
         }
         Ok(e)
     }
@@ -214,13 +220,18 @@ fn valid_path(a: &str) -> bool {
 /// Reads a queue file (`msg/ID`: envelope, `data`, message) or a state
 /// file (`env/ID`): the entry, or why not. Public for the fuzzer; the
 /// spool uses it when it loads.
-pub fn parse_queue_file(bytes: &[u8]) -> Result<Entry, String> {
+pub fn parse_queue_file(bytes: &[u8]) -> Result<Entry, EntryError> {
     let head = match split_data(bytes) {
         Some((head, _)) => head,
         None => bytes,
     };
-    std::str::from_utf8(head)
-        .map_err(|_| "not UTF-8".to_owned())
+    parse_envelope(head)
+}
+
+/// An envelope's bytes as an entry.
+fn parse_envelope(bytes: &[u8]) -> Result<Entry, EntryError> {
+    std::str::from_utf8(bytes)
+        .map_err(|_| EntryError::NotUtf8)
         .and_then(Entry::parse)
 }
 
@@ -573,37 +584,32 @@ impl Spool {
                 }
             }
         }
-        let parse = |bytes: &[u8]| -> Result<Entry, String> {
-            std::str::from_utf8(bytes)
-                .map_err(|_| "not UTF-8".to_owned())
-                .and_then(Entry::parse)
-        };
         for id in &names {
             let why = if !valid_id(id) {
                 Some("not a queue id".to_owned())
             } else {
                 let state = match fs::read(self.dir.join("env").join(id)) {
-                    Ok(bytes) => Some(parse(&bytes)),
+                    Ok(bytes) => Some(parse_envelope(&bytes)),
                     Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-                    Err(e) => Some(Err(format!("cannot read its state: {e}"))),
+                    Err(e) => Some(Err(EntryError::Unreadable(e))),
                 };
                 let state = match state {
                     Some(s) => s,
                     None => match fs::read(self.dir.join("msg").join(id)) {
-                        Err(e) => Err(format!("cannot read: {e}")),
+                        Err(e) => Err(EntryError::Unreadable(e)),
                         Ok(bytes) => match split_data(&bytes) {
-                            Some((head, _)) => parse(head),
-                            None => Err("no `data` line (truncated?)".into()),
+                            Some((head, _)) => parse_envelope(head),
+                            None => Err(EntryError::NoData),
                         },
                     },
                 };
                 match state {
-                    Ok(e) if e.id != *id => Some(format!("holds id {:?}", e.id)),
+                    Ok(e) if e.id != *id => Some(EntryError::WrongId(e.id).to_string()),
                     Ok(e) => {
                         entries.push(e);
                         None
                     }
-                    Err(why) => Some(why),
+                    Err(why) => Some(why.to_string()),
                 }
             };
             if let Some(why) = why {

@@ -35,7 +35,7 @@ pub struct SpoolWorker {
 }
 
 /// Hears the outcome of queueing a message: its entry, or why not.
-pub type Done = Box<dyn FnOnce(Result<Entry, String>) + Send>;
+pub type Done = Box<dyn FnOnce(std::io::Result<Entry>) + Send>;
 
 /// The queue thread. New messages and state saves are group-committed
 /// in pipelined rounds, as the Maildir writer does: each round puts the
@@ -44,7 +44,7 @@ pub type Done = Box<dyn FnOnce(Result<Entry, String>) + Send>;
 /// previous ones durable (their senders get their 250) and the new ones'
 /// data. One flush a round, however many messages and saves.
 fn worker_loop(s: &Spool, rx: &mpsc::Receiver<Work>) {
-    let mut prev: Vec<(Result<Entry, String>, Done)> = Vec::new();
+    let mut prev: Vec<(std::io::Result<Entry>, Done)> = Vec::new();
     let mut prev_saves: Vec<(String, PathBuf)> = Vec::new();
     let mut seq: u64 = 0;
     loop {
@@ -64,16 +64,9 @@ fn worker_loop(s: &Spool, rx: &mpsc::Receiver<Work>) {
         }
         // 1. Last round's files in place, before anything of this round
         // (a removal below must come after a save staged earlier).
-        let published: Vec<(Result<Entry, String>, Done)> = prev
+        let published: Vec<(std::io::Result<Entry>, Done)> = prev
             .drain(..)
-            .map(|(r, done)| {
-                let r = r.and_then(|e| {
-                    s.publish(&e)
-                        .map(|()| e)
-                        .map_err(|e| format!("cannot queue: {e}"))
-                });
-                (r, done)
-            })
+            .map(|(r, done)| (r.and_then(|e| s.publish(&e).map(|()| e)), done))
             .collect();
         let saved = !prev_saves.is_empty();
         for (id, tmp) in prev_saves.drain(..) {
@@ -126,14 +119,14 @@ fn worker_loop(s: &Spool, rx: &mpsc::Receiver<Work>) {
         for (r, done) in published {
             match (&synced, r) {
                 (Ok(()), r) => done(r),
-                (Err(e), _) => done(Err(format!("cannot queue: {e}"))),
+                (Err(e), _) => done(Err(std::io::Error::new(e.kind(), e.to_string()))),
             }
         }
         prev = staged
             .into_iter()
             .map(|r| match (&synced, r) {
-                (Ok(()), r) => r.map_err(|e| format!("cannot queue: {e}")),
-                (Err(e), _) => Err(format!("cannot queue: {e}")),
+                (Ok(()), r) => r,
+                (Err(e), _) => Err(std::io::Error::new(e.kind(), e.to_string())),
             })
             .zip(dones)
             .collect();

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::net::pool::Pool;
+use crate::net::pool::{Pool, Refused};
 use crate::net::tls::ServerTls;
 use crate::net::{Accepted, Completer, ConnId, ServerService, Service};
 use crate::proto::pop3::server::{
@@ -142,30 +142,28 @@ impl Pop3Service {
             return;
         }
         if let Err(why) = self.run_login(id, job) {
-            s.authenticated(Err(AuthFailure::Temporary(why)));
+            s.authenticated(Err(AuthFailure::Temporary(why.to_string())));
         }
     }
 
-    fn run_login(&self, id: ConnId, job: Login) -> Result<(), String> {
+    fn run_login(&self, id: ConnId, job: Login) -> Result<(), Refused> {
         let users = self.settings.users.clone();
         let root = self.settings.root.clone();
         let completer = self.completer.clone();
         let epoch = self.epoch;
-        self.pool
-            .try_run(move || {
-                let ok = match &job.creds {
-                    Some(c) => verify(users.as_deref(), c, &job.addr),
-                    None => true,
-                };
-                let result = match (ok, job.mailbox) {
-                    (true, Some(mailbox)) => Maildrop::open(&root, &mailbox)
-                        .map(|drop| (mailbox, Box::new(drop)))
-                        .map_err(|e| AuthFailure::Temporary(e.to_string())),
-                    _ => Err(AuthFailure::Invalid),
-                };
-                completer.complete(id, Done::Login { result, epoch });
-            })
-            .map_err(|_| "the server is busy, try again".to_string())
+        self.pool.try_run(move || {
+            let ok = match &job.creds {
+                Some(c) => verify(users.as_deref(), c, &job.addr),
+                None => true,
+            };
+            let result = match (ok, job.mailbox) {
+                (true, Some(mailbox)) => Maildrop::open(&root, &mailbox)
+                    .map(|drop| (mailbox, Box::new(drop)))
+                    .map_err(|e| AuthFailure::Temporary(e.to_string())),
+                _ => Err(AuthFailure::Invalid),
+            };
+            completer.complete(id, Done::Login { result, epoch });
+        })
     }
 
     fn logged_in(
@@ -227,7 +225,11 @@ impl Pop3Service {
     fn unpark(&mut self, mailbox: &str) {
         for p in self.updating.remove(mailbox).unwrap_or_default() {
             if let Err(why) = self.run_login(p.id, p.job) {
-                eprintln!("mailkit: pop3: {why}");
+                // The session waits for an answer: give it one through the
+                // completer (this runs without the session at hand).
+                let result = Err(AuthFailure::Temporary(why.to_string()));
+                let epoch = self.epoch;
+                self.completer.complete(p.id, Done::Login { result, epoch });
             }
         }
     }
@@ -310,14 +312,10 @@ impl Service for Pop3Service {
             }
             Event::Retrieve { index, top } => {
                 let source = match self.open.get(&id).and_then(|c| c.drop.as_ref()) {
-                    Some(drop) => drop
-                        .open_message(index)
-                        .map(|f| {
-                            Box::new(crate::store::ReadAhead::new(f))
-                                as Box<dyn std::io::Read + Send>
-                        })
-                        .map_err(|e| e.to_string()),
-                    None => Err("no maildrop".into()),
+                    Some(drop) => drop.open_message(index).map(|f| {
+                        Box::new(crate::store::ReadAhead::new(f)) as Box<dyn std::io::Read + Send>
+                    }),
+                    None => Err(std::io::Error::other("no maildrop")),
                 };
                 s.retrieved(index, top, source);
             }
@@ -346,7 +344,9 @@ impl Service for Pop3Service {
                     // The maildrop went with the job; nothing was changed.
                     self.release(id);
                     self.unpark(&mailbox);
-                    s.updated(Err("the server is busy; nothing was deleted".into()));
+                    s.updated(Err(std::io::Error::other(
+                        "the server is busy; nothing was deleted",
+                    )));
                 }
             }
         }
@@ -360,7 +360,7 @@ impl Service for Pop3Service {
                 // the client gets round to closing its socket.
                 self.release(id);
                 self.unpark(&mailbox);
-                s.updated(result.map_err(|e| e.to_string()));
+                s.updated(result);
             }
         }
     }

@@ -21,9 +21,27 @@ use crate::util::time::rfc5322;
 
 use super::relay::Intake;
 
+/// Why a message was not stored (the client gets a 451 and tries again).
+#[derive(Debug)]
+enum NotStored {
+    /// A local mailbox's Maildir could not take it.
+    Maildir(StoreError),
+    /// The relay queue could not take it.
+    Queue(std::io::Error),
+}
+
+impl std::fmt::Display for NotStored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotStored::Maildir(e) => e.fmt(f),
+            NotStored::Queue(e) => write!(f, "cannot queue: {e}"),
+        }
+    }
+}
+
 /// The outcome of storing one message, sent back to the loop.
 pub struct Stored {
-    result: Result<String, String>,
+    result: Result<(), NotStored>,
     id: QueueId,
     from: String,
     to: String,
@@ -194,7 +212,7 @@ impl SmtpService {
         // The message's share of --max-memory goes back when it is stored
         // (or has failed), with the last copy of its bytes.
         let held = tx.held;
-        let finish = move |result: Result<String, String>, queued: Option<Entry>| {
+        let finish = move |result: Result<(), NotStored>, queued: Option<Entry>| {
             drop(held);
             let (qid, from, to, size) = info;
             completer.complete(
@@ -209,17 +227,14 @@ impl SmtpService {
                 }),
             );
         };
-        let queue_then = move |local: Result<String, StoreError>| match (
-            local.map_err(|e| e.to_string()),
-            relay,
-        ) {
-            (Err(e), _) => finish(Err(e), None),
-            (Ok(l), None) => finish(Ok(l), None),
+        let queue_then = move |local: Result<String, StoreError>| match (local, relay) {
+            (Err(e), _) => finish(Err(NotStored::Maildir(e)), None),
+            (Ok(_), None) => finish(Ok(()), None),
             (Ok(_), Some((worker, item))) => worker.enqueue(
                 item,
-                Box::new(move |r: Result<Entry, String>| match r {
-                    Ok(e) => finish(Ok(e.id.clone()), Some(e)),
-                    Err(e) => finish(Err(e), None),
+                Box::new(move |r: std::io::Result<Entry>| match r {
+                    Ok(e) => finish(Ok(()), Some(e)),
+                    Err(e) => finish(Err(NotStored::Queue(e)), None),
                 }),
             ),
         };
@@ -302,7 +317,7 @@ impl Service for SmtpService {
                 s.from
             ),
         }
-        session.delivered(s.result.map(|_| ()));
+        session.delivered(s.result.is_ok());
     }
 
     fn closed(&mut self, id: ConnId, _session: ServerSession) {

@@ -110,7 +110,10 @@ impl Users {
                     "'{user}' has no domain; write user@domain, or give exactly one --domain"
                 )));
             };
-            entries.insert(address, parse_password(pass).map_err(err)?);
+            entries.insert(
+                address,
+                parse_password(pass).map_err(|e| err(e.to_string()))?,
+            );
         }
         let cost = |p: &Password| match p {
             Password::Plain(_) => 0,
@@ -197,27 +200,83 @@ impl Password {
 /// (Argon2id, RustCrypto's defaults: 19 MiB, 2 passes) or
 /// `{SHA512-CRYPT}$6$...` (5,000 rounds, as Dovecot's default), each with
 /// a fresh random salt.
-pub fn hash_password(password: &str, scheme: &str) -> Result<String, String> {
+pub fn hash_password(password: &str, scheme: &str) -> Result<String, PasswordError> {
     match scheme.to_ascii_uppercase().as_str() {
         "ARGON2ID" => {
             use argon2::{Argon2, PasswordHasher};
             let h = Argon2::default()
                 .hash_password(password.as_bytes())
-                .map_err(|e| format!("cannot hash: {e}"))?;
+                .map_err(|e| PasswordError::Hashing(e.to_string()))?;
             Ok(format!("{{ARGON2ID}}{h}"))
         }
         "SHA512-CRYPT" => {
             use sha_crypt::{PasswordHasher, ShaCrypt};
             let h = ShaCrypt::default()
                 .hash_password(password.as_bytes())
-                .map_err(|e| format!("cannot hash: {e}"))?;
+                .map_err(|e| PasswordError::Hashing(e.to_string()))?;
             Ok(format!("{{SHA512-CRYPT}}{h}"))
         }
-        other => Err(format!(
-            "unknown scheme {other:?} (ARGON2ID or SHA512-CRYPT)"
-        )),
+        other => Err(PasswordError::UnknownScheme {
+            scheme: other.to_owned(),
+            known: "ARGON2ID or SHA512-CRYPT",
+        }),
     }
 }
+
+/// A password field or scheme that cannot be used (a users file line, or
+/// `mailkit hash-password --scheme`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordError {
+    /// `{SCHEME}` is none we know.
+    UnknownScheme {
+        /// The scheme as written.
+        scheme: String,
+        /// The schemes that would do.
+        known: &'static str,
+    },
+    /// The hash is of another algorithm than its scheme says.
+    WrongAlgorithm {
+        /// The scheme as written.
+        scheme: String,
+        /// The algorithm the hash names.
+        found: String,
+    },
+    /// The hash is not of its scheme's form.
+    Unreadable {
+        /// The scheme as written.
+        scheme: String,
+        /// The form expected.
+        expected: String,
+    },
+    /// The hashing library failed.
+    Hashing(String),
+}
+
+/// What a user does about a bad password line.
+const MAKE_ONE: &str = "make one with `mailkit hash-password`";
+
+impl fmt::Display for PasswordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PasswordError::UnknownScheme { scheme, known } => write!(
+                f,
+                "unknown password scheme {{{scheme}}} (known: {known}); {MAKE_ONE}"
+            ),
+            PasswordError::WrongAlgorithm { scheme, found } => write!(
+                f,
+                "{{{scheme}}} holds a {found} hash, not {}; {MAKE_ONE}",
+                scheme.to_ascii_lowercase()
+            ),
+            PasswordError::Unreadable { scheme, expected } => write!(
+                f,
+                "{{{scheme}}} hash cannot be read; expected {expected}; {MAKE_ONE}"
+            ),
+            PasswordError::Hashing(e) => write!(f, "cannot hash: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PasswordError {}
 
 /// Compares without an early exit, so timing does not tell how much of a
 /// password was right.
@@ -231,12 +290,11 @@ const SCHEMES: &str = "PLAIN, CLEARTEXT, ARGON2ID, ARGON2I, SHA512-CRYPT, SHA256
 /// Reads a password field: plain text, or `{SCHEME}hash`. A scheme we
 /// cannot verify, or a hash that is not of its scheme's form, is an error
 /// here, at start, rather than a login that can never succeed.
-fn parse_password(field: &str) -> Result<Password, String> {
+fn parse_password(field: &str) -> Result<Password, PasswordError> {
     let Some((scheme, hash)) = field.strip_prefix('{').and_then(|r| r.split_once('}')) else {
         return Ok(Password::Plain(field.to_string()));
     };
     let scheme = scheme.to_ascii_uppercase();
-    let fix = "make one with `mailkit hash-password`";
     match scheme.as_str() {
         "PLAIN" | "CLEARTEXT" => return Ok(Password::Plain(hash.to_string())),
         "ARGON2ID" | "ARGON2I" => {
@@ -244,15 +302,16 @@ fn parse_password(field: &str) -> Result<Password, String> {
             match argon2::PasswordHash::new(hash) {
                 Ok(h) if h.algorithm.as_str() == want => {}
                 Ok(h) => {
-                    return Err(format!(
-                        "{{{scheme}}} holds a {} hash, not {want}; {fix}",
-                        h.algorithm.as_str()
-                    ))
+                    return Err(PasswordError::WrongAlgorithm {
+                        scheme,
+                        found: h.algorithm.as_str().to_owned(),
+                    })
                 }
                 Err(e) => {
-                    return Err(format!(
-                        "{{{scheme}}} hash cannot be read ({e}); expected $argon2id$v=19$m=...,t=...,p=...$salt$hash; {fix}"
-                    ))
+                    return Err(PasswordError::Unreadable {
+                        scheme,
+                        expected: format!("$argon2id$v=19$m=...,t=...,p=...$salt$hash ({e})"),
+                    })
                 }
             }
         }
@@ -272,15 +331,17 @@ fn parse_password(field: &str) -> Result<Password, String> {
                     })
             });
             if !ok {
-                return Err(format!(
-                    "{{{scheme}}} hash cannot be read; expected ${id}$[rounds=N$]salt${len} characters; {fix}"
-                ));
+                return Err(PasswordError::Unreadable {
+                    expected: format!("${id}$[rounds=N$]salt${len} characters"),
+                    scheme,
+                });
             }
         }
         other => {
-            return Err(format!(
-                "unknown password scheme {{{other}}} (known: {SCHEMES}); {fix}"
-            ))
+            return Err(PasswordError::UnknownScheme {
+                scheme: other.to_owned(),
+                known: SCHEMES,
+            })
         }
     }
     Ok(Password::Hashed {

@@ -26,7 +26,9 @@ impl Cidr {
                 .parse::<u8>()
                 .ok()
                 .filter(|&n| n <= max)
-                .ok_or_else(|| super::BadValue::new(s, format!("ADDR/BITS with BITS from 0 to {max}")))?
+                .ok_or_else(|| {
+                    super::BadValue::new(s, format!("ADDR/BITS with BITS from 0 to {max}"))
+                })?
         };
         Ok(Cidr { net, bits })
     }

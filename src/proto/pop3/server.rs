@@ -391,7 +391,7 @@ impl Pop3Session {
         &mut self,
         index: usize,
         top: Option<usize>,
-        result: Result<Box<dyn std::io::Read + Send>, String>,
+        result: std::io::Result<Box<dyn std::io::Read + Send>>,
     ) {
         if self.state != State::Reading {
             return;
@@ -423,7 +423,7 @@ impl Pop3Session {
     }
 
     /// Answers [`Event::Update`]; the session then ends.
-    pub fn updated(&mut self, result: Result<usize, String>) {
+    pub fn updated(&mut self, result: std::io::Result<usize>) {
         if self.state != State::Update {
             return;
         }
@@ -629,7 +629,7 @@ impl Pop3Session {
                             };
                             self.ok(&text);
                         }
-                        Err(e) => self.err(&e),
+                        Err(e) => self.err(&e.to_string()),
                     }
                 }
             }
@@ -641,7 +641,7 @@ impl Pop3Session {
                         top: None,
                     });
                 }
-                Err(e) => self.err(&e),
+                Err(e) => self.err(&e.to_string()),
             },
             ("TOP", false) => {
                 let mut a = arg.split_whitespace();
@@ -659,7 +659,7 @@ impl Pop3Session {
                             top: Some(lines),
                         });
                     }
-                    Err(e) => self.err(&e),
+                    Err(e) => self.err(&e.to_string()),
                 }
             }
             ("DELE", false) => match self.msg_arg(arg) {
@@ -667,7 +667,7 @@ impl Pop3Session {
                     self.deleted[i] = true;
                     self.ok(&format!("message {} deleted", i + 1));
                 }
-                Err(e) => self.err(&e),
+                Err(e) => self.err(&e.to_string()),
             },
             ("RSET", false) => {
                 self.deleted.iter_mut().for_each(|d| *d = false);
@@ -723,18 +723,15 @@ impl Pop3Session {
             .filter(|(i, _)| !self.deleted[*i])
     }
 
-    fn msg_arg(&self, arg: &str) -> Result<usize, String> {
-        let n: usize = arg
-            .parse()
-            .map_err(|_| "a message number is needed".to_string())?;
+    /// The index of the message a command names (RFC 1939 §5: numbers
+    /// from 1, a deleted message may not be named).
+    fn msg_arg(&self, arg: &str) -> Result<usize, BadMessage> {
+        let n: usize = arg.parse().map_err(|_| BadMessage::NotANumber)?;
         if n == 0 || n > self.messages.len() {
-            return Err(format!(
-                "no such message, only {} in maildrop",
-                self.messages.len()
-            ));
+            return Err(BadMessage::NoSuch(self.messages.len()));
         }
         if self.deleted[n - 1] {
-            return Err(format!("message {n} already deleted"));
+            return Err(BadMessage::Deleted(n));
         }
         Ok(n - 1)
     }
@@ -778,6 +775,27 @@ impl crate::proto::Session for Pop3Session {
         ) {
             self.err("server shutting down, nothing deleted");
             self.close();
+        }
+    }
+}
+
+/// Why a command's message number names no message (the -ERR text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BadMessage {
+    /// The argument is not a number.
+    NotANumber,
+    /// Out of range; the maildrop holds this many.
+    NoSuch(usize),
+    /// The message was deleted in this session.
+    Deleted(usize),
+}
+
+impl std::fmt::Display for BadMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadMessage::NotANumber => f.write_str("a message number is needed"),
+            BadMessage::NoSuch(n) => write!(f, "no such message, only {n} in maildrop"),
+            BadMessage::Deleted(n) => write!(f, "message {n} already deleted"),
         }
     }
 }

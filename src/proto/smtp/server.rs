@@ -374,8 +374,9 @@ impl ServerSession {
     }
 
     /// The outcome of storing the message of [`Event::Message`]:
-    /// 250 with the queue id once it is durable, else 451 (try again).
-    pub fn delivered(&mut self, result: Result<(), String>) {
+    /// 250 with the queue id once it is durable (`stored`), else 451 (try
+    /// again; the server logs why, the client need not know).
+    pub fn delivered(&mut self, stored: bool) {
         if !matches!(self.phase, Phase::Delivering) {
             return;
         }
@@ -385,12 +386,12 @@ impl ServerSession {
             .take()
             .map(|i| i.to_string())
             .unwrap_or_default();
-        match result {
-            Ok(()) => {
+        match stored {
+            true => {
                 let text = format!("Message accepted for delivery: queued as {id}");
                 emit(&mut self.out, 250, Some("2.0.0"), &text);
             }
-            Err(_) => emit(
+            false => emit(
                 &mut self.out,
                 451,
                 Some("4.3.0"),

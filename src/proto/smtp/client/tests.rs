@@ -39,7 +39,7 @@ fn pair(
                 crate::proto::Output::Transmit(b) => to_client.extend(b),
                 crate::proto::Output::Event(server::Event::Message(tx)) => {
                     stored.push(*tx);
-                    s.delivered(Ok(()));
+                    s.delivered(true);
                 }
                 crate::proto::Output::Event(server::Event::Authenticate { .. }) => {
                     s.authenticated(true, Instant::now())
