@@ -7,7 +7,8 @@
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use mailkit::proto::pop3::server::{wire_size, Event, Listed, Output, Pop3Config, Pop3Session};
+use mailkit::proto::pop3::server::{Event, Listed, Output, Pop3Config, Pop3Session};
+use mailkit::util::crlf_size;
 
 const MSGS: [&[u8]; 3] = [b"Subject: a\n\nbody\n.dot\n", b"x", b""];
 
@@ -36,18 +37,24 @@ fuzz_target!(|data: &[u8]| {
         while let Some(o) = s.poll_output() {
             match o {
                 Output::Event(Event::Authenticate(_)) => {
-                    let listing = MSGS.iter().enumerate().map(|(i, m)| Listed { uid: format!("u{i}"), size: wire_size(m) }).collect();
+                    let listing = MSGS.iter().enumerate().map(|(i, m)| Listed { uid: format!("u{i}"), size: crlf_size(m) as u64 }).collect();
                     s.authenticated(Ok(("box".into(), listing)));
                 }
                 Output::Event(Event::Retrieve { index, top }) => {
                     assert!(index < MSGS.len());
-                    s.retrieved(index, top, Ok(MSGS[index].to_vec()));
+                    s.retrieved(index, top, Ok(Box::new(std::io::Cursor::new(MSGS[index].to_vec()))));
                 }
                 Output::Event(Event::Update { delete, seen }) => {
                     assert!(!updated);
                     updated = true;
                     assert!(delete.iter().chain(&seen).all(|&i| i < MSGS.len()));
                     s.updated(Ok(MSGS.len() - delete.len()));
+                }
+                Output::Body(mut body) => {
+                    // A body is paced as a whole by the session; read it
+                    // through to check the encoder on whatever was stored.
+                    let mut out = Vec::new();
+                    while !body.fill(&mut out, 4096).expect("in-memory read") {}
                 }
                 Output::Transmit(b) => {
                     since_read += b.len();
