@@ -77,6 +77,26 @@ pub struct RunnerConfig {
     pub local_domains: Vec<String>,
 }
 
+/// A delivery report waiting for the original's header (read on the
+/// queue thread): everything else it says, fixed when it was decided.
+struct Notice {
+    /// The queue entry reported on.
+    id: String,
+    /// Who gets the report (the original's envelope sender).
+    sender: String,
+    /// Failed or delayed.
+    action: Action,
+    /// The recipients it is about.
+    failed: Vec<Failed>,
+    /// When the original arrived.
+    arrival: std::time::SystemTime,
+    /// The report's envelope id (RFC 3464 §2.2.1 Original-Envelope-Id).
+    envid: String,
+}
+
+/// A report with its original, as read on the queue thread.
+type ReadBack = (Notice, std::io::Result<Vec<u8>>);
+
 /// A bounce for a sender in a local domain: the owner stores it in the
 /// sender's Maildir (bounces to other domains the runner queues itself).
 #[derive(Debug)]
@@ -140,6 +160,9 @@ pub struct Runner {
     todo: Vec<LocalBounce>,
     /// Bounces queued on the queue thread, back as entries to schedule.
     queued: (mpsc::Sender<Entry>, mpsc::Receiver<Entry>),
+    /// Reports waiting for their original's header, back from the queue
+    /// thread with it.
+    notices: (mpsc::Sender<ReadBack>, mpsc::Receiver<ReadBack>),
     /// Entries that may have recipients due now (checked when taken).
     ready: VecDeque<String>,
     /// Entries waiting for a later attempt: (when, id).
@@ -190,6 +213,7 @@ impl Runner {
             per_hop: HashMap::new(),
             todo: Vec::new(),
             queued: mpsc::channel(),
+            notices: mpsc::channel(),
             ready: VecDeque::new(),
             waiting: Default::default(),
             expired_at: None,
@@ -399,6 +423,9 @@ impl Runner {
         self.clock = now;
         while let Ok(e) = self.queued.1.try_recv() {
             self.add(e, now);
+        }
+        while let Ok((n, original)) = self.notices.1.try_recv() {
+            self.reported(n, original);
         }
         self.expire();
         while let Some(r) = self.loader.try_ready() {
@@ -948,12 +975,46 @@ impl Runner {
                 }
             })
             .collect();
-        // The report quotes the original's header; an entry whose message
-        // was deleted gets no report at all (deleting means "no bounce").
-        let original = match self.worker.spool().message(id) {
+        // The report quotes the original's header, read on the queue
+        // thread (in order with the entry's removal, which `fail` submits
+        // next); the report is made when the bytes come back
+        // ([`Runner::reported`]).
+        let arrival = std::time::UNIX_EPOCH + Duration::from_secs(e.arrived);
+        let notice = Notice {
+            id: id.to_owned(),
+            sender,
+            action,
+            failed,
+            arrival,
+            envid: format!("{id}.{}", rcpts.first().copied().unwrap_or(0)),
+        };
+        let back = self.notices.0.clone();
+        let wake = self.wake.clone();
+        self.worker.read_message(
+            id.to_owned(),
+            Box::new(move |original| {
+                let _ = back.send((notice, original));
+                wake();
+            }),
+        );
+    }
+
+    /// Makes and sends the report of `n` now that the original is read.
+    /// An entry whose message was deleted gets no report at all (deleting
+    /// means "no bounce").
+    fn reported(&mut self, n: Notice, original: std::io::Result<Vec<u8>>) {
+        let Notice {
+            id,
+            sender,
+            action,
+            failed,
+            arrival,
+            envid,
+        } = n;
+        let original = match original {
             Ok(m) => m,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                self.drop_deleted(id);
+                self.drop_deleted(&id);
                 return;
             }
             Err(err) => {
@@ -963,10 +1024,6 @@ impl Runner {
                 Vec::new()
             }
         };
-        let Some(e) = self.entries.get(id) else {
-            return;
-        };
-        let arrival = std::time::UNIX_EPOCH + Duration::from_secs(e.arrived);
         let dsn = bounce::compose(
             &self.cfg.hostname,
             &sender,
@@ -974,7 +1031,7 @@ impl Runner {
             &failed,
             bounce::header_block(&original),
             arrival,
-            &format!("{id}.{}", rcpts.first().copied().unwrap_or(0)),
+            &envid,
         );
         let what = match action {
             Action::Failed => "bounce",
@@ -995,6 +1052,7 @@ impl Runner {
         // From the null sender, durably, on the queue thread; the entry
         // comes back through `queued` and is picked up by `poll_connect`.
         let back = self.queued.0.clone();
+        let wake = self.wake.clone();
         self.worker.enqueue(
             NewEntry {
                 id: None,
@@ -1005,6 +1063,7 @@ impl Runner {
             Box::new(move |r: std::io::Result<Entry>| match r {
                 Ok(e) => {
                     let _ = back.send(e);
+                    wake();
                 }
                 Err(e) => eprintln!("mailkit: queue: cannot queue a bounce: {e}"),
             }),

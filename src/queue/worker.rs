@@ -20,6 +20,9 @@ enum Work {
     Remove(String),
     /// A new message to queue; `done` hears the outcome.
     Enqueue(NewEntry, Done),
+    /// Read a queued message for a report about it; in order with the
+    /// other work, so a removal submitted after it cannot come first.
+    Read(String, Box<dyn FnOnce(std::io::Result<Vec<u8>>) + Send>),
 }
 
 /// Most new messages committed together.
@@ -105,6 +108,7 @@ fn worker_loop(s: &Spool, rx: &mpsc::Receiver<Work>) {
                     items.push(item);
                     dones.push(done);
                 }
+                Work::Read(id, done) => done(s.message(&id)),
             }
         }
         let staged = s.stage(&items, SystemTime::now());
@@ -171,6 +175,15 @@ impl SpoolWorker {
         let _ = self.tx.send(Work::Enqueue(item, done));
     }
 
+    /// Reads queued message `id` on the worker, after everything
+    /// submitted before (its removal included, which then shows as
+    /// NotFound) and before anything submitted after; `done` hears the
+    /// bytes. For the delivery reports, which quote the original's header
+    /// and must not read the disk on the loop.
+    pub fn read_message(&self, id: String, done: Box<dyn FnOnce(std::io::Result<Vec<u8>>) + Send>) {
+        let _ = self.tx.send(Work::Read(id, done));
+    }
+
     /// The spool (for reads at start).
     pub fn spool(&self) -> &Arc<Spool> {
         &self.spool
@@ -228,6 +241,38 @@ mod tests {
         // Nothing is left half-done in tmp/ once the worker is idle.
         barrier(&w);
         assert_eq!(std::fs::read_dir(d.join("tmp")).unwrap().count(), 0);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// A report's read submitted before the entry's removal sees the
+    /// message; one submitted after sees NotFound (the runner then sends
+    /// no report, as for a deleted entry).
+    #[test]
+    fn reads_keep_their_place_among_removals() {
+        let d = std::env::temp_dir().join(format!("mailkit-worker-read-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let spool = Arc::new(Spool::open(&d).unwrap());
+        let w = SpoolWorker::spawn(spool).unwrap();
+        let a = barrier(&w);
+        let (tx, rx) = mpsc::channel();
+        let tx2 = tx.clone();
+        w.read_message(
+            a.id.clone(),
+            Box::new(move |r| {
+                let _ = tx.send(r.map_err(|e| e.kind()));
+            }),
+        );
+        w.remove_delivered(a.id.clone());
+        w.read_message(
+            a.id.clone(),
+            Box::new(move |r| {
+                let _ = tx2.send(r.map_err(|e| e.kind()));
+            }),
+        );
+        let first = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        let second = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(first.as_deref(), Ok(&b"barrier\n"[..]));
+        assert_eq!(second, Err(std::io::ErrorKind::NotFound));
         let _ = std::fs::remove_dir_all(&d);
     }
 }
