@@ -40,6 +40,13 @@ pub enum Change {
         /// The folder's Maildir.
         dir: PathBuf,
     },
+    /// The folder list or the subscriptions of the mailbox whose INBOX is
+    /// `root` changed (a folder created, deleted or renamed; RFC 9051
+    /// §6.3.4-6.3.7): list it again.
+    Folders {
+        /// The mailbox's root Maildir.
+        root: PathBuf,
+    },
 }
 
 struct Subscriber {
@@ -70,6 +77,12 @@ fn stamp(dir: &Path) -> Stamp {
 #[derive(Clone, Default)]
 pub struct Feed {
     inner: Arc<Mutex<Inner>>,
+}
+
+impl std::fmt::Debug for Feed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Feed")
+    }
 }
 
 impl Feed {

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::dotlock::Dotlock;
+use super::feed::{Change, Feed};
 use super::flags::Flags;
 use super::keywords::{self, Keywords};
 use super::uidlist::{self, Uidlist};
@@ -177,6 +178,15 @@ fn name_field(base: &str, key: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// Tells `feed`, if any, that the folder in `dir` changed.
+fn tell(feed: Option<&Feed>, dir: &Path) {
+    if let Some(feed) = feed {
+        feed.publish(Change::Folder {
+            dir: dir.to_path_buf(),
+        });
+    }
+}
+
 /// A Maildir folder opened for reading and changing: its messages in UID
 /// order with their flags, UIDVALIDITY and UIDNEXT, and the keyword names
 /// of `dovecot-keywords`. Every change is durable (the directory entry
@@ -188,9 +198,24 @@ pub struct Folder {
     uid_next: u32,
     messages: Vec<Message>,
     keywords: Keywords,
+    /// Where this folder's changes are told ([`Folder::with_feed`]).
+    feed: Option<Feed>,
 }
 
 impl Folder {
+    /// Publishes every change made through this handle on `feed` (as
+    /// [`Change::Folder`], once the change is durable), so other sessions
+    /// with the folder open hear of it at once.
+    pub fn with_feed(mut self, feed: Feed) -> Folder {
+        self.feed = Some(feed);
+        self
+    }
+
+    /// Tells the feed, if any, that `dir` changed.
+    fn changed(&self, dir: &Path) {
+        tell(self.feed.as_ref(), dir);
+    }
+
     /// Opens the Maildir `dir` (creating `tmp/ new/ cur/` when missing):
     /// brings its UID list up to date ([`sync_uids`]) and lists its
     /// messages.
@@ -243,6 +268,7 @@ impl Folder {
             uid_next: list.next_uid,
             messages,
             keywords,
+            feed: None,
         })
     }
 
@@ -349,6 +375,9 @@ impl Folder {
         if new_dir {
             sync_dir(&self.dir.join("new"))?;
         }
+        if !changed.is_empty() {
+            self.changed(&self.dir);
+        }
         Ok(changed)
     }
 
@@ -379,6 +408,7 @@ impl Folder {
         }
         if !removed.is_empty() {
             sync_uids(&self.dir)?;
+            self.changed(&self.dir);
         }
         Ok(removed)
     }
@@ -412,7 +442,9 @@ impl Folder {
             let _ = fs::remove_file(&tmp);
             return Err(e);
         }
-        self.refresh_after_add(&base, flags, date, data.len() as u64)
+        let uid = self.refresh_after_add(&base, flags, date, data.len() as u64)?;
+        self.changed(&self.dir);
+        Ok(uid)
     }
 
     /// Copies the messages `uids` into `dest` (hard links where the file
@@ -445,6 +477,9 @@ impl Folder {
         let mut pairs = Vec::new();
         for (uid, base, flags, date, size) in made {
             pairs.push((uid, dest.refresh_after_add(&base, flags, date, size)?));
+        }
+        if !pairs.is_empty() {
+            tell(self.feed.as_ref().or(dest.feed.as_ref()), &dest.dir);
         }
         Ok(pairs)
     }
@@ -571,6 +606,35 @@ mod tests {
             fs::create_dir_all(d.join(sub)).unwrap();
         }
         d
+    }
+
+    #[test]
+    fn changes_made_through_a_handle_are_published_once_durable() {
+        let d = maildir("feed");
+        let other = maildir("feed-dest");
+        let feed = Feed::new();
+        let rx = feed.subscribe(std::sync::Arc::new(|| {}));
+        let mut f = Folder::open(&d).unwrap().with_feed(feed.clone());
+        let mut dest = Folder::open(&other).unwrap();
+        let here = Change::Folder { dir: d.clone() };
+        let uid = f
+            .append(b"a", Flags::default(), SystemTime::now(), "h")
+            .unwrap();
+        assert_eq!(rx.try_recv().ok(), Some(here.clone()));
+        let seen = Flags::from_info("S");
+        f.set_flags(uid, seen).unwrap();
+        assert_eq!(rx.try_recv().ok(), Some(here.clone()));
+        // Nothing changed, nothing told.
+        f.set_flags(uid, seen).unwrap();
+        assert!(rx.try_recv().is_err());
+        f.copy_to(&[uid], &mut dest, "h").unwrap();
+        assert_eq!(
+            rx.try_recv().ok(),
+            Some(Change::Folder { dir: other.clone() })
+        );
+        f.expunge(&[uid]).unwrap();
+        assert_eq!(rx.try_recv().ok(), Some(here));
+        assert!(rx.try_recv().is_err());
     }
 
     #[test]

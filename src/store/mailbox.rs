@@ -14,6 +14,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::feed::{Change, Feed};
 use super::mutf7;
 
 /// The subscriptions file, in the INBOX Maildir.
@@ -67,6 +68,8 @@ pub fn is_inbox(name: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct Mailbox {
     root: PathBuf,
+    /// Where changes to the folder list are told ([`Mailbox::with_feed`]).
+    feed: Option<Feed>,
 }
 
 impl Mailbox {
@@ -74,7 +77,26 @@ impl Mailbox {
     pub fn new(root: &Path) -> Mailbox {
         Mailbox {
             root: root.to_path_buf(),
+            feed: None,
         }
+    }
+
+    /// Publishes each change to the folder list or the subscriptions on
+    /// `feed` ([`Change::Folders`]), once it is durable.
+    pub fn with_feed(mut self, feed: Feed) -> Mailbox {
+        self.feed = Some(feed);
+        self
+    }
+
+    /// Tells the feed, if any, that the folder list changed; passes
+    /// `result` through.
+    fn changed<T>(&self, result: Result<T, FolderError>) -> Result<T, FolderError> {
+        if let (Ok(_), Some(feed)) = (&result, &self.feed) {
+            feed.publish(Change::Folders {
+                root: self.root.clone(),
+            });
+        }
+        result
     }
 
     /// The on-disk name of folder `name` (`Archive/2026` → `.Archive.2026`).
@@ -153,7 +175,7 @@ impl Mailbox {
         // Appears whole or not at all.
         fs::rename(&tmp, &dir)?;
         sync(&self.root)?;
-        Ok(())
+        self.changed(Ok(()))
     }
 
     /// Removes folder `name` and its messages (not its sub-folders, which
@@ -173,7 +195,7 @@ impl Mailbox {
         fs::rename(&dir, &doomed)?;
         sync(&self.root)?;
         fs::remove_dir_all(&doomed)?;
-        Ok(())
+        self.changed(Ok(()))
     }
 
     /// Renames folder `from` to `to` with its sub-folders (RFC 9051
@@ -206,7 +228,7 @@ impl Mailbox {
             fs::rename(self.root.join(a), self.root.join(b))?;
         }
         sync(&self.root)?;
-        Ok(())
+        self.changed(Ok(()))
     }
 
     /// The subscribed folder names.
@@ -248,6 +270,7 @@ impl Mailbox {
         if !names.iter().any(|n| n == name) {
             names.push(name.to_owned());
             self.write_subscriptions(&names)?;
+            return self.changed(Ok(()));
         }
         Ok(())
     }
@@ -261,7 +284,7 @@ impl Mailbox {
             return Err(FolderError::NotFound(name.to_owned()));
         }
         self.write_subscriptions(&names)?;
-        Ok(())
+        self.changed(Ok(()))
     }
 
     fn write_subscriptions(&self, names: &[String]) -> io::Result<()> {
@@ -294,6 +317,24 @@ mod tests {
         let d = std::env::temp_dir().join(format!("mailkit-mbox-{tag}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&d);
         d
+    }
+
+    #[test]
+    fn folder_list_changes_are_published() {
+        let r = root("feed");
+        let feed = Feed::new();
+        let rx = feed.subscribe(std::sync::Arc::new(|| {}));
+        let m = Mailbox::new(&r).with_feed(feed);
+        let told = Change::Folders { root: r.clone() };
+        m.create("A").unwrap();
+        m.rename("A", "B").unwrap();
+        m.subscribe("B").unwrap();
+        m.subscribe("B").unwrap();
+        m.unsubscribe("B").unwrap();
+        m.delete("B").unwrap();
+        m.create("B/../x").unwrap_err();
+        let got: Vec<Change> = rx.try_iter().collect();
+        assert_eq!(got, vec![told; 5]);
     }
 
     #[test]
