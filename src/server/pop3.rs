@@ -25,16 +25,17 @@ use crate::net::{Accepted, Completer, ConnId, ServerService, Service};
 use crate::proto::pop3::server::{
     apop_digest, AuthFailure, Credentials, Event, Listed, Pop3Config, Pop3Session,
 };
-use crate::store::maildrop::Maildrop;
+use crate::store::maildrop::{Maildrop, OpenError};
 use crate::store::users::{constant_time_eq, login_address};
 use crate::store::{mailbox_name, Password, Users};
 
 /// What the pool sends back to the loop.
 pub enum Done {
     /// A login was checked (or, after an UPDATE, its maildrop listed
-    /// again): the mailbox and its opened maildrop.
+    /// again): its mailbox and the opened maildrop.
     Login {
-        result: Result<(String, Box<Maildrop>), AuthFailure>,
+        mailbox: Option<String>,
+        result: Result<Box<Maildrop>, AuthFailure>,
         /// The update count when the listing was started.
         epoch: u64,
     },
@@ -90,7 +91,10 @@ pub struct Pop3Service {
     settings: Pop3Settings,
     completer: Completer<Done>,
     pool: Pool,
-    /// Maildrops locked by a session (RFC 1939 §8: one at a time).
+    /// Maildrops held by a session here (RFC 1939 §8: one at a time).
+    /// Another process is kept out by the maildrop's own lock
+    /// ([`crate::store::maildrop::SESSION_LOCK`]); this set also covers a
+    /// mailbox with no Maildir yet, which has no file to lock.
     locked: HashSet<String>,
     /// Maildrops whose UPDATE is running, with the logins waiting for it.
     updating: HashMap<String, Vec<Parked>>,
@@ -156,13 +160,23 @@ impl Pop3Service {
                 Some(c) => verify(users.as_deref(), c, &job.addr),
                 None => true,
             };
-            let result = match (ok, job.mailbox) {
-                (true, Some(mailbox)) => Maildrop::open(&root, &mailbox)
-                    .map(|drop| (mailbox, Box::new(drop)))
-                    .map_err(|e| AuthFailure::Temporary(e.to_string())),
+            let result = match (ok, &job.mailbox) {
+                (true, Some(mailbox)) => match Maildrop::open(&root, mailbox) {
+                    Ok(drop) => Ok(Box::new(drop)),
+                    Err(OpenError::InUse) => Err(AuthFailure::InUse),
+                    Err(OpenError::Io(e)) => Err(AuthFailure::Temporary(e.to_string())),
+                },
                 _ => Err(AuthFailure::Invalid),
             };
-            completer.complete(id, Done::Login { result, epoch });
+            let mailbox = job.mailbox;
+            completer.complete(
+                id,
+                Done::Login {
+                    mailbox,
+                    result,
+                    epoch,
+                },
+            );
         })
     }
 
@@ -170,20 +184,22 @@ impl Pop3Service {
         &mut self,
         id: ConnId,
         s: &mut Pop3Session,
-        result: Result<(String, Box<Maildrop>), AuthFailure>,
+        mailbox: Option<String>,
+        result: Result<Box<Maildrop>, AuthFailure>,
         epoch: u64,
     ) {
         let peer = self.peer(id);
-        match result {
-            Ok((mailbox, _)) if self.locked.contains(&mailbox) => {
+        let stale = |m: &String| {
+            self.updating.contains_key(m) || self.last_update.get(m).is_some_and(|&e| e > epoch)
+        };
+        match (mailbox, result) {
+            (Some(mailbox), Ok(_)) if self.locked.contains(&mailbox) => {
                 s.authenticated(Err(AuthFailure::InUse));
             }
-            Ok((mailbox, _))
-                if self.updating.contains_key(&mailbox)
-                    || self.last_update.get(&mailbox).is_some_and(|&e| e > epoch) =>
-            {
-                // Listed while an UPDATE ran: list again once it is done
-                // (the password was right; no need to check it twice).
+            (Some(mailbox), Ok(_) | Err(AuthFailure::InUse)) if stale(&mailbox) => {
+                // Listed (or found held) while an UPDATE ran: list again
+                // once it is done (the password was right; no need to
+                // check it twice).
                 let job = Login {
                     creds: None,
                     addr: String::new(),
@@ -191,7 +207,7 @@ impl Pop3Service {
                 };
                 self.submit(id, job, s);
             }
-            Ok((mailbox, drop)) => {
+            (Some(mailbox), Ok(drop)) => {
                 self.locked.insert(mailbox.clone());
                 eprintln!(
                     "mailkit: pop3: {mailbox} logged in from {peer} ({})",
@@ -211,7 +227,8 @@ impl Pop3Service {
                 }
                 s.authenticated(Ok((mailbox, listing)));
             }
-            Err(f) => {
+            (None, Ok(_)) => s.authenticated(Err(AuthFailure::Invalid)),
+            (_, Err(f)) => {
                 if f == AuthFailure::Invalid {
                     let user = self.open.get(&id).map_or("", |c| &c.login);
                     eprintln!("mailkit: pop3: failed login for {user:?} from {peer}");
@@ -228,8 +245,12 @@ impl Pop3Service {
                 // The session waits for an answer: give it one through the
                 // completer (this runs without the session at hand).
                 let result = Err(AuthFailure::Temporary(why.to_string()));
-                let epoch = self.epoch;
-                self.completer.complete(p.id, Done::Login { result, epoch });
+                let done = Done::Login {
+                    mailbox: None,
+                    result,
+                    epoch: self.epoch,
+                };
+                self.completer.complete(p.id, done);
             }
         }
     }
@@ -354,7 +375,11 @@ impl Service for Pop3Service {
 
     fn complete(&mut self, id: ConnId, s: &mut Pop3Session, done: Done, _now: Instant) {
         match done {
-            Done::Login { result, epoch } => self.logged_in(id, s, result, epoch),
+            Done::Login {
+                mailbox,
+                result,
+                epoch,
+            } => self.logged_in(id, s, mailbox, result, epoch),
             Done::Updated { mailbox, result } => {
                 // The maildrop is free as soon as UPDATE is done, not when
                 // the client gets round to closing its socket.

@@ -2,12 +2,75 @@
 //! folder API: its messages in UID order, with stable unique ids (the
 //! Maildir unique names, so `fetch --new-only` state stays valid) and wire
 //! sizes; reading them; and the UPDATE step (expunge, mark \Seen).
+//!
+//! RFC 1939 §8 asks for exclusive access to a maildrop for the length of a
+//! session. A maildrop is held by an exclusive `flock(2)` on
+//! [`SESSION_LOCK`] in its Maildir, taken when it is opened and let go
+//! when the [`Maildrop`] is dropped (after UPDATE, or when the session
+//! ends however it ends). The kernel lets go of it when the process dies,
+//! so a crashed server leaves no stale lock and no time limit is needed,
+//! however long a session lasts; and a second mailkit serving the same
+//! store is refused as a second session in this process is.
 
 use std::fs;
 use std::io;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use super::folder::{Folder, Message};
+
+/// The file in a maildrop's Maildir whose lock marks a POP3 session on it.
+/// It is left in place after the session (removing a lock file races with
+/// the next locker); Dovecot and other Maildir readers ignore it.
+pub const SESSION_LOCK: &str = "mailkit-pop3.lock";
+
+/// Why a maildrop could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+    /// Another session, in this process or another, holds the maildrop
+    /// (RFC 1939 §8: the server answers -ERR [IN-USE], RFC 2449 §8.1.2).
+    InUse,
+    /// The disk said no.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::InUse => f.write_str("the maildrop is in use by another session"),
+            OpenError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+impl From<io::Error> for OpenError {
+    fn from(e: io::Error) -> Self {
+        OpenError::Io(e)
+    }
+}
+
+/// Takes the session lock of the Maildir `dir`, or says it is held.
+fn lock_session(dir: &Path) -> Result<fs::File, OpenError> {
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(SESSION_LOCK))?;
+    // flock(2) rather than File::try_lock, which needs Rust 1.89 (the
+    // MSRV is Debian's 1.85).
+    // SAFETY: the descriptor is open for the call's length (`f` lives).
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Ok(f);
+    }
+    let e = io::Error::last_os_error();
+    if e.kind() == io::ErrorKind::WouldBlock {
+        Err(OpenError::InUse)
+    } else {
+        Err(OpenError::Io(e))
+    }
+}
 
 /// One message as a maildrop lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,21 +136,27 @@ fn uid_of(unique: &str) -> String {
 pub struct Maildrop {
     folder: Option<Folder>,
     listing: Vec<Listed>,
+    /// The session lock ([`SESSION_LOCK`]), held while this lives.
+    _lock: Option<fs::File>,
 }
 
 impl Maildrop {
     /// Opens `root/mailbox` as a folder (UIDs synced with
     /// `dovecot-uidlist`), messages in UID order. A mailbox that does not
     /// exist yet is empty (and is not created: any name may be tried).
-    pub fn open(root: &Path, mailbox: &str) -> io::Result<Maildrop> {
+    /// The maildrop is locked for as long as the value lives; one held by
+    /// another session is [`OpenError::InUse`].
+    pub fn open(root: &Path, mailbox: &str) -> Result<Maildrop, OpenError> {
         let dir = root.join(mailbox);
         super::maildir::no_links(&dir)?;
         if !dir.is_dir() {
             return Ok(Maildrop {
                 folder: None,
                 listing: Vec::new(),
+                _lock: None,
             });
         }
+        let lock = lock_session(&dir)?;
         let folder = Folder::open(&dir)?;
         let mut listing = Vec::with_capacity(folder.messages().len());
         for m in folder.messages() {
@@ -103,6 +172,7 @@ impl Maildrop {
         Ok(Maildrop {
             folder: Some(folder),
             listing,
+            _lock: Some(lock),
         })
     }
 
@@ -260,6 +330,28 @@ mod tests {
         assert_eq!(cur.len(), 1);
         assert!(cur[0].ends_with(":2,S"));
         assert!(Maildrop::open(&root, "nobody@x").unwrap().is_empty());
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_maildrop_is_held_until_its_session_lets_go() {
+        let root = std::env::temp_dir().join(format!("mailkit-mdlock-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(root.join("bob@x/new")).unwrap();
+        let first = Maildrop::open(&root, "bob@x").unwrap();
+        // A second opener (its own open file, as another process's is).
+        assert!(matches!(
+            Maildrop::open(&root, "bob@x"),
+            Err(OpenError::InUse)
+        ));
+        // UPDATE consumes the maildrop and lets go of it when done.
+        first.update(&[], &[]).unwrap();
+        let second = Maildrop::open(&root, "bob@x").unwrap();
+        drop(second);
+        Maildrop::open(&root, "bob@x").unwrap();
+        // A mailbox that does not exist is not created to be locked.
+        Maildrop::open(&root, "nobody@x").unwrap();
+        assert!(!root.join("nobody@x").exists());
         let _ = fs::remove_dir_all(&root);
     }
 

@@ -89,6 +89,60 @@ fn smtp_in_pop3_out_and_delete_after_quit() {
 }
 
 #[test]
+fn a_second_server_on_the_same_store_is_kept_out_of_a_held_maildrop() {
+    let dir = TempDir::new("pop3-two");
+    let maildir = dir.path().join("mail");
+    std::fs::create_dir_all(maildir.join("bob@x/new")).unwrap();
+    std::fs::write(maildir.join("bob@x/new/1.M1P1.h"), "Subject: a\n\nhi\n").unwrap();
+    let start = || {
+        Server::start(&[
+            "serve-pop3",
+            "--domain",
+            "x",
+            "--maildir",
+            maildir.to_str().unwrap(),
+        ])
+    };
+    let (one, two) = (start(), start());
+    let login = |addr| {
+        let mut c = Client::connect(addr);
+        c.line();
+        c.send(b"USER bob\r\nPASS any\r\n");
+        c.line();
+        let answer = c.line().unwrap();
+        (c, answer)
+    };
+    let (mut held, answer) = login(one.addr);
+    assert!(answer.starts_with("+OK maildrop has 1 message"), "{answer}");
+    let (_, answer) = login(two.addr);
+    assert!(answer.starts_with("-ERR [IN-USE]"), "{answer}");
+    held.send(b"DELE 1\r\nQUIT\r\n");
+    assert!(held.line().unwrap().starts_with("+OK"));
+    assert!(held.line().unwrap().starts_with("+OK"));
+    // Let go after UPDATE: the other server now opens it, emptied.
+    let (mut c, answer) = login(two.addr);
+    assert!(
+        answer.starts_with("+OK maildrop has 0 messages"),
+        "{answer}"
+    );
+    c.send(b"QUIT\r\n");
+    assert!(c.line().unwrap().starts_with("+OK"));
+    // A session that ends without QUIT lets go too.
+    let (held, _) = login(one.addr);
+    drop(held);
+    let mut freed = false;
+    for _ in 0..50 {
+        let (_, answer) = login(two.addr);
+        if answer.starts_with("+OK") {
+            freed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(freed, "the maildrop stayed held after its client left");
+}
+
+#[test]
 fn throwaway_mode_needs_auth_any_beyond_loopback() {
     let dir = TempDir::new("pop3-any");
     assert_cmd::Command::cargo_bin("mailkit")
