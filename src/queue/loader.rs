@@ -4,11 +4,18 @@
 //! reads the queued messages from the spool, then wakes the loop. So
 //! neither the system resolver nor a cold disk can stall the sessions the
 //! loop carries.
+//!
+//! Between jobs it also looks, once a second, for a flush request
+//! (`mailkit queue flush`, [`Spool::take_flush`]) and raises
+//! [`Loader::take_flush`]'s flag, waking the loop: the loop itself never
+//! touches the spool directory.
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::error::ResolveError;
 use super::spool::Spool;
@@ -52,25 +59,51 @@ pub struct Ready {
 pub struct Loader {
     tx: mpsc::Sender<Request>,
     rx: mpsc::Receiver<Ready>,
+    /// Raised by the thread when it took a flush request.
+    flush: Arc<AtomicBool>,
 }
+
+/// How often the thread looks for a flush request.
+const FLUSH_CHECK: Duration = Duration::from_secs(1);
 
 impl Loader {
     /// Starts the thread over `spool`; `wake` is called after each answer.
     pub fn spawn(spool: Arc<Spool>, wake: Wake) -> io::Result<Loader> {
         let (tx, jobs) = mpsc::channel::<Request>();
         let (done, rx) = mpsc::channel::<Ready>();
+        let flush = Arc::new(AtomicBool::new(false));
+        let flagged = flush.clone();
         std::thread::Builder::new()
             .name("mailkit-queue-load".into())
             .spawn(move || {
-                for r in jobs {
-                    let ready = load(&spool, r);
-                    if done.send(ready).is_err() {
-                        return;
+                let mut checked = Instant::now();
+                loop {
+                    match jobs.recv_timeout(FLUSH_CHECK) {
+                        Ok(r) => {
+                            let ready = load(&spool, r);
+                            if done.send(ready).is_err() {
+                                return;
+                            }
+                            wake();
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
                     }
-                    wake();
+                    if checked.elapsed() >= FLUSH_CHECK {
+                        checked = Instant::now();
+                        if spool.take_flush() {
+                            flagged.store(true, Ordering::Release);
+                            wake();
+                        }
+                    }
                 }
             })?;
-        Ok(Loader { tx, rx })
+        Ok(Loader { tx, rx, flush })
+    }
+
+    /// Whether a flush request came since the last call.
+    pub fn take_flush(&self) -> bool {
+        self.flush.swap(false, Ordering::AcqRel)
     }
 
     /// Asks for a job to be made ready.

@@ -315,6 +315,13 @@ impl Runner {
         std::mem::take(&mut self.todo)
     }
 
+    /// Whether `mailkit queue flush` asked for a flush since the last
+    /// call (the loader thread looks for the request file; the caller
+    /// then calls [`Runner::flush`]).
+    pub fn flush_requested(&self) -> bool {
+        self.loader.take_flush()
+    }
+
     /// Makes everything pending due now (`mailkit queue flush`).
     pub fn flush(&mut self, now: Clock) {
         self.clock = now;

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::net::{ClientService, ConnId, Service};
 use crate::proto::smtp::client::{ClientSession, Event};
@@ -22,8 +22,6 @@ pub struct RelayService {
     runner: Runner,
     writer: Arc<Writer>,
     intake: mpsc::Receiver<Entry>,
-    /// When the flush request file was last looked for.
-    flush_checked: Instant,
 }
 
 impl RelayService {
@@ -35,7 +33,6 @@ impl RelayService {
             runner,
             writer,
             intake: rx,
-            flush_checked: Instant::now(),
         };
         (service, tx)
     }
@@ -61,17 +58,14 @@ impl RelayService {
 }
 
 impl ClientService for RelayService {
-    fn poll_connect(&mut self, now: Instant) -> Option<SocketAddr> {
+    fn poll_connect(&mut self, _now: Instant) -> Option<SocketAddr> {
         let clock = Clock::now();
         while let Ok(e) = self.intake.try_recv() {
             self.runner.add(e, clock);
         }
-        if now.duration_since(self.flush_checked) >= Duration::from_secs(1) {
-            self.flush_checked = now;
-            if self.runner.worker().spool().take_flush() {
-                eprintln!("mailkit: queue: flush requested");
-                self.runner.flush(clock);
-            }
+        if self.runner.flush_requested() {
+            eprintln!("mailkit: queue: flush requested");
+            self.runner.flush(clock);
         }
         let addr = self.runner.poll_connect(clock);
         self.store_bounces();
@@ -110,16 +104,10 @@ impl Service for RelayService {
     }
 
     fn poll_wakeup(&self) -> Option<Instant> {
-        // At least once a second, for the flush request file. (Entries the
-        // server queued come with the completion that woke the loop; the
-        // loader and the resolver wake it themselves.)
-        let now = Clock::now();
-        let second = now.at + Duration::from_secs(1);
-        Some(
-            self.runner
-                .next_wakeup(now)
-                .map_or(second, |t| t.min(second)),
-        )
+        // Only the runner's own times: entries the server queued come with
+        // the completion that woke the loop, and the loader (answers and
+        // flush requests) and the resolver wake it themselves.
+        self.runner.next_wakeup(Clock::now())
     }
 
     fn start_tls(&mut self, id: ConnId) -> Option<rustls::Connection> {

@@ -641,3 +641,55 @@ fn a_message_deleted_beside_the_running_server_is_dropped_never_sent_empty() {
     assert!(!queue.join("env").join(&id).exists());
     assert!(!queue.join("msg").join(&id).exists());
 }
+
+#[test]
+fn queue_flush_makes_a_running_server_try_again_now() {
+    let dir = TempDir::new("relay-flush");
+    let b_addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    // hamburger.edu is down and the next try is ten minutes away.
+    let route = format!("hamburger.edu={b_addr}");
+    let a = crepes_with(&dir, &["--route", &route, "--retry-base", "600"]);
+    let sent = send_as_alice(
+        &a,
+        &[
+            "--to",
+            "bob@hamburger.edu",
+            "--subject",
+            "now",
+            "--body",
+            "x",
+        ],
+    );
+    assert_ok(&sent);
+    let id = queued_as(&sent);
+    assert!(
+        wait_until(Duration::from_secs(10), || a
+            .log_text()
+            .contains(&format!("{id} to <bob@hamburger.edu> deferred"))),
+        "{}",
+        a.log_text()
+    );
+    let _b = hamburger(&dir, &["--listen", &b_addr]);
+    let flush = Command::new(bin())
+        .args(["queue", "flush", "--queue"])
+        .arg(dir.path().join("a-mail").join(".queue"))
+        .output()
+        .unwrap();
+    assert_ok(&flush);
+    let b_mail = dir.path().join("b-mail");
+    assert!(
+        wait_until(Duration::from_secs(5), || !files(
+            &b_mail,
+            "bob@hamburger.edu",
+            "new"
+        )
+        .is_empty()),
+        "not delivered after the flush: {}",
+        a.log_text()
+    );
+    assert!(a.log_text().contains("flush requested"), "{}", a.log_text());
+}
