@@ -42,6 +42,13 @@ pub fn exit(code: i32, message: impl Into<String>) -> anyhow::Error {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let result = dispatch(cli);
+    // Transcripts are written by their own thread: let it finish.
+    crate::transcript::sink::drain();
+    result
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::ServeSmtp(args) => serve_smtp::run(args),
         Command::Send(args) => send::run(args),

@@ -4,12 +4,12 @@
 //!
 //! [`Recorder`] writes it as bytes cross the wire (`serve-* --record`).
 
-use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::time::SystemTime;
 
 pub mod parse;
+pub mod sink;
 
 /// Longest partial line held while waiting for its line end.
 const MAX_PARTIAL: usize = 64 * 1024;
@@ -95,26 +95,12 @@ fn credentials_announced(words: &[&[u8]]) -> usize {
 }
 
 impl Recorder {
-    /// Creates the transcript file for session number `n` in `dir`.
+    /// Records session number `n` into a new file in `dir`, written by
+    /// the recording thread ([`sink`]) so the loop never waits on the
+    /// disk for it.
     pub fn create(dir: &Path, n: u64) -> io::Result<Recorder> {
         let stamp = crate::util::time::compact_utc(SystemTime::now());
-        let mut attempt = 0;
-        let file = loop {
-            let name = if attempt == 0 {
-                format!("{stamp}-{n}.txt")
-            } else {
-                format!("{stamp}-{n}.{attempt}.txt")
-            };
-            match OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(dir.join(name))
-            {
-                Ok(f) => break f,
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-                Err(e) => return Err(e),
-            }
-        };
+        let file = sink::FileSink::open(dir, &stamp, n)?;
         let mut r = Recorder::to_writer(Box::new(file));
         writeln!(
             r.w,
