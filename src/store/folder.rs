@@ -608,6 +608,79 @@ mod tests {
         d
     }
 
+    /// Four processes (this test binary run again as children) each add
+    /// 40 messages and number the folder after each, all at once: the
+    /// dotlock must serialise them so that every message has one UID in
+    /// every process's eyes and no UID is given to two messages.
+    #[test]
+    fn processes_numbering_one_folder_at_once_agree() {
+        const CHILD: &str = "MAILKIT_UIDLIST_CHILD";
+        if let Ok(d) = std::env::var(CHILD) {
+            // What this process was told, for the parent to compare.
+            let d = PathBuf::from(d);
+            let mut seen = String::new();
+            for i in 0..40 {
+                let name = format!("1700000000.M{i}P{}.h", std::process::id());
+                fs::write(d.join("new").join(name), "x").unwrap();
+                for r in sync_uids(&d).unwrap().records {
+                    seen.push_str(&format!("{} {}\n", r.uid, r.name));
+                }
+            }
+            let out = d.join(format!("seen.{}", std::process::id()));
+            fs::write(out, seen).unwrap();
+            return;
+        }
+        let d = maildir("processes");
+        let exe = std::env::current_exe().unwrap();
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                std::process::Command::new(&exe)
+                    .args([
+                        "--exact",
+                        "store::folder::tests::processes_numbering_one_folder_at_once_agree",
+                        "--test-threads=1",
+                    ])
+                    .env(CHILD, &d)
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success(), "a child failed");
+        }
+        let list = sync_uids(&d).unwrap();
+        assert_eq!(list.records.len(), 160);
+        let uids: Vec<u32> = list.records.iter().map(|r| r.uid).collect();
+        assert!(uids.windows(2).all(|w| w[0] < w[1]), "{uids:?}");
+        assert!(list.next_uid > *uids.last().unwrap());
+        let mut names: Vec<&str> = list.records.iter().map(|r| r.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 160);
+        assert!(!d.join(uidlist::LOCK_NAME).exists());
+        // Everything any process saw agrees with the final list.
+        let last: std::collections::HashMap<String, u32> = list
+            .records
+            .iter()
+            .map(|r| (r.name.clone(), r.uid))
+            .collect();
+        for ent in fs::read_dir(&d).unwrap().flatten() {
+            let file = ent.file_name().to_string_lossy().into_owned();
+            if !file.starts_with("seen.") {
+                continue;
+            }
+            for line in fs::read_to_string(ent.path()).unwrap().lines() {
+                let (uid, name) = line.split_once(' ').unwrap();
+                assert_eq!(
+                    last.get(name).copied(),
+                    Some(uid.parse().unwrap()),
+                    "{file} saw {name} as UID {uid}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn changes_made_through_a_handle_are_published_once_durable() {
         let d = maildir("feed");
