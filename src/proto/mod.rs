@@ -7,6 +7,7 @@
 
 pub mod body;
 pub mod dotstuff;
+pub mod imap;
 pub mod line;
 pub mod pop3;
 pub mod sasl;

@@ -1,0 +1,1376 @@
+//! The sans-IO IMAP server session (RFC 9051, RFC 3501).
+//!
+//! States as RFC 9051 §3 names them: not authenticated, authenticated,
+//! selected, logout. One command runs at a time: a command that needs the
+//! store becomes a [`Request`] (as an [`Event`]), and the commands behind
+//! it wait in the input until the owner answers with
+//! [`ImapSession::answer`]. Everything else (the grammar, sequence sets,
+//! the view of the selected mailbox, the order of untagged responses) is
+//! here, with no socket, clock or disk.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use imap_codec::decode::Decoder;
+use imap_codec::fragmentizer::{FragmentInfo, Fragmentizer, LiteralAnnouncement};
+use imap_codec::imap_types::auth::AuthMechanism;
+use imap_codec::imap_types::command::{Command, CommandBody};
+use imap_codec::imap_types::core::LiteralMode;
+use imap_codec::imap_types::extensions::binary::LiteralOrLiteral8;
+use imap_codec::imap_types::fetch::{MacroOrMessageDataItemNames, MessageDataItemName};
+use imap_codec::imap_types::flag::{Flag, StoreResponse, StoreType};
+use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
+use imap_codec::imap_types::search::SearchKey;
+use imap_codec::imap_types::status::StatusDataItemName;
+use imap_codec::CommandCodec;
+use imap_types::IntoStatic;
+
+use super::render;
+use super::view::{Snapshot, ValidityChanged, View};
+use crate::proto::sasl;
+
+/// The longest command line, literals apart (the issue's bound; RFC 7162
+/// §4 asks servers to take at least 8,192 octets).
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// Settings shared by every session.
+#[derive(Debug, Clone)]
+pub struct ImapConfig {
+    /// Our host name, for the greeting.
+    pub hostname: String,
+    /// The autologout timer (RFC 9051 §5.4: at least 30 minutes).
+    pub timeout: Duration,
+    /// The largest literal accepted (APPEND's message): `--max-message-size`.
+    pub max_literal: u32,
+    /// Delay before answering a failed login, doubled for each further one.
+    pub auth_delay: Duration,
+    /// Failed logins before the connection is closed.
+    pub max_auth_failures: u32,
+    /// STARTTLS is offered (a certificate is configured).
+    pub starttls: bool,
+    /// LOGIN and AUTHENTICATE are accepted without TLS (else
+    /// LOGINDISABLED, RFC 9051 §6.2.3).
+    pub login_without_tls: bool,
+}
+
+/// Why a login failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginFailure {
+    /// Wrong name or password: `NO [AUTHENTICATIONFAILED]`.
+    Invalid,
+    /// Too many connections for this user: `NO [LIMIT]`.
+    Limit,
+    /// The store could not be read: `NO [UNAVAILABLE]`.
+    Unavailable(String),
+}
+
+/// Why the store refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such mailbox: `NO [NONEXISTENT]`.
+    NoMailbox(String),
+    /// The mailbox exists already: `NO [ALREADYEXISTS]`.
+    Exists(String),
+    /// A name the store cannot take: `NO [CANNOT]`.
+    BadName(String),
+    /// The message is too big: `NO [TOOBIG]`.
+    TooBig,
+    /// Anything else (the disk): `NO [SERVERBUG]` with the reason.
+    Failed(String),
+}
+
+/// One FETCH item a request asks the owner to render.
+pub type FetchItem = MessageDataItemName<'static>;
+
+/// One message's FETCH answer: its UID, its items rendered (`NAME value`
+/// pairs), and its flags when fetching changed them (\Seen set).
+pub type Fetched = (u32, Vec<u8>, Option<Vec<String>>);
+
+/// What a session asks of the store, for the logged-in user.
+#[derive(Debug, Clone)]
+pub enum Request {
+    /// Check the password; answer [`Answer::LoggedIn`].
+    Login {
+        /// The login name as given.
+        user: String,
+        /// The password.
+        password: String,
+    },
+    /// Open a mailbox (wire name, modified UTF-7); [`Answer::Selected`].
+    Select {
+        /// The mailbox.
+        mailbox: String,
+    },
+    /// Read the selected mailbox again; [`Answer::Selected`].
+    Sync,
+    /// CREATE; [`Answer::Done`].
+    Create(String),
+    /// DELETE; [`Answer::Done`].
+    Delete(String),
+    /// RENAME; [`Answer::Done`].
+    Rename(String, String),
+    /// SUBSCRIBE; [`Answer::Done`].
+    Subscribe(String),
+    /// UNSUBSCRIBE; [`Answer::Done`].
+    Unsubscribe(String),
+    /// LIST or LSUB; [`Answer::Lines`] (whole untagged lines).
+    List {
+        /// The reference name.
+        reference: String,
+        /// The pattern (`*` and `%` wildcards).
+        pattern: String,
+        /// LSUB: subscribed names only, LSUB responses.
+        lsub: bool,
+    },
+    /// STATUS; [`Answer::Lines`].
+    Status {
+        /// The mailbox.
+        mailbox: String,
+        /// The items asked for.
+        items: Vec<StatusDataItemName>,
+    },
+    /// APPEND; [`Answer::Appended`].
+    Append {
+        /// The mailbox.
+        mailbox: String,
+        /// Flag names.
+        flags: Vec<String>,
+        /// The internal date (now when none).
+        date: Option<SystemTime>,
+        /// The message.
+        data: Vec<u8>,
+    },
+    /// FETCH: each message's items rendered (`NAME value` pairs, without
+    /// the `* n FETCH (` around them); [`Answer::Fetched`].
+    Fetch {
+        /// The UIDs, in sequence order.
+        uids: Vec<u32>,
+        /// The items.
+        items: Vec<FetchItem>,
+        /// Set \Seen on these first (BODY[] without PEEK, RFC 9051
+        /// §6.4.5), unless the mailbox is read-only.
+        mark_seen: bool,
+    },
+    /// STORE: change flags; [`Answer::Stored`].
+    Store {
+        /// The UIDs.
+        uids: Vec<u32>,
+        /// Add, remove or replace.
+        kind: StoreType,
+        /// Flag names.
+        flags: Vec<String>,
+    },
+    /// EXPUNGE the \Deleted messages (only those in `only` when given,
+    /// UID EXPUNGE); [`Answer::Expunged`].
+    Expunge {
+        /// UID EXPUNGE's set.
+        only: Option<Vec<u32>>,
+    },
+    /// COPY or MOVE; [`Answer::Copied`].
+    Copy {
+        /// The UIDs.
+        uids: Vec<u32>,
+        /// The destination.
+        mailbox: String,
+        /// MOVE: expunge them here after.
+        remove: bool,
+    },
+    /// SEARCH over the view's messages (UIDs in sequence order);
+    /// [`Answer::Found`] with the matching UIDs.
+    Search {
+        /// The selected mailbox's UIDs in sequence order.
+        uids: Vec<u32>,
+        /// The criteria (all must match).
+        criteria: Vec<SearchKey<'static>>,
+    },
+}
+
+/// The owner's answer to a [`Request`].
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// A login was checked.
+    LoggedIn(Result<(), LoginFailure>),
+    /// The mailbox, as the store has it now.
+    Selected(Result<Snapshot, Refusal>),
+    /// Done, or refused.
+    Done(Result<(), Refusal>),
+    /// Untagged lines to send before OK.
+    Lines(Result<Vec<u8>, Refusal>),
+    /// APPEND stored the message: UIDVALIDITY and UID (APPENDUID, RFC
+    /// 4315).
+    Appended(Result<(u32, u32), Refusal>),
+    /// For each UID asked (in order; missing ones left out): its rendered
+    /// items and its flags if they changed.
+    Fetched(Result<Vec<Fetched>, Refusal>),
+    /// The new flags of each message changed.
+    Stored(Result<Vec<(u32, Vec<String>)>, Refusal>),
+    /// The UIDs expunged.
+    Expunged(Result<Vec<u32>, Refusal>),
+    /// COPYUID: the destination's UIDVALIDITY and (source, new) UID pairs;
+    /// for MOVE also the UIDs expunged here.
+    Copied(Result<(u32, Vec<(u32, u32)>), Refusal>),
+    /// The UIDs that match.
+    Found(Result<Vec<u32>, Refusal>),
+}
+
+/// What the session needs from its owner.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Carry out this request and call [`ImapSession::answer`].
+    Request(Request),
+    /// The session entered IDLE (RFC 2177): tell it of store changes with
+    /// [`ImapSession::changed`].
+    Idling(bool),
+}
+
+/// One item of session output.
+pub type Output = crate::proto::Output<Event>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    NotAuthenticated,
+    Authenticated,
+    Selected,
+    Logout,
+}
+
+/// What the session is waiting for.
+#[derive(Debug)]
+enum Waiting {
+    /// Nothing: the next command may run.
+    Nothing,
+    /// The owner's answer to the command with this tag.
+    Answer(Pending),
+    /// The client's next SASL line (AUTHENTICATE).
+    Sasl { tag: String, step: SaslStep },
+    /// IDLE: the client's DONE.
+    Idle { tag: String },
+    /// A failed login's answer, held until then.
+    Held { until: Instant, reply: Vec<u8> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SaslStep {
+    Plain,
+    LoginUser,
+    LoginPassword(String),
+}
+
+/// A command whose answer is awaited, with what its reply needs.
+#[derive(Debug)]
+struct Pending {
+    tag: String,
+    what: Pend,
+}
+
+#[derive(Debug)]
+enum Pend {
+    Login,
+    Select { name: String, read_only: bool },
+    Sync { then: &'static str },
+    Plain { ok: &'static str },
+    Append,
+    Fetch { seqs: Vec<(u32, u32)> },
+    Store { uid: bool, silent: bool },
+    Expunge { close: bool },
+    Copy { remove: bool },
+    Search { uid: bool },
+}
+
+/// One IMAP server session.
+#[derive(Debug)]
+pub struct ImapSession {
+    cfg: ImapConfig,
+    state: State,
+    frag: Fragmentizer,
+    /// Bytes received but not yet given to the fragmentizer (while a
+    /// command waits, input stays here so it cannot grow the message).
+    input: VecDeque<u8>,
+    out: Vec<u8>,
+    queue: VecDeque<Output>,
+    waiting: Waiting,
+    view: Option<View>,
+    /// ENABLE IMAP4rev2 was given.
+    rev2: bool,
+    secure: bool,
+    failures: u32,
+    deadline: Instant,
+    now: Instant,
+    /// A change to the selected mailbox was announced while a command ran
+    /// or before the next NOOP/IDLE.
+    dirty: bool,
+}
+
+impl ImapSession {
+    /// A new session; queues the greeting.
+    pub fn new(cfg: ImapConfig, now: Instant) -> ImapSession {
+        let max = cfg.max_literal.saturating_add(MAX_LINE as u32);
+        let mut s = ImapSession {
+            deadline: now + cfg.timeout,
+            frag: Fragmentizer::new(max),
+            cfg,
+            state: State::NotAuthenticated,
+            input: VecDeque::new(),
+            out: Vec::new(),
+            queue: VecDeque::new(),
+            waiting: Waiting::Nothing,
+            view: None,
+            rev2: false,
+            secure: false,
+            failures: 0,
+            now,
+            dirty: false,
+        };
+        let caps = s.capabilities();
+        s.line(&format!(
+            "* OK [CAPABILITY {caps}] mailkit IMAP4rev2 server ready"
+        ));
+        s
+    }
+
+    /// The connection is TLS from its start (IMAPS, `--tls-listen`).
+    pub fn set_secure(&mut self) {
+        self.secure = true;
+    }
+
+    fn logins_allowed(&self) -> bool {
+        self.secure || self.cfg.login_without_tls
+    }
+
+    /// The CAPABILITY list for the current state (RFC 9051 §7.2.2).
+    fn capabilities(&self) -> String {
+        let mut c = vec![
+            "IMAP4rev1",
+            "IMAP4rev2",
+            "LITERAL+",
+            "SASL-IR",
+            "ENABLE",
+            "ID",
+            "IDLE",
+        ];
+        c.extend([
+            "NAMESPACE",
+            "UNSELECT",
+            "UIDPLUS",
+            "MOVE",
+            "CHILDREN",
+            "SPECIAL-USE",
+        ]);
+        if self.state == State::NotAuthenticated {
+            if self.cfg.starttls && !self.secure {
+                c.push("STARTTLS");
+            }
+            if self.logins_allowed() {
+                c.extend(["AUTH=PLAIN", "AUTH=LOGIN"]);
+            } else {
+                c.push("LOGINDISABLED");
+            }
+        }
+        c.join(" ")
+    }
+
+    fn line(&mut self, text: &str) {
+        self.out.extend_from_slice(text.as_bytes());
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    fn tagged(&mut self, tag: &str, text: &str) {
+        self.line(&format!("{tag} {text}"));
+    }
+
+    fn flush(&mut self) {
+        if !self.out.is_empty() {
+            let b = std::mem::take(&mut self.out);
+            self.queue.push_back(Output::Transmit(b));
+        }
+    }
+
+    fn request(&mut self, tag: &str, what: Pend, r: Request) {
+        self.flush();
+        self.waiting = Waiting::Answer(Pending {
+            tag: tag.to_owned(),
+            what,
+        });
+        self.queue.push_back(Output::Event(Event::Request(r)));
+    }
+
+    fn close(&mut self) {
+        self.state = State::Logout;
+        self.flush();
+        self.queue.push_back(Output::Close);
+    }
+
+    /// Bytes from the client.
+    pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        if self.state == State::Logout {
+            return;
+        }
+        self.now = now;
+        self.deadline = now + self.cfg.timeout;
+        self.input.extend(bytes);
+        self.process();
+    }
+
+    /// The client closed its side.
+    pub fn handle_eof(&mut self, _now: Instant) {
+        if self.state != State::Logout {
+            self.state = State::Logout;
+            self.flush();
+            self.queue.push_back(Output::Close);
+        }
+    }
+
+    /// Fires a held reply or the autologout timer.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        if let Waiting::Held { until, .. } = &self.waiting {
+            if now >= *until {
+                if let Waiting::Held { reply, .. } =
+                    std::mem::replace(&mut self.waiting, Waiting::Nothing)
+                {
+                    self.out.extend_from_slice(&reply);
+                }
+                if self.failures >= self.cfg.max_auth_failures {
+                    self.line("* BYE too many failed logins");
+                    return self.close();
+                }
+                return self.process();
+            }
+            return;
+        }
+        if now >= self.deadline && !matches!(self.waiting, Waiting::Answer(_)) {
+            self.line("* BYE autologout: idle too long");
+            self.close();
+        }
+    }
+
+    /// The next output.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        if let Some(o) = self.queue.pop_front() {
+            return Some(o);
+        }
+        if !self.out.is_empty() {
+            return Some(Output::Transmit(std::mem::take(&mut self.out)));
+        }
+        None
+    }
+
+    /// When to call [`ImapSession::handle_timeout`].
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match &self.waiting {
+            Waiting::Held { until, .. } => Some(*until),
+            Waiting::Answer(_) => None,
+            _ if self.state == State::Logout => None,
+            _ => Some(self.deadline),
+        }
+    }
+
+    /// Whether input is welcome now: not while a command waits for the
+    /// store (pipelined commands wait in the socket), nor after LOGOUT.
+    pub fn wants_input(&self) -> bool {
+        self.state != State::Logout
+            && matches!(
+                self.waiting,
+                Waiting::Nothing | Waiting::Sasl { .. } | Waiting::Idle { .. }
+            )
+            && self.input.len() < MAX_LINE
+    }
+
+    /// Whether the session is in IDLE.
+    pub fn idling(&self) -> bool {
+        matches!(self.waiting, Waiting::Idle { .. })
+    }
+
+    /// The selected mailbox's wire name, if any.
+    pub fn selected(&self) -> Option<&str> {
+        self.view.as_ref().map(|v| v.name.as_str())
+    }
+
+    /// The store changed the selected mailbox: during IDLE the session
+    /// reads it again at once; otherwise at the next NOOP, CHECK or IDLE.
+    pub fn changed(&mut self) {
+        self.dirty = true;
+        if let Waiting::Idle { tag } = &self.waiting {
+            let tag = tag.clone();
+            self.dirty = false;
+            self.flush();
+            self.waiting = Waiting::Answer(Pending {
+                tag,
+                what: Pend::Sync { then: "idle" },
+            });
+            self.queue
+                .push_back(Output::Event(Event::Request(Request::Sync)));
+        }
+    }
+
+    /// Feeds buffered input through the fragmentizer and runs complete
+    /// commands, one at a time.
+    fn process(&mut self) {
+        loop {
+            if self.state == State::Logout
+                || matches!(self.waiting, Waiting::Answer(_) | Waiting::Held { .. })
+            {
+                return;
+            }
+            let frag = match self.frag.progress() {
+                Some(f) => f,
+                None => {
+                    if self.input.is_empty() {
+                        return;
+                    }
+                    let chunk: Vec<u8> = self.input.drain(..).collect();
+                    self.frag.enqueue_bytes(&chunk);
+                    continue;
+                }
+            };
+            if let FragmentInfo::Line {
+                start,
+                end,
+                announcement,
+                ..
+            } = frag
+            {
+                if end - start > MAX_LINE {
+                    self.frag.poison_message();
+                }
+                if let Some(LiteralAnnouncement { mode, length }) = announcement {
+                    if !matches!(self.waiting, Waiting::Nothing) {
+                        // SASL lines and DONE carry no literals.
+                        self.frag.poison_message();
+                    } else if length > self.cfg.max_literal {
+                        let tag = self
+                            .frag
+                            .decode_tag()
+                            .map_or("*".to_owned(), |t| t.inner().to_owned());
+                        if mode == LiteralMode::Sync {
+                            // Refused before the client sends it (RFC 9051
+                            // §7.1: TOOBIG); the message ends here.
+                            self.tagged(&tag, "NO [TOOBIG] literal too large");
+                            self.frag.skip_message();
+                            continue;
+                        }
+                        // A non-synchronizing literal is on its way: the
+                        // stream cannot be trusted any more (RFC 7888 §4).
+                        self.tagged(&tag, "BAD [TOOBIG] literal too large");
+                        self.line("* BYE literal too large");
+                        return self.close();
+                    } else if mode == LiteralMode::Sync && !self.frag.is_message_poisoned() {
+                        self.line("+ OK");
+                        self.flush();
+                    }
+                }
+            }
+            if !self.frag.is_message_complete() {
+                continue;
+            }
+            let bytes = self.frag.message_bytes().to_vec();
+            self.message(&bytes);
+        }
+    }
+
+    /// One complete message (a command with its literals, a SASL line or
+    /// DONE).
+    fn message(&mut self, bytes: &[u8]) {
+        let line = strip_crlf(bytes);
+        match std::mem::replace(&mut self.waiting, Waiting::Nothing) {
+            Waiting::Sasl { tag, step } => return self.sasl_line(&tag, step, line),
+            Waiting::Idle { tag } => {
+                if line.eq_ignore_ascii_case(b"DONE") {
+                    self.queue.push_back(Output::Event(Event::Idling(false)));
+                    self.tagged(&tag, "OK IDLE terminated");
+                } else {
+                    self.tagged(&tag, "BAD expected DONE");
+                }
+                return;
+            }
+            other => self.waiting = other,
+        }
+        if self.frag.is_max_message_size_exceeded() || self.frag.is_message_poisoned() {
+            let tag = self
+                .frag
+                .decode_tag()
+                .map_or("*".to_owned(), |t| t.inner().to_owned());
+            self.tagged(&tag, "BAD command line too long");
+            return;
+        }
+        let cmd = match CommandCodec::default().decode(bytes) {
+            Ok((b"", cmd)) => cmd.into_static(),
+            _ => {
+                let tag = self
+                    .frag
+                    .decode_tag()
+                    .map_or("*".to_owned(), |t| t.inner().to_owned());
+                let what = first_words(line);
+                self.tagged(&tag, &format!("BAD syntax error in {what}"));
+                return;
+            }
+        };
+        self.command(cmd);
+    }
+
+    fn command(&mut self, cmd: Command<'static>) {
+        let tag = cmd.tag.inner().to_owned();
+        let name = cmd.body.name();
+        match cmd.body {
+            CommandBody::Capability => {
+                let caps = self.capabilities();
+                self.line(&format!("* CAPABILITY {caps}"));
+                self.tagged(&tag, "OK CAPABILITY completed");
+            }
+            CommandBody::Noop | CommandBody::Check => {
+                if self.state == State::Selected {
+                    self.dirty = false;
+                    let ok = if name == "NOOP" {
+                        "OK NOOP completed"
+                    } else {
+                        "OK CHECK completed"
+                    };
+                    self.request(&tag, Pend::Sync { then: ok }, Request::Sync);
+                } else {
+                    self.tagged(&tag, &format!("OK {name} completed"));
+                }
+            }
+            CommandBody::Logout => {
+                self.line("* BYE logging out");
+                self.tagged(&tag, "OK LOGOUT completed");
+                self.close();
+            }
+            CommandBody::Id { .. } => {
+                self.line("* ID (\"name\" \"mailkit\")");
+                self.tagged(&tag, "OK ID completed");
+            }
+            CommandBody::StartTLS => {
+                if self.state != State::NotAuthenticated || self.secure || !self.cfg.starttls {
+                    self.tagged(&tag, "BAD STARTTLS not available now");
+                } else {
+                    self.tagged(&tag, "OK begin TLS negotiation now");
+                    self.flush();
+                    // Input pipelined behind STARTTLS is dropped (the
+                    // injection of CVE-2011-0411).
+                    self.input.clear();
+                    self.frag =
+                        Fragmentizer::new(self.cfg.max_literal.saturating_add(MAX_LINE as u32));
+                    self.secure = true;
+                    self.queue.push_back(Output::StartTls);
+                }
+            }
+            CommandBody::Login { username, password } => {
+                if self.state != State::NotAuthenticated {
+                    return self.tagged(&tag, "BAD already logged in");
+                }
+                if !self.logins_allowed() {
+                    return self.tagged(
+                        &tag,
+                        "NO [PRIVACYREQUIRED] LOGIN needs TLS first (STARTTLS)",
+                    );
+                }
+                let user = String::from_utf8_lossy(username.as_ref()).into_owned();
+                let password = String::from_utf8_lossy(password.declassify().as_ref()).into_owned();
+                self.request(&tag, Pend::Login, Request::Login { user, password });
+            }
+            CommandBody::Authenticate {
+                mechanism,
+                initial_response,
+            } => {
+                if self.state != State::NotAuthenticated {
+                    return self.tagged(&tag, "BAD already logged in");
+                }
+                if !self.logins_allowed() {
+                    return self.tagged(
+                        &tag,
+                        "NO [PRIVACYREQUIRED] AUTHENTICATE needs TLS first (STARTTLS)",
+                    );
+                }
+                let step = match mechanism {
+                    AuthMechanism::Plain => SaslStep::Plain,
+                    AuthMechanism::Login => SaslStep::LoginUser,
+                    _ => {
+                        return self
+                            .tagged(&tag, "NO [CANNOT] unsupported mechanism (PLAIN, LOGIN)")
+                    }
+                };
+                match initial_response {
+                    Some(r) => {
+                        let raw = r.declassify().to_vec();
+                        // imap-codec decoded the base64; re-encode for the
+                        // shared SASL code, which takes wire lines.
+                        let line = if raw.is_empty() {
+                            b"=".to_vec()
+                        } else {
+                            data_encoding::BASE64.encode(&raw).into_bytes()
+                        };
+                        self.sasl_line(&tag, step, &line);
+                    }
+                    None => {
+                        let prompt = match step {
+                            SaslStep::LoginUser => "+ VXNlcm5hbWU6",
+                            _ => "+ ",
+                        };
+                        self.line(prompt);
+                        self.waiting = Waiting::Sasl { tag, step };
+                    }
+                }
+            }
+            CommandBody::Enable { capabilities } => {
+                if self.state == State::NotAuthenticated {
+                    return self.tagged(&tag, "BAD log in first");
+                }
+                let mut on = Vec::new();
+                for c in capabilities.as_ref() {
+                    let c = c.to_string();
+                    if c.eq_ignore_ascii_case("IMAP4rev2") {
+                        self.rev2 = true;
+                        on.push("IMAP4rev2");
+                    }
+                }
+                self.line(format!("* ENABLED {}", on.join(" ")).trim_end());
+                self.tagged(&tag, "OK ENABLE completed");
+            }
+            body => {
+                if self.state == State::NotAuthenticated {
+                    return self.tagged(&tag, &format!("BAD {name} needs a login first"));
+                }
+                self.authenticated(&tag, body);
+            }
+        }
+    }
+
+    /// A SASL response line (RFC 9051 §6.2.2).
+    fn sasl_line(&mut self, tag: &str, step: SaslStep, line: &[u8]) {
+        let fail = |s: &mut ImapSession, e: sasl::SaslError| {
+            let text = match e {
+                sasl::SaslError::Cancelled => "BAD AUTHENTICATE cancelled",
+                _ => "BAD malformed SASL response",
+            };
+            s.tagged(tag, text);
+        };
+        match step {
+            SaslStep::Plain => match sasl::plain(line) {
+                Ok(c) => self.request(
+                    tag,
+                    Pend::Login,
+                    Request::Login {
+                        user: c.user,
+                        password: c.password,
+                    },
+                ),
+                Err(sasl::SaslError::Malformed) => {
+                    // Another user's authorization identity, or junk.
+                    self.login_failed(tag);
+                }
+                Err(e) => fail(self, e),
+            },
+            SaslStep::LoginUser => match sasl::login_value(line) {
+                Ok(user) => {
+                    self.line("+ UGFzc3dvcmQ6");
+                    self.waiting = Waiting::Sasl {
+                        tag: tag.to_owned(),
+                        step: SaslStep::LoginPassword(user),
+                    };
+                }
+                Err(e) => fail(self, e),
+            },
+            SaslStep::LoginPassword(user) => match sasl::login_value(line) {
+                Ok(password) => self.request(tag, Pend::Login, Request::Login { user, password }),
+                Err(e) => fail(self, e),
+            },
+        }
+    }
+
+    fn login_failed(&mut self, tag: &str) {
+        self.failures += 1;
+        let delay = self.cfg.auth_delay * (1u32 << (self.failures - 1).min(6));
+        self.flush();
+        self.waiting = Waiting::Held {
+            until: self.now + delay,
+            reply: format!("{tag} NO [AUTHENTICATIONFAILED] invalid credentials\r\n").into_bytes(),
+        };
+    }
+
+    /// Commands of the authenticated and selected states.
+    fn authenticated(&mut self, tag: &str, body: CommandBody<'static>) {
+        let name = body.name();
+        match body {
+            CommandBody::Select { mailbox, .. } | CommandBody::Examine { mailbox, .. } => {
+                let read_only = name == "EXAMINE";
+                // Selecting closes the current mailbox first, without an
+                // expunge (RFC 9051 §6.3.2), with the CLOSED code.
+                if self.view.take().is_some() {
+                    self.line("* OK [CLOSED] previous mailbox closed");
+                    self.state = State::Authenticated;
+                }
+                let name = wire_name(&mailbox);
+                self.request(
+                    tag,
+                    Pend::Select {
+                        name: name.clone(),
+                        read_only,
+                    },
+                    Request::Select { mailbox: name },
+                );
+            }
+            CommandBody::Create { mailbox } => {
+                let m = wire_name(&mailbox);
+                self.request(
+                    tag,
+                    Pend::Plain {
+                        ok: "OK CREATE completed",
+                    },
+                    Request::Create(m),
+                );
+            }
+            CommandBody::Delete { mailbox } => {
+                let m = wire_name(&mailbox);
+                self.request(
+                    tag,
+                    Pend::Plain {
+                        ok: "OK DELETE completed",
+                    },
+                    Request::Delete(m),
+                );
+            }
+            CommandBody::Rename { from, to } => {
+                let r = Request::Rename(wire_name(&from), wire_name(&to));
+                self.request(
+                    tag,
+                    Pend::Plain {
+                        ok: "OK RENAME completed",
+                    },
+                    r,
+                );
+            }
+            CommandBody::Subscribe { mailbox } => {
+                let m = wire_name(&mailbox);
+                self.request(
+                    tag,
+                    Pend::Plain {
+                        ok: "OK SUBSCRIBE completed",
+                    },
+                    Request::Subscribe(m),
+                );
+            }
+            CommandBody::Unsubscribe { mailbox } => {
+                let m = wire_name(&mailbox);
+                let ok = "OK UNSUBSCRIBE completed";
+                self.request(tag, Pend::Plain { ok }, Request::Unsubscribe(m));
+            }
+            CommandBody::List {
+                reference,
+                mailbox_wildcard,
+            }
+            | CommandBody::Lsub {
+                reference,
+                mailbox_wildcard,
+            } => {
+                let lsub = name == "LSUB";
+                let r = Request::List {
+                    reference: wire_name(&reference),
+                    pattern: list_pattern(&mailbox_wildcard),
+                    lsub,
+                };
+                let ok = if lsub {
+                    "OK LSUB completed"
+                } else {
+                    "OK LIST completed"
+                };
+                self.request(tag, Pend::Plain { ok }, r);
+            }
+            CommandBody::Namespace => {
+                self.line("* NAMESPACE ((\"\" \"/\")) NIL NIL");
+                self.tagged(tag, "OK NAMESPACE completed");
+            }
+            CommandBody::Status {
+                mailbox,
+                item_names,
+            } => {
+                let r = Request::Status {
+                    mailbox: wire_name(&mailbox),
+                    items: item_names.to_vec(),
+                };
+                self.request(
+                    tag,
+                    Pend::Plain {
+                        ok: "OK STATUS completed",
+                    },
+                    r,
+                );
+            }
+            CommandBody::Append {
+                mailbox,
+                flags,
+                date,
+                message,
+            } => {
+                let data = match message {
+                    LiteralOrLiteral8::Literal(l) => l.data().to_vec(),
+                    LiteralOrLiteral8::Literal8(l) => l.data.to_vec(),
+                };
+                let date = date.map(|d| {
+                    let secs = d.as_ref().timestamp();
+                    UNIX_EPOCH + Duration::from_secs(secs.max(0) as u64)
+                });
+                let r = Request::Append {
+                    mailbox: wire_name(&mailbox),
+                    flags: flags.iter().map(|f| f.to_string()).collect(),
+                    date,
+                    data,
+                };
+                self.request(tag, Pend::Append, r);
+            }
+            CommandBody::Idle => {
+                self.line("+ idling");
+                self.flush();
+                self.waiting = Waiting::Idle {
+                    tag: tag.to_owned(),
+                };
+                self.queue.push_back(Output::Event(Event::Idling(true)));
+                if self.dirty && self.state == State::Selected {
+                    self.changed();
+                }
+            }
+            body => {
+                if self.state != State::Selected {
+                    return self.tagged(tag, &format!("BAD {name} needs a selected mailbox"));
+                }
+                self.selected_command(tag, body);
+            }
+        }
+    }
+
+    /// Commands of the selected state.
+    fn selected_command(&mut self, tag: &str, body: CommandBody<'static>) {
+        let name = body.name();
+        let Some(view) = self.view.as_ref() else {
+            return self.tagged(tag, "BAD no mailbox selected");
+        };
+        let read_only = view.read_only;
+        match body {
+            CommandBody::Close => {
+                if read_only {
+                    self.view = None;
+                    self.state = State::Authenticated;
+                    return self.tagged(tag, "OK CLOSE completed");
+                }
+                let r = Request::Expunge { only: None };
+                self.request(tag, Pend::Expunge { close: true }, r);
+            }
+            CommandBody::Unselect => {
+                self.view = None;
+                self.state = State::Authenticated;
+                self.tagged(tag, "OK UNSELECT completed");
+            }
+            CommandBody::Expunge | CommandBody::ExpungeUid { .. } if read_only => {
+                self.tagged(tag, "NO [READ-ONLY] mailbox is read-only")
+            }
+            CommandBody::Expunge => {
+                let r = Request::Expunge { only: None };
+                self.request(tag, Pend::Expunge { close: false }, r);
+            }
+            CommandBody::ExpungeUid { sequence_set } => {
+                let uids = match view.resolve(&sequence_set, true) {
+                    Ok(v) => v.into_iter().map(|(_, u)| u).collect(),
+                    Err(e) => return self.tagged(tag, &format!("BAD {e}")),
+                };
+                let r = Request::Expunge { only: Some(uids) };
+                self.request(tag, Pend::Expunge { close: false }, r);
+            }
+            CommandBody::Fetch {
+                sequence_set,
+                macro_or_item_names,
+                uid,
+                ..
+            } => {
+                let seqs = match view.resolve(&sequence_set, uid) {
+                    Ok(v) => v,
+                    Err(e) => return self.tagged(tag, &format!("BAD {e}")),
+                };
+                let mut items: Vec<FetchItem> = match macro_or_item_names {
+                    MacroOrMessageDataItemNames::Macro(m) => {
+                        m.expand().into_iter().map(|i| i.into_static()).collect()
+                    }
+                    MacroOrMessageDataItemNames::MessageDataItemNames(v) => v,
+                };
+                if uid && !items.contains(&MessageDataItemName::Uid) {
+                    items.insert(0, MessageDataItemName::Uid);
+                }
+                let mark_seen = !read_only
+                    && items.iter().any(|i| {
+                        matches!(
+                            i,
+                            MessageDataItemName::BodyExt { peek: false, .. }
+                                | MessageDataItemName::Binary { peek: false, .. }
+                                | MessageDataItemName::Rfc822
+                                | MessageDataItemName::Rfc822Text
+                        )
+                    });
+                let uids = seqs.iter().map(|&(_, u)| u).collect();
+                let r = Request::Fetch {
+                    uids,
+                    items,
+                    mark_seen,
+                };
+                self.request(tag, Pend::Fetch { seqs }, r);
+            }
+            CommandBody::Store { .. } if read_only => {
+                self.tagged(tag, "NO [READ-ONLY] mailbox is read-only")
+            }
+            CommandBody::Store {
+                sequence_set,
+                kind,
+                response,
+                flags,
+                uid,
+                ..
+            } => {
+                let uids = match view.resolve(&sequence_set, uid) {
+                    Ok(v) => v.into_iter().map(|(_, u)| u).collect(),
+                    Err(e) => return self.tagged(tag, &format!("BAD {e}")),
+                };
+                let flags = flags
+                    .iter()
+                    .filter(|f| !matches!(f, Flag::Extension(_)))
+                    .map(|f| f.to_string())
+                    .collect();
+                let silent = response == StoreResponse::Silent;
+                let r = Request::Store { uids, kind, flags };
+                self.request(tag, Pend::Store { uid, silent }, r);
+            }
+            CommandBody::Copy {
+                sequence_set,
+                mailbox,
+                uid,
+            }
+            | CommandBody::Move {
+                sequence_set,
+                mailbox,
+                uid,
+            } => {
+                let remove = name == "MOVE";
+                if remove && read_only {
+                    return self.tagged(tag, "NO [READ-ONLY] mailbox is read-only");
+                }
+                let uids = match view.resolve(&sequence_set, uid) {
+                    Ok(v) => v.into_iter().map(|(_, u)| u).collect(),
+                    Err(e) => return self.tagged(tag, &format!("BAD {e}")),
+                };
+                let r = Request::Copy {
+                    uids,
+                    mailbox: wire_name(&mailbox),
+                    remove,
+                };
+                self.request(tag, Pend::Copy { remove }, r);
+            }
+            CommandBody::Search {
+                charset,
+                criteria,
+                uid,
+            } => {
+                if let Some(c) = charset {
+                    use imap_codec::imap_types::core::Charset;
+                    let c: &str = match &c {
+                        Charset::Atom(a) => a.inner(),
+                        Charset::Quoted(q) => q.inner(),
+                    };
+                    if !c.eq_ignore_ascii_case("UTF-8") && !c.eq_ignore_ascii_case("US-ASCII") {
+                        return self
+                            .tagged(tag, "NO [BADCHARSET (UTF-8 US-ASCII)] unknown charset");
+                    }
+                }
+                let r = Request::Search {
+                    uids: view.uids(),
+                    criteria: criteria.into_inner(),
+                };
+                self.request(tag, Pend::Search { uid }, r);
+            }
+            _ => self.tagged(tag, &format!("BAD {name} is not supported")),
+        }
+    }
+
+    /// The owner's answer to the request in flight.
+    pub fn answer(&mut self, answer: Answer) {
+        let Waiting::Answer(p) = std::mem::replace(&mut self.waiting, Waiting::Nothing) else {
+            return;
+        };
+        let tag = p.tag;
+        match (p.what, answer) {
+            (Pend::Login, Answer::LoggedIn(r)) => match r {
+                Ok(()) => {
+                    self.state = State::Authenticated;
+                    let caps = self.capabilities();
+                    self.tagged(&tag, &format!("OK [CAPABILITY {caps}] logged in"));
+                }
+                Err(LoginFailure::Invalid) => self.login_failed(&tag),
+                Err(LoginFailure::Limit) => {
+                    self.tagged(&tag, "NO [LIMIT] too many connections for this user")
+                }
+                Err(LoginFailure::Unavailable(e)) => {
+                    self.tagged(&tag, &format!("NO [UNAVAILABLE] {e}"))
+                }
+            },
+            (Pend::Select { name, read_only }, Answer::Selected(r)) => match r {
+                Ok(snap) => self.selected_ok(&tag, name, snap, read_only),
+                Err(e) => self.refused(&tag, e),
+            },
+            (Pend::Sync { then }, Answer::Selected(r)) => {
+                match (r, self.view.as_mut()) {
+                    (Ok(snap), Some(view)) => {
+                        match view.update(snap) {
+                            Ok(lines) => self.out.extend_from_slice(&lines),
+                            Err(ValidityChanged) => {
+                                self.line("* BYE [UIDVALIDITY] the mailbox was recreated; select it again");
+                                return self.close();
+                            }
+                        }
+                    }
+                    (Err(e), _) if then == "idle" => {
+                        self.line(&format!("* NO {}", refusal_text(&e)));
+                    }
+                    _ => {}
+                }
+                if then == "idle" {
+                    self.waiting = Waiting::Idle { tag };
+                    if self.dirty {
+                        self.changed();
+                    }
+                } else {
+                    self.tagged(&tag, then);
+                }
+            }
+            (Pend::Plain { ok }, Answer::Done(r)) => match r {
+                Ok(()) => self.tagged(&tag, ok),
+                Err(e) => self.refused(&tag, e),
+            },
+            (Pend::Plain { ok }, Answer::Lines(r)) => match r {
+                Ok(lines) => {
+                    self.out.extend_from_slice(&lines);
+                    self.tagged(&tag, ok);
+                }
+                Err(e) => self.refused(&tag, e),
+            },
+            (Pend::Append, Answer::Appended(r)) => match r {
+                Ok((validity, uid)) => self.tagged(
+                    &tag,
+                    &format!("OK [APPENDUID {validity} {uid}] APPEND completed"),
+                ),
+                Err(e) => self.refused(&tag, e),
+            },
+            (Pend::Fetch { seqs }, Answer::Fetched(r)) => match r {
+                Ok(items) => {
+                    for (u, rendered, flags) in items {
+                        let Some(seq) = seqs.iter().find(|(_, x)| *x == u).map(|(s, _)| *s) else {
+                            continue;
+                        };
+                        self.out
+                            .extend_from_slice(format!("* {seq} FETCH (").as_bytes());
+                        self.out.extend_from_slice(&rendered);
+                        if let Some(f) = flags {
+                            if let Some(view) = self.view.as_mut() {
+                                view.set_flags(u, f.clone());
+                            }
+                            if !rendered.is_empty() {
+                                self.out.push(b' ');
+                            }
+                            self.out.extend_from_slice(b"FLAGS ");
+                            render::flag_list(&mut self.out, &f);
+                        }
+                        self.out.extend_from_slice(b")\r\n");
+                    }
+                    self.tagged(&tag, "OK FETCH completed");
+                }
+                Err(e) => self.refused(&tag, e),
+            },
+            (Pend::Store { uid, silent }, Answer::Stored(r)) => match r {
+                Ok(changed) => {
+                    for (u, flags) in changed {
+                        let seq = self.view.as_ref().and_then(|v| v.seq(u));
+                        if let Some(view) = self.view.as_mut() {
+                            view.set_flags(u, flags.clone());
+                        }
+                        if let (Some(seq), false) = (seq, silent) {
+                            self.out
+                                .extend_from_slice(format!("* {seq} FETCH (").as_bytes());
+                            if uid {
+                                self.out.extend_from_slice(format!("UID {u} ").as_bytes());
+                            }
+                            self.out.extend_from_slice(b"FLAGS ");
+                            render::flag_list(&mut self.out, &flags);
+                            self.out.extend_from_slice(b")\r\n");
+                        }
+                    }
+                    self.tagged(&tag, "OK STORE completed");
+                }
+                Err(e) => self.refused(&tag, e),
+            },
+            (Pend::Expunge { close }, Answer::Expunged(r)) => match r {
+                Ok(gone) => {
+                    if close {
+                        self.view = None;
+                        self.state = State::Authenticated;
+                        self.tagged(&tag, "OK CLOSE completed");
+                    } else {
+                        let lines = self
+                            .view
+                            .as_mut()
+                            .map(|v| v.expunge(&gone))
+                            .unwrap_or_default();
+                        self.out.extend_from_slice(&lines);
+                        self.tagged(&tag, "OK EXPUNGE completed");
+                    }
+                }
+                Err(e) => self.refused(&tag, e),
+            },
+            (Pend::Copy { remove }, Answer::Copied(r)) => match r {
+                Ok((validity, pairs)) => {
+                    let code = copy_uid(validity, &pairs);
+                    if remove {
+                        // RFC 6851 §4.3: COPYUID in an untagged OK first.
+                        if let Some(c) = &code {
+                            self.line(&format!("* OK [{c}] moved"));
+                        }
+                        let gone: Vec<u32> = pairs.iter().map(|p| p.0).collect();
+                        let lines = self
+                            .view
+                            .as_mut()
+                            .map(|v| v.expunge(&gone))
+                            .unwrap_or_default();
+                        self.out.extend_from_slice(&lines);
+                        self.tagged(&tag, "OK MOVE completed");
+                    } else {
+                        match code {
+                            Some(c) => self.tagged(&tag, &format!("OK [{c}] COPY completed")),
+                            None => self.tagged(&tag, "OK COPY completed"),
+                        }
+                    }
+                }
+                Err(e) => self.refused(&tag, e),
+            },
+            (Pend::Search { uid }, Answer::Found(r)) => match r {
+                Ok(found) => {
+                    let mut line = String::from("* SEARCH");
+                    for u in found {
+                        let n = if uid {
+                            Some(u)
+                        } else {
+                            self.view.as_ref().and_then(|v| v.seq(u))
+                        };
+                        if let Some(n) = n {
+                            line.push_str(&format!(" {n}"));
+                        }
+                    }
+                    self.line(&line);
+                    self.tagged(&tag, "OK SEARCH completed");
+                }
+                Err(e) => self.refused(&tag, e),
+            },
+            (_, _) => self.tagged(&tag, "NO [SERVERBUG] unexpected answer"),
+        }
+        self.process();
+    }
+
+    fn selected_ok(&mut self, tag: &str, name: String, snap: Snapshot, read_only: bool) {
+        let view = View::new(name, snap.clone(), read_only);
+        let mut out = Vec::new();
+        out.extend_from_slice(b"* FLAGS ");
+        render::flag_list(&mut out, &view.flags_list());
+        out.extend_from_slice(b"\r\n");
+        self.out.extend_from_slice(&out);
+        self.line(&format!("* {} EXISTS", view.len()));
+        if !self.rev2 {
+            self.line(&format!("* {} RECENT", snap.recent));
+        }
+        let mut perm = String::from("\\Answered \\Flagged \\Deleted \\Seen \\Draft");
+        for k in &view.keywords {
+            perm.push(' ');
+            perm.push_str(k);
+        }
+        self.line(&format!(
+            "* OK [PERMANENTFLAGS ({perm} \\*)] flags permitted"
+        ));
+        self.line(&format!(
+            "* OK [UIDVALIDITY {}] UIDs valid",
+            view.uid_validity
+        ));
+        self.line(&format!(
+            "* OK [UIDNEXT {}] predicted next UID",
+            view.uid_next
+        ));
+        if !self.rev2 {
+            if let Some(first) = snap
+                .messages
+                .iter()
+                .position(|(_, f)| !f.iter().any(|x| x == "\\Seen"))
+            {
+                self.line(&format!("* OK [UNSEEN {}] first unseen", first + 1));
+            }
+        }
+        let code = if read_only { "READ-ONLY" } else { "READ-WRITE" };
+        let cmd = if read_only { "EXAMINE" } else { "SELECT" };
+        self.view = Some(view);
+        self.state = State::Selected;
+        self.dirty = false;
+        self.tagged(tag, &format!("OK [{code}] {cmd} completed"));
+    }
+
+    fn refused(&mut self, tag: &str, e: Refusal) {
+        self.tagged(tag, &format!("NO {}", refusal_text(&e)));
+    }
+}
+
+/// A refusal as response code and text.
+fn refusal_text(e: &Refusal) -> String {
+    match e {
+        Refusal::NoMailbox(m) => format!("[NONEXISTENT] no mailbox {m}"),
+        Refusal::Exists(m) => format!("[ALREADYEXISTS] mailbox {m} exists already"),
+        Refusal::BadName(m) => format!("[CANNOT] {m}"),
+        Refusal::TooBig => "[TOOBIG] message too large".into(),
+        Refusal::Failed(m) => format!("[SERVERBUG] {m}"),
+    }
+}
+
+/// COPYUID's code (RFC 4315 §3), when anything was copied.
+fn copy_uid(validity: u32, pairs: &[(u32, u32)]) -> Option<String> {
+    if pairs.is_empty() {
+        return None;
+    }
+    let from: Vec<String> = pairs.iter().map(|p| p.0.to_string()).collect();
+    let to: Vec<String> = pairs.iter().map(|p| p.1.to_string()).collect();
+    Some(format!(
+        "COPYUID {validity} {} {}",
+        from.join(","),
+        to.join(",")
+    ))
+}
+
+/// A mailbox name as the client sent it (modified UTF-7; `INBOX` in any
+/// case is INBOX).
+fn wire_name(m: &Mailbox<'_>) -> String {
+    match m {
+        Mailbox::Inbox => "INBOX".to_owned(),
+        Mailbox::Other(o) => String::from_utf8_lossy(o.as_ref()).into_owned(),
+    }
+}
+
+/// A LIST pattern as the client sent it.
+fn list_pattern(m: &ListMailbox<'_>) -> String {
+    match m {
+        ListMailbox::Token(t) => String::from_utf8_lossy(t.as_ref()).into_owned(),
+        ListMailbox::String(s) => String::from_utf8_lossy(s.as_ref()).into_owned(),
+    }
+}
+
+fn strip_crlf(b: &[u8]) -> &[u8] {
+    let b = b.strip_suffix(b"\n").unwrap_or(b);
+    b.strip_suffix(b"\r").unwrap_or(b)
+}
+
+/// The command's name for an error message (the word after the tag).
+fn first_words(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&line[..line.len().min(64)]).into_owned();
+    let mut w = text.split_whitespace();
+    w.next();
+    w.next()
+        .map_or("the command".to_owned(), |c| c.to_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests;

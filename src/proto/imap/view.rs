@@ -1,0 +1,294 @@
+//! The selected mailbox as one session sees it (RFC 9051 §2.3.1): its
+//! messages in UID order, numbered 1..n, with their flags. The store may
+//! change under it (another session, another process); the view changes
+//! only when the session applies a fresh [`Snapshot`], at moments the RFC
+//! allows, and says so with untagged EXPUNGE, EXISTS and FETCH FLAGS.
+
+use std::num::NonZeroU32;
+
+use imap_types::sequence::SequenceSet;
+
+use super::render;
+
+/// A folder's state as the store has it now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// UIDVALIDITY (RFC 9051 §2.3.1.1).
+    pub uid_validity: u32,
+    /// UIDNEXT.
+    pub uid_next: u32,
+    /// Every message, by rising UID: its UID and flag names (`\Seen`,
+    /// keywords).
+    pub messages: Vec<(u32, Vec<String>)>,
+    /// The keywords defined in the folder, for FLAGS and PERMANENTFLAGS.
+    pub keywords: Vec<String>,
+    /// How many messages are new to this session (`\Recent`, rev1 only).
+    pub recent: u32,
+}
+
+/// The selected mailbox's UIDVALIDITY changed under the session: its
+/// UIDs mean nothing any more (RFC 9051 §2.3.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidityChanged;
+
+/// The session's view of its selected mailbox.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// UIDVALIDITY when selected.
+    pub uid_validity: u32,
+    /// UIDNEXT as last seen.
+    pub uid_next: u32,
+    /// Opened with EXAMINE: no change may be made.
+    pub read_only: bool,
+    /// The wire name it was selected by (for notices).
+    pub name: String,
+    /// Keywords known to the folder.
+    pub keywords: Vec<String>,
+    messages: Vec<(u32, Vec<String>)>,
+}
+
+impl View {
+    /// The view of a freshly selected mailbox.
+    pub fn new(name: String, snapshot: Snapshot, read_only: bool) -> View {
+        View {
+            uid_validity: snapshot.uid_validity,
+            uid_next: snapshot.uid_next,
+            read_only,
+            name,
+            keywords: snapshot.keywords,
+            messages: snapshot.messages,
+        }
+    }
+
+    /// How many messages (EXISTS).
+    pub fn len(&self) -> u32 {
+        self.messages.len() as u32
+    }
+
+    /// Whether it holds no message.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// The UIDs in sequence order.
+    pub fn uids(&self) -> Vec<u32> {
+        self.messages.iter().map(|m| m.0).collect()
+    }
+
+    /// The flags of the message with `uid`.
+    pub fn flags(&self, uid: u32) -> Option<&[String]> {
+        self.index(uid).map(|i| self.messages[i].1.as_slice())
+    }
+
+    /// Sets the flags of `uid` (after a change this session made).
+    pub fn set_flags(&mut self, uid: u32, flags: Vec<String>) {
+        if let Some(i) = self.index(uid) {
+            self.messages[i].1 = flags;
+        }
+    }
+
+    /// The sequence number of `uid`.
+    pub fn seq(&self, uid: u32) -> Option<u32> {
+        self.index(uid).map(|i| i as u32 + 1)
+    }
+
+    fn index(&self, uid: u32) -> Option<usize> {
+        self.messages.binary_search_by_key(&uid, |m| m.0).ok()
+    }
+
+    /// The (sequence number, UID) pairs a set names, in ascending order.
+    /// By sequence number a number past the end is an error (RFC 9051
+    /// §6.4.8 leaves it to the server; BAD as Dovecot does); by UID, UIDs
+    /// that are not there are skipped, and `*` is the highest UID (or, in
+    /// an empty mailbox, nothing).
+    pub fn resolve(&self, set: &SequenceSet, by_uid: bool) -> Result<Vec<(u32, u32)>, String> {
+        if self.messages.is_empty() {
+            return if by_uid {
+                Ok(Vec::new())
+            } else {
+                Err("no messages in the mailbox".into())
+            };
+        }
+        if by_uid {
+            let last = self.messages.last().map_or(1, |m| m.0);
+            let largest = NonZeroU32::new(last).unwrap_or(NonZeroU32::MIN);
+            // Iterating a huge UID range one by one would be slow: walk
+            // the messages instead and test membership range by range.
+            let ranges = ranges(set, largest);
+            Ok(self
+                .messages
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| ranges.iter().any(|&(a, b)| a <= m.0 && m.0 <= b))
+                .map(|(i, m)| (i as u32 + 1, m.0))
+                .collect())
+        } else {
+            let n = self.len();
+            let largest = NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+            let ranges = ranges(set, largest);
+            if ranges.iter().any(|&(_, b)| b > n) {
+                return Err("no such message (sequence number past the end)".into());
+            }
+            Ok(self
+                .messages
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| {
+                    let s = *i as u32 + 1;
+                    ranges.iter().any(|&(a, b)| a <= s && s <= b)
+                })
+                .map(|(i, m)| (i as u32 + 1, m.0))
+                .collect())
+        }
+    }
+
+    /// Removes `uids` (expunged by this session or found gone), returning
+    /// the untagged `* n EXPUNGE` lines in the order they must be sent
+    /// (each number counted after the removals before it).
+    pub fn expunge(&mut self, uids: &[u32]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut sorted = uids.to_vec();
+        sorted.sort_unstable();
+        for uid in sorted {
+            if let Some(i) = self.index(uid) {
+                self.messages.remove(i);
+                out.extend_from_slice(format!("* {} EXPUNGE\r\n", i + 1).as_bytes());
+            }
+        }
+        out
+    }
+
+    /// Brings the view up to `snap`: the untagged responses that say so
+    /// (EXPUNGE for messages gone, EXISTS for new ones, FETCH FLAGS for
+    /// changed flags, FLAGS when new keywords appeared). A changed
+    /// UIDVALIDITY cannot be shown to a selected session: `Err`, and the
+    /// session must close (RFC 9051 §2.3.1.1).
+    pub fn update(&mut self, snap: Snapshot) -> Result<Vec<u8>, ValidityChanged> {
+        if snap.uid_validity != self.uid_validity {
+            return Err(ValidityChanged);
+        }
+        let mut out = Vec::new();
+        if snap.keywords != self.keywords {
+            self.keywords = snap.keywords.clone();
+            out.extend_from_slice(b"* FLAGS ");
+            render::flag_list(&mut out, &self.flags_list());
+            out.extend_from_slice(b"\r\n");
+        }
+        let now: std::collections::HashMap<u32, &Vec<String>> =
+            snap.messages.iter().map(|(u, f)| (*u, f)).collect();
+        let gone: Vec<u32> = self
+            .messages
+            .iter()
+            .filter(|m| !now.contains_key(&m.0))
+            .map(|m| m.0)
+            .collect();
+        out.extend(self.expunge(&gone));
+        let mut changed = Vec::new();
+        for (i, m) in self.messages.iter_mut().enumerate() {
+            if let Some(f) = now.get(&m.0) {
+                if **f != m.1 {
+                    m.1 = (*f).clone();
+                    changed.push(i);
+                }
+            }
+        }
+        for i in changed {
+            let (uid, flags) = &self.messages[i];
+            out.extend_from_slice(format!("* {} FETCH (UID {uid} FLAGS ", i + 1).as_bytes());
+            render::flag_list(&mut out, flags);
+            out.extend_from_slice(b")\r\n");
+        }
+        let last = self.messages.last().map_or(0, |m| m.0);
+        let added: Vec<(u32, Vec<String>)> = snap
+            .messages
+            .into_iter()
+            .filter(|(u, _)| *u > last)
+            .collect();
+        if !added.is_empty() {
+            self.messages.extend(added);
+            out.extend_from_slice(format!("* {} EXISTS\r\n", self.len()).as_bytes());
+        }
+        self.uid_next = self.uid_next.max(snap.uid_next);
+        Ok(out)
+    }
+
+    /// The FLAGS response's list: the system flags and the keywords.
+    pub fn flags_list(&self) -> Vec<String> {
+        let mut f: Vec<String> = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        f.extend(self.keywords.iter().cloned());
+        f
+    }
+}
+
+/// A sequence set as inclusive (low, high) ranges, `*` made `largest`.
+fn ranges(set: &SequenceSet, largest: NonZeroU32) -> Vec<(u32, u32)> {
+    use imap_types::sequence::Sequence;
+    set.0
+        .as_ref()
+        .iter()
+        .map(|s| match s {
+            Sequence::Single(v) => {
+                let v = v.expand(largest).get();
+                (v, v)
+            }
+            Sequence::Range(a, b) => {
+                let (a, b) = (a.expand(largest).get(), b.expand(largest).get());
+                (a.min(b), a.max(b))
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(msgs: &[(u32, &[&str])]) -> Snapshot {
+        Snapshot {
+            uid_validity: 7,
+            uid_next: msgs.last().map_or(1, |m| m.0 + 1),
+            messages: msgs
+                .iter()
+                .map(|(u, f)| (*u, f.iter().map(|s| s.to_string()).collect()))
+                .collect(),
+            keywords: Vec::new(),
+            recent: 0,
+        }
+    }
+
+    #[test]
+    fn sets_resolve_by_number_and_by_uid() {
+        let v = View::new("INBOX".into(), snap(&[(3, &[]), (5, &[]), (9, &[])]), false);
+        let set = |s: &str| SequenceSet::try_from(s).unwrap();
+        assert_eq!(v.resolve(&set("2:*"), false).unwrap(), [(2, 5), (3, 9)]);
+        assert!(v.resolve(&set("4"), false).is_err());
+        assert_eq!(v.resolve(&set("4:9"), true).unwrap(), [(2, 5), (3, 9)]);
+        assert_eq!(v.resolve(&set("*"), true).unwrap(), [(3, 9)]);
+        // "10:*" is 9:10 when the highest UID is 9 (RFC 9051 §6.4.9).
+        assert_eq!(v.resolve(&set("10:*"), true).unwrap(), [(3, 9)]);
+        assert_eq!(v.resolve(&set("1:4294967295"), true).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn updates_say_what_changed_in_a_legal_order() {
+        let mut v = View::new(
+            "INBOX".into(),
+            snap(&[(1, &[]), (2, &[]), (3, &[]), (4, &[])]),
+            false,
+        );
+        let out = v
+            .update(snap(&[(1, &["\\Seen"]), (3, &[]), (6, &[])]))
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "* 2 EXPUNGE\r\n* 3 EXPUNGE\r\n* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n* 3 EXISTS\r\n"
+        );
+        assert_eq!(v.uids(), [1, 3, 6]);
+        let mut other = snap(&[]);
+        other.uid_validity = 8;
+        assert!(v.update(other).is_err());
+    }
+}
