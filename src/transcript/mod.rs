@@ -232,6 +232,8 @@ mod tests {
         r.server(b"+ \r\n");
         r.client(b"secret\r\nQUIT");
         r.finish();
+        // The recording thread writes the file: wait for it.
+        sink::drain();
         let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
         assert_eq!(files.len(), 1);
         let name = files[0].file_name().into_string().unwrap();

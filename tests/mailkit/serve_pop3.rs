@@ -188,10 +188,21 @@ fn recorded_sessions_never_hold_the_password() {
     q.line();
     q.line();
     assert!(q.closed_within(Duration::from_secs(5)));
-    std::thread::sleep(Duration::from_millis(200));
-    let mut all = String::new();
-    for f in std::fs::read_dir(&rec).unwrap().flatten() {
-        all.push_str(&std::fs::read_to_string(f.path()).unwrap());
+    // Transcripts are written by the recording thread: wait for them.
+    let read_all = || {
+        let mut all = String::new();
+        for f in std::fs::read_dir(&rec).unwrap().flatten() {
+            all.push_str(&std::fs::read_to_string(f.path()).unwrap());
+        }
+        all
+    };
+    let mut all = read_all();
+    for _ in 0..50 {
+        if all.contains("C: PASS <redacted>") && all.contains("C: <redacted>") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        all = read_all();
     }
     assert!(
         all.contains("C: PASS <redacted>") && all.contains("C: <redacted>"),
