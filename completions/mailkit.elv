@@ -25,6 +25,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
             cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
+            cand serve-imap 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)'
             cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
             cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
             cand replay 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
@@ -131,6 +132,32 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --tls-cert 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen'
             cand --tls-key 'PEM private key for --tls-cert'
             cand --tls-listen 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)'
+            cand --tls-self-signed 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
+            cand --require-tls 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
+            cand --allow-insecure-auth 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
+            cand --auth-any 'Allow throwaway mode (no --users) on a non-loopback --listen'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;serve-imap'= {
+            cand --listen 'Address to listen on (repeatable); port 0 picks a free port'
+            cand --maildir 'The mail store: one Maildir per address'
+            cand --hostname 'Host name for the greeting and trace fields [default: this host''s name]'
+            cand --domain 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN'
+            cand --users 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works'
+            cand --max-connections 'Most simultaneous connections (more are told to try later and closed)'
+            cand --timeout 'Idle time in seconds before a client is disconnected (nothing is lost)'
+            cand --max-session-time 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop''s lock) for ever'
+            cand --max-auth-failures 'Failed logins before a connection is closed'
+            cand --auth-delay-ms 'Delay before answering a failed login, in milliseconds (doubles each time)'
+            cand --record 'Write a transcript of every session into DIR (one file per session)'
+            cand --tls-cert 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen'
+            cand --tls-key 'PEM private key for --tls-cert'
+            cand --tls-listen 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)'
+            cand --max-message-size 'Largest message APPEND takes, in bytes; K, M and G suffixes allowed'
+            cand --max-user-connections 'Most sessions logged in as one user at once'
             cand --tls-self-signed 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
             cand --require-tls 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
             cand --allow-insecure-auth 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
@@ -271,6 +298,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand serve-smtp 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
             cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
+            cand serve-imap 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)'
             cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
             cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
             cand replay 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
@@ -283,6 +311,8 @@ set edit:completion:arg-completer[mailkit] = {|@words|
         &'mailkit;help;send'= {
         }
         &'mailkit;help;serve-pop3'= {
+        }
+        &'mailkit;help;serve-imap'= {
         }
         &'mailkit;help;fetch'= {
         }

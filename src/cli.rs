@@ -105,6 +105,20 @@ pub enum Command {
     #[command(name = "serve-pop3", after_long_help = POP3_EXIT_STATUS)]
     ServePop3(ServePop3),
 
+    /// Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1).
+    ///
+    /// Serves each mailbox of the store (DIR/<address>/, folders as
+    /// Maildir++ subfolders) to IMAP clients: LOGIN and AUTHENTICATE
+    /// PLAIN/LOGIN, folders (CREATE DELETE RENAME LIST LSUB STATUS
+    /// SUBSCRIBE), SELECT/EXAMINE, FETCH (BODY[] sections and partials,
+    /// BINARY, ENVELOPE, BODYSTRUCTURE), STORE, SEARCH, COPY, MOVE, APPEND,
+    /// EXPUNGE and UID EXPUNGE, IDLE (new mail from any protocol or process
+    /// shows up). UIDs, flags and keywords are Dovecot's files, so Dovecot
+    /// can serve the same Maildir. Without --users any password opens any
+    /// mailbox (throwaway mode).
+    #[command(name = "serve-imap", after_long_help = POP3_EXIT_STATUS)]
+    ServeImap(ServeImap),
+
     /// Retrieve mail over POP3 into a Maildir, an mbox or stdout.
     ///
     /// Logs in (USER/PASS), lists the maildrop (UIDL, LIST) and retrieves
@@ -248,6 +262,15 @@ impl ServerDefaults for Pop3 {
     const TIMEOUT: &'static str = "600";
 }
 
+/// IMAP: port 1143 (143 needs root), 30 minutes idle (RFC 9051 §5.4).
+#[derive(Debug, Clone)]
+pub struct Imap;
+
+impl ServerDefaults for Imap {
+    const LISTEN: &'static str = "127.0.0.1:1143";
+    const TIMEOUT: &'static str = "1800";
+}
+
 /// `mailkit serve-smtp`: the SMTP receiver.
 #[derive(Debug, Args)]
 pub struct ServeSmtp {
@@ -342,6 +365,28 @@ pub struct ServePop3 {
     /// Allow throwaway mode (no --users) on a non-loopback --listen.
     #[arg(long)]
     pub auth_any: bool,
+}
+
+/// `mailkit serve-imap`: the IMAP server.
+#[derive(Debug, Args)]
+pub struct ServeImap {
+    /// The flags every server shares. (--max-session-time does not apply:
+    /// IDLE clients stay connected for hours; --timeout is the autologout
+    /// timer, at least 30 minutes by RFC 9051 §5.4.)
+    #[command(flatten)]
+    pub server: ServerArgs<Imap>,
+
+    /// Allow throwaway mode (no --users) on a non-loopback --listen.
+    #[arg(long)]
+    pub auth_any: bool,
+
+    /// Largest message APPEND takes, in bytes; K, M and G suffixes allowed.
+    #[arg(long, value_name = "BYTES", default_value = "50M", value_parser = parse_size)]
+    pub max_message_size: usize,
+
+    /// Most sessions logged in as one user at once.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_user_connections: u32,
 }
 
 /// `mailkit fetch`: the POP3 retriever.

@@ -8,6 +8,7 @@ pub mod parse;
 pub mod queue;
 pub mod replay;
 pub mod send;
+pub mod serve_imap;
 pub mod serve_pop3;
 pub mod serve_smtp;
 
@@ -53,6 +54,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::ServeSmtp(args) => serve_smtp::run(args),
         Command::Send(args) => send::run(args),
         Command::ServePop3(args) => serve_pop3::run(args),
+        Command::ServeImap(args) => serve_imap::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Parse(args) => parse::run(args),
         Command::Replay(args) => replay::run(args),

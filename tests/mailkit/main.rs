@@ -12,6 +12,7 @@ mod readme;
 mod relay;
 mod replay;
 mod send;
+mod serve_imap;
 mod serve_pop3;
 mod serve_smtp;
 mod support;

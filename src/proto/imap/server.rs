@@ -1316,6 +1316,36 @@ impl ImapSession {
     }
 }
 
+impl crate::proto::Session for ImapSession {
+    type Event = Event;
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        ImapSession::handle_input(self, now, bytes)
+    }
+    fn handle_eof(&mut self, now: Instant) {
+        ImapSession::handle_eof(self, now)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        ImapSession::handle_timeout(self, now)
+    }
+    fn poll_output(&mut self) -> Option<Output> {
+        ImapSession::poll_output(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        ImapSession::poll_timeout(self)
+    }
+    fn wants_input(&self) -> bool {
+        ImapSession::wants_input(self)
+    }
+    fn shutdown(&mut self, immediate: bool) {
+        // RFC 9051 §7.1.5: BYE, now or once the command in flight is done.
+        if self.state != State::Logout && (immediate || !matches!(self.waiting, Waiting::Answer(_)))
+        {
+            self.line("* BYE server shutting down");
+            self.close();
+        }
+    }
+}
+
 /// A refusal as response code and text.
 fn refusal_text(e: &Refusal) -> String {
     match e {

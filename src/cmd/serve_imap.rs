@@ -1,0 +1,110 @@
+//! `mailkit serve-imap`: flags → settings → the IMAP service
+//! ([`crate::server::imap`]) on the event loop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use crate::cli::ServeImap;
+use crate::net::pool::Pool;
+use crate::net::{Runtime, ServiceOpts};
+use crate::proto::imap::server::ImapConfig;
+use crate::server::imap::{ImapService, ImapSettings};
+use crate::store::feed::Feed;
+
+/// Jobs that may wait for a worker; more are refused with a "try again".
+const MAX_PENDING_JOBS: usize = 1024;
+
+/// How often folders selected by a session are looked at for changes
+/// made by other processes.
+const WATCH_EVERY: Duration = Duration::from_millis(500);
+
+/// Runs the IMAP server until it is stopped.
+pub fn run(args: ServeImap) -> anyhow::Result<()> {
+    let common = super::common::settings(
+        args.server.hostname.as_deref(),
+        &args.server.domains,
+        args.server.users.as_deref(),
+        args.server.record.as_ref(),
+    )?;
+    let beyond_loopback = args
+        .server
+        .listen
+        .iter()
+        .chain(&args.server.tls.tls_listen)
+        .any(|a| !a.ip().is_loopback());
+    if common.users.is_none() && beyond_loopback && !args.auth_any {
+        bail!("without --users any password opens any mailbox; on a non-loopback --listen or --tls-listen that needs --auth-any (or give --users FILE)");
+    }
+    std::fs::create_dir_all(&args.server.maildir)
+        .with_context(|| format!("cannot use --maildir {}", args.server.maildir.display()))?;
+    let tls = super::common::server_tls(&args.server.tls, &common.hostname, "imap")?;
+    let super::common::Bound {
+        listeners,
+        asked: everywhere,
+    } = super::common::bind_all(&args.server.listen, &args.server.tls.tls_listen)?;
+    let login_without_tls = super::common::clear_logins_ok(
+        &args.server.tls,
+        tls.is_some(),
+        common.users.is_some(),
+        &everywhere,
+    );
+    let cfg = ImapConfig {
+        hostname: common.hostname.clone(),
+        timeout: Duration::from_secs(args.server.timeout),
+        max_literal: u32::try_from(args.max_message_size).unwrap_or(u32::MAX),
+        auth_delay: Duration::from_millis(args.server.auth_delay_ms),
+        max_auth_failures: args.server.max_auth_failures,
+        starttls: tls.is_some(),
+        login_without_tls,
+    };
+    let throwaway = common.users.is_none();
+    let tls_on = tls.is_some();
+    let rt = Runtime::new(Duration::from_secs(2)).context("cannot start the event loop")?;
+    let (completer, inbox) = rt.channel();
+    let pool = Pool::spawn("imap", Pool::default_threads(), MAX_PENDING_JOBS)
+        .context("cannot start the worker threads")?;
+    let feed = Feed::new();
+    feed.spawn_watcher(WATCH_EVERY)
+        .context("cannot start the folder watcher")?;
+    let mut service = ImapService::new(
+        ImapSettings {
+            session: cfg,
+            root: args.server.maildir.clone(),
+            users: common.users.map(Arc::new),
+            domains: common.domains,
+            tls,
+            max_user_connections: args.max_user_connections as usize,
+            hostname: common.hostname.clone(),
+        },
+        completer,
+        pool,
+        feed,
+    )
+    .context("cannot start the change feed")?;
+    if throwaway {
+        eprintln!("mailkit: imap: throwaway mode: any password opens any mailbox (give --users FILE to check passwords)");
+    }
+    let warn = if !tls_on {
+        "passwords cross the network in clear text: give --tls-cert/--tls-key or --tls-self-signed"
+    } else {
+        "give --users FILE, or anyone can read the store"
+    };
+    super::common::announce(
+        "imap",
+        listeners.iter().map(|l| &l.socket),
+        (!tls_on || throwaway).then_some(warn),
+    )?;
+    let opts = ServiceOpts {
+        name: "imap",
+        max_connections: args.server.max_connections as usize,
+        record_dir: args.server.record.clone(),
+    };
+    let mut rt = rt;
+    rt.add_server(&mut service, inbox, opts, listeners)
+        .context("cannot start the event loop")?;
+    rt.run().context("the event loop failed")?;
+    eprintln!("mailkit: imap: stopped");
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! serve-imap on loopback, over a store filled by serve-smtp and by hand.
+
+use std::time::Duration;
+
+use crate::support::{files, smtp_server, Client, Server, TempDir};
+
+/// An IMAP client on a raw socket: sends a tagged command, returns every
+/// line up to and including the tagged one (literals included as lines).
+struct Imap {
+    c: Client,
+    n: u32,
+}
+
+impl Imap {
+    fn connect(s: &Server) -> Imap {
+        let mut c = Client::connect(s.addr);
+        let greeting = c.line().unwrap();
+        assert!(
+            greeting.starts_with("* OK [CAPABILITY IMAP4rev1 IMAP4rev2"),
+            "{greeting}"
+        );
+        Imap { c, n: 0 }
+    }
+
+    fn cmd(&mut self, command: &str) -> Vec<String> {
+        self.n += 1;
+        let tag = format!("t{}", self.n);
+        self.c.send(format!("{tag} {command}\r\n").as_bytes());
+        self.until(&tag)
+    }
+
+    fn until(&mut self, tag: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let l = self.c.line().expect("connection closed");
+            let done = l.starts_with(&format!("{tag} "));
+            lines.push(l);
+            if done {
+                return lines;
+            }
+        }
+    }
+
+    fn ok(&mut self, command: &str) -> Vec<String> {
+        let lines = self.cmd(command);
+        let last = lines.last().unwrap();
+        assert!(last.contains(" OK"), "{command}: {lines:?}");
+        lines
+    }
+}
+
+fn imap(maildir: &std::path::Path, extra: &[&str]) -> Server {
+    let mut args = vec![
+        "serve-imap",
+        "--hostname",
+        "hamburger.edu",
+        "--domain",
+        "hamburger.edu",
+        "--maildir",
+        maildir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    Server::start(&args)
+}
+
+fn deliver(smtp: &Server, subject: &str) {
+    let mut c = Client::connect(smtp.addr);
+    c.reply();
+    c.send(
+        b"EHLO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\n",
+    );
+    for _ in 0..4 {
+        c.reply();
+    }
+    c.send(format!("Subject: {subject}\r\n\r\nDo you like ketchup?\r\n..dot\r\n.\r\n").as_bytes());
+    assert_eq!(c.reply().0, 250);
+}
+
+#[test]
+fn smtp_in_imap_out_flags_and_expunge_in_the_store() {
+    let dir = TempDir::new("imap");
+    let maildir = dir.path().join("mail");
+    let smtp = smtp_server(&maildir, &["--quiet"]);
+    deliver(&smtp, "one");
+    deliver(&smtp, "two");
+    let srv = imap(&maildir, &[]);
+    let mut m = Imap::connect(&srv);
+    m.ok("LOGIN bob anything");
+    let sel = m.ok("SELECT INBOX");
+    assert!(sel.contains(&"* 2 EXISTS".to_string()), "{sel:?}");
+    assert!(
+        sel.iter().any(|l| l.starts_with("* OK [UIDVALIDITY ")),
+        "{sel:?}"
+    );
+    let f = m.ok("FETCH 1 (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT)] BODY.PEEK[TEXT])");
+    assert!(f[0].starts_with("* 1 FETCH (UID 1 RFC822.SIZE "), "{f:?}");
+    assert!(f.contains(&"Subject: one".to_string()), "{f:?}");
+    // Stored dot-stuffing undone, CRLF on the wire.
+    assert!(f.contains(&".dot".to_string()), "{f:?}");
+    let s = m.ok("STORE 2 +FLAGS (\\Flagged $Label1)");
+    assert_eq!(s[0], "* 2 FETCH (FLAGS (\\Flagged $Label1))");
+    m.ok("STORE 1 +FLAGS.SILENT (\\Deleted)");
+    let e = m.ok("EXPUNGE");
+    assert_eq!(e[0], "* 1 EXPUNGE");
+    m.ok("LOGOUT");
+    // In the store: one message left, flagged F and keyword a, which
+    // dovecot-keywords names.
+    let cur = files(&maildir, "bob@hamburger.edu", "cur");
+    let new = files(&maildir, "bob@hamburger.edu", "new");
+    assert_eq!(cur.len() + new.len(), 1, "{cur:?} {new:?}");
+    assert!(cur[0].to_string_lossy().ends_with(":2,Fa"), "{cur:?}");
+    let kw = std::fs::read_to_string(maildir.join("bob@hamburger.edu/dovecot-keywords")).unwrap();
+    assert_eq!(kw, "0 $Label1\n");
+    // A second session sees the same UID and flags.
+    let mut m = Imap::connect(&srv);
+    m.ok("LOGIN bob x");
+    m.ok("EXAMINE INBOX");
+    let f = m.ok("FETCH 1:* (UID FLAGS)");
+    assert_eq!(f[0], "* 1 FETCH (UID 2 FLAGS (\\Flagged $Label1))");
+}
+
+#[test]
+fn two_sessions_see_each_other_and_idle_hears_new_mail() {
+    let dir = TempDir::new("imap-two");
+    let maildir = dir.path().join("mail");
+    let smtp = smtp_server(&maildir, &["--quiet"]);
+    deliver(&smtp, "one");
+    deliver(&smtp, "two");
+    let srv = imap(&maildir, &[]);
+    let mut a = Imap::connect(&srv);
+    let mut b = Imap::connect(&srv);
+    for m in [&mut a, &mut b] {
+        m.ok("LOGIN bob x");
+        m.ok("SELECT INBOX");
+    }
+    a.ok("STORE 1 +FLAGS.SILENT (\\Deleted)");
+    a.ok("EXPUNGE");
+    // b hears of it at its next NOOP, not during a FETCH.
+    let f = b.ok("FETCH 2 (UID)");
+    assert_eq!(f[0], "* 2 FETCH (UID 2)", "{f:?}");
+    let n = b.ok("NOOP");
+    assert_eq!(n[0], "* 1 EXPUNGE", "{n:?}");
+    // IDLE: a delivery shows up as EXISTS at once.
+    b.c.send(b"i1 IDLE\r\n");
+    assert!(b.c.line().unwrap().starts_with("+ "));
+    deliver(&smtp, "three");
+    // Delivered by another process: the watcher sees it within a second.
+    b.c.stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(b.c.line().unwrap(), "* 2 EXISTS");
+    b.c.send(b"DONE\r\n");
+    assert_eq!(b.until("i1").last().unwrap(), "i1 OK IDLE terminated");
+}
+
+#[test]
+fn folders_append_copy_move_and_names_that_would_leave_the_store() {
+    let dir = TempDir::new("imap-folders");
+    let maildir = dir.path().join("mail");
+    let srv = imap(&maildir, &[]);
+    let mut m = Imap::connect(&srv);
+    m.ok("LOGIN bob x");
+    let list = m.ok("LIST \"\" *");
+    assert!(
+        list.contains(&"* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent\"".to_string()),
+        "{list:?}"
+    );
+    m.ok("CREATE Caf&AOk-/2026");
+    assert!(maildir
+        .join("bob@hamburger.edu/.Caf&AOk-.2026/maildirfolder")
+        .exists());
+    for bad in ["../evil", "~evil", "a..b", "/abs"] {
+        let r = m.cmd(&format!("CREATE \"{bad}\""));
+        assert!(r.last().unwrap().contains(" NO "), "{bad}: {r:?}");
+    }
+    assert!(!dir.path().join("evil").exists() && !maildir.join("evil").exists());
+    m.c.send(b"a1 APPEND INBOX (\\Seen) {14}\r\n");
+    assert!(m.c.line().unwrap().starts_with("+"));
+    m.c.send(b"Subject: x\r\n\r\n\r\n");
+    let r = m.until("a1");
+    assert!(r.last().unwrap().starts_with("a1 OK [APPENDUID "), "{r:?}");
+    m.ok("SELECT INBOX");
+    let c = m.ok("UID COPY 1 Caf&AOk-/2026");
+    assert!(c.last().unwrap().contains("[COPYUID "), "{c:?}");
+    let mv = m.ok("MOVE 1 Archive");
+    assert!(mv.iter().any(|l| l.starts_with("* OK [COPYUID ")), "{mv:?}");
+    assert!(mv.contains(&"* 1 EXPUNGE".to_string()), "{mv:?}");
+    let st = m.ok("STATUS Archive (MESSAGES UNSEEN UIDNEXT)");
+    assert_eq!(
+        st[0],
+        "* STATUS \"Archive\" (MESSAGES 1 UNSEEN 0 UIDNEXT 2)"
+    );
+    // Stored with LF line ends, as every message in the store.
+    let arch = files(&maildir, "bob@hamburger.edu/.Archive", "cur");
+    assert_eq!(std::fs::read(&arch[0]).unwrap(), b"Subject: x\n\n");
+}
