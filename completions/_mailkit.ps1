@@ -176,8 +176,8 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;fetch' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls) [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110]')
-            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol (pop3; imap comes with serve-imap)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server, HOST[:PORT] (POP3: port 110 when omitted, 995 with --tls; IMAP: 143, 993 with --tls) [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110, or 127.0.0.1:1143 with --protocol imap]')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol: pop3, or imap (folders, flags kept, UIDs remembered)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Login name (an address, or the local part the server accepts)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Login name (an address, or the local part the server accepts)')
             [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password [or --password-file, or env MAILKIT_PASSWORD]')
@@ -187,12 +187,14 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--to-mbox', '--to-mbox', [CompletionResultType]::ParameterName, 'Append to this mbox file (mboxrd quoting)')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'First wait until the mailbox holds at least N messages (up to --timeout)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each reply (and for --wait in all)')
+            [CompletionResult]::new('--folder', '--folder', [CompletionResultType]::ParameterName, 'IMAP: a folder to fetch (repeatable) [default: INBOX]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file instead of the built-in roots')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Leave the messages on the server (the default)')
             [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Delete each message on the server once it is stored locally')
             [CompletionResult]::new('--new-only', '--new-only', [CompletionResultType]::ParameterName, 'Fetch only messages not fetched before. Their UIDLs are kept in DEST.mailkit-uidl beside --to-maildir/--to-mbox, and in ./.mailkit-uidl when writing to stdout, unless --state-file says where')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write the messages to stdout in mbox form (the default destination)')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List number, size, UIDL, From, Subject and Date; fetch no bodies')
+            [CompletionResult]::new('--all-folders', '--all-folders', [CompletionResultType]::ParameterName, 'IMAP: fetch every folder the server lists')
             [CompletionResult]::new('--starttls', '--starttls', [CompletionResultType]::ParameterName, 'Upgrade to TLS with STARTTLS (SMTP) or STLS (POP3); fail if the server does not offer it')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'TLS from the first byte (implicit TLS: SMTPS port 465, POP3S 995)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate (the connection is still encrypted)')

@@ -139,7 +139,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__fetch)
-            opts="-u -h -V --server --protocol --user --password --password-file --keep --delete --new-only --state-file --to-maildir --to-mbox --stdout --list --wait --timeout --starttls --tls --insecure --ca-file --help --version"
+            opts="-u -h -V --server --protocol --user --password --password-file --keep --delete --new-only --state-file --to-maildir --to-mbox --stdout --list --wait --timeout --folder --all-folders --starttls --tls --insecure --ca-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -186,6 +186,10 @@ _mailkit() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --folder)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -149,8 +149,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l allow-ins
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l auth-any -d 'Allow throwaway mode (no --users) on a non-loopback --listen'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l server -d 'POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls) [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110]' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l protocol -d 'Protocol (pop3; imap comes with serve-imap)' -r -f -a "pop3\t''
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l server -d 'Server, HOST[:PORT] (POP3: port 110 when omitted, 995 with --tls; IMAP: 143, 993 with --tls) [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110, or 127.0.0.1:1143 with --protocol imap]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l protocol -d 'Protocol: pop3, or imap (folders, flags kept, UIDs remembered)' -r -f -a "pop3\t''
 imap\t''"
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s u -l user -d 'Login name (an address, or the local part the server accepts)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password -d 'Password [or --password-file, or env MAILKIT_PASSWORD]' -r
@@ -160,12 +160,14 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l to-maildir -d 
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l to-mbox -d 'Append to this mbox file (mboxrd quoting)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l wait -d 'First wait until the mailbox holds at least N messages (up to --timeout)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l timeout -d 'Seconds to wait for each reply (and for --wait in all)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l folder -d 'IMAP: a folder to fetch (repeatable) [default: INBOX]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l ca-file -d 'Trust the CA certificates in this PEM file instead of the built-in roots' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l keep -d 'Leave the messages on the server (the default)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l delete -d 'Delete each message on the server once it is stored locally'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l new-only -d 'Fetch only messages not fetched before. Their UIDLs are kept in DEST.mailkit-uidl beside --to-maildir/--to-mbox, and in ./.mailkit-uidl when writing to stdout, unless --state-file says where'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Write the messages to stdout in mbox form (the default destination)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l list -d 'List number, size, UIDL, From, Subject and Date; fetch no bodies'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l all-folders -d 'IMAP: fetch every folder the server lists'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l starttls -d 'Upgrade to TLS with STARTTLS (SMTP) or STLS (POP3); fail if the server does not offer it'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l tls -d 'TLS from the first byte (implicit TLS: SMTPS port 465, POP3S 995)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l insecure -d 'Do not verify the server\'s certificate (the connection is still encrypted)'

@@ -392,12 +392,13 @@ pub struct ServeImap {
 /// `mailkit fetch`: the POP3 retriever.
 #[derive(Debug, Args)]
 pub struct Fetch {
-    /// POP3 server, HOST[:PORT] (port 110 when omitted, 995 with --tls)
-    /// [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110].
+    /// Server, HOST[:PORT] (POP3: port 110 when omitted, 995 with --tls;
+    /// IMAP: 143, 993 with --tls) [default: env MAILKIT_FETCH_SERVER, else
+    /// 127.0.0.1:1110, or 127.0.0.1:1143 with --protocol imap].
     #[arg(long, value_name = "HOST[:PORT]", value_parser = server_arg)]
     pub server: Option<String>,
 
-    /// Protocol (pop3; imap comes with serve-imap).
+    /// Protocol: pop3, or imap (folders, flags kept, UIDs remembered).
     #[arg(long, value_name = "PROTO", default_value = "pop3", value_parser = ["pop3", "imap"])]
     pub protocol: String,
 
@@ -454,6 +455,14 @@ pub struct Fetch {
     /// Seconds to wait for each reply (and for --wait in all).
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
+
+    /// IMAP: a folder to fetch (repeatable) [default: INBOX].
+    #[arg(long = "folder", value_name = "NAME")]
+    pub folders: Vec<String>,
+
+    /// IMAP: fetch every folder the server lists.
+    #[arg(long, conflicts_with = "folders")]
+    pub all_folders: bool,
 
     /// TLS: --starttls (STLS), --tls (POP3S), --insecure, --ca-file.
     #[command(flatten)]

@@ -24,7 +24,7 @@ pub type FetchExit = super::Exit;
 use super::exit as fail;
 
 /// Where fetched messages go.
-enum Sink {
+pub(super) enum Sink {
     /// Messages wait in `pending` and are delivered together (one group
     /// commit: two flushes a batch, not two a message).
     Maildir {
@@ -46,7 +46,7 @@ const BATCH_BYTES: usize = 32 << 20;
 impl Sink {
     /// Takes one message (LF line ends); durable only after
     /// [`Sink::commit`].
-    fn stage(&mut self, msg: Vec<u8>) -> anyhow::Result<()> {
+    pub(super) fn stage(&mut self, msg: Vec<u8>) -> anyhow::Result<()> {
         match self {
             Sink::Maildir { pending, .. } => pending.push(msg),
             Sink::Mbox(f) => f
@@ -62,7 +62,7 @@ impl Sink {
     /// Makes every staged message durable: into the Maildir (written in
     /// tmp/, synced, renamed into new/, synced: the store's rule), or the
     /// mbox synced, or stdout flushed.
-    fn commit(&mut self) -> anyhow::Result<()> {
+    pub(super) fn commit(&mut self) -> anyhow::Result<()> {
         match self {
             Sink::Maildir {
                 md,
@@ -481,7 +481,7 @@ impl Service for FetchService {
 }
 
 /// The client TLS configuration for `--starttls`/`--tls`, or `None`.
-fn client_tls(
+pub(super) fn client_tls(
     args: &crate::cli::ClientTlsArgs,
     server: &str,
 ) -> anyhow::Result<Option<crate::net::tls::ClientTls>> {
@@ -498,7 +498,7 @@ fn parse_pairs(body: &[u8]) -> Vec<(usize, String)> {
         .collect()
 }
 
-fn crlf_to_lf(data: &[u8]) -> Vec<u8> {
+pub(super) fn crlf_to_lf(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
     let mut i = 0;
     while i < data.len() {
@@ -525,7 +525,7 @@ fn list_line(n: usize, size: u64, uid: &str, head: &[u8]) -> String {
     )
 }
 
-fn state_path(args: &Fetch) -> PathBuf {
+pub(super) fn state_path(args: &Fetch) -> PathBuf {
     if let Some(f) = &args.state_file {
         return f.clone();
     }
@@ -579,7 +579,7 @@ fn remember(file: &Path, user: &str, server: &SocketAddr, uids: &[String]) -> an
         .with_context(|| format!("cannot write the state file {}", file.display()))
 }
 
-fn password(args: &Fetch) -> anyhow::Result<String> {
+pub(super) fn password(args: &Fetch) -> anyhow::Result<String> {
     if let Some(p) = &args.password {
         return Ok(p.clone());
     }
@@ -613,7 +613,7 @@ fn resolve(server: &str, tls: bool) -> anyhow::Result<SocketAddr> {
         .ok_or_else(|| fail(3, format!("--server {server} has no address")))
 }
 
-fn open_sink(args: &Fetch) -> anyhow::Result<Sink> {
+pub(super) fn open_sink(args: &Fetch) -> anyhow::Result<Sink> {
     if let Some(dir) = &args.to_maildir {
         let name = dir
             .file_name()
@@ -710,19 +710,23 @@ fn session(
 
 /// Runs `mailkit fetch`.
 pub fn run(mut args: Fetch) -> anyhow::Result<()> {
+    let default = if args.protocol == "imap" {
+        super::fetch_imap::DEFAULT_SERVER
+    } else {
+        DEFAULT_SERVER
+    };
     args.server = Some(
-        super::common::server_choice(
-            args.server.as_deref(),
-            &["MAILKIT_FETCH_SERVER"],
-            DEFAULT_SERVER,
-        )
-        .map_err(|e| fail(2, e))?,
+        super::common::server_choice(args.server.as_deref(), &["MAILKIT_FETCH_SERVER"], default)
+            .map_err(|e| fail(2, e))?,
     );
-    if args.protocol != "pop3" {
-        bail!(
-            "--protocol {} is not available yet (POP3 only; IMAP comes with serve-imap)",
-            args.protocol
-        );
+    if args.protocol == "imap" {
+        return super::fetch_imap::run(args);
+    }
+    if !args.folders.is_empty() || args.all_folders {
+        return Err(fail(
+            2,
+            "--folder and --all-folders need --protocol imap (POP3 has one maildrop)",
+        ));
     }
     let password = password(&args)?;
     if args.user.contains(['\r', '\n']) || password.contains(['\r', '\n']) {

@@ -3,6 +3,7 @@
 
 pub mod common;
 pub mod fetch;
+pub mod fetch_imap;
 pub mod hash_password;
 pub mod parse;
 pub mod queue;

@@ -48,6 +48,12 @@ pub fn encode(name: &str) -> String {
     out
 }
 
+/// A hierarchical name (`/` between levels) in modified UTF-7, level by
+/// level, as IMAP puts it on the wire.
+pub fn encode_path(name: &str) -> String {
+    name.split('/').map(encode).collect::<Vec<_>>().join("/")
+}
+
 /// Decodes a mailbox name; `None` when it is not modified UTF-7 as RFC
 /// 3501 writes it (bytes outside printable ASCII, a shift not closed by
 /// `-`, bad base64, broken UTF-16, or ASCII that should not have been

@@ -4,6 +4,7 @@ mod cli;
 mod dovecot;
 mod errors;
 mod fetch;
+mod fetch_imap;
 mod generated;
 mod hardening;
 mod parse;

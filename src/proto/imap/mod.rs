@@ -8,6 +8,7 @@
 //! sent (§7: never an EXPUNGE during a FETCH, STORE or SEARCH by sequence
 //! number).
 
+pub mod client;
 pub mod render;
 pub mod server;
 pub mod view;
