@@ -22,6 +22,10 @@ pub struct Recorder {
     /// The server just sent a SASL challenge: the client's next line is a
     /// credential.
     secret_next: bool,
+    /// A SASL exchange (AUTH, AUTHENTICATE) is under way: a `+`
+    /// continuation asks for a credential. Outside one, IMAP's `+` asks
+    /// for a literal (APPEND's message), which is content, not a secret.
+    sasl: bool,
     /// Client lines still to come that are credentials, known from the
     /// client's own command (`AUTH LOGIN` without an initial response
     /// announces two, `AUTH PLAIN` one): a client that pipelines its
@@ -117,6 +121,7 @@ impl Recorder {
             client: Vec::new(),
             server: Vec::new(),
             secret_next: false,
+            sasl: false,
             secrets_pending: 0,
             data_asked: false,
             in_data: false,
@@ -146,6 +151,9 @@ impl Recorder {
             } else {
                 let words = words(line);
                 self.secrets_pending = credentials_announced(&words);
+                let verb =
+                    |i: usize, v: &[u8]| words.get(i).is_some_and(|w| w.eq_ignore_ascii_case(v));
+                self.sasl = verb(0, b"AUTH") || verb(1, b"AUTHENTICATE");
                 self.data_asked = line.eq_ignore_ascii_case(b"DATA");
                 redact(line, &words)
             };
@@ -163,7 +171,11 @@ impl Recorder {
             bytes = &bytes[i + 1..];
             let line = std::mem::take(&mut self.server);
             let line = line.strip_suffix(b"\r").unwrap_or(&line);
-            self.secret_next = line == b"+" || line.starts_with(b"+ ") || line.starts_with(b"334 ");
+            let continuation = line == b"+" || line.starts_with(b"+ ");
+            self.secret_next = (continuation && self.sasl) || line.starts_with(b"334 ");
+            if !continuation && !line.starts_with(b"334 ") {
+                self.sasl = false;
+            }
             if line.starts_with(b"354") {
                 self.in_data = std::mem::take(&mut self.data_asked);
             } else if line.starts_with(b"235")
@@ -215,6 +227,44 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_imap_literal_is_content_but_a_sasl_continuation_is_secret() {
+        let mut out = Vec::new();
+        {
+            let buf = SharedBuf(std::sync::Arc::new(std::sync::Mutex::new(Vec::new())));
+            let mut r = Recorder::to_writer(Box::new(buf.clone()));
+            r.client(b"a APPEND INBOX {9}\r\n");
+            r.server(b"+ OK\r\n");
+            r.client(b"Subject: x\r\n\r\n");
+            r.server(b"a OK APPEND completed\r\n");
+            r.client(b"b AUTHENTICATE PLAIN\r\n");
+            r.server(b"+ \r\n");
+            r.client(b"AGJvYgBodW5ncnk=\r\n");
+            r.finish();
+            out.extend(buf.0.lock().unwrap().iter());
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("C: Subject: x\n"), "{text}");
+        assert!(
+            text.contains("C: <redacted>\n") && !text.contains("AGJvYgB"),
+            "{text}"
+        );
+    }
+
+    /// A writer the test can read back.
+    #[derive(Clone)]
+    struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for SharedBuf {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
 
     #[test]
     fn records_lines_in_the_seed_notation() {

@@ -266,15 +266,36 @@ struct Pending {
 #[derive(Debug)]
 enum Pend {
     Login,
-    Select { name: String, read_only: bool },
-    Sync { then: &'static str },
-    Plain { ok: &'static str },
+    Select {
+        name: String,
+        read_only: bool,
+    },
+    /// Read the folder again, then: the tagged line to send, or (None)
+    /// back to IDLE.
+    Sync {
+        then: Option<String>,
+    },
+    Plain {
+        ok: &'static str,
+    },
     Append,
-    Fetch { seqs: Vec<(u32, u32)> },
-    Store { uid: bool, silent: bool },
-    Expunge { close: bool },
-    Copy { remove: bool },
-    Search { uid: bool },
+    Fetch {
+        seqs: Vec<(u32, u32)>,
+        uid: bool,
+    },
+    Store {
+        uid: bool,
+        silent: bool,
+    },
+    Expunge {
+        close: bool,
+    },
+    Copy {
+        remove: bool,
+    },
+    Search {
+        uid: bool,
+    },
 }
 
 /// One IMAP server session.
@@ -299,6 +320,10 @@ pub struct ImapSession {
     /// A change to the selected mailbox was announced while a command ran
     /// or before the next NOOP/IDLE.
     dirty: bool,
+    /// While an answer is turned into replies: hold the tagged line in
+    /// `deferred`, so the folder can be read again before it goes out.
+    defer: bool,
+    deferred: Option<String>,
 }
 
 impl ImapSession {
@@ -320,6 +345,8 @@ impl ImapSession {
             failures: 0,
             now,
             dirty: false,
+            defer: false,
+            deferred: None,
         };
         let caps = s.capabilities();
         s.line(&format!(
@@ -375,7 +402,11 @@ impl ImapSession {
     }
 
     fn tagged(&mut self, tag: &str, text: &str) {
-        self.line(&format!("{tag} {text}"));
+        if self.defer {
+            self.deferred = Some(format!("{tag} {text}"));
+        } else {
+            self.line(&format!("{tag} {text}"));
+        }
     }
 
     fn flush(&mut self) {
@@ -496,7 +527,7 @@ impl ImapSession {
             self.flush();
             self.waiting = Waiting::Answer(Pending {
                 tag,
-                what: Pend::Sync { then: "idle" },
+                what: Pend::Sync { then: None },
             });
             self.queue
                 .push_back(Output::Event(Event::Request(Request::Sync)));
@@ -625,7 +656,8 @@ impl ImapSession {
                     } else {
                         "OK CHECK completed"
                     };
-                    self.request(&tag, Pend::Sync { then: ok }, Request::Sync);
+                    let then = Some(format!("{tag} {ok}"));
+                    self.request(&tag, Pend::Sync { then }, Request::Sync);
                 } else {
                     self.tagged(&tag, &format!("OK {name} completed"));
                 }
@@ -1009,7 +1041,7 @@ impl ImapSession {
                     items,
                     mark_seen,
                 };
-                self.request(tag, Pend::Fetch { seqs }, r);
+                self.request(tag, Pend::Fetch { seqs, uid }, r);
             }
             CommandBody::Store { .. } if read_only => {
                 self.tagged(tag, "NO [READ-ONLY] mailbox is read-only")
@@ -1092,7 +1124,42 @@ impl ImapSession {
             return;
         };
         let tag = p.tag;
-        match (p.what, answer) {
+        // Changes to the selected folder (by others, or by this APPEND or
+        // COPY into it) are reported before the tagged reply of any
+        // command that may show an EXPUNGE (RFC 9051 §7.5.1: not FETCH,
+        // STORE or SEARCH by sequence number).
+        let may_expunge = !matches!(
+            p.what,
+            Pend::Fetch { uid: false, .. }
+                | Pend::Store { uid: false, .. }
+                | Pend::Search { uid: false }
+                | Pend::Sync { .. }
+                | Pend::Login
+                | Pend::Select { .. }
+        );
+        if matches!(p.what, Pend::Append | Pend::Copy { .. }) && self.state == State::Selected {
+            self.dirty = true;
+        }
+        self.defer = may_expunge;
+        self.answer_with(tag, p.what, answer);
+        self.defer = false;
+        if let Some(line) = self.deferred.take() {
+            if self.state == State::Selected
+                && self.dirty
+                && matches!(self.waiting, Waiting::Nothing)
+            {
+                self.dirty = false;
+                let t = line.split(' ').next().unwrap_or("*").to_owned();
+                self.request(&t, Pend::Sync { then: Some(line) }, Request::Sync);
+            } else {
+                self.line(&line);
+            }
+        }
+        self.process();
+    }
+
+    fn answer_with(&mut self, tag: String, what: Pend, answer: Answer) {
+        match (what, answer) {
             (Pend::Login, Answer::LoggedIn(r)) => match r {
                 Ok(()) => {
                     self.state = State::Authenticated;
@@ -1122,18 +1189,19 @@ impl ImapSession {
                             }
                         }
                     }
-                    (Err(e), _) if then == "idle" => {
+                    (Err(e), _) if then.is_none() => {
                         self.line(&format!("* NO {}", refusal_text(&e)));
                     }
                     _ => {}
                 }
-                if then == "idle" {
-                    self.waiting = Waiting::Idle { tag };
-                    if self.dirty {
-                        self.changed();
+                match then {
+                    None => {
+                        self.waiting = Waiting::Idle { tag };
+                        if self.dirty {
+                            self.changed();
+                        }
                     }
-                } else {
-                    self.tagged(&tag, then);
+                    Some(line) => self.line(&line),
                 }
             }
             (Pend::Plain { ok }, Answer::Done(r)) => match r {
@@ -1154,7 +1222,7 @@ impl ImapSession {
                 ),
                 Err(e) => self.refused(&tag, e),
             },
-            (Pend::Fetch { seqs }, Answer::Fetched(r)) => match r {
+            (Pend::Fetch { seqs, .. }, Answer::Fetched(r)) => match r {
                 Ok(items) => {
                     for (u, rendered, flags) in items {
                         let Some(seq) = seqs.iter().find(|(_, x)| *x == u).map(|(s, _)| *s) else {
@@ -1264,7 +1332,6 @@ impl ImapSession {
             },
             (_, _) => self.tagged(&tag, "NO [SERVERBUG] unexpected answer"),
         }
-        self.process();
     }
 
     fn selected_ok(&mut self, tag: &str, name: String, snap: Snapshot, read_only: bool) {

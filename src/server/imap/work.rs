@@ -87,7 +87,11 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
             (Answer::Done(r), None)
         }
         Request::Subscribe(name) => {
-            let r = utf8(&name).and_then(|n| mailbox.subscribe(&n).map_err(|e| refusal(e, &name)));
+            // RFC 9051 §6.3.7 lets the server check that it exists; as
+            // Dovecot does, a name that is no folder is refused.
+            let r = folder_dir(&mailbox, &name)
+                .and_then(|_| utf8(&name))
+                .and_then(|n| mailbox.subscribe(&n).map_err(|e| refusal(e, &name)));
             (Answer::Done(r), None)
         }
         Request::Unsubscribe(name) => {
