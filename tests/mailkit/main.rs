@@ -2,6 +2,7 @@
 
 mod cli;
 mod dovecot;
+mod dovecot_imap;
 mod errors;
 mod fetch;
 mod fetch_imap;

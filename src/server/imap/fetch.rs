@@ -286,9 +286,19 @@ fn section_bytes(raw: &[u8], section: Option<&Section<'_>>) -> (String, Vec<u8>)
                 .as_ref()
                 .iter()
                 .map(|f| {
-                    let mut o = Vec::new();
-                    render::string(&mut o, f.as_ref());
-                    String::from_utf8_lossy(&o).into_owned()
+                    // Echoed as the client wrote it: an atom bare (as
+                    // Dovecot does), anything else quoted.
+                    let b = f.as_ref();
+                    let atom = !b.is_empty()
+                        && b.iter()
+                            .all(|&c| c > 0x20 && c < 0x7f && !b"(){%*\"\\]".contains(&c));
+                    if atom {
+                        String::from_utf8_lossy(b).into_owned()
+                    } else {
+                        let mut o = Vec::new();
+                        render::string(&mut o, b);
+                        String::from_utf8_lossy(&o).into_owned()
+                    }
                 })
                 .collect();
             let kind = if not {
@@ -325,7 +335,11 @@ fn header_fields(header: &[u8], wanted: &[String], not: bool) -> Vec<u8> {
             out.extend_from_slice(line);
         }
     }
-    out.extend_from_slice(b"\r\n");
+    // The blank line that ends the header, unless the message has no
+    // end of header at all and nothing was kept (as Dovecot answers).
+    if !out.is_empty() || header.ends_with(b"\r\n\r\n") || header == b"\r\n" {
+        out.extend_from_slice(b"\r\n");
+    }
     out
 }
 
@@ -407,7 +421,18 @@ fn addresses(headers: &[mailparse::MailHeader<'_>], name: &str) -> Option<Vec<u8
     let h = headers
         .iter()
         .find(|h| h.get_key().eq_ignore_ascii_case(name))?;
-    let list = mailparse::addrparse_header(h).ok()?;
+    // The raw value: names keep their encoded words, as the header has
+    // them (RFC 9051 §7.5.2 ENVELOPE carries the header's text).
+    let raw = String::from_utf8_lossy(&unfold(h.get_value_raw())).into_owned();
+    let list = match mailparse::addrparse(&raw) {
+        Ok(l) if !l.is_empty() => l,
+        // A field with no address a parser can find (`<>`, `,,,`): shown
+        // as Dovecot shows it, so clients see that something was there.
+        _ if !raw.trim().is_empty() => {
+            return Some(b"((NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))".to_vec())
+        }
+        _ => return Some(Vec::new()),
+    };
     let mut out = Vec::new();
     let one = |out: &mut Vec<u8>, s: &mailparse::SingleInfo| {
         out.push(b'(');
@@ -468,10 +493,21 @@ fn part_structure(out: &mut Vec<u8>, p: &ParsedMail<'_>, ext: bool, depth: usize
     let mime = p.ctype.mimetype.to_ascii_lowercase();
     let (ty, sub) = mime.split_once('/').unwrap_or(("text", "plain"));
     let (_, body) = split(p.raw_bytes);
-    if ty == "multipart" && !p.subparts.is_empty() && depth < 20 {
+    if ty == "multipart" && depth < 20 {
         out.push(b'(');
         for s in &p.subparts {
             part_structure(out, s, ext, depth + 1);
+        }
+        if p.subparts.is_empty() {
+            // A multipart whose boundary never comes: one empty text part,
+            // as Dovecot shows it (a multipart needs at least one).
+            out.extend_from_slice(
+                b"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0",
+            );
+            if ext {
+                out.extend_from_slice(b" NIL NIL NIL NIL");
+            }
+            out.push(b')');
         }
         out.push(b' ');
         render::string(out, sub.as_bytes());
@@ -609,7 +645,7 @@ mod tests {
         );
         assert_eq!(
             sec("HEADER.FIELDS (SUBJECT to)").0,
-            "HEADER.FIELDS (\"SUBJECT\" \"to\")"
+            "HEADER.FIELDS (SUBJECT to)"
         );
         assert!(sec("TEXT").1.starts_with(b"pre\r\n--b"));
         assert_eq!(binary(MSG, &[NonZeroU32::new(2).unwrap()]), [0, 1, 2]);
