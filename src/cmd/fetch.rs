@@ -346,7 +346,7 @@ impl FetchService {
                     return self.abort(c, fail(1, format!("RETR {n} failed: {text}")), now);
                 }
                 let raw = body.unwrap_or_default();
-                let msg = crlf_to_lf(&raw);
+                let msg = crate::util::crlf_to_lf(&raw);
                 let len = msg.len();
                 if let Err(e) = self.sink.stage(msg) {
                     return self.abort(c, e.context(format!("cannot store message {n}")), now);
@@ -496,20 +496,6 @@ fn parse_pairs(body: &[u8]) -> Vec<(usize, String)> {
             Some((w.next()?.parse().ok()?, w.next()?.to_string()))
         })
         .collect()
-}
-
-pub(super) fn crlf_to_lf(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut i = 0;
-    while i < data.len() {
-        if data[i] == b'\r' && data.get(i + 1) == Some(&b'\n') {
-            i += 1;
-            continue;
-        }
-        out.push(data[i]);
-        i += 1;
-    }
-    out
 }
 
 /// `N  SIZE  UIDL  From  Subject  Date` from a message's header block.
@@ -798,6 +784,6 @@ mod tests {
             parse_pairs(b"1 abc\r\n2 def\r\n"),
             [(1, "abc".to_string()), (2, "def".to_string())]
         );
-        assert_eq!(crlf_to_lf(b"a\r\nb\rc\r\n"), b"a\nb\rc\n");
+        assert_eq!(crate::util::crlf_to_lf(b"a\r\nb\rc\r\n"), b"a\nb\rc\n");
     }
 }

@@ -24,7 +24,7 @@ use imap_codec::imap_types::mailbox::Mailbox;
 use imap_codec::imap_types::response::{Code, Data, Response, Status, StatusKind};
 
 use super::exit as fail;
-use super::fetch::{client_tls, crlf_to_lf, open_sink, password, state_path, Sink};
+use super::fetch::{client_tls, open_sink, password, state_path, Sink};
 use crate::cli::Fetch;
 use crate::net::{ClientService, ConnId, Service, ServiceOpts, StopMode};
 use crate::proto::imap::client::{astring, Event, ImapClient};
@@ -294,7 +294,7 @@ impl ImapFetch {
                         if let Some(b) = body {
                             self.bytes += b.len() as u64;
                             self.fetched += 1;
-                            self.sink.stage(crlf_to_lf(&b))?;
+                            self.sink.stage(crate::util::crlf_to_lf(&b))?;
                             self.batch.push((l.uid, l.flags));
                         }
                     }

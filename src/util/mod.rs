@@ -71,6 +71,23 @@ pub fn with_default_port(server: &str, port: u16) -> String {
     }
 }
 
+/// CRLF line ends made LF (a lone CR kept): how the store keeps messages
+/// that arrive with CRLF (SPEC, "The mail store"); used by IMAP APPEND and
+/// by fetch.
+pub fn crlf_to_lf(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == b'\r' && data.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        out.push(data[i]);
+        i += 1;
+    }
+    out
+}
+
 /// The size of `data` with every line end as CRLF and a final line end
 /// added when it lacks one: what a message occupies on the wire before
 /// dot-stuffing (SMTP SIZE, RFC 1870 §3; POP3 LIST and STAT, RFC 1939 §5).

@@ -425,6 +425,12 @@ impl ImapSession {
         self.queue.push_back(Output::Event(Event::Request(r)));
     }
 
+    /// A request whose success is the tagged `ok` (with any untagged
+    /// lines the store sends).
+    fn plain(&mut self, tag: &str, ok: &'static str, r: Request) {
+        self.request(tag, Pend::Plain { ok }, r);
+    }
+
     fn close(&mut self) {
         self.state = State::Logout;
         self.flush();
@@ -841,50 +847,27 @@ impl ImapSession {
                     Request::Select { mailbox: name },
                 );
             }
-            CommandBody::Create { mailbox } => {
-                let m = wire_name(&mailbox);
-                self.request(
-                    tag,
-                    Pend::Plain {
-                        ok: "OK CREATE completed",
-                    },
-                    Request::Create(m),
-                );
-            }
-            CommandBody::Delete { mailbox } => {
-                let m = wire_name(&mailbox);
-                self.request(
-                    tag,
-                    Pend::Plain {
-                        ok: "OK DELETE completed",
-                    },
-                    Request::Delete(m),
-                );
-            }
+            CommandBody::Create { mailbox } => self.plain(
+                tag,
+                "OK CREATE completed",
+                Request::Create(wire_name(&mailbox)),
+            ),
+            CommandBody::Delete { mailbox } => self.plain(
+                tag,
+                "OK DELETE completed",
+                Request::Delete(wire_name(&mailbox)),
+            ),
             CommandBody::Rename { from, to } => {
                 let r = Request::Rename(wire_name(&from), wire_name(&to));
-                self.request(
-                    tag,
-                    Pend::Plain {
-                        ok: "OK RENAME completed",
-                    },
-                    r,
-                );
+                self.plain(tag, "OK RENAME completed", r)
             }
             CommandBody::Subscribe { mailbox } => {
-                let m = wire_name(&mailbox);
-                self.request(
-                    tag,
-                    Pend::Plain {
-                        ok: "OK SUBSCRIBE completed",
-                    },
-                    Request::Subscribe(m),
-                );
+                let r = Request::Subscribe(wire_name(&mailbox));
+                self.plain(tag, "OK SUBSCRIBE completed", r)
             }
             CommandBody::Unsubscribe { mailbox } => {
-                let m = wire_name(&mailbox);
-                let ok = "OK UNSUBSCRIBE completed";
-                self.request(tag, Pend::Plain { ok }, Request::Unsubscribe(m));
+                let r = Request::Unsubscribe(wire_name(&mailbox));
+                self.plain(tag, "OK UNSUBSCRIBE completed", r)
             }
             CommandBody::List {
                 reference,
@@ -905,7 +888,7 @@ impl ImapSession {
                 } else {
                     "OK LIST completed"
                 };
-                self.request(tag, Pend::Plain { ok }, r);
+                self.plain(tag, ok, r);
             }
             CommandBody::Namespace => {
                 self.line("* NAMESPACE ((\"\" \"/\")) NIL NIL");
@@ -919,13 +902,7 @@ impl ImapSession {
                     mailbox: wire_name(&mailbox),
                     items: item_names.to_vec(),
                 };
-                self.request(
-                    tag,
-                    Pend::Plain {
-                        ok: "OK STATUS completed",
-                    },
-                    r,
-                );
+                self.plain(tag, "OK STATUS completed", r);
             }
             CommandBody::Append {
                 mailbox,

@@ -122,7 +122,7 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
                     .map_err(failed)?
                     .with_feed(place.feed.clone());
                 let letters = letters(&mut f, &flags)?;
-                let stored = crlf_to_lf(&data);
+                let stored = crate::util::crlf_to_lf(&data);
                 let uid = f
                     .append(
                         &stored,
@@ -336,21 +336,6 @@ fn failed(e: std::io::Error) -> Refusal {
     Refusal::Failed(e.to_string())
 }
 
-/// CRLF line ends as the store keeps them (LF, SPEC "The mail store").
-pub fn crlf_to_lf(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut i = 0;
-    while i < data.len() {
-        if data[i] == b'\r' && data.get(i + 1) == Some(&b'\n') {
-            i += 1;
-            continue;
-        }
-        out.push(data[i]);
-        i += 1;
-    }
-    out
-}
-
 /// Whether `name` matches a LIST pattern (RFC 9051 §6.3.9: `*` anything,
 /// `%` anything but the separator). Case-sensitive but for INBOX.
 pub fn matches(pattern: &str, name: &str) -> bool {
@@ -480,6 +465,5 @@ mod tests {
         assert!(matches("inbox", "INBOX"));
         assert!(!matches("inbox", "Inbox2"));
         assert!(matches("A*6", "Archive/2026"));
-        assert_eq!(crlf_to_lf(b"a\r\nb\rc\n"), b"a\nb\rc\n");
     }
 }
