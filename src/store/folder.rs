@@ -54,6 +54,42 @@ fn messages(dir: &Path) -> io::Result<Vec<String>> {
     Ok(out)
 }
 
+/// A folder's message files by base name: whether in `new/`, and the
+/// file's name (hidden files, and names that are not UTF-8, skipped).
+type Files = std::collections::HashMap<String, (bool, String)>;
+
+/// Reads `new/` and `cur/` once.
+fn files(dir: &Path) -> io::Result<Files> {
+    let mut out = Files::new();
+    for (in_new, ent) in super::maildir::message_entries(dir)? {
+        if !ent.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        if let Ok(name) = ent.file_name().into_string() {
+            out.insert(base_name(&name).to_owned(), (in_new, name));
+        }
+    }
+    Ok(out)
+}
+
+/// `dovecot-uidlist` as it is now, read without the lock (it is only
+/// ever replaced whole); none when there is none yet.
+fn read_list(path: &Path) -> io::Result<Option<Uidlist>> {
+    match fs::read_to_string(path) {
+        Ok(text) => Uidlist::parse(&text)
+            .map(Some)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `list` numbers exactly the messages in `files`: then nothing
+/// needs to be written, and no lock taken.
+fn matches(list: &Uidlist, files: &Files) -> bool {
+    list.records.len() == files.len() && list.records.iter().all(|r| files.contains_key(&r.name))
+}
+
 /// The order new messages get their UIDs in: the order of the names with
 /// runs of digits compared as numbers (so `1700000000.M99016P1` comes
 /// before `1700000000.M105122P1`: its microseconds are fewer, though not
@@ -191,7 +227,7 @@ fn tell(feed: Option<&Feed>, dir: &Path) {
 /// order with their flags, UIDVALIDITY and UIDNEXT, and the keyword names
 /// of `dovecot-keywords`. Every change is durable (the directory entry
 /// synced) when the call returns, so a protocol may acknowledge it then.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Folder {
     dir: PathBuf,
     uid_validity: u32,
@@ -220,10 +256,35 @@ impl Folder {
     /// brings its UID list up to date ([`sync_uids`]) and lists its
     /// messages.
     pub fn open(dir: &Path) -> io::Result<Folder> {
+        Folder::open_with(dir, None)
+    }
+
+    /// [`Folder::open`], taking each message's size and internal date
+    /// from `hint` (an earlier opening of the same folder) where its file
+    /// is still there, instead of asking the file system: a message's
+    /// file never changes but for its name's flags, so only new files
+    /// are looked at. The UID list is read without its lock and locked
+    /// (and written) only when it does not match the files.
+    pub fn open_with(dir: &Path, hint: Option<&Folder>) -> io::Result<Folder> {
         for sub in ["tmp", "new", "cur"] {
-            fs::create_dir_all(dir.join(sub))?;
+            let d = dir.join(sub);
+            if !d.is_dir() {
+                fs::create_dir_all(d)?;
+            }
         }
-        let list = sync_uids(dir)?;
+        super::maildir::no_links(dir)?;
+        let path = dir.join(uidlist::FILE_NAME);
+        let mut files = files(dir)?;
+        let list = match read_list(&path)? {
+            Some(list) if matches(&list, &files) => list,
+            _ => {
+                // Synced under the lock; the files read again after it,
+                // so every one it numbered is seen.
+                let list = sync_uids(dir)?;
+                files = self::files(dir)?;
+                list
+            }
+        };
         let keywords = match fs::read_to_string(dir.join(keywords::FILE_NAME)) {
             Ok(t) => {
                 Keywords::parse(&t).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
@@ -231,34 +292,40 @@ impl Folder {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Keywords::default(),
             Err(e) => return Err(e),
         };
-        let mut files = std::collections::HashMap::new();
-        for (in_new, ent) in super::maildir::message_entries(dir)? {
-            let Some(name) = ent.file_name().to_str().map(str::to_owned) else {
+        let mut messages = Vec::with_capacity(list.records.len());
+        for r in list.records {
+            let Some((in_new, name)) = files.remove(&r.name) else {
                 continue;
             };
-            let Ok(meta) = ent.metadata() else { continue };
-            if !meta.is_file() {
-                continue;
-            }
-            files.insert(base_name(&name).to_owned(), (in_new, name, meta));
-        }
-        let mut messages = Vec::with_capacity(list.records.len());
-        for r in &list.records {
-            let Some((in_new, name, meta)) = files.remove(&r.name) else {
-                continue;
+            let known = hint
+                .and_then(|h| h.get(r.uid))
+                .filter(|m| m.base == r.name)
+                .map(|m| (m.size, m.internal_date));
+            let (size, internal_date) = match known {
+                Some(k) => k,
+                None => {
+                    let sub = if in_new { "new" } else { "cur" };
+                    let Ok(meta) = fs::metadata(dir.join(sub).join(&name)) else {
+                        continue;
+                    };
+                    (
+                        name_field(&r.name, "S").unwrap_or(meta.len()),
+                        meta.modified().unwrap_or(UNIX_EPOCH),
+                    )
+                }
             };
             messages.push(Message {
                 uid: r.uid,
-                base: r.name.clone(),
+                wire_size: name_field(&r.name, "W"),
+                base: r.name,
                 in_new,
                 flags: if in_new {
                     Flags::empty()
                 } else {
                     Flags::from_file_name(&name)
                 },
-                size: name_field(&r.name, "S").unwrap_or(meta.len()),
-                wire_size: name_field(&r.name, "W"),
-                internal_date: meta.modified().unwrap_or(UNIX_EPOCH),
+                size,
+                internal_date,
             });
         }
         messages.sort_by_key(|m| m.uid);

@@ -6,6 +6,7 @@ pub mod dotlock;
 pub mod feed;
 pub mod flags;
 pub mod folder;
+pub mod folder_cache;
 pub mod keywords;
 pub mod mailbox;
 pub mod maildir;
