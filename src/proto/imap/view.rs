@@ -112,32 +112,31 @@ impl View {
         if by_uid {
             let last = self.messages.last().map_or(1, |m| m.0);
             let largest = NonZeroU32::new(last).unwrap_or(NonZeroU32::MIN);
-            // Iterating a huge UID range one by one would be slow: walk
-            // the messages instead and test membership range by range.
-            let ranges = ranges(set, largest);
-            Ok(self
-                .messages
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| ranges.iter().any(|&(a, b)| a <= m.0 && m.0 <= b))
-                .map(|(i, m)| (i as u32 + 1, m.0))
-                .collect())
+            // A huge UID range is not walked number by number: each range
+            // finds its first message by binary search and takes the
+            // messages up to its end.
+            let mut out = Vec::new();
+            for (a, b) in merged(ranges(set, largest)) {
+                let from = self.messages.partition_point(|m| m.0 < a);
+                for (i, m) in self.messages.iter().enumerate().skip(from) {
+                    if m.0 > b {
+                        break;
+                    }
+                    out.push((i as u32 + 1, m.0));
+                }
+            }
+            Ok(out)
         } else {
             let n = self.len();
             let largest = NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
-            let ranges = ranges(set, largest);
+            let ranges = merged(ranges(set, largest));
             if ranges.iter().any(|&(_, b)| b > n) {
                 return Err("no such message (sequence number past the end)".into());
             }
-            Ok(self
-                .messages
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| {
-                    let s = *i as u32 + 1;
-                    ranges.iter().any(|&(a, b)| a <= s && s <= b)
-                })
-                .map(|(i, m)| (i as u32 + 1, m.0))
+            Ok(ranges
+                .into_iter()
+                .flat_map(|(a, b)| a..=b)
+                .filter_map(|s| Some((s, self.messages.get(s as usize - 1)?.0)))
                 .collect())
         }
     }
@@ -147,14 +146,26 @@ impl View {
     /// (each number counted after the removals before it).
     pub fn expunge(&mut self, uids: &[u32]) -> Vec<u8> {
         let mut out = Vec::new();
-        let mut sorted = uids.to_vec();
-        sorted.sort_unstable();
-        for uid in sorted {
-            if let Some(i) = self.index(uid) {
-                self.messages.remove(i);
-                out.extend_from_slice(format!("* {} EXPUNGE\r\n", i + 1).as_bytes());
-            }
+        let mut gone: Vec<usize> = uids.iter().filter_map(|&u| self.index(u)).collect();
+        gone.sort_unstable();
+        gone.dedup();
+        if gone.is_empty() {
+            return out;
         }
+        // Ascending, each number counted after the removals before it.
+        for (k, i) in gone.iter().enumerate() {
+            out.extend_from_slice(format!("* {} EXPUNGE\r\n", i - k + 1).as_bytes());
+        }
+        let mut next = gone.iter().peekable();
+        let mut i = 0;
+        self.messages.retain(|_| {
+            let keep = next.peek() != Some(&&i);
+            if !keep {
+                next.next();
+            }
+            i += 1;
+            keep
+        });
         out
     }
 
@@ -242,6 +253,20 @@ fn ranges(set: &SequenceSet, largest: NonZeroU32) -> Vec<(u32, u32)> {
         .collect()
 }
 
+/// `ranges` sorted, overlapping and touching ones joined, so that each
+/// number is in at most one.
+fn merged(mut ranges: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    ranges.sort_unstable();
+    let mut out: Vec<(u32, u32)> = Vec::with_capacity(ranges.len());
+    for (a, b) in ranges {
+        match out.last_mut() {
+            Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +295,34 @@ mod tests {
         // "10:*" is 9:10 when the highest UID is 9 (RFC 9051 §6.4.9).
         assert_eq!(v.resolve(&set("10:*"), true).unwrap(), [(3, 9)]);
         assert_eq!(v.resolve(&set("1:4294967295"), true).unwrap().len(), 3);
+        // Overlaps and repeats name a message once, in ascending order.
+        assert_eq!(
+            v.resolve(&set("9,3:5,4,1:3"), true).unwrap(),
+            [(1, 3), (2, 5), (3, 9)]
+        );
+        assert_eq!(
+            v.resolve(&set("3,1:2,2"), false).unwrap(),
+            [(1, 3), (2, 5), (3, 9)]
+        );
+        assert_eq!(
+            merged(vec![(5, 6), (1, 2), (3, 3), (8, 9)]),
+            [(1, 3), (5, 6), (8, 9)]
+        );
+    }
+
+    #[test]
+    fn expunge_numbers_each_after_the_ones_before() {
+        let mut v = View::new(
+            "INBOX".into(),
+            snap(&[(1, &[]), (2, &[]), (3, &[]), (4, &[]), (5, &[])]),
+            false,
+        );
+        let out = v.expunge(&[5, 2, 3, 2, 42]);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "* 2 EXPUNGE\r\n* 2 EXPUNGE\r\n* 3 EXPUNGE\r\n"
+        );
+        assert_eq!(v.uids(), [1, 4]);
     }
 
     #[test]
