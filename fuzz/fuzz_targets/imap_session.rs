@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use mailkit::proto::imap::server::{Answer, Event, ImapConfig, ImapSession, Output, Request};
+use mailkit::proto::imap::server::{Answer, Event, Fetched, ImapConfig, ImapSession, Output, Request};
 use mailkit::proto::imap::view::Snapshot;
 
 fn snapshot(gen: u8) -> Snapshot {
@@ -70,9 +70,12 @@ fuzz_target!(|data: &[u8]| {
                             known.extend(snap.messages.iter().map(|m| m.0));
                             Answer::Selected(Ok(snap))
                         }
-                        Request::Fetch { uids, .. } => {
-                            assert!(uids.iter().all(|u| known.contains(u)), "{uids:?}");
-                            Answer::Fetched(Ok(uids.iter().map(|&u| (u, b"UID 1".to_vec(), Some(vec!["\\Seen".into()]))).collect()))
+                        Request::Fetch { seqs, .. } => {
+                            assert!(seqs.iter().all(|(_, u)| known.contains(u)), "{seqs:?}");
+                            Answer::Fetched(Ok(Fetched {
+                                wire: b"* 1 FETCH (UID 1)\r\n".to_vec(),
+                                flags: seqs.iter().map(|&(_, u)| (u, vec!["\\Seen".into()])).collect(),
+                            }))
                         }
                         Request::Store { uids, .. } => {
                             assert!(uids.iter().all(|u| known.contains(u)));

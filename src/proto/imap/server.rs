@@ -82,9 +82,16 @@ pub enum Refusal {
 /// One FETCH item a request asks the owner to render.
 pub type FetchItem = MessageDataItemName<'static>;
 
-/// One message's FETCH answer: its UID, its items rendered (`NAME value`
-/// pairs), and its flags when fetching changed them (\Seen set).
-pub type Fetched = (u32, Vec<u8>, Option<Vec<String>>);
+/// A FETCH's answer: its untagged `* n FETCH (...)` responses rendered
+/// whole (handed to the connection as they are, not copied again), and
+/// the flags they showed, by UID, for the session's view.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fetched {
+    /// The untagged responses, CRLF-terminated.
+    pub wire: Vec<u8>,
+    /// The flags each response showed (FLAGS asked, or \Seen set).
+    pub flags: Vec<(u32, Vec<String>)>,
+}
 
 /// What a session asks of the store, for the logged-in user.
 #[derive(Debug, Clone)]
@@ -140,11 +147,10 @@ pub enum Request {
         /// The message.
         data: Vec<u8>,
     },
-    /// FETCH: each message's items rendered (`NAME value` pairs, without
-    /// the `* n FETCH (` around them); [`Answer::Fetched`].
+    /// FETCH: the untagged FETCH responses, rendered; [`Answer::Fetched`].
     Fetch {
-        /// The UIDs, in sequence order.
-        uids: Vec<u32>,
+        /// The messages as (sequence number, UID), ascending.
+        seqs: Vec<(u32, u32)>,
         /// The items.
         items: Vec<FetchItem>,
         /// Set \Seen on these first (BODY[] without PEEK, RFC 9051
@@ -199,9 +205,9 @@ pub enum Answer {
     /// APPEND stored the message: UIDVALIDITY and UID (APPENDUID, RFC
     /// 4315).
     Appended(Result<(u32, u32), Refusal>),
-    /// For each UID asked (in order; missing ones left out): its rendered
-    /// items and its flags if they changed.
-    Fetched(Result<Vec<Fetched>, Refusal>),
+    /// The FETCH responses for the messages asked (missing ones left
+    /// out, RFC 9051 §6.4.5).
+    Fetched(Result<Fetched, Refusal>),
     /// The new flags of each message changed.
     Stored(Result<Vec<(u32, Vec<String>)>, Refusal>),
     /// The UIDs expunged.
@@ -280,7 +286,6 @@ enum Pend {
     },
     Append,
     Fetch {
-        seqs: Vec<(u32, u32)>,
         uid: bool,
     },
     Store {
@@ -1012,13 +1017,12 @@ impl ImapSession {
                                 | MessageDataItemName::Rfc822Text
                         )
                     });
-                let uids = seqs.iter().map(|&(_, u)| u).collect();
                 let r = Request::Fetch {
-                    uids,
+                    seqs,
                     items,
                     mark_seen,
                 };
-                self.request(tag, Pend::Fetch { seqs, uid }, r);
+                self.request(tag, Pend::Fetch { uid }, r);
             }
             CommandBody::Store { .. } if read_only => {
                 self.tagged(tag, "NO [READ-ONLY] mailbox is read-only")
@@ -1199,26 +1203,17 @@ impl ImapSession {
                 ),
                 Err(e) => self.refused(&tag, e),
             },
-            (Pend::Fetch { seqs, .. }, Answer::Fetched(r)) => match r {
-                Ok(items) => {
-                    for (u, rendered, flags) in items {
-                        let Some(seq) = seqs.iter().find(|(_, x)| *x == u).map(|(s, _)| *s) else {
-                            continue;
-                        };
-                        self.out
-                            .extend_from_slice(format!("* {seq} FETCH (").as_bytes());
-                        self.out.extend_from_slice(&rendered);
-                        if let Some(f) = flags {
-                            if let Some(view) = self.view.as_mut() {
-                                view.set_flags(u, f.clone());
-                            }
-                            if !rendered.is_empty() {
-                                self.out.push(b' ');
-                            }
-                            self.out.extend_from_slice(b"FLAGS ");
-                            render::flag_list(&mut self.out, &f);
+            (Pend::Fetch { .. }, Answer::Fetched(r)) => match r {
+                Ok(Fetched { wire, flags }) => {
+                    if let Some(view) = self.view.as_mut() {
+                        for (u, f) in flags {
+                            view.set_flags(u, f);
                         }
-                        self.out.extend_from_slice(b")\r\n");
+                    }
+                    if self.out.is_empty() {
+                        self.out = wire;
+                    } else {
+                        self.out.extend_from_slice(&wire);
                     }
                     self.tagged(&tag, "OK FETCH completed");
                 }

@@ -5,6 +5,7 @@
 //! the wire carries and what sizes count) and its MIME structure found
 //! with mailparse.
 
+use std::borrow::Cow;
 use std::num::NonZeroU32;
 
 use imap_codec::imap_types::fetch::{MessageDataItemName, Section};
@@ -16,19 +17,20 @@ use crate::store::folder::{Folder, Message};
 
 use super::work::names;
 
-/// Renders `items` for each message of `uids` present in `f`, setting
-/// \Seen first when `mark_seen`.
+/// Renders the `* n FETCH (...)` response of `items` for each message of
+/// `seqs` ((sequence number, UID) pairs) present in `f`, setting \Seen
+/// first when `mark_seen`.
 pub fn fetch(
     f: &mut Folder,
-    uids: &[u32],
+    seqs: &[(u32, u32)],
     items: &[FetchItem],
     mark_seen: bool,
-) -> Result<Vec<Fetched>, Refusal> {
+) -> Result<Fetched, Refusal> {
     let mut seen_now = Vec::new();
     if mark_seen {
-        let marks: Vec<(u32, crate::store::flags::Flags)> = uids
+        let marks: Vec<(u32, crate::store::flags::Flags)> = seqs
             .iter()
-            .filter_map(|&u| f.get(u))
+            .filter_map(|&(_, u)| f.get(u))
             .filter(|m| !m.flags.has('S'))
             .map(|m| {
                 let mut fl = m.flags;
@@ -50,14 +52,20 @@ pub fn fetch(
                 | MessageDataItemName::Rfc822Size
         )
     });
-    let mut out = Vec::new();
-    for &uid in uids {
+    let mut out = Fetched::default();
+    let mut files = Files::open(f.dir());
+    let (mut raw, mut wire) = (Vec::new(), Vec::new());
+    for &(seq, uid) in seqs {
         let Some(m) = f.get(uid).cloned() else {
             continue;
         };
         let data = if needs_data || m.wire_size.is_none() {
-            match std::fs::read(m.path(f.dir())) {
-                Ok(d) => Some(to_crlf(&d)),
+            match files.read(f.dir(), &m, &mut raw) {
+                Ok(n) => {
+                    wire.clear();
+                    to_crlf_into(&mut wire, &raw[..n]);
+                    Some(wire.as_slice())
+                }
                 // Expunged by someone else since the view was made: left
                 // out (RFC 9051 §6.4.5 lets the server omit it).
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -66,33 +74,123 @@ pub fn fetch(
         } else {
             None
         };
-        let mut r = Vec::new();
+        let r = &mut out.wire;
+        r.reserve(data.map_or(64, |d| d.len() + 64));
+        r.extend_from_slice(format!("* {seq} FETCH (").as_bytes());
+        let mut first = true;
         for item in items {
             if item == &MessageDataItemName::Flags {
                 continue;
             }
-            if !r.is_empty() {
+            if !first {
                 r.push(b' ');
             }
-            item_out(&mut r, item, &m, data.as_deref());
+            first = false;
+            item_out(r, item, &m, data);
         }
-        let changed = seen_now.contains(&uid);
-        let flags = (wants_flags || changed).then(|| names(f, m.flags));
-        out.push((uid, r, flags));
+        if wants_flags || seen_now.contains(&uid) {
+            let flags = names(f, m.flags);
+            if !first {
+                r.push(b' ');
+            }
+            r.extend_from_slice(b"FLAGS ");
+            render::flag_list(r, &flags);
+            out.flags.push((uid, flags));
+        }
+        r.extend_from_slice(b")\r\n");
     }
     Ok(out)
+}
+
+/// A folder's `new/` and `cur/`, opened once for a whole FETCH: each
+/// message file is opened relative to its directory (no walk of the
+/// whole path per message) and read at its known size (no stat).
+struct Files {
+    new: Option<std::fs::File>,
+    cur: Option<std::fs::File>,
+}
+
+impl Files {
+    fn open(dir: &std::path::Path) -> Files {
+        Files {
+            new: std::fs::File::open(dir.join("new")).ok(),
+            cur: std::fs::File::open(dir.join("cur")).ok(),
+        }
+    }
+
+    /// Reads message `m` into the front of `buf` (grown as needed, never
+    /// shrunk, so one buffer serves a whole FETCH); returns its length.
+    fn read(
+        &mut self,
+        dir: &std::path::Path,
+        m: &Message,
+        buf: &mut Vec<u8>,
+    ) -> std::io::Result<usize> {
+        use std::io::Read;
+        use std::os::fd::{AsRawFd, FromRawFd};
+        let parent = if m.in_new { &self.new } else { &self.cur };
+        let name = std::ffi::CString::new(m.file_name());
+        let mut file = match (parent, name) {
+            (Some(p), Ok(name)) => {
+                // SAFETY: `name` is a NUL-terminated string that lives
+                // across the call, `p` an open directory; the descriptor
+                // returned is owned by the File made from it alone.
+                let fd = unsafe {
+                    libc::openat(
+                        p.as_raw_fd(),
+                        name.as_ptr(),
+                        libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOFOLLOW,
+                    )
+                };
+                if fd < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // SAFETY: `fd` was just opened and is owned by nothing else.
+                unsafe { std::fs::File::from_raw_fd(fd) }
+            }
+            _ => std::fs::File::open(m.path(dir))?,
+        };
+        // Room for the size the store knows and one more octet, so that
+        // the read that finds the end needs no more room. (Not
+        // `read_to_end`: it asks the file system for the size again.)
+        let want = usize::try_from(m.size).unwrap_or(0).saturating_add(1);
+        if buf.len() < want {
+            buf.resize(want, 0);
+        }
+        let mut n = 0;
+        loop {
+            if n == buf.len() {
+                buf.resize(buf.len() * 2, 0);
+            }
+            match file.read(&mut buf[n..]) {
+                Ok(0) => return Ok(n),
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
 }
 
 /// LF line ends made CRLF (a lone CR kept), as the wire carries them.
 pub fn to_crlf(d: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(d.len() + d.len() / 40);
-    for (i, &b) in d.iter().enumerate() {
-        if b == b'\n' && (i == 0 || d[i - 1] != b'\r') {
-            out.push(b'\r');
-        }
-        out.push(b);
-    }
+    to_crlf_into(&mut out, d);
     out
+}
+
+/// [`to_crlf`] appended to `out`.
+pub fn to_crlf_into(out: &mut Vec<u8>, d: &[u8]) {
+    out.reserve(d.len() + d.len() / 40);
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'\n', d) {
+        if i == 0 || d[i - 1] != b'\r' {
+            out.extend_from_slice(&d[start..i]);
+            out.extend_from_slice(b"\r\n");
+            start = i + 1;
+        }
+    }
+    out.extend_from_slice(&d[start..]);
 }
 
 fn item_out(r: &mut Vec<u8>, item: &FetchItem, m: &Message, data: Option<&[u8]>) {
@@ -224,7 +322,7 @@ fn locate<'a>(raw: &'a [u8], path: &[NonZeroU32]) -> Option<&'a [u8]> {
 }
 
 /// A BODY[] section's name as echoed back and its bytes.
-fn section_bytes(raw: &[u8], section: Option<&Section<'_>>) -> (String, Vec<u8>) {
+fn section_bytes<'a>(raw: &'a [u8], section: Option<&Section<'_>>) -> (String, Cow<'a, [u8]>) {
     let path_name = |p: &[NonZeroU32]| -> String {
         p.iter()
             .map(|n| n.to_string())
@@ -249,27 +347,27 @@ fn section_bytes(raw: &[u8], section: Option<&Section<'_>>) -> (String, Vec<u8>)
         }
     };
     let Some(section) = section else {
-        return (String::new(), raw.to_vec());
+        return (String::new(), Cow::Borrowed(raw));
     };
     match section {
         Section::Part(part) => {
             let p = part.0.as_ref();
-            let bytes = locate(raw, p).map_or(Vec::new(), |e| split(e).1.to_vec());
+            let bytes = Cow::Borrowed(locate(raw, p).map_or(&b""[..], |e| split(e).1));
             (path_name(p), bytes)
         }
         Section::Header(part) => {
             let p: &[NonZeroU32] = part.as_ref().map_or(&[], |p| p.0.as_ref());
-            let bytes = message(p).map_or(Vec::new(), |m| split(m).0.to_vec());
+            let bytes = Cow::Borrowed(message(p).map_or(&b""[..], |m| split(m).0));
             (with(&path_name(p), "HEADER"), bytes)
         }
         Section::Text(part) => {
             let p: &[NonZeroU32] = part.as_ref().map_or(&[], |p| p.0.as_ref());
-            let bytes = message(p).map_or(Vec::new(), |m| split(m).1.to_vec());
+            let bytes = Cow::Borrowed(message(p).map_or(&b""[..], |m| split(m).1));
             (with(&path_name(p), "TEXT"), bytes)
         }
         Section::Mime(part) => {
             let p = part.0.as_ref();
-            let bytes = locate(raw, p).map_or(Vec::new(), |e| split(e).0.to_vec());
+            let bytes = Cow::Borrowed(locate(raw, p).map_or(&b""[..], |e| split(e).0));
             (with(&path_name(p), "MIME"), bytes)
         }
         Section::HeaderFields(part, fields) | Section::HeaderFieldsNot(part, fields) => {
@@ -308,7 +406,7 @@ fn section_bytes(raw: &[u8], section: Option<&Section<'_>>) -> (String, Vec<u8>)
             };
             (
                 with(&path_name(p), &format!("{kind} ({})", names.join(" "))),
-                bytes,
+                Cow::Owned(bytes),
             )
         }
     }
@@ -630,7 +728,17 @@ mod tests {
         let MessageDataItemName::BodyExt { section, .. } = &items[0] else {
             panic!()
         };
-        section_bytes(MSG, section.as_ref())
+        let (n, b) = section_bytes(MSG, section.as_ref());
+        (n, b.into_owned())
+    }
+
+    #[test]
+    fn crlf_at_every_kind_of_line_end() {
+        assert_eq!(to_crlf(b""), b"");
+        assert_eq!(to_crlf(b"x"), b"x");
+        assert_eq!(to_crlf(b"\n"), b"\r\n");
+        assert_eq!(to_crlf(b"a\nb\r\nc\n"), b"a\r\nb\r\nc\r\n");
+        assert_eq!(to_crlf(b"\r\n\n\rd"), b"\r\n\r\n\rd");
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::net::tls::ServerTls;
 use crate::net::{Accepted, Completer, ConnId, ServerService, Service};
 use crate::proto::imap::server::{Answer, Event, ImapConfig, ImapSession, LoginFailure, Request};
 use crate::store::feed::{Change, Feed};
+use crate::store::folder_cache::FolderCache;
 use crate::store::users::login_address;
 use crate::store::{mailbox_name, Users};
 
@@ -59,6 +60,9 @@ pub struct ImapSettings {
     pub hostname: String,
 }
 
+/// Most message records the folder cache keeps (about 150 bytes each).
+const CACHED_MESSAGES: usize = 200_000;
+
 /// Which connections watch which folder, shared with the feed relay.
 type Watchers = Arc<Mutex<HashMap<PathBuf, Vec<ConnId>>>>;
 
@@ -80,6 +84,8 @@ pub struct ImapService {
     pool: Pool,
     feed: Feed,
     watchers: Watchers,
+    /// Folders read by earlier jobs (see [`FolderCache`]).
+    cache: Arc<FolderCache>,
     open: HashMap<ConnId, Conn>,
     per_user: HashMap<String, usize>,
 }
@@ -121,6 +127,7 @@ impl ImapService {
             pool,
             feed,
             watchers,
+            cache: Arc::new(FolderCache::new(CACHED_MESSAGES)),
             open: HashMap::new(),
             per_user: HashMap::new(),
         })
@@ -171,6 +178,7 @@ impl ImapService {
             selected: conn.selected.clone(),
             host: self.settings.hostname.clone(),
             feed: self.feed.clone(),
+            cache: self.cache.clone(),
         };
         let job = move || {
             let (answer, selected) = work::run(&place, r);

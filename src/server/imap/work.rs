@@ -6,6 +6,7 @@
 //! answer goes back (the folder API syncs before it returns).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use imap_codec::imap_types::flag::StoreType;
@@ -17,6 +18,7 @@ use crate::proto::imap::view::Snapshot;
 use crate::store::feed::Feed;
 use crate::store::flags::Flags;
 use crate::store::folder::Folder;
+use crate::store::folder_cache::FolderCache;
 use crate::store::mailbox::{FolderError, Mailbox};
 use crate::store::mutf7;
 
@@ -33,6 +35,8 @@ pub struct Place {
     pub host: String,
     /// Where changes are told, so other sessions hear at once.
     pub feed: Feed,
+    /// Folders read by earlier jobs, shared by every session.
+    pub cache: Arc<FolderCache>,
 }
 
 /// The special-use folders made at first login (RFC 6154), with their
@@ -52,7 +56,7 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
     match r {
         Request::Login { .. } => (Answer::LoggedIn(Ok(())), None),
         Request::Select { mailbox: name } => match folder_dir(&mailbox, &name) {
-            Ok(dir) => match Folder::open(&dir) {
+            Ok(dir) => match place.cache.open(&dir) {
                 Ok(f) => (Answer::Selected(Ok(snapshot(&f))), Some(dir)),
                 Err(e) => (Answer::Selected(Err(failed(e))), None),
             },
@@ -110,7 +114,10 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
         Request::Status {
             mailbox: name,
             items,
-        } => (Answer::Lines(status(&mailbox, &name, &items)), None),
+        } => (
+            Answer::Lines(status(&place.cache, &mailbox, &name, &items)),
+            None,
+        ),
         Request::Append {
             mailbox: name,
             flags,
@@ -118,7 +125,9 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
             data,
         } => {
             let r = folder_dir(&mailbox, &name).and_then(|dir| {
-                let mut f = Folder::open(&dir)
+                let mut f = place
+                    .cache
+                    .open(&dir)
                     .map_err(failed)?
                     .with_feed(place.feed.clone());
                 let letters = letters(&mut f, &flags)?;
@@ -136,11 +145,11 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
             (Answer::Appended(r), None)
         }
         Request::Fetch {
-            uids,
+            seqs,
             items,
             mark_seen,
         } => {
-            let r = with_selected(place, |f| fetch::fetch(f, &uids, &items, mark_seen));
+            let r = with_selected(place, |f| fetch::fetch(f, &seqs, &items, mark_seen));
             (Answer::Fetched(r), None)
         }
         Request::Store { uids, kind, flags } => {
@@ -169,7 +178,7 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
                 if place.selected.as_deref() == Some(dir.as_path()) && remove {
                     return Ok((0, Vec::new()));
                 }
-                let mut dest = Folder::open(&dir).map_err(failed)?;
+                let mut dest = place.cache.open(&dir).map_err(failed)?;
                 with_selected(place, |f| {
                     let pairs = if remove {
                         f.move_to(&uids, &mut dest, &place.host)
@@ -203,7 +212,9 @@ fn with_selected<T>(
             "the selected mailbox was deleted".into(),
         ));
     }
-    let mut f = Folder::open(dir)
+    let mut f = place
+        .cache
+        .open(dir)
         .map_err(failed)?
         .with_feed(place.feed.clone());
     job(&mut f)
@@ -409,9 +420,14 @@ fn mutf7_name(name: &str) -> String {
 }
 
 /// STATUS (RFC 9051 §6.3.11).
-fn status(mailbox: &Mailbox, wire: &str, items: &[StatusDataItemName]) -> Result<Vec<u8>, Refusal> {
+fn status(
+    cache: &FolderCache,
+    mailbox: &Mailbox,
+    wire: &str,
+    items: &[StatusDataItemName],
+) -> Result<Vec<u8>, Refusal> {
     let dir = folder_dir(mailbox, wire)?;
-    let f = Folder::open(&dir).map_err(failed)?;
+    let f = cache.open(&dir).map_err(failed)?;
     let ms = f.messages();
     let mut parts = Vec::new();
     for i in items {

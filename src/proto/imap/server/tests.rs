@@ -73,10 +73,14 @@ fn store(r: &Request) -> Answer {
         Request::Select { mailbox } if mailbox == "INBOX" => Answer::Selected(Ok(snap())),
         Request::Select { mailbox } => Answer::Selected(Err(Refusal::NoMailbox(mailbox.clone()))),
         Request::Sync => Answer::Selected(Ok(snap())),
-        Request::Fetch { uids, .. } => Answer::Fetched(Ok(uids
-            .iter()
-            .map(|u| (*u, format!("UID {u}").into_bytes(), None))
-            .collect())),
+        Request::Fetch { seqs, .. } => Answer::Fetched(Ok(Fetched {
+            wire: seqs
+                .iter()
+                .map(|(s, u)| format!("* {s} FETCH (UID {u})\r\n"))
+                .collect::<String>()
+                .into_bytes(),
+            flags: Vec::new(),
+        })),
         Request::Append { data, .. } => {
             assert_eq!(data, b"hello\r\n");
             Answer::Appended(Ok((42, 9)))
