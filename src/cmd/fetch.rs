@@ -100,7 +100,12 @@ impl Sink {
 pub fn mboxrd(msg: &[u8]) -> Vec<u8> {
     let date = crate::util::time::asctime(SystemTime::now());
     let mut out = format!("From MAILER-DAEMON {date}\n").into_bytes();
-    for line in msg.split_inclusive(|&b| b == b'\n') {
+    out.reserve(msg.len() + 2);
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', msg).map(|i| i + 1);
+    for end in ends.chain((!msg.ends_with(b"\n")).then_some(msg.len())) {
+        let line = &msg[start..end];
+        start = end;
         let quoted = line
             .iter()
             .position(|&b| b != b'>')

@@ -35,6 +35,10 @@ pub const DEFAULT_SERVER: &str = "127.0.0.1:1143";
 /// Messages fetched by one UID FETCH (and made durable together).
 const BATCH: usize = 128;
 
+/// UID FETCH batches in flight at once (without `--delete`): the server
+/// reads the next batch while this side stores the last.
+const DEPTH: usize = 2;
+
 /// What the session is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Step {
@@ -77,6 +81,8 @@ struct ImapFetch {
     tag: u64,
     listing: Vec<Listed>,
     todo: VecDeque<u32>,
+    /// UID FETCH batches sent after the one `step` names, oldest first.
+    ahead: VecDeque<Vec<u32>>,
     /// The UIDs fetched in the current batch, with their messages' flags.
     batch: Vec<(u32, String)>,
     seen: State,
@@ -175,9 +181,7 @@ impl ImapFetch {
                     b"UID FETCH 1:* (UID RFC822.SIZE FLAGS)".to_vec()
                 }
             }
-            Step::Fetch(uids) => {
-                format!("UID FETCH {} (UID FLAGS BODY.PEEK[])", set(uids)).into_bytes()
-            }
+            Step::Fetch(uids) => fetch_text(uids),
             Step::MarkDeleted(uids) => {
                 format!("UID STORE {} +FLAGS.SILENT (\\Deleted)", set(uids)).into_bytes()
             }
@@ -214,13 +218,32 @@ impl ImapFetch {
         }
     }
 
-    /// The next batch of messages, or the next folder.
+    /// Keeps up to [`DEPTH`] batches in flight (one with `--delete`,
+    /// whose batches are each deleted before the next is fetched); when
+    /// none is left, the next folder.
     fn next_batch(&mut self, c: &mut ImapClient, now: Instant) {
-        let uids: Vec<u32> = (0..BATCH).map_while(|_| self.todo.pop_front()).collect();
-        if uids.is_empty() {
-            return self.next_folder(c, now);
+        let depth = if self.delete { 1 } else { DEPTH };
+        loop {
+            let busy = matches!(self.step, Step::Fetch(_));
+            if busy && 1 + self.ahead.len() >= depth {
+                return;
+            }
+            let uids: Vec<u32> = (0..BATCH).map_while(|_| self.todo.pop_front()).collect();
+            if uids.is_empty() {
+                if !busy {
+                    self.next_folder(c, now);
+                }
+                return;
+            }
+            let text = fetch_text(&uids);
+            if busy {
+                self.ahead.push_back(uids);
+            } else {
+                self.step = Step::Fetch(uids);
+            }
+            let tag = self.next_tag();
+            c.command_pipelined(tag, &text, now);
         }
-        self.send(c, Step::Fetch(uids), now);
     }
 
     /// Makes the batch durable, then remembers its UIDs.
@@ -369,6 +392,11 @@ impl ImapFetch {
                 if self.delete {
                     self.send(c, Step::MarkDeleted(uids), now);
                 } else {
+                    // The next batch in flight is now the one answered.
+                    self.step = match self.ahead.pop_front() {
+                        Some(next) => Step::Fetch(next),
+                        None => Step::Listing,
+                    };
                     self.next_batch(c, now);
                 }
             }
@@ -394,12 +422,31 @@ impl ImapFetch {
     }
 }
 
-/// A UID set: `1,3,5`.
+/// The UID FETCH of a batch: BODY.PEEK, so nothing is marked read.
+fn fetch_text(uids: &[u32]) -> Vec<u8> {
+    format!("UID FETCH {} (UID FLAGS BODY.PEEK[])", set(uids)).into_bytes()
+}
+
+/// A UID set, runs as ranges: `1:4,7,9:10` (`uids` ascending).
 fn set(uids: &[u32]) -> String {
-    uids.iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let mut j = i;
+        while j + 1 < uids.len() && uids[j + 1] == uids[j].wrapping_add(1) {
+            j += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(&uids[i].to_string());
+        if j > i {
+            out.push(':');
+            out.push_str(&uids[j].to_string());
+        }
+        i = j + 1;
+    }
+    out
 }
 
 fn nstring(n: NString<'_>) -> Vec<u8> {
@@ -608,6 +655,7 @@ fn session(
         tag: 0,
         listing: Vec::new(),
         todo: VecDeque::new(),
+        ahead: VecDeque::new(),
         batch: Vec::new(),
         seen,
         state_file,
@@ -712,5 +760,7 @@ mod tests {
         assert_eq!(s.folders["Sent"], (9, HashSet::from([4])));
         let _ = std::fs::remove_file(&d);
         assert_eq!(set(&[1, 3]), "1,3");
+        assert_eq!(set(&[1, 2, 3, 4, 7, 9, 10]), "1:4,7,9:10");
+        assert_eq!(set(&[5]), "5");
     }
 }

@@ -76,15 +76,12 @@ pub fn with_default_port(server: &str, port: u16) -> String {
 /// by fetch.
 pub fn crlf_to_lf(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
-    let mut i = 0;
-    while i < data.len() {
-        if data[i] == b'\r' && data.get(i + 1) == Some(&b'\n') {
-            i += 1;
-            continue;
-        }
-        out.push(data[i]);
-        i += 1;
+    let mut start = 0;
+    for i in memchr::memmem::find_iter(data, b"\r\n") {
+        out.extend_from_slice(&data[start..i]);
+        start = i + 1;
     }
+    out.extend_from_slice(&data[start..]);
     out
 }
 
@@ -176,5 +173,12 @@ mod tests {
         assert_eq!(parse_size("512k"), Ok(512 * 1024));
         assert!(parse_size("lots").is_err());
         assert!(parse_size("").is_err());
+    }
+
+    #[test]
+    fn crlf_to_lf_keeps_lone_crs() {
+        assert_eq!(crlf_to_lf(b""), b"");
+        assert_eq!(crlf_to_lf(b"a\r\nb\nc\r"), b"a\nb\nc\r");
+        assert_eq!(crlf_to_lf(b"\r\r\n\r\n"), b"\r\n\n");
     }
 }

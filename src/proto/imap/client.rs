@@ -1,20 +1,24 @@
 //! The sans-IO IMAP client session (RFC 9051/3501): commands in (the
 //! owner writes their text, literals as LITERAL+ `{n+}`), each server
 //! response out as it is parsed (by `imap-codec`'s `ResponseCodec`, framed
-//! by its `Fragmentizer`), and the tagged status that ends each command.
-//! Commands go out one at a time. `fetch --protocol imap` drives it.
+//! by [`super::frame::Framer`]), and the tagged status that ends each
+//! command.
+//! Commands go out one at a time, but for those the owner marks as
+//! pipelined, which may follow each other without waiting (RFC 9051
+//! §5.5). `fetch --protocol imap` drives it.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use imap_codec::decode::Decoder;
-use imap_codec::fragmentizer::Fragmentizer;
 use imap_codec::imap_types::response::{Response, Status, StatusKind};
 use imap_codec::{GreetingCodec, ResponseCodec};
 use imap_types::IntoStatic;
 
+use super::frame::{Framer, TooLarge};
+
 /// Largest response held (a FETCH of one message with its literal).
-pub const MAX_RESPONSE: u32 = 256 * 1024 * 1024;
+pub const MAX_RESPONSE: usize = 256 * 1024 * 1024;
 
 /// What happened.
 #[derive(Debug)]
@@ -53,10 +57,14 @@ pub type Output = crate::proto::Output<Event>;
 #[derive(Debug)]
 pub struct ImapClient {
     timeout: Duration,
-    frag: Fragmentizer,
+    frag: Framer,
     greeted: bool,
-    queue: VecDeque<(u64, Vec<u8>)>,
-    inflight: Option<u64>,
+    /// Commands not yet sent: tag, text, whether it may be pipelined.
+    queue: VecDeque<(u64, Vec<u8>, bool)>,
+    /// Commands sent and not yet answered, oldest first.
+    inflight: VecDeque<u64>,
+    /// Whether every command in flight was pipelined.
+    inflight_pipelined: bool,
     out: Vec<u8>,
     outputs: VecDeque<Output>,
     deadline: Option<Instant>,
@@ -74,10 +82,11 @@ impl ImapClient {
     pub fn new(timeout: Duration, now: Instant) -> ImapClient {
         ImapClient {
             timeout,
-            frag: Fragmentizer::new(MAX_RESPONSE),
+            frag: Framer::new(MAX_RESPONSE),
             greeted: false,
             queue: VecDeque::new(),
-            inflight: None,
+            inflight: VecDeque::new(),
+            inflight_pipelined: true,
             out: Vec::new(),
             outputs: VecDeque::new(),
             deadline: Some(now + timeout),
@@ -86,12 +95,29 @@ impl ImapClient {
         }
     }
 
-    /// Queues a command (`text` without tag or CRLF).
+    /// Queues a command (`text` without tag or CRLF); it goes out when
+    /// every earlier command has been answered.
     pub fn command(&mut self, tag: u64, text: &[u8], now: Instant) {
+        self.queue_command(tag, text, false, now);
+    }
+
+    /// Queues a command that may go out while earlier pipelined ones are
+    /// still running (RFC 9051 §5.5: e.g. UID FETCHes of different
+    /// messages); the answers still come back in order.
+    pub fn command_pipelined(&mut self, tag: u64, text: &[u8], now: Instant) {
+        self.queue_command(tag, text, true, now);
+    }
+
+    /// How many commands are sent and not yet answered.
+    pub fn in_flight(&self) -> usize {
+        self.inflight.len()
+    }
+
+    fn queue_command(&mut self, tag: u64, text: &[u8], pipelined: bool, now: Instant) {
         if text.eq_ignore_ascii_case(b"LOGOUT") {
             self.logging_out = true;
         }
-        self.queue.push_back((tag, text.to_vec()));
+        self.queue.push_back((tag, text.to_vec(), pipelined));
         self.pump(now);
     }
 
@@ -101,17 +127,29 @@ impl ImapClient {
     }
 
     fn pump(&mut self, now: Instant) {
-        if !self.greeted || self.inflight.is_some() || self.done {
+        if !self.greeted || self.done {
             return;
         }
-        if let Some((tag, text)) = self.queue.pop_front() {
+        while let Some((_, _, pipelined)) = self.queue.front() {
+            let may = self.inflight.is_empty() || (*pipelined && self.inflight_pipelined);
+            if !may {
+                break;
+            }
+            let Some((tag, text, pipelined)) = self.queue.pop_front() else {
+                break;
+            };
             self.out.extend_from_slice(tag_text(tag).as_bytes());
             self.out.push(b' ');
             self.out.extend_from_slice(&text);
             self.out.extend_from_slice(b"\r\n");
-            self.inflight = Some(tag);
+            if self.inflight.is_empty() {
+                self.inflight_pipelined = true;
+            }
+            self.inflight_pipelined &= pipelined;
+            self.inflight.push_back(tag);
             self.deadline = Some(now + self.timeout);
-        } else {
+        }
+        if self.inflight.is_empty() {
             self.deadline = None;
         }
     }
@@ -141,7 +179,7 @@ impl ImapClient {
             self.outputs.push_back(Output::Transmit(b));
         }
         self.outputs.push_back(Output::StartTls);
-        self.frag = Fragmentizer::new(MAX_RESPONSE);
+        self.frag = Framer::new(MAX_RESPONSE);
     }
 
     /// Bytes from the server.
@@ -149,19 +187,19 @@ impl ImapClient {
         if self.done {
             return;
         }
-        self.frag.enqueue_bytes(bytes);
-        while let Some(_f) = self.frag.progress() {
-            if !self.frag.is_message_complete() {
-                continue;
-            }
-            if self.frag.is_max_message_size_exceeded() {
-                return self.end(Some("a response from the server is too large".into()));
-            }
+        self.frag.push(bytes);
+        loop {
+            let msg = match self.frag.next_message() {
+                Ok(Some(m)) => m,
+                Ok(None) => break,
+                Err(TooLarge) => {
+                    return self.end(Some("a response from the server is too large".into()))
+                }
+            };
             // Progress (a whole response) earns the command more time.
-            if self.inflight.is_some() {
+            if !self.inflight.is_empty() {
                 self.deadline = Some(now + self.timeout);
             }
-            let msg = self.frag.message_bytes().to_vec();
             if !self.greeted {
                 match GreetingCodec::default().decode(&msg) {
                     Ok((_, g)) => {
@@ -192,7 +230,7 @@ impl ImapClient {
             };
             match r {
                 Response::Status(Status::Tagged(t)) => {
-                    let tag = self.inflight.take().unwrap_or(0);
+                    let tag = self.inflight.pop_front().unwrap_or(0);
                     if t.tag.inner() != tag_text(tag) {
                         return self.end(Some(format!(
                             "the server answered tag {} while {} was waiting",
@@ -352,6 +390,38 @@ mod tests {
             assert_eq!(seq.get(), 1);
             assert!(matches!(ev[3], Event::Done { tag: 2, .. }), "{ev:?}");
         }
+    }
+
+    #[test]
+    fn pipelined_commands_go_out_together_and_others_wait() {
+        let now = Instant::now();
+        let mut c = ImapClient::new(Duration::from_secs(5), now);
+        c.handle_input(now, b"* OK hi\r\n");
+        c.command_pipelined(1, b"UID FETCH 1 BODY.PEEK[]", now);
+        c.command_pipelined(2, b"UID FETCH 2 BODY.PEEK[]", now);
+        c.command(3, b"LOGOUT", now);
+        c.command_pipelined(4, b"NOOP", now);
+        assert_eq!(c.in_flight(), 2);
+        let (out, _) = drain(&mut c);
+        assert_eq!(
+            out,
+            b"m1 UID FETCH 1 BODY.PEEK[]\r\nm2 UID FETCH 2 BODY.PEEK[]\r\n"
+        );
+        c.handle_input(now, b"m1 OK a\r\n");
+        assert!(drain(&mut c).0.is_empty(), "LOGOUT waits for every answer");
+        c.handle_input(now, b"m2 OK b\r\n");
+        let (out, ev) = drain(&mut c);
+        assert_eq!(out, b"m3 LOGOUT\r\n", "and what follows waits for it");
+        assert!(matches!(ev[0], Event::Done { tag: 2, .. }), "{ev:?}");
+        c.handle_input(now, b"m3 OK bye\r\n");
+        assert_eq!(drain(&mut c).0, b"m4 NOOP\r\n");
+        // An answer out of order ends the session.
+        c.command_pipelined(5, b"NOOP", now);
+        c.handle_input(now, b"m5 OK x\r\n");
+        assert!(drain(&mut c)
+            .1
+            .iter()
+            .any(|e| matches!(e, Event::Closed { reason: Some(_) })));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! number).
 
 pub mod client;
+pub mod frame;
 pub mod render;
 pub mod server;
 pub mod view;
