@@ -53,6 +53,10 @@ fuzz_target!(|data: &[u8]| {
                 now += Duration::from_secs(3600);
                 s.handle_timeout(now);
             }
+            if b == 0xfb {
+                // Everything written: a FETCH in parts asks for the next.
+                mailkit::proto::Session::resume(&mut s, now);
+            }
         }
         s.handle_input(now, chunk);
         while let Some(o) = s.poll_output() {
@@ -75,6 +79,7 @@ fuzz_target!(|data: &[u8]| {
                             Answer::Fetched(Ok(Fetched {
                                 wire: b"* 1 FETCH (UID 1)\r\n".to_vec(),
                                 flags: seqs.iter().map(|&(_, u)| (u, vec!["\\Seen".into()])).collect(),
+                                rest: seqs.get(1..).unwrap_or_default().to_vec(),
                             }))
                         }
                         Request::Store { uids, .. } => {

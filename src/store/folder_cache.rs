@@ -18,7 +18,7 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use super::folder::Folder;
@@ -66,7 +66,7 @@ struct Entry {
     stamps: Stamps,
     /// When the stamps were taken (before the folder was read).
     at: SystemTime,
-    folder: Folder,
+    folder: Arc<Folder>,
     used: u64,
 }
 
@@ -104,8 +104,14 @@ impl FolderCache {
     }
 
     /// The folder in `dir` as it is now, as [`Folder::open`] would read
-    /// it (without a feed).
+    /// it (without a feed), to change.
     pub fn open(&self, dir: &Path) -> io::Result<Folder> {
+        self.open_shared(dir).map(|f| (*f).clone())
+    }
+
+    /// [`FolderCache::open`] for reading only: the cached reading itself,
+    /// shared with other readers.
+    pub fn open_shared(&self, dir: &Path) -> io::Result<Arc<Folder>> {
         let at = SystemTime::now();
         let stamps = Stamps::of(dir);
         let hint = {
@@ -121,12 +127,12 @@ impl FolderCache {
                 None => None,
             }
         };
-        let folder = Folder::open_with(dir, hint.as_ref())?;
+        let folder = Arc::new(Folder::open_with(dir, hint.as_deref())?);
         self.put(dir, stamps, at, folder.clone());
         Ok(folder)
     }
 
-    fn put(&self, dir: &Path, stamps: Stamps, at: SystemTime, folder: Folder) {
+    fn put(&self, dir: &Path, stamps: Stamps, at: SystemTime, folder: Arc<Folder>) {
         let mut inner = self.lock();
         inner.clock += 1;
         let used = inner.clock;

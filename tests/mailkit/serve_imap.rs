@@ -194,3 +194,55 @@ fn folders_append_copy_move_and_names_that_would_leave_the_store() {
     let arch = files(&maildir, "bob@hamburger.edu/.Archive", "cur");
     assert_eq!(std::fs::read(&arch[0]).unwrap(), b"Subject: x\n\n");
 }
+
+#[test]
+fn a_fetch_larger_than_a_part_arrives_whole_in_order_and_marks_each_message_seen() {
+    let dir = TempDir::new("imap-parts");
+    let maildir = dir.path().join("mail");
+    let new = maildir.join("bob@hamburger.edu/new");
+    std::fs::create_dir_all(&new).unwrap();
+    for d in ["cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join("bob@hamburger.edu").join(d)).unwrap();
+    }
+    // 60 messages of 10 KB: 600 KB, more than two parts (256 KB each).
+    let line = format!("{}\n", "x".repeat(75));
+    for i in 0..60 {
+        let body = format!(
+            "Subject: part test {i}\nMessage-ID: <{i}@t>\n\n{}end {i}\n",
+            line.repeat(130)
+        );
+        std::fs::write(new.join(format!("17000000{i:02}.M1P1.t")), body).unwrap();
+    }
+    let srv = imap(&maildir, &[]);
+    let mut m = Imap::connect(&srv);
+    m.ok("LOGIN bob x");
+    m.ok("SELECT INBOX");
+    // Pipelined: the NOOP is answered after the whole FETCH.
+    m.c.send(b"f1 FETCH 1:* (BODY[])\r\nf2 NOOP\r\n");
+    let lines = m.until("f2");
+    let fetches: Vec<&String> = lines.iter().filter(|l| l.contains(" FETCH (")).collect();
+    assert_eq!(fetches.len(), 60, "{:?}", &lines[lines.len() - 3..]);
+    for (i, l) in fetches.iter().enumerate() {
+        assert!(
+            l.starts_with(&format!("* {} FETCH (BODY[] {{", i + 1)),
+            "{l}"
+        );
+    }
+    for i in 0..60 {
+        assert!(lines.contains(&format!("end {i}")), "message {i} is whole");
+    }
+    // Each message's \Seen, set as its part was read, is shown with it.
+    let shown = lines
+        .iter()
+        .filter(|l| l.ends_with(" FLAGS (\\Seen))"))
+        .count();
+    assert_eq!(shown, 60, "{:?}", &lines[lines.len() - 3..]);
+    let n = lines.len();
+    assert!(lines[n - 2].starts_with("f1 OK"), "{:?}", &lines[n - 2..]);
+    assert!(lines[n - 1].starts_with("f2 OK"), "{:?}", &lines[n - 2..]);
+    let seen = files(&maildir, "bob@hamburger.edu", "cur")
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with(":2,S"))
+        .count();
+    assert_eq!(seen, 60);
+}

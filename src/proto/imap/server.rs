@@ -91,6 +91,9 @@ pub struct Fetched {
     pub wire: Vec<u8>,
     /// The flags each response showed (FLAGS asked, or \Seen set).
     pub flags: Vec<(u32, Vec<String>)>,
+    /// The messages left for the next part, as (sequence number, UID):
+    /// asked for once this part is written ([`Session::resume`]).
+    pub rest: Vec<(u32, u32)>,
 }
 
 /// What a session asks of the store, for the logged-in user.
@@ -287,6 +290,9 @@ enum Pend {
     Append,
     Fetch {
         uid: bool,
+        /// The items and \Seen rule, for the next part's request.
+        items: Vec<FetchItem>,
+        mark_seen: bool,
     },
     Store {
         uid: bool,
@@ -329,6 +335,9 @@ pub struct ImapSession {
     /// `deferred`, so the folder can be read again before it goes out.
     defer: bool,
     deferred: Option<String>,
+    /// The request for a FETCH's next part, sent once the last part is
+    /// written ([`Session::resume`]).
+    next_part: Option<Request>,
 }
 
 impl ImapSession {
@@ -352,6 +361,7 @@ impl ImapSession {
             dirty: false,
             defer: false,
             deferred: None,
+            next_part: None,
         };
         let caps = s.capabilities();
         s.line(&format!(
@@ -1019,10 +1029,15 @@ impl ImapSession {
                     });
                 let r = Request::Fetch {
                     seqs,
+                    items: items.clone(),
+                    mark_seen,
+                };
+                let what = Pend::Fetch {
+                    uid,
                     items,
                     mark_seen,
                 };
-                self.request(tag, Pend::Fetch { uid }, r);
+                self.request(tag, what, r);
             }
             CommandBody::Store { .. } if read_only => {
                 self.tagged(tag, "NO [READ-ONLY] mailbox is read-only")
@@ -1203,8 +1218,15 @@ impl ImapSession {
                 ),
                 Err(e) => self.refused(&tag, e),
             },
-            (Pend::Fetch { .. }, Answer::Fetched(r)) => match r {
-                Ok(Fetched { wire, flags }) => {
+            (
+                Pend::Fetch {
+                    uid,
+                    items,
+                    mark_seen,
+                },
+                Answer::Fetched(r),
+            ) => match r {
+                Ok(Fetched { wire, flags, rest }) => {
                     if let Some(view) = self.view.as_mut() {
                         for (u, f) in flags {
                             view.set_flags(u, f);
@@ -1215,7 +1237,24 @@ impl ImapSession {
                     } else {
                         self.out.extend_from_slice(&wire);
                     }
-                    self.tagged(&tag, "OK FETCH completed");
+                    if rest.is_empty() {
+                        return self.tagged(&tag, "OK FETCH completed");
+                    }
+                    // More to come: asked for when this part is written.
+                    self.flush();
+                    self.next_part = Some(Request::Fetch {
+                        seqs: rest,
+                        items: items.clone(),
+                        mark_seen,
+                    });
+                    self.waiting = Waiting::Answer(Pending {
+                        tag,
+                        what: Pend::Fetch {
+                            uid,
+                            items,
+                            mark_seen,
+                        },
+                    });
                 }
                 Err(e) => self.refused(&tag, e),
             },
@@ -1374,6 +1413,16 @@ impl crate::proto::Session for ImapSession {
     }
     fn wants_input(&self) -> bool {
         ImapSession::wants_input(self)
+    }
+    fn resume(&mut self, _now: Instant) -> bool {
+        // The last part of a FETCH is written: ask for the next.
+        match self.next_part.take() {
+            Some(r) => {
+                self.queue.push_back(Output::Event(Event::Request(r)));
+                true
+            }
+            None => false,
+        }
     }
     fn shutdown(&mut self, immediate: bool) {
         // RFC 9051 §7.1.5: BYE, now or once the command in flight is done.

@@ -17,33 +17,15 @@ use crate::store::folder::{Folder, Message};
 
 use super::work::names;
 
-/// Renders the `* n FETCH (...)` response of `items` for each message of
-/// `seqs` ((sequence number, UID) pairs) present in `f`, setting \Seen
-/// first when `mark_seen`.
-pub fn fetch(
-    f: &mut Folder,
-    seqs: &[(u32, u32)],
-    items: &[FetchItem],
-    mark_seen: bool,
-) -> Result<Fetched, Refusal> {
-    let mut seen_now = Vec::new();
-    if mark_seen {
-        let marks: Vec<(u32, crate::store::flags::Flags)> = seqs
-            .iter()
-            .filter_map(|&(_, u)| f.get(u))
-            .filter(|m| !m.flags.has('S'))
-            .map(|m| {
-                let mut fl = m.flags;
-                fl.set('S', true);
-                (m.uid, fl)
-            })
-            .collect();
-        seen_now = f
-            .set_flags_many(&marks)
-            .map_err(|e| Refusal::Failed(e.to_string()))?;
-    }
-    let wants_flags = items.contains(&MessageDataItemName::Flags);
-    let needs_data = items.iter().any(|i| {
+/// About how many octets of responses one FETCH job renders: a FETCH of
+/// many messages goes out in parts of this size, the next read while the
+/// last is in the socket, so a session holds one part, not the mailbox.
+pub const PART_BYTES: u64 = 256 * 1024;
+
+/// Whether `items` need the message's text (not only its flags, UID,
+/// date and size).
+fn needs_data(items: &[FetchItem]) -> bool {
+    items.iter().any(|i| {
         !matches!(
             i,
             MessageDataItemName::Flags
@@ -51,7 +33,57 @@ pub fn fetch(
                 | MessageDataItemName::InternalDate
                 | MessageDataItemName::Rfc822Size
         )
-    });
+    })
+}
+
+/// How many of `seqs` the next part renders: messages up to about
+/// [`PART_BYTES`] (by their stored sizes when the text is wanted), at
+/// least one.
+pub fn part(f: &Folder, seqs: &[(u32, u32)], items: &[FetchItem]) -> usize {
+    let data = needs_data(items);
+    let mut total = 0u64;
+    for (i, &(_, u)) in seqs.iter().enumerate() {
+        if i > 0 && total >= PART_BYTES {
+            return i;
+        }
+        total += 64
+            + if data {
+                f.get(u).map_or(0, |m| m.size)
+            } else {
+                0
+            };
+    }
+    seqs.len()
+}
+
+/// Sets \Seen on the messages of `seqs` that lack it (FETCH of a body
+/// without PEEK, RFC 9051 §6.4.5); returns the UIDs changed.
+pub fn mark_seen(f: &mut Folder, seqs: &[(u32, u32)]) -> Result<Vec<u32>, Refusal> {
+    let marks: Vec<(u32, crate::store::flags::Flags)> = seqs
+        .iter()
+        .filter_map(|&(_, u)| f.get(u))
+        .filter(|m| !m.flags.has('S'))
+        .map(|m| {
+            let mut fl = m.flags;
+            fl.set('S', true);
+            (m.uid, fl)
+        })
+        .collect();
+    f.set_flags_many(&marks)
+        .map_err(|e| Refusal::Failed(e.to_string()))
+}
+
+/// Renders the `* n FETCH (...)` response of `items` for each message of
+/// `seqs` ((sequence number, UID) pairs) present in `f`; FLAGS also for
+/// the messages in `seen_now` (their \Seen was just set).
+pub fn fetch(
+    f: &Folder,
+    seqs: &[(u32, u32)],
+    items: &[FetchItem],
+    seen_now: &[u32],
+) -> Result<Fetched, Refusal> {
+    let wants_flags = items.contains(&MessageDataItemName::Flags);
+    let needs_data = needs_data(items);
     let mut out = Fetched::default();
     let mut files = Files::open(f.dir());
     let (mut raw, mut wire) = (Vec::new(), Vec::new());

@@ -63,7 +63,7 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
             Err(e) => (Answer::Selected(Err(e)), None),
         },
         Request::Sync => (
-            Answer::Selected(with_selected(place, |f| Ok(snapshot(f)))),
+            Answer::Selected(with_selected_read(place, |f| Ok(snapshot(f)))),
             None,
         ),
         Request::Create(name) => {
@@ -149,7 +149,24 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
             items,
             mark_seen,
         } => {
-            let r = with_selected(place, |f| fetch::fetch(f, &seqs, &items, mark_seen));
+            // One part (see fetch::PART_BYTES); the session asks for the
+            // rest once this part is written.
+            let r = if mark_seen {
+                with_selected(place, |f| {
+                    let n = fetch::part(f, &seqs, &items);
+                    let seen = fetch::mark_seen(f, &seqs[..n])?;
+                    let mut r = fetch::fetch(f, &seqs[..n], &items, &seen)?;
+                    r.rest = seqs[n..].to_vec();
+                    Ok(r)
+                })
+            } else {
+                with_selected_read(place, |f| {
+                    let n = fetch::part(f, &seqs, &items);
+                    let mut r = fetch::fetch(f, &seqs[..n], &items, &[])?;
+                    r.rest = seqs[n..].to_vec();
+                    Ok(r)
+                })
+            };
             (Answer::Fetched(r), None)
         }
         Request::Store { uids, kind, flags } => {
@@ -192,17 +209,15 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
             (Answer::Copied(r), None)
         }
         Request::Search { uids, criteria } => {
-            let r = with_selected(place, |f| search::search(f, &uids, &criteria));
+            let r = with_selected_read(place, |f| search::search(f, &uids, &criteria));
             (Answer::Found(r), None)
         }
     }
 }
 
 /// Runs `job` on the selected folder, opened afresh.
-fn with_selected<T>(
-    place: &Place,
-    job: impl FnOnce(&mut Folder) -> Result<T, Refusal>,
-) -> Result<T, Refusal> {
+/// The selected folder's directory, if it is still there.
+fn selected_dir(place: &Place) -> Result<&Path, Refusal> {
     let dir = place
         .selected
         .as_ref()
@@ -212,12 +227,33 @@ fn with_selected<T>(
             "the selected mailbox was deleted".into(),
         ));
     }
+    Ok(dir)
+}
+
+/// Runs `job` on the selected folder as it is now, to change it.
+fn with_selected<T>(
+    place: &Place,
+    job: impl FnOnce(&mut Folder) -> Result<T, Refusal>,
+) -> Result<T, Refusal> {
     let mut f = place
         .cache
-        .open(dir)
+        .open(selected_dir(place)?)
         .map_err(failed)?
         .with_feed(place.feed.clone());
     job(&mut f)
+}
+
+/// Runs `job` on the selected folder as it is now, to read it: the
+/// cache's copy itself, shared, not cloned.
+fn with_selected_read<T>(
+    place: &Place,
+    job: impl FnOnce(&Folder) -> Result<T, Refusal>,
+) -> Result<T, Refusal> {
+    let f = place
+        .cache
+        .open_shared(selected_dir(place)?)
+        .map_err(failed)?;
+    job(&f)
 }
 
 /// A folder as a session's view starts from.

@@ -80,6 +80,7 @@ fn store(r: &Request) -> Answer {
                 .collect::<String>()
                 .into_bytes(),
             flags: Vec::new(),
+            rest: Vec::new(),
         })),
         Request::Append { data, .. } => {
             assert_eq!(data, b"hello\r\n");
@@ -260,4 +261,49 @@ fn idle_hears_of_changes_and_ends_with_done() {
     h.s.changed();
     assert_eq!(h.drain(), "* 3 EXISTS\r\n");
     assert_eq!(h.feed(b"DONE\r\n"), "c OK IDLE terminated\r\n");
+}
+
+#[test]
+fn a_large_fetch_goes_out_in_parts_each_asked_for_when_the_last_is_written() {
+    // The store renders one message per part.
+    let mut h = Harness::new(|r| match r {
+        Request::Login { .. } => Answer::LoggedIn(Ok(())),
+        Request::Select { .. } | Request::Sync => Answer::Selected(Ok(snap())),
+        Request::Fetch { seqs, .. } => Answer::Fetched(Ok(Fetched {
+            wire: format!("* {} FETCH (UID {})\r\n", seqs[0].0, seqs[0].1).into_bytes(),
+            flags: Vec::new(),
+            rest: seqs[1..].to_vec(),
+        })),
+        _ => Answer::Done(Ok(())),
+    });
+    h.drain();
+    h.feed(b"a LOGIN bob x\r\nb SELECT INBOX\r\n");
+    let out = h.feed(b"c UID FETCH 1:* (UID)\r\nd NOOP\r\n");
+    assert!(out.ends_with("* 1 FETCH (UID 5)\r\n"), "{out}");
+    assert!(
+        !out.contains("c OK"),
+        "no tagged reply before the last part"
+    );
+    assert!(
+        crate::proto::Session::resume(&mut h.s, h.now),
+        "the next part is asked for"
+    );
+    let out = h.drain();
+    assert_eq!(
+        out,
+        "* 2 FETCH (UID 7)\r\nc OK FETCH completed\r\nd OK NOOP completed\r\n"
+    );
+    let Some(Request::Fetch { seqs, .. }) = h
+        .requests
+        .iter()
+        .rev()
+        .find(|r| matches!(r, Request::Fetch { .. }))
+    else {
+        panic!("no second part asked for");
+    };
+    assert_eq!(seqs, &[(2, 7)]);
+    assert!(
+        !crate::proto::Session::resume(&mut h.s, h.now),
+        "nothing more to ask for"
+    );
 }
