@@ -6,10 +6,12 @@
 //! A folder is reused as it is only when nothing in it can have changed:
 //! the modification times (and sizes, inodes) of `new/`, `cur/`,
 //! `dovecot-uidlist` and `dovecot-keywords` are what they were when it
-//! was read, and that moment was more than [`SETTLE`] after the last of
-//! them, so a change within one tick of the file system's clock cannot
-//! hide behind an equal time (the rule Dovecot's Maildir code follows
-//! too). Otherwise the folder is read again with the cached one as a
+//! was read, and that moment was well after the last of them, so a
+//! change within one tick of the file system's clock cannot hide behind
+//! an equal time (the rule Dovecot's Maildir code follows too): [`SETTLE`]
+//! after it where times have whole seconds only, [`SETTLE_FINE`] where
+//! they carry nanoseconds (ext4, XFS, Btrfs and tmpfs stamp with the
+//! kernel's clock tick, a few milliseconds). Otherwise the folder is read again with the cached one as a
 //! hint ([`Folder::open_with`]): one directory read, a stat only for new
 //! files.
 
@@ -24,8 +26,12 @@ use std::time::{Duration, SystemTime};
 use super::folder::Folder;
 use super::{keywords, uidlist};
 
-/// How long after the last change a folder's times are trusted.
+/// How long after the last change a folder's times are trusted, on a
+/// file system whose times are whole seconds.
 const SETTLE: Duration = Duration::from_secs(2);
+
+/// The same where the times carry nanoseconds.
+const SETTLE_FINE: Duration = Duration::from_millis(100);
 
 /// What identifies one state of a file or directory.
 type Stamp = Option<(i64, i64, u64, u64)>;
@@ -49,16 +55,20 @@ impl Stamps {
         ])
     }
 
-    /// Whether every time is at least [`SETTLE`] before `at`.
+    /// Whether every time is long enough before `at` ([`SETTLE`], or
+    /// [`SETTLE_FINE`] when every time has a fraction of a second).
     fn settled(&self, at: SystemTime) -> bool {
         let Ok(at) = at.duration_since(SystemTime::UNIX_EPOCH) else {
             return false;
         };
-        let limit = at.saturating_sub(SETTLE).as_secs();
-        self.0
-            .iter()
-            .flatten()
-            .all(|&(s, _, _, _)| u64::try_from(s).is_ok_and(|s| s < limit))
+        let fine = self.0.iter().flatten().all(|&(_, ns, _, _)| ns != 0);
+        let limit = at.saturating_sub(if fine { SETTLE_FINE } else { SETTLE });
+        self.0.iter().flatten().all(|&(s, ns, _, _)| {
+            let (Ok(s), Ok(ns)) = (u64::try_from(s), u32::try_from(ns)) else {
+                return false;
+            };
+            Duration::new(s, ns.min(999_999_999)) < limit
+        })
     }
 }
 
