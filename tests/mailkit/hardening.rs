@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{bin, files, smtp_server, Server, TempDir};
+use crate::support::{bin, files, free_port, smtp_server, Server, TempDir};
 
 /// Runs mailkit with `args` and returns what it did.
 fn mailkit(args: &[&str]) -> std::process::Output {
@@ -31,14 +31,6 @@ fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
     f()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A message of about `size` bytes: short lines of text.

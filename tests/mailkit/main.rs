@@ -8,6 +8,7 @@ mod fetch;
 mod fetch_imap;
 mod generated;
 mod hardening;
+mod imap_clients;
 mod parse;
 mod queue;
 mod readme;

@@ -219,3 +219,13 @@ pub fn smtp_server(maildir: &Path, extra: &[&str]) -> Server {
     args.extend_from_slice(extra);
     Server::start(&args)
 }
+
+/// A loopback port that was free a moment ago (for listeners whose
+/// address a test must know before the server starts, e.g. `--tls-listen`).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

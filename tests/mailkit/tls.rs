@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::{bin, files, smtp_server, Client, Server, TempDir};
+use crate::support::{bin, files, free_port, smtp_server, Client, Server, TempDir};
 
 fn send(server: &str, extra: &[&str]) -> (Option<i32>, String) {
     let out = Command::new(bin())
@@ -27,14 +27,6 @@ fn send(server: &str, extra: &[&str]) -> (Option<i32>, String) {
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[test]
