@@ -21,7 +21,7 @@ use imap_codec::imap_types::core::NString;
 use imap_codec::imap_types::fetch::MessageDataItem;
 use imap_codec::imap_types::flag::{Flag, FlagFetch};
 use imap_codec::imap_types::mailbox::Mailbox;
-use imap_codec::imap_types::response::{Code, Data, Response, Status, StatusKind};
+use imap_codec::imap_types::response::{Capability, Code, Data, Response, Status, StatusKind};
 
 use super::exit as fail;
 use super::fetch::{client_tls, open_sink, password, state_path, Sink};
@@ -50,6 +50,8 @@ enum Step {
     Fetch(Vec<u32>),
     MarkDeleted(Vec<u32>),
     Expunge(Vec<u32>),
+    /// `--wait`: IDLE in the one folder until enough messages are there.
+    Idle,
     Logout,
 }
 
@@ -71,6 +73,15 @@ struct ImapFetch {
     live: bool,
     /// `--wait N`: only count the messages.
     count_only: bool,
+    /// `--wait N`: how many to wait for, IDLEing when the server can
+    /// (RFC 2177) and there is one folder.
+    wait_for: Option<usize>,
+    /// The server said IDLE in its capabilities.
+    can_idle: bool,
+    /// IDLE was entered (its end may be a timeout, not a failure).
+    idled: bool,
+    /// DONE was sent.
+    idle_done: bool,
     list: bool,
     delete: bool,
     all_folders: bool,
@@ -94,6 +105,8 @@ struct ImapFetch {
     bytes: u64,
     deleted: usize,
     counted: usize,
+    /// `--wait`: messages counted in folders other than the one IDLEd in.
+    counted_elsewhere: usize,
     logout_ok: bool,
     error: Option<anyhow::Error>,
     tls: Option<crate::net::tls::ClientTls>,
@@ -186,11 +199,21 @@ impl ImapFetch {
                 format!("UID STORE {} +FLAGS.SILENT (\\Deleted)", set(uids)).into_bytes()
             }
             Step::Expunge(uids) => format!("UID EXPUNGE {}", set(uids)).into_bytes(),
+            Step::Idle => b"IDLE".to_vec(),
             Step::Logout => b"LOGOUT".to_vec(),
         };
         self.step = step;
         let tag = self.next_tag();
         c.command(tag, &text, now);
+    }
+
+    /// While IDLEing: DONE once enough messages are there.
+    fn idle_check(&mut self, c: &mut ImapClient) {
+        let enough = self.wait_for.is_some_and(|n| self.counted >= n);
+        if self.step == Step::Idle && enough && !self.idle_done {
+            self.idle_done = true;
+            c.send_raw(b"DONE\r\n");
+        }
     }
 
     fn abort(&mut self, c: &mut ImapClient, e: anyhow::Error, now: Instant) {
@@ -276,6 +299,13 @@ impl ImapFetch {
 
     fn untagged(&mut self, r: Response<'static>) -> anyhow::Result<()> {
         match r {
+            Response::Data(Data::Capability(caps)) => {
+                self.can_idle |= caps.as_ref().contains(&Capability::Idle);
+            }
+            Response::Data(Data::Exists(n)) if self.step == Step::Idle => {
+                // Counted as a whole again: the folder's own count.
+                self.counted = self.counted_elsewhere + n as usize;
+            }
             Response::Status(Status::Untagged(b)) => {
                 if let Some(Code::UidValidity(v)) = b.code {
                     self.uid_validity = v.get();
@@ -358,7 +388,14 @@ impl ImapFetch {
             Step::Listing => {
                 let listing = std::mem::take(&mut self.listing);
                 if self.count_only {
+                    self.counted_elsewhere = self.counted;
                     self.counted += listing.len();
+                    let short = self.wait_for.is_some_and(|n| self.counted < n);
+                    let one_folder = !self.all_folders && self.folders.is_empty() && !self.idled;
+                    if short && one_folder && self.can_idle {
+                        self.idled = true;
+                        return self.send(c, Step::Idle, now);
+                    }
                     return self.next_folder(c, now);
                 }
                 if self.list {
@@ -416,6 +453,11 @@ impl ImapFetch {
                 ),
                 now,
             ),
+            Step::Idle => {
+                // DONE was answered (or IDLE refused): the count is what
+                // it is; the caller decides whether to look again.
+                self.send(c, Step::Logout, now)
+            }
             Step::Logout => self.logout_ok = ok,
             Step::ListFolders => self.abort(c, anyhow!("LIST failed: {text}"), now),
         }
@@ -566,9 +608,22 @@ impl Service for ImapFetch {
 
     fn event(&mut self, _id: ConnId, c: &mut ImapClient, e: Event, now: Instant) {
         match e {
-            Event::Greeting { ok: true, .. } if self.starttls => self.send(c, Step::StartTls, now),
-            Event::Greeting { ok: true, .. } => self.send(c, Step::Login, now),
-            Event::Greeting { ok: false, text } => {
+            Event::Greeting {
+                ok: true,
+                capabilities,
+                ..
+            } => {
+                self.can_idle |= capabilities.iter().any(|c| c == "IDLE");
+                let step = if self.starttls {
+                    Step::StartTls
+                } else {
+                    Step::Login
+                };
+                self.send(c, step, now)
+            }
+            Event::Greeting {
+                ok: false, text, ..
+            } => {
                 self.error = Some(fail(
                     3,
                     format!("the server refused the connection: {text}"),
@@ -576,10 +631,11 @@ impl Service for ImapFetch {
             }
             Event::Untagged(r) => {
                 if let Err(e) = self.untagged(r) {
-                    self.abort(c, e, now);
+                    return self.abort(c, e, now);
                 }
+                self.idle_check(c);
             }
-            Event::Continue => {}
+            Event::Continue => self.idle_check(c),
             Event::Done { kind, text, .. } => self.done(c, kind, text, now),
             Event::Closed { reason } => {
                 if let Some(r) = reason {
@@ -641,6 +697,10 @@ fn session(
         opened: false,
         live: false,
         count_only,
+        wait_for: if count_only { args.wait } else { None },
+        can_idle: false,
+        idled: false,
+        idle_done: false,
         list: args.list,
         delete: args.delete,
         all_folders: args.all_folders,
@@ -669,6 +729,7 @@ fn session(
         bytes: 0,
         deleted: 0,
         counted: 0,
+        counted_elsewhere: 0,
         logout_ok: false,
         error: None,
         tls: client_tls(&args.tls, server_name)?,
@@ -705,14 +766,20 @@ pub fn run(args: Fetch) -> anyhow::Result<()> {
     if let Some(n) = args.wait {
         let deadline = Instant::now() + Duration::from_secs(args.timeout);
         loop {
+            // With IDLE the session itself waits (until enough mail is
+            // there or the server stops answering within --timeout);
+            // without, it counts once and we look again.
             let s = session(&args, server, &password, true)?;
-            if let Some(e) = s.error {
-                return Err(e);
-            }
             if s.counted >= n {
                 break;
             }
-            if Instant::now() >= deadline {
+            let idle_ended = s.idled && s.error.is_some();
+            if let Some(e) = s.error {
+                if !s.idled {
+                    return Err(e);
+                }
+            }
+            if Instant::now() >= deadline || idle_ended {
                 bail!(
                     "timed out after {} s waiting for {n} messages ({} there)",
                     args.timeout,

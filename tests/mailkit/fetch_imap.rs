@@ -155,3 +155,45 @@ fn a_wrong_password_exits_4() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn wait_idles_until_the_mail_is_there_and_times_out_with_the_count() {
+    let dir = TempDir::new("fetch-imap-wait");
+    let maildir = dir.path().join("mail");
+    let bob = maildir.join("bob@hamburger.edu");
+    drop_in(&bob, "1700000001.M1P1.h", None, "one");
+    let srv = imap(&maildir);
+    let addr = srv.addr.to_string();
+    let waiter = std::thread::spawn(move || {
+        Command::new(bin())
+            .args(["fetch", "--protocol", "imap", "--server", &addr])
+            .args(["--user", "bob", "--password", "x"])
+            .args(["--wait", "3", "--timeout", "20", "--stdout"])
+            .output()
+            .unwrap()
+    });
+    // Another process (here: this test) delivers while the fetch waits.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    drop_in(&bob, "1700000002.M2P1.h", None, "two");
+    drop_in(&bob, "1700000003.M3P1.h", None, "three");
+    let out = waiter.join().unwrap();
+    let text = ok(&out);
+    for s in [
+        "Subject: 1700000001",
+        "Subject: 1700000002",
+        "Subject: 1700000003",
+    ] {
+        assert!(text.contains(s), "{s}: {text}");
+    }
+    // IDLE, not polling: one login to wait, one to fetch.
+    let logins = srv.log_text().matches(" logged in from ").count();
+    assert_eq!(logins, 2, "{}", srv.log_text());
+
+    let o = fetch(&srv, &["--wait", "9", "--timeout", "2", "--stdout"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("timed out after 2 s waiting for 9 messages (3 there)"),
+        "{err}"
+    );
+}

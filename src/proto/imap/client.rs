@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use imap_codec::decode::Decoder;
-use imap_codec::imap_types::response::{Response, Status, StatusKind};
+use imap_codec::imap_types::response::{Code, Response, Status, StatusKind};
 use imap_codec::{GreetingCodec, ResponseCodec};
 use imap_types::IntoStatic;
 
@@ -27,8 +27,10 @@ pub enum Event {
     Greeting {
         /// OK or PREAUTH?
         ok: bool,
-        /// Its text, with any response code.
+        /// Its text (without the response code).
         text: String,
+        /// The capabilities of a `[CAPABILITY ...]` code, upper case.
+        capabilities: Vec<String>,
     },
     /// An untagged response (data or status) while a command runs.
     Untagged(Response<'static>),
@@ -206,8 +208,20 @@ impl ImapClient {
                         use imap_codec::imap_types::response::GreetingKind;
                         let ok = g.kind != GreetingKind::Bye;
                         let text = g.text.to_string();
+                        let capabilities = match &g.code {
+                            Some(Code::Capability(caps)) => caps
+                                .as_ref()
+                                .iter()
+                                .map(|c| c.to_string().to_ascii_uppercase())
+                                .collect(),
+                            _ => Vec::new(),
+                        };
                         self.greeted = true;
-                        self.emit(Event::Greeting { ok, text });
+                        self.emit(Event::Greeting {
+                            ok,
+                            text,
+                            capabilities,
+                        });
                         if !ok {
                             return self.end(Some("the server refused the connection".into()));
                         }
@@ -375,7 +389,15 @@ mod tests {
                 out,
                 b"m1 LOGIN \"bob\" \"x\"\r\nm2 UID FETCH 1:* (UID BODY.PEEK[])\r\n"
             );
-            assert!(matches!(ev[0], Event::Greeting { ok: true, .. }));
+            let Event::Greeting {
+                ok: true,
+                capabilities,
+                ..
+            } = &ev[0]
+            else {
+                panic!("{:?}", ev[0]);
+            };
+            assert_eq!(capabilities, &["IMAP4REV1"]);
             assert!(matches!(
                 ev[1],
                 Event::Done {
