@@ -246,3 +246,93 @@ fn a_fetch_larger_than_a_part_arrives_whole_in_order_and_marks_each_message_seen
         .count();
     assert_eq!(seen, 60);
 }
+
+#[test]
+fn esearch_searchres_list_extended_and_list_status() {
+    let dir = TempDir::new("imap-ext");
+    let maildir = dir.path().join("mail");
+    let srv = imap(&maildir, &[]);
+    let mut m = Imap::connect(&srv);
+    m.ok("LOGIN bob x");
+    for s in ["apple", "banana", "apple pie"] {
+        let msg = format!("Subject: {s}\r\n\r\nbody\r\n");
+        m.c.send(format!("a APPEND INBOX {{{}+}}\r\n{msg}\r\n", msg.len()).as_bytes());
+        m.until("a");
+    }
+    m.ok("SELECT INBOX");
+    // ESEARCH (RFC 4731).
+    let r = m.ok("SEARCH RETURN (MIN MAX COUNT ALL) ALL");
+    assert_eq!(
+        r[0], "* ESEARCH (TAG \"t3\") MIN 1 MAX 3 ALL 1:3 COUNT 3",
+        "{r:?}"
+    );
+    let r = m.ok("UID SEARCH RETURN () SUBJECT apple");
+    assert_eq!(r[0], "* ESEARCH (TAG \"t4\") UID ALL 1,3", "{r:?}");
+    let r = m.ok("SEARCH RETURN (COUNT) SUBJECT cherry");
+    assert_eq!(r[0], "* ESEARCH (TAG \"t5\") COUNT 0", "{r:?}");
+    // SEARCHRES (RFC 5182): SAVE alone answers nothing; `$` is the result.
+    let r = m.ok("SEARCH RETURN (SAVE) SUBJECT apple");
+    assert_eq!(r.len(), 1, "{r:?}");
+    let r = m.ok("FETCH $ (UID)");
+    assert_eq!(r[..2], ["* 1 FETCH (UID 1)", "* 3 FETCH (UID 3)"], "{r:?}");
+    let r = m.ok("UID STORE $ +FLAGS.SILENT (\\Flagged)");
+    assert_eq!(r.len(), 1, "{r:?}");
+    let r = m.ok("SEARCH FLAGGED");
+    assert_eq!(r[0], "* SEARCH 1 3");
+    m.ok("SEARCH RETURN (SAVE) SUBJECT cherry");
+    let r = m.ok("FETCH $ (UID)");
+    assert_eq!(r.len(), 1, "an empty $ fetches nothing: {r:?}");
+    // IMAP4rev2: every SEARCH answers with ESEARCH.
+    m.ok("ENABLE IMAP4rev2");
+    let r = m.ok("UID SEARCH SUBJECT banana");
+    assert_eq!(r[0], "* ESEARCH (TAG \"t13\") UID ALL 2", "{r:?}");
+    let r = m.cmd("SEARCH RETURN (BOGUS) ALL");
+    assert!(r[0].contains(" BAD "), "{r:?}");
+    // LIST-EXTENDED (RFC 5258), special-use selection (RFC 6154) and
+    // LIST-STATUS (RFC 5819).
+    m.ok("CREATE Work");
+    m.ok("SUBSCRIBE Work");
+    m.ok("CREATE Gone");
+    m.ok("SUBSCRIBE Gone");
+    m.ok("DELETE Gone");
+    let r = m.ok("LIST (SUBSCRIBED) \"\" *");
+    for want in [
+        "* LIST (\\NonExistent \\Subscribed) \"/\" \"Gone\"",
+        "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"Work\"",
+        "* LIST (\\HasNoChildren \\Sent \\Subscribed) \"/\" \"Sent\"",
+    ] {
+        assert!(r.contains(&want.to_string()), "{want}: {r:?}");
+    }
+    assert!(
+        r[..r.len() - 1].iter().all(|l| l.contains("\\Subscribed")),
+        "{r:?}"
+    );
+    let r = m.ok("LIST (SPECIAL-USE) \"\" *");
+    assert_eq!(r.len(), 6, "five special-use folders: {r:?}");
+    assert!(
+        r.iter()
+            .all(|l| l.starts_with("* LIST") || l.contains("OK")),
+        "{r:?}"
+    );
+    let r = m.ok("LIST \"\" (INBOX Work) RETURN (SUBSCRIBED STATUS (MESSAGES UNSEEN))");
+    assert_eq!(
+        r[..4],
+        [
+            "* LIST (\\HasNoChildren) \"/\" \"INBOX\"",
+            "* STATUS \"INBOX\" (MESSAGES 3 UNSEEN 3)",
+            "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"Work\"",
+            "* STATUS \"Work\" (MESSAGES 0 UNSEEN 0)",
+        ],
+        "{r:?}"
+    );
+    let caps = m.ok("CAPABILITY");
+    for c in [
+        "LIST-EXTENDED",
+        "LIST-STATUS",
+        "ESEARCH",
+        "SEARCHRES",
+        "STATUS=SIZE",
+    ] {
+        assert!(caps[0].contains(c), "{c}: {caps:?}");
+    }
+}

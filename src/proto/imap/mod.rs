@@ -9,6 +9,7 @@
 //! number).
 
 pub mod client;
+pub mod ext;
 pub mod frame;
 pub mod render;
 pub mod server;

@@ -25,6 +25,37 @@ pub fn string(out: &mut Vec<u8>, s: &[u8]) {
     }
 }
 
+/// A tag (or any text of tag characters) as a quoted string, for
+/// ESEARCH's `(TAG "...")` (tags cannot hold `"` or `\\`, RFC 9051 §9).
+pub fn quoted(s: &str) -> String {
+    let mut out = Vec::new();
+    string(&mut out, s.as_bytes());
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Ascending numbers as a sequence set, runs as ranges: `1:3,7,9:10`
+/// (empty for none).
+pub fn sequence_set(nums: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < nums.len() {
+        let mut j = i;
+        while j + 1 < nums.len() && nums[j + 1] == nums[j].wrapping_add(1) {
+            j += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(&nums[i].to_string());
+        if j > i {
+            out.push(':');
+            out.push_str(&nums[j].to_string());
+        }
+        i = j + 1;
+    }
+    out
+}
+
 /// `s` as an IMAP nstring: NIL when absent.
 pub fn nstring(out: &mut Vec<u8>, s: Option<&[u8]>) {
     match s {

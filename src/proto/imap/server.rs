@@ -23,6 +23,8 @@ use imap_codec::imap_types::mailbox::{ListMailbox, Mailbox};
 use imap_codec::imap_types::search::SearchKey;
 use imap_codec::imap_types::status::StatusDataItemName;
 use imap_codec::CommandCodec;
+
+use super::ext;
 use imap_types::IntoStatic;
 
 use super::render;
@@ -79,6 +81,23 @@ pub enum Refusal {
     Failed(String),
 }
 
+/// LIST's extended options (RFC 5258 §3, RFC 5819, RFC 6154 §3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListOptions {
+    /// Patterns after the first (`LIST "" (INBOX Sent)`).
+    pub more_patterns: Vec<String>,
+    /// Selection SUBSCRIBED: subscribed names only, with `\Subscribed`
+    /// (and `\NonExistent` for those that are gone).
+    pub subscribed: bool,
+    /// Selection SPECIAL-USE: special-use folders only.
+    pub special_use: bool,
+    /// RETURN (SUBSCRIBED): `\Subscribed` on subscribed names.
+    pub return_subscribed: bool,
+    /// RETURN (STATUS (...)): a STATUS response after each selectable
+    /// name's LIST response.
+    pub status: Vec<StatusDataItemName>,
+}
+
 /// One FETCH item a request asks the owner to render.
 pub type FetchItem = MessageDataItemName<'static>;
 
@@ -131,6 +150,8 @@ pub enum Request {
         pattern: String,
         /// LSUB: subscribed names only, LSUB responses.
         lsub: bool,
+        /// LIST-EXTENDED and LIST-STATUS options (none for plain LIST).
+        options: ListOptions,
     },
     /// STATUS; [`Answer::Lines`].
     Status {
@@ -306,6 +327,8 @@ enum Pend {
     },
     Search {
         uid: bool,
+        /// RETURN options (ESEARCH), if any.
+        ret: Option<ext::SearchReturn>,
     },
 }
 
@@ -338,6 +361,10 @@ pub struct ImapSession {
     /// The request for a FETCH's next part, sent once the last part is
     /// written ([`Session::resume`]).
     next_part: Option<Request>,
+    /// SEARCHRES's saved result (RFC 5182): UIDs, `$` in sequence sets.
+    saved: Vec<u32>,
+    /// What [`ext::take`] took off the command being run.
+    taken: ext::Taken,
 }
 
 impl ImapSession {
@@ -362,6 +389,8 @@ impl ImapSession {
             defer: false,
             deferred: None,
             next_part: None,
+            saved: Vec::new(),
+            taken: ext::Taken::Nothing,
         };
         let caps = s.capabilities();
         s.line(&format!(
@@ -397,6 +426,11 @@ impl ImapSession {
             "MOVE",
             "CHILDREN",
             "SPECIAL-USE",
+            "LIST-EXTENDED",
+            "LIST-STATUS",
+            "STATUS=SIZE",
+            "ESEARCH",
+            "SEARCHRES",
         ]);
         if self.state == State::NotAuthenticated {
             if self.cfg.starttls && !self.secure {
@@ -645,7 +679,47 @@ impl ImapSession {
             self.tagged(&tag, "BAD command line too long");
             return;
         }
-        let cmd = match CommandCodec::default().decode(bytes) {
+        // SEARCHRES: `$` is the saved result (RFC 5182 §2.1).
+        let substituted = if self.state == State::Selected {
+            ext::dollar(bytes, |uid| self.saved_set(uid))
+        } else {
+            None
+        };
+        if substituted.as_ref().is_some_and(|(_, empty)| *empty) {
+            // `$` names no message (none saved, or all expunged since).
+            let tag = first_word(line);
+            let search = line
+                .split(|&b| b == b' ')
+                .take(3)
+                .any(|w| w.eq_ignore_ascii_case(b"SEARCH"));
+            if search {
+                // An empty result, as the client expects one.
+                let r = ext::SearchReturn {
+                    all: true,
+                    ..Default::default()
+                };
+                let uid = line
+                    .split(|&b| b == b' ')
+                    .nth(1)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"UID"));
+                let text = if self.rev2 {
+                    esearch(&tag, uid, &r, &[])
+                } else {
+                    "* SEARCH".to_owned()
+                };
+                self.line(&text);
+            }
+            return self.tagged(&tag, "OK $ names no message: nothing done");
+        }
+        let bytes = substituted.as_ref().map_or(bytes, |(b, _)| b.as_slice());
+        let (plain, taken) = match ext::take(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let tag = first_word(line);
+                return self.tagged(&tag, &format!("BAD {e}"));
+            }
+        };
+        let cmd = match CommandCodec::default().decode(&plain) {
             Ok((b"", cmd)) => cmd.into_static(),
             _ => {
                 let tag = self
@@ -657,10 +731,24 @@ impl ImapSession {
                 return;
             }
         };
-        self.command(cmd);
+        self.command(cmd, taken);
     }
 
-    fn command(&mut self, cmd: Command<'static>) {
+    /// The saved search result as a sequence set: UIDs, or the messages'
+    /// numbers now (those expunged since left out); empty when none is
+    /// left.
+    fn saved_set(&self, uid: bool) -> String {
+        let mut nums: Vec<u32> = match (uid, self.view.as_ref()) {
+            (true, _) => self.saved.clone(),
+            (false, Some(v)) => self.saved.iter().filter_map(|&u| v.seq(u)).collect(),
+            (false, None) => Vec::new(),
+        };
+        nums.sort_unstable();
+        render::sequence_set(&nums)
+    }
+
+    fn command(&mut self, cmd: Command<'static>, taken: ext::Taken) {
+        self.taken = taken;
         let tag = cmd.tag.inner().to_owned();
         let name = cmd.body.name();
         match cmd.body {
@@ -893,10 +981,18 @@ impl ImapSession {
                 mailbox_wildcard,
             } => {
                 let lsub = name == "LSUB";
+                let options = match std::mem::replace(&mut self.taken, ext::Taken::Nothing) {
+                    ext::Taken::List(e) => match list_options(e) {
+                        Ok(o) => o,
+                        Err(e) => return self.tagged(tag, &format!("BAD {e}")),
+                    },
+                    _ => ListOptions::default(),
+                };
                 let r = Request::List {
                     reference: wire_name(&reference),
                     pattern: list_pattern(&mailbox_wildcard),
                     lsub,
+                    options,
                 };
                 let ok = if lsub {
                     "OK LSUB completed"
@@ -972,6 +1068,7 @@ impl ImapSession {
             CommandBody::Close => {
                 if read_only {
                     self.view = None;
+                    self.saved.clear();
                     self.state = State::Authenticated;
                     return self.tagged(tag, "OK CLOSE completed");
                 }
@@ -980,6 +1077,7 @@ impl ImapSession {
             }
             CommandBody::Unselect => {
                 self.view = None;
+                self.saved.clear();
                 self.state = State::Authenticated;
                 self.tagged(tag, "OK UNSELECT completed");
             }
@@ -1104,11 +1202,15 @@ impl ImapSession {
                             .tagged(tag, "NO [BADCHARSET (UTF-8 US-ASCII)] unknown charset");
                     }
                 }
+                let ret = match std::mem::replace(&mut self.taken, ext::Taken::Nothing) {
+                    ext::Taken::Search(r) => Some(r),
+                    _ => None,
+                };
                 let r = Request::Search {
                     uids: view.uids(),
                     criteria: criteria.into_inner(),
                 };
-                self.request(tag, Pend::Search { uid }, r);
+                self.request(tag, Pend::Search { uid, ret }, r);
             }
             _ => self.tagged(tag, &format!("BAD {name} is not supported")),
         }
@@ -1128,7 +1230,7 @@ impl ImapSession {
             p.what,
             Pend::Fetch { uid: false, .. }
                 | Pend::Store { uid: false, .. }
-                | Pend::Search { uid: false }
+                | Pend::Search { uid: false, .. }
                 | Pend::Sync { .. }
                 | Pend::Login
                 | Pend::Select { .. }
@@ -1284,6 +1386,7 @@ impl ImapSession {
                 Ok(gone) => {
                     if close {
                         self.view = None;
+                        self.saved.clear();
                         self.state = State::Authenticated;
                         self.tagged(&tag, "OK CLOSE completed");
                     } else {
@@ -1323,23 +1426,46 @@ impl ImapSession {
                 }
                 Err(e) => self.refused(&tag, e),
             },
-            (Pend::Search { uid }, Answer::Found(r)) => match r {
+            (Pend::Search { uid, ret }, Answer::Found(r)) => match r {
                 Ok(found) => {
-                    let mut line = String::from("* SEARCH");
-                    for u in found {
-                        let n = if uid {
-                            Some(u)
-                        } else {
-                            self.view.as_ref().and_then(|v| v.seq(u))
-                        };
-                        if let Some(n) = n {
-                            line.push_str(&format!(" {n}"));
+                    let mut nums: Vec<u32> = found
+                        .iter()
+                        .filter_map(|&u| match uid {
+                            true => Some(u),
+                            false => self.view.as_ref().and_then(|v| v.seq(u)),
+                        })
+                        .collect();
+                    nums.sort_unstable();
+                    if ret.as_ref().is_some_and(|r| r.save) {
+                        self.saved = found;
+                    }
+                    match (ret, self.rev2) {
+                        (None, false) => {
+                            let mut line = String::from("* SEARCH");
+                            for n in &nums {
+                                line.push_str(&format!(" {n}"));
+                            }
+                            self.line(&line);
+                        }
+                        (ret, _) => {
+                            let r = ret.unwrap_or(ext::SearchReturn {
+                                all: true,
+                                ..Default::default()
+                            });
+                            // SAVE alone: no ESEARCH (RFC 5182 §2.4).
+                            if r.min || r.max || r.all || r.count || !r.save {
+                                self.line(&esearch(&tag, uid, &r, &nums));
+                            }
                         }
                     }
-                    self.line(&line);
                     self.tagged(&tag, "OK SEARCH completed");
                 }
-                Err(e) => self.refused(&tag, e),
+                Err(e) => {
+                    if ret.is_some_and(|r| r.save) {
+                        self.saved.clear();
+                    }
+                    self.refused(&tag, e)
+                }
             },
             (_, _) => self.tagged(&tag, "NO [SERVERBUG] unexpected answer"),
         }
@@ -1384,6 +1510,7 @@ impl ImapSession {
         let code = if read_only { "READ-ONLY" } else { "READ-WRITE" };
         let cmd = if read_only { "EXAMINE" } else { "SELECT" };
         self.view = Some(view);
+        self.saved.clear();
         self.state = State::Selected;
         self.dirty = false;
         self.tagged(tag, &format!("OK [{code}] {cmd} completed"));
@@ -1473,6 +1600,88 @@ fn list_pattern(m: &ListMailbox<'_>) -> String {
     match m {
         ListMailbox::Token(t) => String::from_utf8_lossy(t.as_ref()).into_owned(),
         ListMailbox::String(s) => String::from_utf8_lossy(s.as_ref()).into_owned(),
+    }
+}
+
+/// An ESEARCH response (RFC 4731 §3.1, RFC 9051 §7.3.4) for the found
+/// numbers (ascending).
+fn esearch(tag: &str, uid: bool, r: &ext::SearchReturn, nums: &[u32]) -> String {
+    let mut line = String::from("* ESEARCH (TAG ");
+    line.push_str(&render::quoted(tag));
+    line.push(')');
+    if uid {
+        line.push_str(" UID");
+    }
+    if let (true, Some(n)) = (r.min, nums.first()) {
+        line.push_str(&format!(" MIN {n}"));
+    }
+    if let (true, Some(n)) = (r.max, nums.last()) {
+        line.push_str(&format!(" MAX {n}"));
+    }
+    if r.all && !nums.is_empty() {
+        line.push_str(&format!(" ALL {}", render::sequence_set(nums)));
+    }
+    if r.count {
+        line.push_str(&format!(" COUNT {}", nums.len()));
+    }
+    line
+}
+
+/// LIST-EXTENDED options as the request carries them: the extra
+/// patterns and STATUS items parsed by imap-codec in their plain forms.
+fn list_options(e: ext::ListExtended) -> Result<ListOptions, String> {
+    let mut more = Vec::new();
+    for p in e.more_patterns {
+        let mut cmd = b"x LIST \"\" ".to_vec();
+        cmd.extend_from_slice(&p);
+        cmd.extend_from_slice(b"\r\n");
+        match CommandCodec::default().decode(&cmd) {
+            Ok((
+                _,
+                Command {
+                    body:
+                        CommandBody::List {
+                            mailbox_wildcard, ..
+                        },
+                    ..
+                },
+            )) => more.push(list_pattern(&mailbox_wildcard)),
+            _ => return Err("bad LIST pattern".into()),
+        }
+    }
+    let mut status = Vec::new();
+    if let Some(items) = e.status {
+        let mut cmd = b"x STATUS INBOX ".to_vec();
+        cmd.extend_from_slice(&items);
+        cmd.extend_from_slice(b"\r\n");
+        match CommandCodec::default().decode(&cmd) {
+            Ok((
+                _,
+                Command {
+                    body: CommandBody::Status { item_names, .. },
+                    ..
+                },
+            )) => status = item_names.to_vec(),
+            _ => return Err("bad STATUS items in LIST RETURN".into()),
+        }
+    }
+    Ok(ListOptions {
+        more_patterns: more,
+        subscribed: e.subscribed,
+        special_use: e.special_use,
+        return_subscribed: e.return_subscribed,
+        status,
+    })
+}
+
+/// The first word of a line (a command's tag), for replies to lines the
+/// parser did not take.
+fn first_word(line: &[u8]) -> String {
+    let w = line.split(|&b| b == b' ').next().unwrap_or(b"*");
+    if w.is_empty() {
+        "*".into()
+    } else {
+        String::from_utf8_lossy(w).into_owned()
     }
 }
 

@@ -13,7 +13,7 @@ use imap_codec::imap_types::flag::StoreType;
 use imap_codec::imap_types::status::StatusDataItemName;
 
 use crate::proto::imap::render;
-use crate::proto::imap::server::{Answer, Refusal, Request};
+use crate::proto::imap::server::{Answer, ListOptions, Refusal, Request};
 use crate::proto::imap::view::Snapshot;
 use crate::store::feed::Feed;
 use crate::store::flags::Flags;
@@ -107,8 +107,16 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
             reference,
             pattern,
             lsub,
+            options,
         } => (
-            Answer::Lines(list(&mailbox, &reference, &pattern, lsub)),
+            Answer::Lines(list(
+                &place.cache,
+                &mailbox,
+                &reference,
+                &pattern,
+                lsub,
+                &options,
+            )),
             None,
         ),
         Request::Status {
@@ -408,24 +416,49 @@ pub fn matches(pattern: &str, name: &str) -> bool {
 }
 
 /// LIST and LSUB (RFC 9051 §6.3.9, RFC 3501 §6.3.9).
-fn list(mailbox: &Mailbox, reference: &str, pattern: &str, lsub: bool) -> Result<Vec<u8>, Refusal> {
+/// LIST and LSUB (RFC 9051 §6.3.9), with LIST-EXTENDED's selection
+/// and return options and several patterns (RFC 5258), special-use
+/// selection (RFC 6154 §3) and LIST-STATUS (RFC 5819).
+fn list(
+    cache: &FolderCache,
+    mailbox: &Mailbox,
+    reference: &str,
+    pattern: &str,
+    lsub: bool,
+    o: &ListOptions,
+) -> Result<Vec<u8>, Refusal> {
     let mut out = Vec::new();
     let kind = if lsub { "LSUB" } else { "LIST" };
-    if pattern.is_empty() && !lsub {
+    if pattern.is_empty() && !lsub && o.more_patterns.is_empty() {
         out.extend_from_slice(b"* LIST (\\Noselect) \"/\" \"\"\r\n");
         return Ok(out);
     }
-    let full = utf8(&format!("{reference}{pattern}")).unwrap_or_default();
-    let names = if lsub {
+    let patterns: Vec<String> = std::iter::once(pattern)
+        .chain(o.more_patterns.iter().map(String::as_str))
+        .map(|p| utf8(&format!("{reference}{p}")).unwrap_or_default())
+        .collect();
+    let all = mailbox.list().map_err(failed)?;
+    let want_subs = lsub || o.subscribed || o.return_subscribed;
+    let subs = if want_subs {
         mailbox.subscriptions().map_err(failed)?
     } else {
-        mailbox.list().map_err(failed)?
+        Vec::new()
     };
-    let all = mailbox.list().map_err(failed)?;
+    let mut names = if lsub || o.subscribed {
+        subs.clone()
+    } else {
+        all.clone()
+    };
+    names.dedup();
     for name in &names {
-        if !matches(&full, name) {
+        if !patterns.iter().any(|p| matches(p, name)) {
             continue;
         }
+        let special = SPECIAL.iter().find(|(n, _)| n == name).map(|(_, a)| *a);
+        if o.special_use && special.is_none() {
+            continue;
+        }
+        let exists = all.contains(name);
         let children = all.iter().any(|n| {
             n.len() > name.len() && n.starts_with(name.as_str()) && n.as_bytes()[name.len()] == b'/'
         });
@@ -434,15 +467,26 @@ fn list(mailbox: &Mailbox, reference: &str, pattern: &str, lsub: bool) -> Result
         } else {
             "\\HasNoChildren"
         }];
-        if let Some((_, a)) = SPECIAL.iter().find(|(n, _)| n == name) {
+        if let Some(a) = special {
             attrs.push(a);
         }
-        if lsub && !all.contains(name) {
-            attrs = vec!["\\Noselect"];
+        if !exists {
+            attrs = vec![if lsub { "\\Noselect" } else { "\\NonExistent" }];
         }
+        if !lsub && (o.subscribed || o.return_subscribed) && subs.contains(name) {
+            attrs.push("\\Subscribed");
+        }
+        let wire = mutf7_name(name);
         out.extend_from_slice(format!("* {kind} ({}) \"/\" ", attrs.join(" ")).as_bytes());
-        render::string(&mut out, mutf7_name(name).as_bytes());
+        render::string(&mut out, wire.as_bytes());
         out.extend_from_slice(b"\r\n");
+        if exists && !o.status.is_empty() {
+            // LIST-STATUS: a folder that cannot be read now is left
+            // without its STATUS (RFC 5819 §2).
+            if let Ok(lines) = status(cache, mailbox, &wire, &o.status) {
+                out.extend_from_slice(&lines);
+            }
+        }
     }
     Ok(out)
 }
