@@ -503,13 +503,24 @@ impl Folder {
             let _ = fs::remove_file(&tmp);
             return Err(e);
         }
-        let to = self.dir.join("cur").join(flags.file_name(&base));
-        let linked = fs::rename(&tmp, &to).and_then(|()| sync_dir(&self.dir.join("cur")));
+        // Without flags it is new mail, as a delivery is (in new/, so
+        // \Recent to the next session that selects the folder, RFC 3501
+        // §2.3.2; Dovecot saves it there too); with flags, in cur/.
+        let (sub, name) = if flags == Flags::empty() {
+            ("new", base.clone())
+        } else {
+            ("cur", flags.file_name(&base))
+        };
+        let to = self.dir.join(sub).join(name);
+        let linked = fs::rename(&tmp, &to).and_then(|()| sync_dir(&self.dir.join(sub)));
         if let Err(e) = linked {
             let _ = fs::remove_file(&tmp);
             return Err(e);
         }
         let uid = self.refresh_after_add(&base, flags, date, data.len() as u64)?;
+        if let (Ok(i), "new") = (self.index(uid), sub) {
+            self.messages[i].in_new = true;
+        }
         self.changed(&self.dir);
         Ok(uid)
     }

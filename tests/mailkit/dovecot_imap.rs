@@ -165,13 +165,27 @@ fn dovecot(home: &Path, maildir: &Path, command: &str) -> Vec<u8> {
         .spawn()
         .unwrap();
     let script = format!("a EXAMINE INBOX\r\n{command}\r\nz LOGOUT\r\n");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap().stdout
+    // Input stays open until the LOGOUT is answered: Dovecot that sees
+    // the end of its input while a command runs may stop before
+    // answering it (seen once in three runs).
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(script.as_bytes()).unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        let n = std::io::Read::read(&mut stdout, &mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+        if out.ends_with(b"z OK Logout completed.\r\n") || out.windows(5).any(|w| w == b"\nz OK") {
+            break;
+        }
+    }
+    drop(stdin);
+    let _ = child.wait();
+    out
 }
 
 #[test]
