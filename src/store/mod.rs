@@ -11,7 +11,7 @@ pub mod keywords;
 pub mod mailbox;
 pub mod maildir;
 pub mod maildrop;
-pub mod mutf7;
+pub use crate::util::mutf7;
 pub mod readahead;
 pub mod uidlist;
 pub mod users;

@@ -2,6 +2,7 @@
 
 pub mod budget;
 pub mod cidr;
+pub mod mutf7;
 pub mod time;
 
 use std::fmt;

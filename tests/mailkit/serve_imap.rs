@@ -336,3 +336,30 @@ fn esearch_searchres_list_extended_and_list_status() {
         assert!(caps[0].contains(c), "{c}: {caps:?}");
     }
 }
+
+#[test]
+fn utf8_accept_names_folders_in_utf8_and_others_still_see_modified_utf7() {
+    let dir = TempDir::new("imap-utf8");
+    let maildir = dir.path().join("mail");
+    let srv = imap(&maildir, &[]);
+    let mut m = Imap::connect(&srv);
+    m.ok("LOGIN bob x");
+    let r = m.ok("ENABLE UTF8=ACCEPT");
+    assert_eq!(r[0], "* ENABLED UTF8=ACCEPT", "{r:?}");
+    m.ok("CREATE \"Café & Co\"");
+    assert!(maildir.join("bob@hamburger.edu/.Caf&AOk- &- Co").is_dir());
+    let r = m.ok("LIST \"\" \"Caf*\"");
+    assert_eq!(r[0], "* LIST (\\HasNoChildren) \"/\" {10}", "{r:?}");
+    assert_eq!(r[1], "Café & Co", "{r:?}");
+    let r = m.ok("STATUS \"Café & Co\" (MESSAGES)");
+    assert_eq!(r[1], "Café & Co (MESSAGES 0)", "{r:?}");
+    m.ok("SELECT \"Café & Co\"");
+    // A session without UTF8=ACCEPT sees the modified UTF-7 name.
+    let mut other = Imap::connect(&srv);
+    other.ok("LOGIN bob x");
+    let r = other.ok("LIST \"\" \"Caf*\"");
+    assert_eq!(
+        r[0], "* LIST (\\HasNoChildren) \"/\" \"Caf&AOk- &- Co\"",
+        "{r:?}"
+    );
+}

@@ -96,6 +96,8 @@ pub struct ListOptions {
     /// RETURN (STATUS (...)): a STATUS response after each selectable
     /// name's LIST response.
     pub status: Vec<StatusDataItemName>,
+    /// Names go out in UTF-8 (UTF8=ACCEPT enabled, RFC 6855 §3).
+    pub utf8: bool,
 }
 
 /// One FETCH item a request asks the owner to render.
@@ -159,6 +161,8 @@ pub enum Request {
         mailbox: String,
         /// The items asked for.
         items: Vec<StatusDataItemName>,
+        /// The name goes out in UTF-8 (UTF8=ACCEPT enabled).
+        utf8: bool,
     },
     /// APPEND; [`Answer::Appended`].
     Append {
@@ -347,6 +351,8 @@ pub struct ImapSession {
     view: Option<View>,
     /// ENABLE IMAP4rev2 was given.
     rev2: bool,
+    /// ENABLE UTF8=ACCEPT was given (RFC 6855): names in UTF-8.
+    utf8: bool,
     secure: bool,
     failures: u32,
     deadline: Instant,
@@ -382,6 +388,7 @@ impl ImapSession {
             waiting: Waiting::Nothing,
             view: None,
             rev2: false,
+            utf8: false,
             secure: false,
             failures: 0,
             now,
@@ -431,6 +438,7 @@ impl ImapSession {
             "STATUS=SIZE",
             "ESEARCH",
             "SEARCHRES",
+            "UTF8=ACCEPT",
         ]);
         if self.state == State::NotAuthenticated {
             if self.cfg.starttls && !self.secure {
@@ -862,6 +870,9 @@ impl ImapSession {
                     if c.eq_ignore_ascii_case("IMAP4rev2") {
                         self.rev2 = true;
                         on.push("IMAP4rev2");
+                    } else if c.eq_ignore_ascii_case("UTF8=ACCEPT") {
+                        self.utf8 = true;
+                        on.push("UTF8=ACCEPT");
                     }
                 }
                 self.line(format!("* ENABLED {}", on.join(" ")).trim_end());
@@ -930,6 +941,7 @@ impl ImapSession {
 
     /// Commands of the authenticated and selected states.
     fn authenticated(&mut self, tag: &str, body: CommandBody<'static>) {
+        let utf8 = self.utf8;
         let name = body.name();
         match body {
             CommandBody::Select { mailbox, .. } | CommandBody::Examine { mailbox, .. } => {
@@ -940,7 +952,7 @@ impl ImapSession {
                     self.line("* OK [CLOSED] previous mailbox closed");
                     self.state = State::Authenticated;
                 }
-                let name = wire_name(&mailbox);
+                let name = wire_name(utf8, &mailbox);
                 self.request(
                     tag,
                     Pend::Select {
@@ -953,23 +965,23 @@ impl ImapSession {
             CommandBody::Create { mailbox } => self.plain(
                 tag,
                 "OK CREATE completed",
-                Request::Create(wire_name(&mailbox)),
+                Request::Create(wire_name(utf8, &mailbox)),
             ),
             CommandBody::Delete { mailbox } => self.plain(
                 tag,
                 "OK DELETE completed",
-                Request::Delete(wire_name(&mailbox)),
+                Request::Delete(wire_name(utf8, &mailbox)),
             ),
             CommandBody::Rename { from, to } => {
-                let r = Request::Rename(wire_name(&from), wire_name(&to));
+                let r = Request::Rename(wire_name(utf8, &from), wire_name(utf8, &to));
                 self.plain(tag, "OK RENAME completed", r)
             }
             CommandBody::Subscribe { mailbox } => {
-                let r = Request::Subscribe(wire_name(&mailbox));
+                let r = Request::Subscribe(wire_name(utf8, &mailbox));
                 self.plain(tag, "OK SUBSCRIBE completed", r)
             }
             CommandBody::Unsubscribe { mailbox } => {
-                let r = Request::Unsubscribe(wire_name(&mailbox));
+                let r = Request::Unsubscribe(wire_name(utf8, &mailbox));
                 self.plain(tag, "OK UNSUBSCRIBE completed", r)
             }
             CommandBody::List {
@@ -982,15 +994,18 @@ impl ImapSession {
             } => {
                 let lsub = name == "LSUB";
                 let options = match std::mem::replace(&mut self.taken, ext::Taken::Nothing) {
-                    ext::Taken::List(e) => match list_options(e) {
+                    ext::Taken::List(e) => match list_options(e, utf8) {
                         Ok(o) => o,
                         Err(e) => return self.tagged(tag, &format!("BAD {e}")),
                     },
-                    _ => ListOptions::default(),
+                    _ => ListOptions {
+                        utf8,
+                        ..Default::default()
+                    },
                 };
                 let r = Request::List {
-                    reference: wire_name(&reference),
-                    pattern: list_pattern(&mailbox_wildcard),
+                    reference: wire_name(utf8, &reference),
+                    pattern: list_pattern(utf8, &mailbox_wildcard),
                     lsub,
                     options,
                 };
@@ -1010,8 +1025,9 @@ impl ImapSession {
                 item_names,
             } => {
                 let r = Request::Status {
-                    mailbox: wire_name(&mailbox),
+                    mailbox: wire_name(utf8, &mailbox),
                     items: item_names.to_vec(),
+                    utf8,
                 };
                 self.plain(tag, "OK STATUS completed", r);
             }
@@ -1030,7 +1046,7 @@ impl ImapSession {
                     UNIX_EPOCH + Duration::from_secs(secs.max(0) as u64)
                 });
                 let r = Request::Append {
-                    mailbox: wire_name(&mailbox),
+                    mailbox: wire_name(utf8, &mailbox),
                     flags: flags.iter().map(|f| f.to_string()).collect(),
                     date,
                     data,
@@ -1059,6 +1075,7 @@ impl ImapSession {
 
     /// Commands of the selected state.
     fn selected_command(&mut self, tag: &str, body: CommandBody<'static>) {
+        let utf8 = self.utf8;
         let name = body.name();
         let Some(view) = self.view.as_ref() else {
             return self.tagged(tag, "BAD no mailbox selected");
@@ -1181,7 +1198,7 @@ impl ImapSession {
                 };
                 let r = Request::Copy {
                     uids,
-                    mailbox: wire_name(&mailbox),
+                    mailbox: wire_name(utf8, &mailbox),
                     remove,
                 };
                 self.request(tag, Pend::Copy { remove }, r);
@@ -1588,18 +1605,33 @@ fn copy_uid(validity: u32, pairs: &[(u32, u32)]) -> Option<String> {
 
 /// A mailbox name as the client sent it (modified UTF-7; `INBOX` in any
 /// case is INBOX).
-fn wire_name(m: &Mailbox<'_>) -> String {
+/// A mailbox name as the store takes it: modified UTF-7 (RFC 3501
+/// §5.1.3); a name sent in UTF-8 once UTF8=ACCEPT is enabled (RFC 6855
+/// §3) is encoded so.
+fn wire_name(utf8: bool, m: &Mailbox<'_>) -> String {
     match m {
         Mailbox::Inbox => "INBOX".to_owned(),
-        Mailbox::Other(o) => String::from_utf8_lossy(o.as_ref()).into_owned(),
+        Mailbox::Other(o) => {
+            let raw = String::from_utf8_lossy(o.as_ref());
+            if utf8 {
+                crate::util::mutf7::encode_path(&raw)
+            } else {
+                raw.into_owned()
+            }
+        }
     }
 }
 
 /// A LIST pattern as the client sent it.
-fn list_pattern(m: &ListMailbox<'_>) -> String {
-    match m {
+fn list_pattern(utf8: bool, m: &ListMailbox<'_>) -> String {
+    let raw = match m {
         ListMailbox::Token(t) => String::from_utf8_lossy(t.as_ref()).into_owned(),
         ListMailbox::String(s) => String::from_utf8_lossy(s.as_ref()).into_owned(),
+    };
+    if utf8 {
+        crate::util::mutf7::encode_path(&raw)
+    } else {
+        raw
     }
 }
 
@@ -1629,7 +1661,7 @@ fn esearch(tag: &str, uid: bool, r: &ext::SearchReturn, nums: &[u32]) -> String 
 
 /// LIST-EXTENDED options as the request carries them: the extra
 /// patterns and STATUS items parsed by imap-codec in their plain forms.
-fn list_options(e: ext::ListExtended) -> Result<ListOptions, String> {
+fn list_options(e: ext::ListExtended, utf8: bool) -> Result<ListOptions, String> {
     let mut more = Vec::new();
     for p in e.more_patterns {
         let mut cmd = b"x LIST \"\" ".to_vec();
@@ -1645,7 +1677,7 @@ fn list_options(e: ext::ListExtended) -> Result<ListOptions, String> {
                         },
                     ..
                 },
-            )) => more.push(list_pattern(&mailbox_wildcard)),
+            )) => more.push(list_pattern(utf8, &mailbox_wildcard)),
             _ => return Err("bad LIST pattern".into()),
         }
     }
@@ -1671,6 +1703,7 @@ fn list_options(e: ext::ListExtended) -> Result<ListOptions, String> {
         special_use: e.special_use,
         return_subscribed: e.return_subscribed,
         status,
+        utf8,
     })
 }
 

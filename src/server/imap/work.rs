@@ -122,8 +122,9 @@ pub fn run(place: &Place, r: Request) -> (Answer, Option<PathBuf>) {
         Request::Status {
             mailbox: name,
             items,
+            utf8,
         } => (
-            Answer::Lines(status(&place.cache, &mailbox, &name, &items)),
+            Answer::Lines(status(&place.cache, &mailbox, &name, &items, utf8)),
             None,
         ),
         Request::Append {
@@ -478,12 +479,12 @@ fn list(
         }
         let wire = mutf7_name(name);
         out.extend_from_slice(format!("* {kind} ({}) \"/\" ", attrs.join(" ")).as_bytes());
-        render::string(&mut out, wire.as_bytes());
+        render::string(&mut out, out_name(&wire, o.utf8).as_bytes());
         out.extend_from_slice(b"\r\n");
         if exists && !o.status.is_empty() {
             // LIST-STATUS: a folder that cannot be read now is left
             // without its STATUS (RFC 5819 §2).
-            if let Ok(lines) = status(cache, mailbox, &wire, &o.status) {
+            if let Ok(lines) = status(cache, mailbox, &wire, &o.status, o.utf8) {
                 out.extend_from_slice(&lines);
             }
         }
@@ -492,6 +493,15 @@ fn list(
 }
 
 /// A UTF-8 name as the wire shows it (modified UTF-7 per level).
+/// A name as a response carries it: as stored (modified UTF-7), or in
+/// UTF-8 once the client enabled UTF8=ACCEPT (RFC 6855 §3).
+fn out_name(wire: &str, utf8: bool) -> String {
+    match utf8 {
+        true => mutf7::decode(wire).unwrap_or_else(|| wire.to_owned()),
+        false => wire.to_owned(),
+    }
+}
+
 fn mutf7_name(name: &str) -> String {
     name.split('/')
         .map(mutf7::encode)
@@ -505,9 +515,10 @@ fn status(
     mailbox: &Mailbox,
     wire: &str,
     items: &[StatusDataItemName],
+    utf8_names: bool,
 ) -> Result<Vec<u8>, Refusal> {
     let dir = folder_dir(mailbox, wire)?;
-    let f = cache.open(&dir).map_err(failed)?;
+    let f = cache.open_shared(&dir).map_err(failed)?;
     let ms = f.messages();
     let mut parts = Vec::new();
     for i in items {
@@ -530,7 +541,7 @@ fn status(
         parts.push(format!("{name} {n}"));
     }
     let mut out = b"* STATUS ".to_vec();
-    render::string(&mut out, wire.as_bytes());
+    render::string(&mut out, out_name(wire, utf8_names).as_bytes());
     out.extend_from_slice(format!(" ({})\r\n", parts.join(" ")).as_bytes());
     Ok(out)
 }
