@@ -471,24 +471,7 @@ fn fetch_text(uids: &[u32]) -> Vec<u8> {
 
 /// A UID set, runs as ranges: `1:4,7,9:10` (`uids` ascending).
 fn set(uids: &[u32]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < uids.len() {
-        let mut j = i;
-        while j + 1 < uids.len() && uids[j + 1] == uids[j].wrapping_add(1) {
-            j += 1;
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        out.push_str(&uids[i].to_string());
-        if j > i {
-            out.push(':');
-            out.push_str(&uids[j].to_string());
-        }
-        i = j + 1;
-    }
-    out
+    crate::proto::imap::render::sequence_set(uids)
 }
 
 fn nstring(n: NString<'_>) -> Vec<u8> {

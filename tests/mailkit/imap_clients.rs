@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{files, free_port, Server, TempDir};
+use crate::support::{files, free_port, imap_server, Server, TempDir};
 
 /// Whether `tool` runs here; a missing one fails under
 /// MAILKIT_CLIENTS_STRICT.
@@ -28,17 +28,7 @@ fn have(tool: &str) -> bool {
 }
 
 fn imap(maildir: &Path, extra: &[&str]) -> Server {
-    let mut args = vec![
-        "serve-imap",
-        "--hostname",
-        "hamburger.edu",
-        "--domain",
-        "hamburger.edu",
-        "--maildir",
-        maildir.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    Server::start(&args)
+    imap_server(maildir, extra)
 }
 
 /// A message file in `dir` (a Maildir's `new/`).

@@ -1,8 +1,9 @@
 //! serve-imap on loopback, over a store filled by serve-smtp and by hand.
 
+use std::path::Path;
 use std::time::Duration;
 
-use crate::support::{files, smtp_server, Client, Server, TempDir};
+use crate::support::{files, imap_server, smtp_server, Client, Server, TempDir};
 
 /// An IMAP client on a raw socket: sends a tagged command, returns every
 /// line up to and including the tagged one (literals included as lines).
@@ -49,18 +50,8 @@ impl Imap {
     }
 }
 
-fn imap(maildir: &std::path::Path, extra: &[&str]) -> Server {
-    let mut args = vec![
-        "serve-imap",
-        "--hostname",
-        "hamburger.edu",
-        "--domain",
-        "hamburger.edu",
-        "--maildir",
-        maildir.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    Server::start(&args)
+fn imap(maildir: &Path, extra: &[&str]) -> Server {
+    imap_server(maildir, extra)
 }
 
 fn deliver(smtp: &Server, subject: &str) {

@@ -229,3 +229,19 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// `serve-imap --hostname hamburger.edu --domain hamburger.edu --maildir
+/// MAILDIR EXTRA...` on a free port (throwaway logins).
+pub fn imap_server(maildir: &Path, extra: &[&str]) -> Server {
+    let mut args = vec![
+        "serve-imap",
+        "--hostname",
+        "hamburger.edu",
+        "--domain",
+        "hamburger.edu",
+        "--maildir",
+        maildir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    Server::start(&args)
+}
