@@ -23,6 +23,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MAILKIT=${MAILKIT:-$HERE/../target/release/mailkit}
 N=${N:-5000} SIZE=${SIZE:-10240} S=${S:-10000} R=${R:-5} REPEAT=${REPEAT:-3}
 IDLE_N=${IDLE_N:-10000} L=${L:-20} WORD=${WORD:-zanzibar}
+# The IDLE sessions' mailbox: dave (10 messages) or bob (N messages).
+IDLE_USER=${IDLE_USER:-dave}
 PARTS=${PARTS:-fetch search idle latency}
 WORK=${WORK:-/var/tmp/mailkit-imap-bench}
 MK_PORT=${MK_PORT:-2820} DC_PORT=${DC_PORT:-2821} SMTP_PORT=${SMTP_PORT:-2822} CAN_PORT=${CAN_PORT:-2823}
@@ -144,9 +146,9 @@ fi
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 if want idle; then
   echo
-  echo "## $IDLE_N connections in IDLE on serve-imap"
+  echo "## $IDLE_N connections in IDLE on serve-imap ($IDLE_USER's INBOX)"
   before=$(rss $MK)
-  coproc IDLE { python3 "$HERE/imap/idle.py" 127.0.0.1 $MK_PORT dave@bench.test pw "$IDLE_N"; }
+  coproc IDLE { python3 "$HERE/imap/idle.py" 127.0.0.1 $MK_PORT "$IDLE_USER@bench.test" pw "$IDLE_N"; }
   read -r ready <&"${IDLE[0]}"
   sleep 1
   during=$(rss $MK)
