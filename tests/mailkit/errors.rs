@@ -4,7 +4,7 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::support::TempDir;
+use crate::support::{DeadPort, TempDir};
 
 fn mailkit() -> Command {
     Command::cargo_bin("mailkit").unwrap()
@@ -253,9 +253,8 @@ fn send_to_a_server_that_never_answers_the_connection_could_not_connect() {
 fn send_and_fetch_each_have_their_own_server_variable() {
     // MAILKIT_SERVER (send's, per SPEC) no longer redirects fetch, and
     // MAILKIT_SMTP_SERVER wins over it for send.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_addr = dead.local_addr().unwrap().to_string();
-    drop(dead);
+    let dead = DeadPort::new();
+    let dead_addr = dead.addr.to_string();
     mailkit()
         .args(["send", "--to", "a@b.c", "--body", "x"])
         .env("MAILKIT_SERVER", "127.0.0.1:1")

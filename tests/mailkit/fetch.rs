@@ -5,7 +5,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::support::{Server, TempDir};
+use crate::support::{DeadPort, Server, TempDir};
 
 fn setup(dir: &TempDir, n: usize) -> Server {
     let bodies: Vec<Vec<u8>> = (0..n)
@@ -132,11 +132,8 @@ fn failures_have_their_exit_codes() {
         .stderr(predicate::str::contains("refused the login"));
     assert_eq!(count(&local), 0);
     assert_eq!(count(&dir.path().join("mail/bob@hamburger.edu")), 1);
-    let free = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .to_string();
+    let dead = DeadPort::new();
+    let free = dead.addr.to_string();
     Command::cargo_bin("mailkit")
         .unwrap()
         .args([

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{bin, files, Server, TempDir};
+use crate::support::{bin, files, DeadPort, Server, TempDir};
 
 /// crepes.fr: Alice's server (she is its one user), with `extra` flags.
 fn crepes_with(dir: &TempDir, extra: &[&str]) -> Server {
@@ -348,11 +348,8 @@ fn next_hops_from_mx_records_and_bounces_for_missing_domains() {
 #[test]
 fn delay_warning_then_expiry_bounce() {
     let dir = TempDir::new("relay-delay");
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .to_string();
+    let dead_port = DeadPort::new();
+    let dead = dead_port.addr.to_string();
     let a = crepes(
         &dir,
         &dead,

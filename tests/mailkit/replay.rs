@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::{bin, files, Server, TempDir};
+use crate::support::{bin, files, DeadPort, Server, TempDir};
 
 const SEED: &str = "# The seed's SMTP dialogue.\n\
 S: 220 hamburger.edu\n\
@@ -286,11 +286,8 @@ fn nothing_listening_is_exit_3_and_bad_transcripts_name_their_line() {
     let dir = TempDir::new("replay-exit");
     let t = dir.path().join("seed.txt");
     std::fs::write(&t, SEED).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dead = DeadPort::new();
+    let port = dead.addr.port();
     let (code, _, err) = replay(&[
         "--server",
         &format!("127.0.0.1:{port}"),

@@ -5,7 +5,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::support::{files, Server, TempDir};
+use crate::support::{files, DeadPort, Server, TempDir};
 
 fn server(dir: &TempDir) -> Server {
     let maildir = dir.path().join("mail");
@@ -168,11 +168,8 @@ fn exit_codes_follow_swaks() {
         .code(23)
         .stderr(predicate::str::contains("SIZE"));
     // Nothing listens: 2.
-    let free = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .to_string();
+    let dead = DeadPort::new();
+    let free = dead.addr.to_string();
     send(&free)
         .args([
             "--from",

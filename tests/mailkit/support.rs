@@ -245,3 +245,45 @@ pub fn imap_server(maildir: &Path, extra: &[&str]) -> Server {
     args.extend_from_slice(extra);
     Server::start(&args)
 }
+
+/// A loopback address nothing listens on and nothing else can take while
+/// this lives: a socket bound to it that never listens, so connecting is
+/// refused. (The port of a listener that was dropped can be taken by a
+/// server another test starts meanwhile, which then answers.)
+pub struct DeadPort {
+    fd: i32,
+    /// The address.
+    pub addr: SocketAddr,
+}
+
+impl DeadPort {
+    pub fn new() -> DeadPort {
+        // SAFETY: plain socket calls on a descriptor this value owns;
+        // `sa` and `len` outlive the calls that fill them.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+            assert!(fd >= 0, "socket");
+            let mut sa: libc::sockaddr_in = std::mem::zeroed();
+            sa.sin_family = libc::AF_INET as libc::sa_family_t;
+            sa.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+            let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            let p = &mut sa as *mut libc::sockaddr_in as *mut libc::sockaddr;
+            assert_eq!(libc::bind(fd, p, len), 0, "bind");
+            assert_eq!(libc::getsockname(fd, p, &mut len), 0, "getsockname");
+            let port = u16::from_be(sa.sin_port);
+            DeadPort {
+                fd,
+                addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            }
+        }
+    }
+}
+
+impl Drop for DeadPort {
+    fn drop(&mut self) {
+        // SAFETY: the descriptor is this value's own.
+        unsafe {
+            libc::close(self.fd);
+        }
+    }
+}
