@@ -155,6 +155,9 @@ pub fn take(message: &[u8]) -> Result<(Vec<u8>, Taken), String> {
         if at(i) != Some("RETURN") || t.len() < i + 2 {
             return Ok((message.to_vec(), Taken::Nothing));
         }
+        if !(t[i + 1].starts_with(b"(") && t[i + 1].ends_with(b")")) {
+            return Err("RETURN needs a parenthesized list".into());
+        }
         let mut r = SearchReturn::default();
         let opts = words(t[i + 1]);
         for o in &opts {
@@ -217,7 +220,9 @@ pub fn take(message: &[u8]) -> Result<(Vec<u8>, Taken), String> {
         let Some(opts) = t.get(j + 1) else {
             return Err("RETURN needs options".into());
         };
-        let inner = &opts[1.min(opts.len())..opts.len().saturating_sub(1)];
+        let Some(inner) = opts.strip_prefix(b"(").and_then(|o| o.strip_suffix(b")")) else {
+            return Err("RETURN needs a parenthesized list".into());
+        };
         let parts = tokens(inner).unwrap_or_default();
         let mut k = 0;
         while k < parts.len() {
@@ -334,6 +339,11 @@ mod tests {
             ("c LIST \"\" \"(odd)\"\r\n".into(), Taken::Nothing)
         );
         assert!(take(b"d LIST (BOGUS) \"\" *\r\n").is_err());
+        // Found by the imap_session fuzz target: RETURN with a one-octet
+        // atom instead of a list.
+        assert!(take(b"e LIST \"\" * RETURN x\r\n").is_err());
+        assert!(take(b"f SEARCH RETURN x ALL\r\n").is_err());
+        assert!(take(b"g LIST \"\" * RETURN (\r\n").is_ok());
     }
 
     #[test]
