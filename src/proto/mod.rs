@@ -7,6 +7,7 @@
 
 pub mod body;
 pub mod dotstuff;
+pub mod http;
 pub mod imap;
 pub mod line;
 pub mod pop3;
