@@ -6,3 +6,4 @@
 //! the right framing and connection handling.
 
 pub mod server;
+pub mod websocket;
