@@ -632,10 +632,7 @@ impl ImapSession {
                         // SASL lines and DONE carry no literals.
                         self.frag.poison_message();
                     } else if length > self.cfg.max_literal {
-                        let tag = self
-                            .frag
-                            .decode_tag()
-                            .map_or("*".to_owned(), |t| t.inner().to_owned());
+                        let tag = self.message_tag();
                         if mode == LiteralMode::Sync {
                             // Refused before the client sends it (RFC 9051
                             // §7.1: TOOBIG); the message ends here.
@@ -680,10 +677,7 @@ impl ImapSession {
             other => self.waiting = other,
         }
         if self.frag.is_max_message_size_exceeded() || self.frag.is_message_poisoned() {
-            let tag = self
-                .frag
-                .decode_tag()
-                .map_or("*".to_owned(), |t| t.inner().to_owned());
+            let tag = self.message_tag();
             self.tagged(&tag, "BAD command line too long");
             return;
         }
@@ -695,7 +689,7 @@ impl ImapSession {
         };
         if substituted.as_ref().is_some_and(|(_, empty)| *empty) {
             // `$` names no message (none saved, or all expunged since).
-            let tag = first_word(line);
+            let tag = self.message_tag();
             let search = line
                 .split(|&b| b == b' ')
                 .take(3)
@@ -723,23 +717,28 @@ impl ImapSession {
         let (plain, taken) = match ext::take(bytes) {
             Ok(t) => t,
             Err(e) => {
-                let tag = first_word(line);
+                let tag = self.message_tag();
                 return self.tagged(&tag, &format!("BAD {e}"));
             }
         };
         let cmd = match CommandCodec::default().decode(&plain) {
             Ok((b"", cmd)) => cmd.into_static(),
             _ => {
-                let tag = self
-                    .frag
-                    .decode_tag()
-                    .map_or("*".to_owned(), |t| t.inner().to_owned());
+                let tag = self.message_tag();
                 let what = first_words(line);
                 self.tagged(&tag, &format!("BAD syntax error in {what}"));
                 return;
             }
         };
         self.command(cmd, taken);
+    }
+
+    /// The tag of the message being handled, for replies to what the
+    /// parser did not take (`*` when it has none).
+    fn message_tag(&self) -> String {
+        self.frag
+            .decode_tag()
+            .map_or("*".to_owned(), |t| t.inner().to_owned())
     }
 
     /// The saved search result as a sequence set: UIDs, or the messages'
@@ -1705,17 +1704,6 @@ fn list_options(e: ext::ListExtended, utf8: bool) -> Result<ListOptions, String>
         status,
         utf8,
     })
-}
-
-/// The first word of a line (a command's tag), for replies to lines the
-/// parser did not take.
-fn first_word(line: &[u8]) -> String {
-    let w = line.split(|&b| b == b' ').next().unwrap_or(b"*");
-    if w.is_empty() {
-        "*".into()
-    } else {
-        String::from_utf8_lossy(w).into_owned()
-    }
 }
 
 fn strip_crlf(b: &[u8]) -> &[u8] {
