@@ -107,9 +107,25 @@ impl Response {
 /// What the owner must act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// A request to answer with [`HttpSession::respond`].
+    /// A request to answer with [`HttpSession::respond`] (or, for a
+    /// WebSocket handshake, [`HttpSession::upgrade`]).
     Request(Request),
+    /// A WebSocket message from the client (after [`HttpSession::upgrade`]).
+    Message(Vec<u8>),
 }
+
+/// How often an idle WebSocket is pinged (RFC 6455 §5.5.2), so proxies
+/// and NAT tables keep it and a dead peer is noticed.
+pub const PING_EVERY: Duration = Duration::from_secs(30);
+
+/// Largest message a WebSocket client may send (the event stream needs
+/// none; a browser's pings and close frames are tiny).
+const MAX_WS_MESSAGE: usize = 64 * 1024;
+
+/// Most bytes of WebSocket messages queued for a client that does not
+/// read them; past it the client is dropped (1008) rather than letting
+/// its backlog grow without bound.
+pub const MAX_WS_BACKLOG: usize = 4 * 1024 * 1024;
 
 /// One item of output.
 pub type Output = crate::proto::Output<Event>;
@@ -121,6 +137,9 @@ enum Reading {
     Head,
     /// A request was handed out; its response is awaited.
     Answering { keep_alive: bool, head_only: bool },
+    /// The connection was upgraded to a WebSocket (RFC 6455): input is
+    /// frames, output is messages.
+    WebSocket,
     /// The connection is closing; input is ignored.
     Closed,
 }
@@ -133,6 +152,10 @@ pub struct HttpSession {
     reading: Reading,
     queue: VecDeque<Output>,
     deadline: Instant,
+    /// The WebSocket's frame decoder, once upgraded.
+    ws: Option<super::websocket::Decoder>,
+    /// WebSocket bytes handed out since the client last read everything.
+    backlog: usize,
 }
 
 /// Why a request could not be framed: the status to answer with.
@@ -148,6 +171,8 @@ impl HttpSession {
             input: Vec::new(),
             reading: Reading::Head,
             queue: VecDeque::new(),
+            ws: None,
+            backlog: 0,
         }
     }
 
@@ -156,6 +181,10 @@ impl HttpSession {
         if self.reading == Reading::Closed {
             return;
         }
+        if self.reading == Reading::WebSocket {
+            self.deadline = now + PING_EVERY;
+            return self.frames(now, bytes);
+        }
         self.deadline = now + self.cfg.timeout;
         self.input.extend_from_slice(bytes);
         self.process();
@@ -163,13 +192,21 @@ impl HttpSession {
 
     /// The client closed its side: nothing more will come.
     pub fn handle_eof(&mut self, _now: Instant) {
-        if self.reading == Reading::Head {
+        if matches!(self.reading, Reading::Head | Reading::WebSocket) {
             self.close();
         }
     }
 
     /// The idle deadline may have passed.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.reading == Reading::WebSocket {
+            if now >= self.deadline {
+                self.queue
+                    .push_back(Output::Transmit(super::websocket::ping(b"mailkit")));
+                self.deadline = now + PING_EVERY;
+            }
+            return;
+        }
         if now >= self.deadline && self.reading == Reading::Head {
             if !self.input.is_empty() {
                 // A request was begun and never finished (RFC 9110 §15.5.9).
@@ -187,14 +224,14 @@ impl HttpSession {
 
     /// When to call [`HttpSession::handle_timeout`].
     pub fn poll_timeout(&self) -> Option<Instant> {
-        (self.reading == Reading::Head).then_some(self.deadline)
+        matches!(self.reading, Reading::Head | Reading::WebSocket).then_some(self.deadline)
     }
 
     /// Whether more input is welcome: not while a request is answered
     /// and enough input is held for the next (pipelining stays bounded).
     pub fn wants_input(&self) -> bool {
         match self.reading {
-            Reading::Head => true,
+            Reading::Head | Reading::WebSocket => true,
             Reading::Answering { .. } => self.input.len() < self.cfg.max_head,
             Reading::Closed => false,
         }
@@ -203,8 +240,90 @@ impl HttpSession {
     /// The server is stopping: close once the request in flight is
     /// answered (`immediate`: now).
     pub fn shutdown(&mut self, immediate: bool) {
+        if self.reading == Reading::WebSocket {
+            // 1001: going away (RFC 6455 §7.4.1).
+            self.queue
+                .push_back(Output::Transmit(super::websocket::close(1001)));
+            return self.close();
+        }
         if immediate || self.reading == Reading::Head {
             self.close();
+        }
+    }
+
+    /// Whether the connection is a WebSocket now.
+    pub fn is_websocket(&self) -> bool {
+        self.reading == Reading::WebSocket
+    }
+
+    /// Accepts the WebSocket handshake of the request in flight (the owner
+    /// checked it with [`super::websocket::upgrade_key`]): `101` with the
+    /// accept key and `headers`, then the connection carries frames.
+    pub fn upgrade(&mut self, now: Instant, key: &[u8], headers: &[(String, String)]) {
+        if !matches!(self.reading, Reading::Answering { .. }) {
+            return;
+        }
+        let mut out = String::from(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
+        );
+        out.push_str(&format!(
+            "Sec-WebSocket-Accept: {}\r\n",
+            super::websocket::accept_key(key)
+        ));
+        for (n, v) in headers {
+            if !n.contains(['\r', '\n', ':']) && !v.contains(['\r', '\n']) {
+                out.push_str(&format!("{n}: {v}\r\n"));
+            }
+        }
+        out.push_str("\r\n");
+        self.queue.push_back(Output::Transmit(out.into_bytes()));
+        self.reading = Reading::WebSocket;
+        self.ws = Some(super::websocket::Decoder::new(MAX_WS_MESSAGE));
+        let early = std::mem::take(&mut self.input);
+        self.deadline = now + PING_EVERY;
+        if !early.is_empty() {
+            self.frames(now, &early);
+        }
+    }
+
+    /// Sends a WebSocket text message; a client whose backlog passed
+    /// [`MAX_WS_BACKLOG`] is closed instead (1008, policy).
+    pub fn send_text(&mut self, text: &str) {
+        if self.reading != Reading::WebSocket {
+            return;
+        }
+        if self.backlog > MAX_WS_BACKLOG {
+            self.queue
+                .push_back(Output::Transmit(super::websocket::close(1008)));
+            return self.close();
+        }
+        let frame = super::websocket::text(text);
+        self.backlog += frame.len();
+        self.queue.push_back(Output::Transmit(frame));
+    }
+
+    /// Frames from a WebSocket client.
+    fn frames(&mut self, _now: Instant, bytes: &[u8]) {
+        use super::websocket::{close, pong, Incoming};
+        let Some(ws) = self.ws.as_mut() else {
+            return;
+        };
+        ws.push(bytes);
+        while let Some(i) = self.ws.as_mut().and_then(|w| w.next_incoming()) {
+            match i {
+                Incoming::Message(m) => self.queue.push_back(Output::Event(Event::Message(m))),
+                Incoming::Ping(p) => self.queue.push_back(Output::Transmit(pong(&p))),
+                Incoming::Close(code) => {
+                    // Echo the status (RFC 6455 §5.5.1); none means 1000.
+                    let code = code.filter(|c| (1000..5000).contains(c)).unwrap_or(1000);
+                    self.queue.push_back(Output::Transmit(close(code)));
+                    return self.close();
+                }
+                Incoming::Fail(code) => {
+                    self.queue.push_back(Output::Transmit(close(code)));
+                    return self.close();
+                }
+            }
         }
     }
 
@@ -510,6 +629,11 @@ impl crate::proto::Session for HttpSession {
     fn shutdown(&mut self, immediate: bool) {
         HttpSession::shutdown(self, immediate)
     }
+    fn resume(&mut self, _now: Instant) -> bool {
+        // The client read everything: its WebSocket backlog is empty.
+        self.backlog = 0;
+        false
+    }
 }
 
 #[cfg(test)]
@@ -654,5 +778,66 @@ mod tests {
         let mut s = HttpSession::new(HttpConfig::default(), now);
         s.handle_timeout(s.poll_timeout().unwrap());
         assert!(matches!(s.poll_output(), Some(Output::Close)));
+    }
+
+    /// A masked client frame (RFC 6455 §5.3) of `opcode` with `payload`.
+    fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+        let mask = [1u8, 2, 3, 4];
+        let mut f = vec![0x80 | opcode, 0x80 | payload.len() as u8];
+        f.extend_from_slice(&mask);
+        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        f
+    }
+
+    #[test]
+    fn a_websocket_upgrade_carries_frames_both_ways() {
+        let t = Instant::now();
+        let mut s = HttpSession::new(HttpConfig::default(), t);
+        let mut input = b"GET /api/events HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n".to_vec();
+        // A frame sent right behind the handshake is not lost.
+        input.extend(client_frame(0x1, b"hi"));
+        s.handle_input(t, &input);
+        let Some(Output::Event(Event::Request(req))) = s.poll_output() else {
+            panic!("no request");
+        };
+        let key = crate::proto::http::websocket::upgrade_key(&req).expect("a valid handshake");
+        s.upgrade(t, &key, &[]);
+        assert!(s.is_websocket());
+        let Some(Output::Transmit(head)) = s.poll_output() else {
+            panic!("no 101");
+        };
+        let head = String::from_utf8(head).unwrap();
+        assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+        assert!(head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+        assert!(matches!(s.poll_output(), Some(Output::Event(Event::Message(m))) if m == b"hi"));
+        s.send_text("{}");
+        assert!(matches!(s.poll_output(), Some(Output::Transmit(f)) if f == [0x81, 2, b'{', b'}']));
+        s.handle_input(t, &client_frame(0x9, b"p"));
+        assert!(matches!(s.poll_output(), Some(Output::Transmit(f)) if f == [0x8A, 1, b'p']));
+        // Idle: a ping after PING_EVERY.
+        assert_eq!(s.poll_timeout(), Some(t + PING_EVERY));
+        s.handle_timeout(t + PING_EVERY);
+        assert!(matches!(s.poll_output(), Some(Output::Transmit(f)) if f[0] == 0x89));
+        s.handle_input(t, &client_frame(0x8, &1000u16.to_be_bytes()));
+        assert!(matches!(s.poll_output(), Some(Output::Transmit(f)) if f == [0x88, 2, 0x03, 0xE8]));
+        assert!(matches!(s.poll_output(), Some(Output::Close)));
+    }
+
+    #[test]
+    fn a_websocket_client_that_never_reads_is_dropped() {
+        let t = Instant::now();
+        let mut s = HttpSession::new(HttpConfig::default(), t);
+        s.handle_input(t, b"GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        let _ = s.poll_output();
+        s.upgrade(t, b"dGhlIHNhbXBsZSBub25jZQ==", &[]);
+        let big = "x".repeat(60_000);
+        let mut closed = false;
+        for _ in 0..200 {
+            s.send_text(&big);
+        }
+        while let Some(o) = s.poll_output() {
+            closed |= matches!(o, Output::Close);
+        }
+        assert!(closed, "the backlog is bounded");
     }
 }
