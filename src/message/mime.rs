@@ -181,6 +181,20 @@ impl<'a> Part<'a> {
         }
     }
 
+    /// The Content-ID (RFC 2045 §7) without its `<>`, if the part has one.
+    pub fn content_id(&self) -> Option<String> {
+        self.raw
+            .headers
+            .get_first_value("Content-ID")
+            .map(|v| {
+                v.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_owned()
+            })
+            .filter(|v| !v.is_empty())
+    }
+
     /// Pre-order walk, this part first (like Python's `Message.walk()`).
     pub fn walk(&self) -> Vec<&Part<'a>> {
         let mut out = Vec::new();

@@ -76,6 +76,22 @@ pub fn compact_utc(t: SystemTime) -> String {
     )
 }
 
+/// RFC 3339 in UTC with milliseconds: `2026-11-28T21:10:04.123Z` (the
+/// form JSON APIs give times in, Mailpit's `Created` among them).
+pub fn rfc3339(t: SystemTime) -> String {
+    let (_, y, m, d, s) = parts(t);
+    let ms = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_millis())
+        .unwrap_or(0);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 /// `YYYY-MM-DD HH:MM:SS` in UTC, for listings (`mailkit queue list`).
 pub fn iso_utc(t: SystemTime) -> String {
     let (_, y, m, d, s) = parts(t);
@@ -98,6 +114,10 @@ mod tests {
         assert_eq!(rfc5322(t), "Sat, 28 Nov 2026 21:10:04 +0000");
         assert_eq!(compact_utc(t), "20261128T211004Z");
         assert_eq!(asctime(t), "Sat Nov 28 21:10:04 2026");
+        assert_eq!(
+            rfc3339(t + Duration::from_millis(7)),
+            "2026-11-28T21:10:04.007Z"
+        );
         assert_eq!(rfc5322(UNIX_EPOCH), "Thu, 1 Jan 1970 00:00:00 +0000");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
         assert_eq!(compact_utc(leap), "20000229T000000Z");

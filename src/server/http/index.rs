@@ -1,0 +1,519 @@
+//! The index `serve-http` answers lists and searches from: every message
+//! of every mailbox and folder in the store, with its summary
+//! ([`Summary`]), flags, size and time received, so no request reparses
+//! files. Built from the store at start, then kept current folder by
+//! folder: a folder the change feed names is listed again (one `readdir`
+//! of `new/` and `cur/` and its UID list, through [`Folder::open_with`]
+//! with the last listing as the hint, so only new files are read) and
+//! the difference becomes the API's events (`new`, `update`, `delete`).
+//!
+//! Message IDs are made from the mailbox, the folder and the file's base
+//! name (the part of a Maildir name that stays when flags change): URL
+//! safe, the same after a restart, and never a path: a request's ID is
+//! only ever looked up here.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+use super::summary::Summary;
+use crate::store::flags::Flags;
+use crate::store::folder::Folder;
+use crate::store::mailbox::Mailbox;
+
+/// Which mailboxes a client may see: all (throwaway mode, as Mailpit's one
+/// catch-all list), or a logged-in user's own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Every mailbox.
+    All,
+    /// One user's mailbox.
+    Mailbox(String),
+}
+
+impl Scope {
+    /// Whether a message of `mailbox` is visible.
+    pub fn sees(&self, mailbox: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Mailbox(m) => m == mailbox,
+        }
+    }
+}
+
+/// One indexed message.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Its API ID.
+    pub id: Arc<str>,
+    /// The mailbox (the recipient address).
+    pub mailbox: Arc<str>,
+    /// The folder's IMAP name (`INBOX`, `Archive`, `Work/2026`).
+    pub folder: Arc<str>,
+    /// The folder's Maildir.
+    pub dir: Arc<Path>,
+    /// Its UID in the folder (for flag changes and expunges).
+    pub uid: u32,
+    /// The file's base name.
+    pub base: String,
+    /// Whether the file is in `new/`.
+    pub in_new: bool,
+    /// Its flags (none while in `new/`).
+    pub flags: Flags,
+    /// Its size in octets as stored.
+    pub size: u64,
+    /// When it was received: the file's modification time, IMAP's
+    /// internal date.
+    pub created: SystemTime,
+    /// What was read from it.
+    pub summary: Arc<Summary>,
+}
+
+impl Entry {
+    /// Whether it has been read (the Maildir `S` flag).
+    pub fn read(&self) -> bool {
+        !self.in_new && self.flags.has('S')
+    }
+
+    /// The file's path now.
+    pub fn path(&self) -> PathBuf {
+        if self.in_new {
+            self.dir.join("new").join(&self.base)
+        } else {
+            self.dir.join("cur").join(self.flags.file_name(&self.base))
+        }
+    }
+}
+
+/// A change the index saw, for the event stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A message arrived (its ID; the entry is in the index).
+    New(Arc<str>),
+    /// A message's read state changed.
+    Read {
+        /// Its ID.
+        id: Arc<str>,
+        /// Of which mailbox.
+        mailbox: Arc<str>,
+        /// Read now.
+        read: bool,
+    },
+    /// A message is gone.
+    Delete {
+        /// Its ID.
+        id: Arc<str>,
+        /// Of which mailbox.
+        mailbox: Arc<str>,
+    },
+}
+
+impl Change {
+    /// The mailbox the change concerns (looked up for `New`).
+    pub fn mailbox<'a>(&'a self, index: &'a Index) -> Option<&'a str> {
+        match self {
+            Change::New(id) => index.get(id).map(|e| &*e.mailbox),
+            Change::Read { mailbox, .. } | Change::Delete { mailbox, .. } => Some(mailbox),
+        }
+    }
+}
+
+/// What the index keeps of one folder.
+#[derive(Debug)]
+struct FolderState {
+    mailbox: Arc<str>,
+    folder: Arc<str>,
+    /// The last listing, the hint for the next.
+    listing: Option<Arc<Folder>>,
+    /// IDs by base name.
+    ids: HashMap<String, Arc<str>>,
+}
+
+/// Counts of one mailbox: (messages, unread).
+type Counts = (usize, usize);
+
+/// The messages, by ID and newest first.
+#[derive(Debug, Default)]
+pub struct Index {
+    entries: HashMap<Arc<str>, Entry>,
+    order: BTreeSet<(Reverse<SystemTime>, Reverse<Arc<str>>)>,
+    folders: HashMap<PathBuf, FolderState>,
+    counts: HashMap<Arc<str>, Counts>,
+}
+
+impl Index {
+    /// The message with ID `id`.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.get(id)
+    }
+
+    /// Every message, newest first.
+    pub fn newest_first(&self) -> impl Iterator<Item = &Entry> {
+        self.order
+            .iter()
+            .filter_map(|(_, Reverse(id))| self.entries.get(id))
+    }
+
+    /// (messages, unread) a scope sees.
+    pub fn counts(&self, scope: &Scope) -> Counts {
+        self.counts
+            .iter()
+            .filter(|(m, _)| scope.sees(m))
+            .fold((0, 0), |(t, u), (_, (a, b))| (t + a, u + b))
+    }
+
+    /// Every (mailbox, folder, messages, unread) a scope sees, by mailbox
+    /// then folder (INBOX first).
+    pub fn folders(&self, scope: &Scope) -> Vec<(Arc<str>, Arc<str>, usize, usize)> {
+        let mut out: Vec<_> = self
+            .folders
+            .values()
+            .filter(|f| scope.sees(&f.mailbox))
+            .map(|f| {
+                let unread = f
+                    .ids
+                    .values()
+                    .filter(|id| self.entries.get(*id).is_some_and(|e| !e.read()))
+                    .count();
+                (f.mailbox.clone(), f.folder.clone(), f.ids.len(), unread)
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| (&*a.1 != "INBOX").cmp(&(&*b.1 != "INBOX")))
+                .then_with(|| a.1.cmp(&b.1))
+        });
+        out
+    }
+
+    /// The Maildirs of the folders a scope sees.
+    pub fn folder_dirs(&self, scope: &Scope) -> Vec<PathBuf> {
+        self.folders
+            .iter()
+            .filter(|(_, f)| scope.sees(&f.mailbox))
+            .map(|(d, _)| d.clone())
+            .collect()
+    }
+
+    /// Whether `dir` is a folder the index knows.
+    pub fn knows(&self, dir: &Path) -> bool {
+        self.folders.contains_key(dir)
+    }
+
+    /// How many messages in all.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn count(&mut self, mailbox: &Arc<str>, total: isize, unread: isize) {
+        let c = self.counts.entry(mailbox.clone()).or_default();
+        c.0 = c.0.saturating_add_signed(total);
+        c.1 = c.1.saturating_add_signed(unread);
+    }
+
+    fn insert(&mut self, e: Entry) {
+        self.count(&e.mailbox, 1, isize::from(!e.read()));
+        self.order
+            .insert((Reverse(e.created), Reverse(e.id.clone())));
+        self.entries.insert(e.id.clone(), e);
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Entry> {
+        let e = self.entries.remove(id)?;
+        self.order
+            .remove(&(Reverse(e.created), Reverse(e.id.clone())));
+        self.count(&e.mailbox, -1, -isize::from(!e.read()));
+        Some(e)
+    }
+}
+
+/// The message ID for a file: 16 URL-safe characters (96 bits of the
+/// SHA-256 of mailbox, folder and base name).
+pub fn message_id(mailbox: &str, folder: &str, base: &str) -> Arc<str> {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in [mailbox, folder, base] {
+        ctx.update(part.as_bytes());
+        ctx.update(b"\0");
+    }
+    let digest = ctx.finish();
+    data_encoding::BASE64URL_NOPAD
+        .encode(&digest.as_ref()[..12])
+        .into()
+}
+
+/// A folder of the store: (mailbox, folder name, Maildir).
+pub type FolderRef = (String, String, PathBuf);
+
+/// Every folder of every mailbox under `root`: directories that are
+/// mailbox names (no leading dot) holding a Maildir, and their Maildir++
+/// folders.
+pub fn discover(root: &Path) -> io::Result<Vec<FolderRef>> {
+    let mut out = Vec::new();
+    let entries = match std::fs::read_dir(root) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e),
+    };
+    for ent in entries.flatten() {
+        let Ok(name) = ent.file_name().into_string() else {
+            continue;
+        };
+        let dir = ent.path();
+        if name.starts_with('.') || !(dir.join("cur").is_dir() || dir.join("new").is_dir()) {
+            continue;
+        }
+        let mb = Mailbox::new(&dir);
+        for folder in mb.list().unwrap_or_else(|_| vec!["INBOX".into()]) {
+            if let Ok(d) = mb.folder_dir(&folder) {
+                out.push((name.clone(), folder, d));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The index and what keeps it: shared by the index thread and the
+/// workers that answer requests.
+#[derive(Debug)]
+pub struct Shared {
+    /// The messages.
+    pub index: RwLock<Index>,
+    /// One rescan at a time (each reads the folder, then applies the
+    /// difference: two at once could apply an older listing last).
+    rescanning: Mutex<()>,
+    /// The first build is done (`/readyz`).
+    pub ready: AtomicBool,
+    /// The store's root.
+    pub root: PathBuf,
+}
+
+impl Shared {
+    /// An empty index of the store at `root`.
+    pub fn new(root: PathBuf) -> Shared {
+        Shared {
+            index: RwLock::new(Index::default()),
+            rescanning: Mutex::new(()),
+            ready: AtomicBool::new(false),
+            root,
+        }
+    }
+
+    /// Whether the first build is done.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Reads the index (a poisoned lock is still read: the index is only
+    /// ever changed whole entry by whole entry).
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
+        self.index.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Lists folder `dir` of `mailbox` again and applies the difference;
+    /// `on_read` is called for each new message file read. A folder that
+    /// is gone loses its messages.
+    pub fn rescan(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        dir: &Path,
+        on_read: &dyn Fn(),
+    ) -> Vec<Change> {
+        let _one = self.rescanning.lock().unwrap_or_else(|p| p.into_inner());
+        let (hint, known): (Option<Arc<Folder>>, HashSet<String>) = {
+            let ix = self.read();
+            match ix.folders.get(dir) {
+                Some(f) => (f.listing.clone(), f.ids.keys().cloned().collect()),
+                None => (None, HashSet::new()),
+            }
+        };
+        if !dir.join("cur").is_dir() && !dir.join("new").is_dir() {
+            return self.forget(dir);
+        }
+        let listing = match Folder::open_with(dir, hint.as_deref()) {
+            Ok(f) => Arc::new(f),
+            Err(e) => {
+                eprintln!("mailkit: http: cannot read {}: {e}", dir.display());
+                return Vec::new();
+            }
+        };
+        // New files are read outside the index's lock.
+        let mut fresh: HashMap<String, Summary> = HashMap::new();
+        for m in listing.messages() {
+            if known.contains(&m.base) {
+                continue;
+            }
+            if let Ok(data) = std::fs::read(m.path(dir)) {
+                fresh.insert(m.base.clone(), Summary::of(&data));
+                on_read();
+            }
+        }
+        let mailbox: Arc<str> = mailbox.into();
+        let folder: Arc<str> = folder.into();
+        let dir_arc: Arc<Path> = dir.into();
+        let mut changes = Vec::new();
+        let mut ix = self.write();
+        let mut state = ix.folders.remove(dir).unwrap_or_else(|| FolderState {
+            mailbox: mailbox.clone(),
+            folder: folder.clone(),
+            listing: None,
+            ids: HashMap::new(),
+        });
+        let mut seen: HashMap<String, Arc<str>> = HashMap::with_capacity(listing.messages().len());
+        for m in listing.messages() {
+            if let Some(id) = state.ids.remove(&m.base) {
+                let Some(old) = ix.remove(&id) else {
+                    continue;
+                };
+                let was_read = old.read();
+                let e = Entry {
+                    uid: m.uid,
+                    in_new: m.in_new,
+                    flags: m.flags,
+                    ..old
+                };
+                if e.read() != was_read {
+                    changes.push(Change::Read {
+                        id: id.clone(),
+                        mailbox: mailbox.clone(),
+                        read: e.read(),
+                    });
+                }
+                ix.insert(e);
+                seen.insert(m.base.clone(), id);
+            } else if let Some(summary) = fresh.remove(&m.base) {
+                let id = message_id(&mailbox, &folder, &m.base);
+                ix.insert(Entry {
+                    id: id.clone(),
+                    mailbox: mailbox.clone(),
+                    folder: folder.clone(),
+                    dir: dir_arc.clone(),
+                    uid: m.uid,
+                    base: m.base.clone(),
+                    in_new: m.in_new,
+                    flags: m.flags,
+                    size: m.size,
+                    created: m.internal_date,
+                    summary: Arc::new(summary),
+                });
+                changes.push(Change::New(id.clone()));
+                seen.insert(m.base.clone(), id);
+            }
+        }
+        for (_, id) in state.ids.drain() {
+            if ix.remove(&id).is_some() {
+                changes.push(Change::Delete {
+                    id,
+                    mailbox: mailbox.clone(),
+                });
+            }
+        }
+        state.ids = seen;
+        state.listing = Some(listing);
+        ix.folders.insert(dir.to_path_buf(), state);
+        changes
+    }
+
+    /// Drops a folder that no longer exists.
+    fn forget(&self, dir: &Path) -> Vec<Change> {
+        let mut ix = self.write();
+        let Some(state) = ix.folders.remove(dir) else {
+            return Vec::new();
+        };
+        let mut changes = Vec::new();
+        for (_, id) in state.ids {
+            if ix.remove(&id).is_some() {
+                changes.push(Change::Delete {
+                    id,
+                    mailbox: state.mailbox.clone(),
+                });
+            }
+        }
+        changes
+    }
+
+    /// The folders the index holds: (mailbox, folder, dir).
+    pub fn known_folders(&self) -> Vec<FolderRef> {
+        self.read()
+            .folders
+            .iter()
+            .map(|(d, f)| (f.mailbox.to_string(), f.folder.to_string(), d.clone()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drop_file(dir: &Path, sub: &str, name: &str, data: &[u8]) {
+        for s in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(dir.join(s)).unwrap();
+        }
+        std::fs::write(dir.join(sub).join(name), data).unwrap();
+    }
+
+    #[test]
+    fn rescans_turn_file_changes_into_events() {
+        let root = std::env::temp_dir().join(format!("mailkit-index-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let inbox = root.join("bob@x.test");
+        drop_file(&inbox, "new", "1.M1P1.h", b"Subject: one\n\nbody\n");
+        drop_file(&inbox, "cur", "2.M1P1.h:2,S", b"Subject: two\n\nbody\n");
+        let found = discover(&root).unwrap();
+        assert_eq!(
+            found,
+            [("bob@x.test".into(), "INBOX".into(), inbox.clone())]
+        );
+        let s = Shared::new(root.clone());
+        let ch = s.rescan("bob@x.test", "INBOX", &inbox, &|| {});
+        assert_eq!(ch.len(), 2);
+        let id1 = message_id("bob@x.test", "INBOX", "1.M1P1.h");
+        assert_eq!(id1.len(), 16);
+        assert!(id1
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(s.read().counts(&Scope::All), (2, 1));
+        // Read by another program: renamed to cur/ with S.
+        std::fs::rename(inbox.join("new/1.M1P1.h"), inbox.join("cur/1.M1P1.h:2,S")).unwrap();
+        std::fs::remove_file(inbox.join("cur/2.M1P1.h:2,S")).unwrap();
+        let ch = s.rescan("bob@x.test", "INBOX", &inbox, &|| {});
+        let id2 = message_id("bob@x.test", "INBOX", "2.M1P1.h");
+        assert!(ch.contains(&Change::Read {
+            id: id1.clone(),
+            mailbox: "bob@x.test".into(),
+            read: true
+        }));
+        assert!(ch.contains(&Change::Delete {
+            id: id2,
+            mailbox: "bob@x.test".into()
+        }));
+        assert_eq!(s.read().counts(&Scope::All), (1, 0));
+        assert_eq!(
+            s.read().get(&id1).map(|e| e.summary.subject.clone()),
+            Some("one".into())
+        );
+        assert_eq!(
+            s.read().counts(&Scope::Mailbox("carol@x.test".into())),
+            (0, 0)
+        );
+        std::fs::remove_dir_all(&inbox).unwrap();
+        assert_eq!(s.rescan("bob@x.test", "INBOX", &inbox, &|| {}).len(), 1);
+        assert!(s.read().is_empty());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
