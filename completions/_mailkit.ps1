@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
             [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
             [CompletionResult]::new('serve-imap', 'serve-imap', [CompletionResultType]::ParameterValue, 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)')
+            [CompletionResult]::new('serve-http', 'serve-http', [CompletionResultType]::ParameterValue, 'Serve the mail store to browsers and test suites over HTTP')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Retrieve mail over POP3 into a Maildir, an mbox or stdout')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Show and validate messages (RFC 5322, MIME): one file or a corpus')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay recorded sessions (S:/C: transcripts) against a server or a client')
@@ -169,6 +170,35 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--require-tls', '--require-tls', [CompletionResultType]::ParameterName, 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS')
             [CompletionResult]::new('--allow-insecure-auth', '--allow-insecure-auth', [CompletionResultType]::ParameterName, 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)')
             [CompletionResult]::new('--auth-any', '--auth-any', [CompletionResultType]::ParameterName, 'Allow throwaway mode (no --users) on a non-loopback --listen')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;serve-http' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (repeatable); port 0 picks a free port')
+            [CompletionResult]::new('--maildir', '--maildir', [CompletionResultType]::ParameterName, 'The mail store: one Maildir per address')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'Host name for the greeting and trace fields [default: this host''s name]')
+            [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN')
+            [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most simultaneous connections (more are told to try later and closed)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Idle time in seconds before a client is disconnected (nothing is lost)')
+            [CompletionResult]::new('--max-session-time', '--max-session-time', [CompletionResultType]::ParameterName, 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop''s lock) for ever')
+            [CompletionResult]::new('--max-auth-failures', '--max-auth-failures', [CompletionResultType]::ParameterName, 'Failed logins before a connection is closed')
+            [CompletionResult]::new('--auth-delay-ms', '--auth-delay-ms', [CompletionResultType]::ParameterName, 'Delay before answering a failed login, in milliseconds (doubles each time)')
+            [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Write a transcript of every session into DIR (one file per session)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key for --tls-cert')
+            [CompletionResult]::new('--tls-listen', '--tls-listen', [CompletionResultType]::ParameterName, 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)')
+            [CompletionResult]::new('--cors', '--cors', [CompletionResultType]::ParameterName, 'Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the API from a browser (CORS; repeatable). The event stream stays same-origin')
+            [CompletionResult]::new('--allow-host', '--allow-host', [CompletionResultType]::ParameterName, 'Another host name this server may be called by (the Host header; repeatable). IP addresses, localhost and --hostname always work; other names are refused, against DNS rebinding')
+            [CompletionResult]::new('--max-request-size', '--max-request-size', [CompletionResultType]::ParameterName, 'Largest request body in bytes; K and M suffixes allowed')
+            [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)')
+            [CompletionResult]::new('--require-tls', '--require-tls', [CompletionResultType]::ParameterName, 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS')
+            [CompletionResult]::new('--allow-insecure-auth', '--allow-insecure-auth', [CompletionResultType]::ParameterName, 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)')
+            [CompletionResult]::new('--auth-any', '--auth-any', [CompletionResultType]::ParameterName, 'Allow throwaway mode (no --users: everyone sees every mailbox) on a non-loopback --listen')
+            [CompletionResult]::new('--access-log', '--access-log', [CompletionResultType]::ParameterName, 'Print one line per request on stderr (method, path, status, size, time)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -324,6 +354,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Compose and send a message over SMTP, or load a server (swaks-style)')
             [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
             [CompletionResult]::new('serve-imap', 'serve-imap', [CompletionResultType]::ParameterValue, 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)')
+            [CompletionResult]::new('serve-http', 'serve-http', [CompletionResultType]::ParameterValue, 'Serve the mail store to browsers and test suites over HTTP')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Retrieve mail over POP3 into a Maildir, an mbox or stdout')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Show and validate messages (RFC 5322, MIME): one file or a corpus')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay recorded sessions (S:/C: transcripts) against a server or a client')
@@ -342,6 +373,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;help;serve-imap' {
+            break
+        }
+        'mailkit;help;serve-http' {
             break
         }
         'mailkit;help;fetch' {

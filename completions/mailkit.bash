@@ -37,6 +37,9 @@ _mailkit() {
             mailkit,send)
                 cmd="mailkit__subcmd__send"
                 ;;
+            mailkit,serve-http)
+                cmd="mailkit__subcmd__serve__subcmd__http"
+                ;;
             mailkit,serve-imap)
                 cmd="mailkit__subcmd__serve__subcmd__imap"
                 ;;
@@ -66,6 +69,9 @@ _mailkit() {
                 ;;
             mailkit__subcmd__help,send)
                 cmd="mailkit__subcmd__help__subcmd__send"
+                ;;
+            mailkit__subcmd__help,serve-http)
+                cmd="mailkit__subcmd__help__subcmd__serve__subcmd__http"
                 ;;
             mailkit__subcmd__help,serve-imap)
                 cmd="mailkit__subcmd__help__subcmd__serve__subcmd__imap"
@@ -125,7 +131,7 @@ _mailkit() {
 
     case "${cmd}" in
         mailkit)
-            opts="-h -V --help --version serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help"
+            opts="-h -V --help --version serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,7 +233,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help)
-            opts="serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help"
+            opts="serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,6 +387,20 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__serve__subcmd__http)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -783,6 +803,88 @@ _mailkit() {
                     ;;
                 --auth-mechanism)
                     COMPREPLY=($(compgen -W "PLAIN LOGIN" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__serve__subcmd__http)
+            opts="-h -V --listen --maildir --hostname --domain --users --max-connections --timeout --max-session-time --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --auth-any --cors --allow-host --access-log --max-request-size --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --maildir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --users)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-session-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-auth-failures)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-delay-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-request-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

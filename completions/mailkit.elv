@@ -26,6 +26,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
             cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
             cand serve-imap 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)'
+            cand serve-http 'Serve the mail store to browsers and test suites over HTTP'
             cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
             cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
             cand replay 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
@@ -167,6 +168,34 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailkit;serve-http'= {
+            cand --listen 'Address to listen on (repeatable); port 0 picks a free port'
+            cand --maildir 'The mail store: one Maildir per address'
+            cand --hostname 'Host name for the greeting and trace fields [default: this host''s name]'
+            cand --domain 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN'
+            cand --users 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works'
+            cand --max-connections 'Most simultaneous connections (more are told to try later and closed)'
+            cand --timeout 'Idle time in seconds before a client is disconnected (nothing is lost)'
+            cand --max-session-time 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop''s lock) for ever'
+            cand --max-auth-failures 'Failed logins before a connection is closed'
+            cand --auth-delay-ms 'Delay before answering a failed login, in milliseconds (doubles each time)'
+            cand --record 'Write a transcript of every session into DIR (one file per session)'
+            cand --tls-cert 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen'
+            cand --tls-key 'PEM private key for --tls-cert'
+            cand --tls-listen 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)'
+            cand --cors 'Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the API from a browser (CORS; repeatable). The event stream stays same-origin'
+            cand --allow-host 'Another host name this server may be called by (the Host header; repeatable). IP addresses, localhost and --hostname always work; other names are refused, against DNS rebinding'
+            cand --max-request-size 'Largest request body in bytes; K and M suffixes allowed'
+            cand --tls-self-signed 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
+            cand --require-tls 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
+            cand --allow-insecure-auth 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
+            cand --auth-any 'Allow throwaway mode (no --users: everyone sees every mailbox) on a non-loopback --listen'
+            cand --access-log 'Print one line per request on stderr (method, path, status, size, time)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailkit;fetch'= {
             cand --server 'Server, HOST[:PORT] (POP3: port 110 when omitted, 995 with --tls; IMAP: 143, 993 with --tls) [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110, or 127.0.0.1:1143 with --protocol imap]'
             cand --protocol 'Protocol: pop3, or imap (folders, flags kept, UIDs remembered)'
@@ -301,6 +330,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand send 'Compose and send a message over SMTP, or load a server (swaks-style)'
             cand serve-pop3 'Serve the mail store over POP3 (RFC 1939)'
             cand serve-imap 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)'
+            cand serve-http 'Serve the mail store to browsers and test suites over HTTP'
             cand fetch 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
             cand parse 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
             cand replay 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
@@ -315,6 +345,8 @@ set edit:completion:arg-completer[mailkit] = {|@words|
         &'mailkit;help;serve-pop3'= {
         }
         &'mailkit;help;serve-imap'= {
+        }
+        &'mailkit;help;serve-http'= {
         }
         &'mailkit;help;fetch'= {
         }

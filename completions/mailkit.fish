@@ -30,6 +30,7 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-smtp" -d 'Rec
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-imap" -d 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-http" -d 'Serve the mail store to browsers and test suites over HTTP'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "replay" -d 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
@@ -149,6 +150,30 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l allow-ins
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l auth-any -d 'Allow throwaway mode (no --users) on a non-loopback --listen'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l maildir -d 'The mail store: one Maildir per address' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l hostname -d 'Host name for the greeting and trace fields [default: this host\'s name]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l domain -d 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l users -d 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-connections -d 'Most simultaneous connections (more are told to try later and closed)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l timeout -d 'Idle time in seconds before a client is disconnected (nothing is lost)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-session-time -d 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop\'s lock) for ever' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-key -d 'PEM private key for --tls-cert' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-listen -d 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l cors -d 'Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the API from a browser (CORS; repeatable). The event stream stays same-origin' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l allow-host -d 'Another host name this server may be called by (the Host header; repeatable). IP addresses, localhost and --hostname always work; other names are refused, against DNS rebinding' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-request-size -d 'Largest request body in bytes; K and M suffixes allowed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l require-tls -d 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l auth-any -d 'Allow throwaway mode (no --users: everyone sees every mailbox) on a non-loopback --listen'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l access-log -d 'Print one line per request on stderr (method, path, status, size, time)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l server -d 'Server, HOST[:PORT] (POP3: port 110 when omitted, 995 with --tls; IMAP: 143, 993 with --tls) [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110, or 127.0.0.1:1143 with --protocol imap]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l protocol -d 'Protocol: pop3, or imap (folders, flags kept, UIDs remembered)' -r -f -a "pop3\t''
 imap\t''"
@@ -231,16 +256,17 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_s
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Remove an entry without a bounce'
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "flush" -d 'Ask a running server to try every pending recipient now'
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help" -f -a "serve-imap" -d 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help" -f -a "replay" -d 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help" -f -a "hash-password" -d 'Print a password hash for a --users file line'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help" -f -a "queue" -d 'Look at and manage the outbound queue (like Postfix\'s mailq/postqueue)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap fetch parse replay hash-password queue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "serve-imap" -d 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "serve-http" -d 'Serve the mail store to browsers and test suites over HTTP'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "replay" -d 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "hash-password" -d 'Print a password hash for a --users file line'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "queue" -d 'Look at and manage the outbound queue (like Postfix\'s mailq/postqueue)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "list" -d 'What waits: id, arrival, sender, and each recipient\'s state, attempts, next try and last reply'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "show" -d 'One entry in full, with its message\'s header'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "delete" -d 'Remove an entry without a bounce'

@@ -119,6 +119,20 @@ pub enum Command {
     #[command(name = "serve-imap", after_long_help = POP3_EXIT_STATUS)]
     ServeImap(ServeImap),
 
+    /// Serve the mail store to browsers and test suites over HTTP.
+    ///
+    /// The web page at / (message list updated live, search, message view
+    /// with the HTML in a sandboxed frame, headers, source, MIME tree,
+    /// validation, attachments) and a JSON API shaped like Mailpit's
+    /// /api/v1 (messages, search with Mailpit's syntax, message, headers,
+    /// raw, part, info; the WebSocket /api/events; /livez and /readyz), so
+    /// a test written against Mailpit runs against mailkit. Read state is
+    /// the Maildir S flag (shared with POP3 and IMAP); delete removes the
+    /// file. Loopback only unless --users (HTTP Basic auth, each user sees
+    /// their own mailbox) or --auth-any.
+    #[command(name = "serve-http", after_long_help = POP3_EXIT_STATUS)]
+    ServeHttp(ServeHttp),
+
     /// Retrieve mail over POP3 into a Maildir, an mbox or stdout.
     ///
     /// Logs in (USER/PASS), lists the maildrop (UIDL, LIST) and retrieves
@@ -271,6 +285,15 @@ impl ServerDefaults for Imap {
     const TIMEOUT: &'static str = "1800";
 }
 
+/// `serve-http`'s defaults.
+#[derive(Debug, Clone)]
+pub struct Http;
+
+impl ServerDefaults for Http {
+    const LISTEN: &'static str = "127.0.0.1:8025";
+    const TIMEOUT: &'static str = "120";
+}
+
 /// `mailkit serve-smtp`: the SMTP receiver.
 #[derive(Debug, Args)]
 pub struct ServeSmtp {
@@ -387,6 +410,41 @@ pub struct ServeImap {
     /// Most sessions logged in as one user at once.
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_user_connections: u32,
+}
+
+/// `mailkit serve-http`: the web page and the JSON API.
+#[derive(Debug, Args)]
+pub struct ServeHttp {
+    /// The flags every server shares (--timeout: idle seconds of a
+    /// connection between requests; --record writes each connection's
+    /// bytes, WebSocket frames included).
+    #[command(flatten)]
+    pub server: ServerArgs<Http>,
+
+    /// Allow throwaway mode (no --users: everyone sees every mailbox) on a
+    /// non-loopback --listen.
+    #[arg(long)]
+    pub auth_any: bool,
+
+    /// Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the
+    /// API from a browser (CORS; repeatable). The event stream stays
+    /// same-origin.
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors: Vec<String>,
+
+    /// Another host name this server may be called by (the Host header;
+    /// repeatable). IP addresses, localhost and --hostname always work;
+    /// other names are refused, against DNS rebinding.
+    #[arg(long, value_name = "NAME")]
+    pub allow_host: Vec<String>,
+
+    /// Print one line per request on stderr (method, path, status, size, time).
+    #[arg(long)]
+    pub access_log: bool,
+
+    /// Largest request body in bytes; K and M suffixes allowed.
+    #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_size)]
+    pub max_request_size: usize,
 }
 
 /// `mailkit fetch`: the POP3 retriever.

@@ -1,0 +1,121 @@
+//! `mailkit serve-http`: flags → settings → the index thread and the HTTP
+//! service ([`crate::server::http`]) on the event loop.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::cli::ServeHttp;
+use crate::net::pool::Pool;
+use crate::net::{Runtime, ServiceOpts};
+use crate::proto::http::server::HttpConfig;
+use crate::server::http::api::Api;
+use crate::server::http::events::Hub;
+use crate::server::http::guard::Guard;
+use crate::server::http::index::Shared;
+use crate::server::http::{watch, HttpService, HttpSettings};
+use crate::store::feed::Feed;
+use crate::store::folder_cache::FolderCache;
+
+/// Jobs that may wait for a worker; more are answered 503.
+const MAX_PENDING_JOBS: usize = 1024;
+
+/// How often folders are looked at for changes made by other processes,
+/// and the store for new mailboxes.
+const WATCH_EVERY: Duration = Duration::from_millis(500);
+
+/// Most message records the folder cache keeps for changes.
+const CACHED_MESSAGES: usize = 200_000;
+
+/// Runs the HTTP server until it is stopped.
+pub fn run(args: ServeHttp) -> anyhow::Result<()> {
+    let common = super::common::settings(
+        args.server.hostname.as_deref(),
+        &args.server.domains,
+        args.server.users.as_deref(),
+        args.server.record.as_ref(),
+    )?;
+    let beyond_loopback = args
+        .server
+        .listen
+        .iter()
+        .chain(&args.server.tls.tls_listen)
+        .any(|a| !a.ip().is_loopback());
+    if common.users.is_none() && beyond_loopback && !args.auth_any {
+        bail!("without --users every mailbox is open to anyone who reaches the port; on a non-loopback --listen that needs --auth-any (or give --users FILE for HTTP Basic logins)");
+    }
+    for o in &args.cors {
+        if o != "*" && !(o.starts_with("http://") || o.starts_with("https://")) {
+            bail!("--cors {o:?} is not an origin: give scheme://host[:port], e.g. https://app.example:3000, or *");
+        }
+    }
+    std::fs::create_dir_all(&args.server.maildir)
+        .with_context(|| format!("cannot use --maildir {}", args.server.maildir.display()))?;
+    let root = std::fs::canonicalize(&args.server.maildir)
+        .with_context(|| format!("cannot use --maildir {}", args.server.maildir.display()))?;
+    let tls = super::common::server_tls(&args.server.tls, &common.hostname, "http")?;
+    let super::common::Bound { listeners, .. } =
+        super::common::bind_all(&args.server.listen, &args.server.tls.tls_listen)?;
+    let mut hosts: Vec<String> = args.allow_host.iter().map(|h| h.to_lowercase()).collect();
+    hosts.push(common.hostname.to_lowercase());
+    let throwaway = common.users.is_none();
+    let rt = Runtime::new(Duration::from_secs(2)).context("cannot start the event loop")?;
+    let (completer, inbox) = rt.channel();
+    let pool = Pool::spawn("http", Pool::default_threads(), MAX_PENDING_JOBS)
+        .context("cannot start the worker threads")?;
+    let feed = Feed::new();
+    feed.spawn_watcher(WATCH_EVERY)
+        .context("cannot start the folder watcher")?;
+    let shared = Arc::new(Shared::new(root));
+    let hub = Hub::new(completer.clone());
+    let api = Arc::new(Api {
+        shared: shared.clone(),
+        hub: hub.clone(),
+        cache: Arc::new(FolderCache::new(CACHED_MESSAGES)),
+        started: Instant::now(),
+        feed: feed.clone(),
+    });
+    let mut service = HttpService::new(
+        HttpSettings {
+            session: HttpConfig {
+                timeout: Duration::from_secs(args.server.timeout),
+                max_body: args.max_request_size,
+                ..HttpConfig::default()
+            },
+            users: common.users.map(Arc::new),
+            domains: common.domains,
+            tls,
+            guard: Guard {
+                hosts,
+                cors: args.cors.clone(),
+            },
+            access_log: args.access_log,
+        },
+        completer,
+        pool,
+        api,
+    );
+    watch::spawn(shared, feed, hub, WATCH_EVERY).context("cannot start the index thread")?;
+    if throwaway {
+        eprintln!("mailkit: http: throwaway mode: every mailbox is shown without a login (give --users FILE for HTTP Basic logins)");
+    }
+    super::common::announce("http", listeners.iter().map(|l| &l.socket), None)?;
+    for l in &listeners {
+        if let Ok(a) = l.socket.local_addr() {
+            let scheme = if l.implicit_tls { "https" } else { "http" };
+            eprintln!("mailkit: http: the web page is at {scheme}://{a}/");
+        }
+    }
+    let opts = ServiceOpts {
+        name: "http",
+        max_connections: args.server.max_connections as usize,
+        record_dir: args.server.record.clone(),
+    };
+    let mut rt = rt;
+    rt.add_server(&mut service, inbox, opts, listeners)
+        .context("cannot start the event loop")?;
+    rt.run().context("the event loop failed")?;
+    eprintln!("mailkit: http: stopped");
+    Ok(())
+}

@@ -1,0 +1,585 @@
+//! The routes of `/api/v1`, run on the worker pool: Mailpit's (list,
+//! search, one message and its headers, source and parts, mark read,
+//! delete, info) and mailkit's own (mailboxes, validation, structure).
+//! Lists and searches read only the index; a message's details read its
+//! file; changes go through the store's [`Folder`] (durable before the
+//! answer, as IMAP's), then the folder is rescanned so the index and the
+//! event stream follow at once.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use super::events::Hub;
+use super::index::{Entry, Scope, Shared};
+use super::json;
+use super::search::Query;
+use crate::proto::http::server::{Request, Response};
+use crate::store::flags::Flags;
+use crate::store::folder_cache::FolderCache;
+
+/// Mailpit's default page size (server/apiv1/api.go getStartLimit).
+const DEFAULT_LIMIT: usize = 50;
+
+/// Most messages one page may hold.
+const MAX_LIMIT: usize = 10_000;
+
+/// What every route needs.
+pub struct Api {
+    /// The index.
+    pub shared: Arc<Shared>,
+    /// The event stream's subscribers.
+    pub hub: Hub,
+    /// Folders opened for changes.
+    pub cache: Arc<FolderCache>,
+    /// When the server started (`info`'s uptime).
+    pub started: Instant,
+    /// The store's change feed: changes made here are told to IMAP
+    /// sessions of the same process.
+    pub feed: crate::store::feed::Feed,
+}
+
+/// A JSON response.
+pub fn json_response(status: u16, v: &Value) -> Response {
+    let mut body = v.to_string().into_bytes();
+    body.push(b'\n');
+    Response::new(status, "application/json", body)
+}
+
+/// An error as Mailpit writes them: `{"Error": text}`.
+pub fn error(status: u16, text: &str) -> Response {
+    json_response(status, &json!({ "Error": text }))
+}
+
+/// `ok` as Mailpit answers a change (text/plain).
+fn ok() -> Response {
+    Response::new(200, "text/plain; charset=utf-8", b"ok".to_vec())
+}
+
+/// Decodes `%XX` escapes (and `+` as a space when `plus`); invalid UTF-8
+/// is replaced.
+pub fn percent_decode(s: &str, plus: bool) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let hexval = b
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hexval {
+                    Some(v) => {
+                        out.push(v);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' if plus => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The query's parameters, decoded (the first of a repeated name wins).
+pub fn params(query: Option<&str>) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.entry(percent_decode(k, true))
+            .or_insert_with(|| percent_decode(v, true));
+    }
+    out
+}
+
+/// A number parameter; a bad one is the client's error.
+fn number(p: &HashMap<String, String>, name: &str, default: usize) -> Result<usize, Response> {
+    match p.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => s
+            .parse()
+            .map_err(|_| error(400, &format!("{name} must be a whole number, not {s:?}"))),
+    }
+}
+
+/// The body of a change request: JSON (an empty body counts as `{}`).
+fn body_json(req: &Request) -> Result<Value, Response> {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(&req.body)
+        .map_err(|e| error(400, &format!("the request body is not JSON: {e}")))
+}
+
+/// `IDs` of a change request.
+fn ids_of(v: &Value) -> Result<Option<Vec<String>>, Response> {
+    match v.get("IDs").or_else(|| v.get("ids")) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| error(400, "IDs must be strings"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(error(400, "IDs must be a list of message IDs")),
+    }
+}
+
+impl Api {
+    /// Answers one `/api/v1` request for a client that sees `scope`.
+    pub fn handle(&self, scope: &Scope, req: &Request) -> Response {
+        let path = req.path.as_str();
+        let Some(rest) = path.strip_prefix("/api/v1/") else {
+            return error(404, "no such API route");
+        };
+        let segs: Vec<String> = rest.split('/').map(|s| percent_decode(s, false)).collect();
+        let p = params(req.query.as_deref());
+        let m = req.method.as_str();
+        let get = m == "GET" || m == "HEAD";
+        let r = match (
+            m,
+            segs.iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+        ) {
+            (_, ["messages"]) if get => self.list(scope, &p, None),
+            ("PUT", ["messages"]) => self.mark(scope, req),
+            ("DELETE", ["messages"]) => self.delete(scope, req),
+            (_, ["search"]) if get => match p.get("query").filter(|q| !q.trim().is_empty()) {
+                Some(q) => self.list(scope, &p, Some(Query::parse(q))),
+                None => Err(error(400, "search needs a query: ?query=WORDS")),
+            },
+            ("DELETE", ["search"]) => self.delete_search(scope, &p),
+            (_, ["info"]) if get => Ok(self.info(scope)),
+            (_, ["mailboxes"]) if get => Ok(self.mailboxes(scope)),
+            (_, ["message", id]) if get => self.message(scope, id),
+            (_, ["message", id, what]) if get => self.message_view(scope, id, what),
+            (_, ["message", id, "part", part]) if get => self.part(scope, id, part),
+            (_, ["messages" | "search" | "info" | "mailboxes"]) | (_, ["message", ..]) => {
+                Err(error(405, &format!("{m} is not allowed here")))
+            }
+            _ => Err(error(404, "no such API route")),
+        };
+        r.unwrap_or_else(|e| e)
+    }
+
+    /// The entries a list or search shows, newest first.
+    fn matching<'i>(
+        &self,
+        ix: &'i super::index::Index,
+        scope: &Scope,
+        p: &HashMap<String, String>,
+        q: Option<&Query>,
+    ) -> Vec<&'i Entry> {
+        let mailbox = p
+            .get("mailbox")
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_lowercase());
+        let folder = p.get("folder").filter(|s| !s.is_empty());
+        ix.newest_first()
+            .filter(|e| scope.sees(&e.mailbox))
+            .filter(|e| mailbox.as_deref().is_none_or(|m| *e.mailbox == *m))
+            .filter(|e| {
+                folder.is_none_or(|f| {
+                    *e.folder == **f
+                        || crate::store::mailbox::is_inbox(f)
+                            && crate::store::mailbox::is_inbox(&e.folder)
+                })
+            })
+            .filter(|e| q.is_none_or(|q| q.matches(e)))
+            .collect()
+    }
+
+    fn list(
+        &self,
+        scope: &Scope,
+        p: &HashMap<String, String>,
+        q: Option<Query>,
+    ) -> Result<Response, Response> {
+        let start = number(p, "start", 0)?;
+        let limit = number(p, "limit", DEFAULT_LIMIT)?;
+        let limit = if limit == 0 {
+            DEFAULT_LIMIT
+        } else {
+            limit.min(MAX_LIMIT)
+        };
+        let ix = self.shared.read();
+        let matched = self.matching(&ix, scope, p, q.as_ref());
+        Ok(json_response(
+            200,
+            &json::page(&ix, scope, &matched, start, limit),
+        ))
+    }
+
+    /// The entry `id` names (`latest`: the newest the scope sees).
+    fn entry(&self, scope: &Scope, id: &str) -> Result<Entry, Response> {
+        let ix = self.shared.read();
+        let e = if id == "latest" {
+            ix.newest_first().find(|e| scope.sees(&e.mailbox))
+        } else {
+            ix.get(id).filter(|e| scope.sees(&e.mailbox))
+        };
+        e.cloned()
+            .ok_or_else(|| error(404, &format!("no message {id:?}")))
+    }
+
+    /// The entry and its file's bytes.
+    fn load(&self, scope: &Scope, id: &str) -> Result<(Entry, Vec<u8>), Response> {
+        let e = self.entry(scope, id)?;
+        match std::fs::read(e.path()) {
+            Ok(d) => Ok((e, d)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                // Renamed or removed since the index last looked.
+                self.refresh(&e);
+                let e = self.entry(scope, id)?;
+                std::fs::read(e.path())
+                    .map(|d| (e, d))
+                    .map_err(|_| error(404, &format!("message {id:?} is gone")))
+            }
+            Err(err) => Err(error(500, &format!("cannot read the message: {err}"))),
+        }
+    }
+
+    /// Rescans an entry's folder and tells the event stream.
+    fn refresh(&self, e: &Entry) {
+        let changes = self.shared.rescan(&e.mailbox, &e.folder, &e.dir, &|| {});
+        self.hub.publish(&self.shared, &changes);
+    }
+
+    fn message(&self, scope: &Scope, id: &str) -> Result<Response, Response> {
+        let (mut e, data) = self.load(scope, id)?;
+        let v = json::message(&e, &data);
+        // Mailpit marks a message read when it is fetched.
+        if !e.read() {
+            self.set_read(std::slice::from_ref(&e), true)?;
+            e.in_new = false;
+        }
+        Ok(json_response(200, &v))
+    }
+
+    fn message_view(&self, scope: &Scope, id: &str, what: &str) -> Result<Response, Response> {
+        let (e, data) = self.load(scope, id)?;
+        match what {
+            "headers" => Ok(json_response(200, &json::headers(&data))),
+            "raw" | "source" => Ok(Response::new(
+                200,
+                "text/plain; charset=utf-8",
+                lf_to_crlf(&data),
+            )),
+            "validate" | "validation" => {
+                let msg = crate::message::mime::parse(&data);
+                let opts = crate::message::validate::Options { utf8: true };
+                let diags = crate::message::validate::validate(&data, &msg, 1, opts);
+                let list: Vec<Value> = diags
+                    .iter()
+                    .map(|d| {
+                        json!({"line": d.line, "severity": d.severity.as_str(), "text": d.text, "rule": d.rule})
+                    })
+                    .collect();
+                let errors = diags
+                    .iter()
+                    .filter(|d| d.severity == crate::message::validate::Severity::Error)
+                    .count();
+                Ok(json_response(
+                    200,
+                    &json!({"ID": &*e.id, "valid": errors == 0, "errors": errors, "diagnostics": list}),
+                ))
+            }
+            "structure" => {
+                let msg = crate::message::mime::parse(&data);
+                let doc = crate::message::json::document(
+                    &e.id,
+                    &msg,
+                    crate::message::json::Extras::default(),
+                    None,
+                );
+                Ok(json_response(200, &doc))
+            }
+            _ => Err(error(404, &format!("no view {what:?} of a message"))),
+        }
+    }
+
+    fn part(&self, scope: &Scope, id: &str, part: &str) -> Result<Response, Response> {
+        let (_, data) = self.load(scope, id)?;
+        let msg = crate::message::mime::parse(&data);
+        let Some(root) = &msg.root else {
+            return Err(error(404, "the message has no MIME structure"));
+        };
+        let Some((_, p)) = super::summary::numbered(root)
+            .into_iter()
+            .find(|(n, _)| n == part)
+        else {
+            return Err(error(404, &format!("no part {part:?} in message {id:?}")));
+        };
+        let ctype = match &p.charset {
+            Some(c) if p.is_text() => format!("{}; charset={c}", p.content_type),
+            _ => p.content_type.clone(),
+        };
+        let name = p.filename.clone().unwrap_or_else(|| format!("part-{part}"));
+        let mut r = Response::new(200, &ctype, p.decoded());
+        r.headers
+            .push(("Content-Disposition".into(), content_disposition(&name)));
+        Ok(r)
+    }
+
+    fn info(&self, scope: &Scope) -> Response {
+        let ix = self.shared.read();
+        let (messages, unread) = ix.counts(scope);
+        json_response(
+            200,
+            &json!({
+                "Version": json::VERSION,
+                "LatestVersion": "",
+                "Database": self.shared.root.display().to_string(),
+                "DatabaseSize": 0,
+                "Messages": messages,
+                "Unread": unread,
+                "Tags": {},
+                "RuntimeStats": {
+                    "Uptime": self.started.elapsed().as_secs(),
+                    "Memory": 0,
+                    "MessagesDeleted": 0,
+                    "SMTPAccepted": 0,
+                    "SMTPAcceptedSize": 0,
+                    "SMTPRejected": 0,
+                    "SMTPIgnored": 0,
+                },
+            }),
+        )
+    }
+
+    fn mailboxes(&self, scope: &Scope) -> Response {
+        let ix = self.shared.read();
+        let mut boxes: Vec<Value> = Vec::new();
+        let mut by: HashMap<String, usize> = HashMap::new();
+        for (mailbox, folder, total, unread) in ix.folders(scope) {
+            let i = *by.entry(mailbox.to_string()).or_insert_with(|| {
+                boxes.push(json!({"Mailbox": &*mailbox, "Total": 0, "Unread": 0, "Folders": []}));
+                boxes.len() - 1
+            });
+            let b = &mut boxes[i];
+            b["Total"] = json!(b["Total"].as_u64().unwrap_or(0) + total as u64);
+            b["Unread"] = json!(b["Unread"].as_u64().unwrap_or(0) + unread as u64);
+            if let Some(Value::Array(f)) = b.get_mut("Folders") {
+                f.push(json!({"Name": &*folder, "Total": total, "Unread": unread}));
+            }
+        }
+        json_response(200, &json!({ "mailboxes": boxes }))
+    }
+
+    /// The entries a change request names: its IDs, its `Search`, or
+    /// (neither) every message the scope sees.
+    fn targets(&self, scope: &Scope, v: &Value) -> Result<Vec<Entry>, Response> {
+        let ix = self.shared.read();
+        if let Some(ids) = ids_of(v)? {
+            return Ok(ids
+                .iter()
+                .filter_map(|id| ix.get(id).filter(|e| scope.sees(&e.mailbox)).cloned())
+                .collect());
+        }
+        let q = v
+            .get("Search")
+            .and_then(Value::as_str)
+            .map(Query::parse)
+            .unwrap_or_default();
+        Ok(ix
+            .newest_first()
+            .filter(|e| scope.sees(&e.mailbox) && q.matches(e))
+            .cloned()
+            .collect())
+    }
+
+    fn mark(&self, scope: &Scope, req: &Request) -> Result<Response, Response> {
+        let v = body_json(req)?;
+        let read = match v.get("Read") {
+            Some(Value::Bool(b)) => *b,
+            None | Some(Value::Null) => false,
+            Some(_) => return Err(error(400, "Read must be true or false")),
+        };
+        let targets = self.targets(scope, &v)?;
+        self.set_read(&targets, read)?;
+        Ok(ok())
+    }
+
+    /// Sets or clears `S` on each entry, folder by folder.
+    fn set_read(&self, entries: &[Entry], read: bool) -> Result<(), Response> {
+        let mut changes = Vec::new();
+        for (dir, group) in by_folder(entries) {
+            let mut folder = self
+                .cache
+                .open(&dir)
+                .map_err(|e| error(500, &format!("cannot open the folder: {e}")))?
+                .with_feed(self.feed.clone());
+            let wanted: Vec<(u32, Flags)> = group
+                .iter()
+                .filter_map(|e| {
+                    let m = folder.messages().iter().find(|m| m.base == e.base)?;
+                    let mut f = m.flags;
+                    f.set('S', read);
+                    Some((m.uid, f))
+                })
+                .collect();
+            folder
+                .set_flags_many(&wanted)
+                .map_err(|e| error(500, &format!("cannot change the flags: {e}")))?;
+            let first = group[0];
+            changes.extend(
+                self.shared
+                    .rescan(&first.mailbox, &first.folder, &dir, &|| {}),
+            );
+        }
+        self.hub.publish(&self.shared, &changes);
+        Ok(())
+    }
+
+    fn delete(&self, scope: &Scope, req: &Request) -> Result<Response, Response> {
+        let v = body_json(req)?;
+        let all = ids_of(&v)?.is_none() && v.get("Search").is_none();
+        let targets = self.targets(scope, &v)?;
+        self.remove(&targets, all.then_some(scope))?;
+        Ok(ok())
+    }
+
+    fn delete_search(
+        &self,
+        scope: &Scope,
+        p: &HashMap<String, String>,
+    ) -> Result<Response, Response> {
+        let Some(q) = p.get("query").filter(|q| !q.trim().is_empty()) else {
+            return Err(error(400, "search needs a query: ?query=WORDS"));
+        };
+        let targets: Vec<Entry> = {
+            let ix = self.shared.read();
+            self.matching(&ix, scope, p, Some(&Query::parse(q)))
+                .into_iter()
+                .cloned()
+                .collect()
+        };
+        self.remove(&targets, None)?;
+        Ok(ok())
+    }
+
+    /// Expunges the entries, folder by folder; `truncated` (delete-all)
+    /// tells the stream `truncate` instead of one `delete` each.
+    fn remove(&self, entries: &[Entry], truncated: Option<&Scope>) -> Result<(), Response> {
+        let mut changes = Vec::new();
+        for (dir, group) in by_folder(entries) {
+            let mut folder = self
+                .cache
+                .open(&dir)
+                .map_err(|e| error(500, &format!("cannot open the folder: {e}")))?
+                .with_feed(self.feed.clone());
+            let uids: Vec<u32> = group
+                .iter()
+                .filter_map(|e| folder.messages().iter().find(|m| m.base == e.base))
+                .map(|m| m.uid)
+                .collect();
+            folder
+                .expunge(&uids)
+                .map_err(|e| error(500, &format!("cannot delete: {e}")))?;
+            let first = group[0];
+            changes.extend(
+                self.shared
+                    .rescan(&first.mailbox, &first.folder, &dir, &|| {}),
+            );
+        }
+        match truncated {
+            Some(scope) => self.hub.truncate(&self.shared, scope, &changes),
+            None => self.hub.publish(&self.shared, &changes),
+        }
+        Ok(())
+    }
+}
+
+/// Entries grouped by folder.
+fn by_folder(entries: &[Entry]) -> Vec<(PathBuf, Vec<&Entry>)> {
+    let mut groups: HashMap<PathBuf, Vec<&Entry>> = HashMap::new();
+    for e in entries {
+        groups.entry(e.dir.to_path_buf()).or_default().push(e);
+    }
+    groups.into_iter().collect()
+}
+
+/// The file's LF line ends as CRLF (lone LFs only: a CRLF stays).
+pub fn lf_to_crlf(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 32);
+    let mut prev = 0u8;
+    for &b in data {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        prev = b;
+    }
+    out
+}
+
+/// `attachment; filename="..."` with an RFC 6266 / RFC 8187 `filename*`
+/// for names that are not plain ASCII; quotes and controls never reach
+/// the header.
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut v = format!("attachment; filename=\"{ascii}\"");
+    if ascii != name {
+        let enc: String = name
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        v.push_str(&format!("; filename*=UTF-8''{enc}"));
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_and_paths_decode() {
+        let p = params(Some(
+            "query=from%3Aalice+subject%3A%22a%20b%22&limit=5&limit=6",
+        ));
+        assert_eq!(p["query"], "from:alice subject:\"a b\"");
+        assert_eq!(p["limit"], "5");
+        assert_eq!(percent_decode("%2e%2E%2f%zz%", false), "../%zz%");
+        assert_eq!(lf_to_crlf(b"a\nb\r\nc"), b"a\r\nb\r\nc");
+        assert_eq!(
+            content_disposition("résumé \"x\".pdf"),
+            "attachment; filename=\"r_sum_ _x_.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22x%22.pdf"
+        );
+    }
+}
