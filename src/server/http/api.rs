@@ -163,7 +163,7 @@ impl Api {
         ) {
             (_, ["messages"]) if get => self.list(scope, &p, None),
             ("PUT", ["messages"]) => self.mark(scope, req),
-            ("DELETE", ["messages"]) => self.delete(scope, req),
+            ("DELETE", ["messages"]) => self.delete(scope, req, &p),
             (_, ["search"]) if get => match p.get("query").filter(|q| !q.trim().is_empty()) {
                 Some(q) => self.list(scope, &p, Some(Query::parse(q))),
                 None => Err(error(400, "search needs a query: ?query=WORDS")),
@@ -451,9 +451,28 @@ impl Api {
         Ok(())
     }
 
-    fn delete(&self, scope: &Scope, req: &Request) -> Result<Response, Response> {
+    /// Deletes the IDs, or what `Search` matches, or (neither) every
+    /// message the scope sees, or those of the `mailbox=`/`folder=` given.
+    fn delete(
+        &self,
+        scope: &Scope,
+        req: &Request,
+        p: &HashMap<String, String>,
+    ) -> Result<Response, Response> {
         let v = body_json(req)?;
         let all = ids_of(&v)?.is_none() && v.get("Search").is_none();
+        let filtered = p.contains_key("mailbox") || p.contains_key("folder");
+        if all && filtered {
+            let targets: Vec<Entry> = {
+                let ix = self.shared.read();
+                self.matching(&ix, scope, p, None)
+                    .into_iter()
+                    .cloned()
+                    .collect()
+            };
+            self.remove(&targets, None)?;
+            return Ok(ok());
+        }
         let targets = self.targets(scope, &v)?;
         self.remove(&targets, all.then_some(scope))?;
         Ok(ok())
