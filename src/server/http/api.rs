@@ -174,7 +174,10 @@ impl Api {
             (_, ["message", id]) if get => self.message(scope, id),
             (_, ["message", id, what]) if get => self.message_view(scope, id, what),
             (_, ["message", id, "part", part]) if get => self.part(scope, id, part),
-            (_, ["messages" | "search" | "info" | "mailboxes"]) | (_, ["message", ..]) => {
+            (_, ["messages" | "search" | "info" | "mailboxes"]) => {
+                Err(error(405, &format!("{m} is not allowed here")))
+            }
+            (_, ["message", _] | ["message", _, _] | ["message", _, "part", _]) if !get => {
                 Err(error(405, &format!("{m} is not allowed here")))
             }
             _ => Err(error(404, "no such API route")),
@@ -553,13 +556,14 @@ pub fn lf_to_crlf(data: &[u8]) -> Vec<u8> {
 }
 
 /// `attachment; filename="..."` with an RFC 6266 / RFC 8187 `filename*`
-/// for names that are not plain ASCII; quotes and controls never reach
-/// the header.
+/// for names that are not plain ASCII; quotes, controls and path
+/// separators never reach the plain form (a browser saving the file
+/// strips directories anyway).
 pub fn content_disposition(name: &str) -> String {
     let ascii: String = name
         .chars()
         .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+            if c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '/') || c == ' ' {
                 c
             } else {
                 '_'
