@@ -90,12 +90,16 @@ pub fn spawn(shared: Arc<Shared>, feed: Feed, hub: Hub, every: Duration) -> std:
                 b.finish_and_clear();
             }
             let n = shared.read().len();
-            eprintln!(
-                "mailkit: http: indexed {} in {} folders in {:.1} s",
-                crate::util::count(n, "message"),
-                folders.len(),
-                started.elapsed().as_secs_f64()
-            );
+            // Said for a store big enough for the build to take a moment
+            // (a small one is ready before anyone could read the line).
+            if n as u64 >= PROGRESS_FROM || started.elapsed() >= Duration::from_secs(1) {
+                eprintln!(
+                    "mailkit: http: indexed {} in {} folders in {:.1} s",
+                    crate::util::count(n, "message"),
+                    folders.len(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
             shared.ready.store(true, Ordering::Release);
             let mut last_look = Instant::now();
             loop {
