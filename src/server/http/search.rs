@@ -10,20 +10,46 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use memchr::memmem::Finder;
+
 use super::index::Entry;
 use crate::message::date::days_from_civil;
+
+/// A lowercased word or phrase with its SIMD searcher (built once per
+/// query, so matching 100,000 messages allocates nothing).
+#[derive(Debug, Clone)]
+pub struct Needle(Finder<'static>);
+
+impl Needle {
+    fn new(word: &str) -> Needle {
+        Needle(Finder::new(word.as_bytes()).into_owned())
+    }
+
+    fn in_(&self, hay: &str) -> bool {
+        self.0.find(hay.as_bytes()).is_some()
+    }
+}
+
+impl PartialEq for Needle {
+    fn eq(&self, other: &Needle) -> bool {
+        self.0.needle() == other.0.needle()
+    }
+}
+
+impl Eq for Needle {}
 
 /// One term of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Test {
     /// A word or phrase anywhere.
-    Text(String),
-    /// A word in an address field (`from`, `to`, ...; `addressed`: any).
-    Address(&'static str, String),
+    Text(Needle),
+    /// A word in address fields (indexes into
+    /// [`super::summary::ADDRESS_FIELDS`]).
+    Address(&'static [usize], Needle),
     /// A word in the Subject.
-    Subject(String),
+    Subject(Needle),
     /// A word in the Message-ID.
-    MessageId(String),
+    MessageId(Needle),
     /// Read (the `S` flag) or not.
     Read(bool),
     /// Has an attachment.
@@ -112,27 +138,31 @@ impl Query {
             let lower = word.to_lowercase();
             let test = match lower.split_once(':') {
                 Some((field, value)) if !value.is_empty() => {
-                    let v = value.to_owned();
+                    let v = Needle::new(value);
                     match field {
-                        "from" => Test::Address("from", v),
-                        "to" => Test::Address("to", v),
-                        "cc" => Test::Address("cc", v),
-                        "bcc" => Test::Address("bcc", v),
-                        "reply-to" => Test::Address("reply-to", v),
-                        "addressed" => Test::Address("addressed", v),
+                        "from" => Test::Address(&[0], v),
+                        "to" => Test::Address(&[1], v),
+                        "cc" => Test::Address(&[2], v),
+                        "bcc" => Test::Address(&[3], v),
+                        "reply-to" => Test::Address(&[4], v),
+                        "addressed" => Test::Address(&[0, 1, 2, 3, 4], v),
                         "subject" => Test::Subject(v),
-                        "message-id" => Test::MessageId(v.trim_matches(['<', '>']).to_owned()),
-                        "is" if v == "read" || v == "seen" => Test::Read(true),
-                        "is" if v == "unread" || v == "unseen" => Test::Read(false),
-                        "has" if v == "attachment" || v == "attachments" => Test::Attachment,
-                        "larger" => size(&v).map_or(Test::Never, Test::Larger),
-                        "smaller" => size(&v).map_or(Test::Never, Test::Smaller),
-                        "after" => date(&v).map_or(Test::Never, Test::After),
-                        "before" => date(&v).map_or(Test::Never, Test::Before),
-                        _ => Test::Text(lower),
+                        "message-id" => {
+                            Test::MessageId(Needle::new(value.trim_matches(['<', '>'])))
+                        }
+                        "is" if value == "read" || value == "seen" => Test::Read(true),
+                        "is" if value == "unread" || value == "unseen" => Test::Read(false),
+                        "has" if value == "attachment" || value == "attachments" => {
+                            Test::Attachment
+                        }
+                        "larger" => size(value).map_or(Test::Never, Test::Larger),
+                        "smaller" => size(value).map_or(Test::Never, Test::Smaller),
+                        "after" => date(value).map_or(Test::Never, Test::After),
+                        "before" => date(value).map_or(Test::Never, Test::Before),
+                        _ => Test::Text(Needle::new(&lower)),
                     }
                 }
-                _ => Test::Text(lower),
+                _ => Test::Text(Needle::new(&lower)),
             };
             terms.push((neg, test));
         }
@@ -151,26 +181,19 @@ impl Query {
 }
 
 fn test(t: &Test, e: &Entry) -> bool {
-    let s = &e.summary;
-    let has = |hay: &str, needle: &str| hay.to_lowercase().contains(needle);
-    let addr = |field: &str, needle: &str| s.addresses(field).iter().any(|a| a.contains(needle));
+    let h = &e.summary.hay;
     match t {
         Test::Text(w) => {
-            s.text.contains(w.as_str())
-                || has(&s.subject, w)
-                || ["from", "to", "cc", "bcc", "reply-to"]
-                    .iter()
-                    .any(|f| addr(f, w))
-                || has(&s.return_path, w)
+            w.in_(&h.subject)
+                || h.addresses.iter().any(|a| w.in_(a))
+                || w.in_(&h.return_path)
+                || w.in_(&e.summary.text)
         }
-        Test::Address("addressed", w) => ["from", "to", "cc", "bcc", "reply-to"]
-            .iter()
-            .any(|f| addr(f, w)),
-        Test::Address(f, w) => addr(f, w),
-        Test::Subject(w) => has(&s.subject, w),
-        Test::MessageId(w) => has(&s.message_id, w),
+        Test::Address(fields, w) => fields.iter().any(|&i| w.in_(&h.addresses[i])),
+        Test::Subject(w) => w.in_(&h.subject),
+        Test::MessageId(w) => w.in_(&h.message_id),
         Test::Read(r) => e.read() == *r,
-        Test::Attachment => s.attachments > 0,
+        Test::Attachment => e.summary.attachments > 0,
         Test::Larger(n) => e.size > *n,
         Test::Smaller(n) => e.size < *n,
         Test::After(t) => e.created > *t,

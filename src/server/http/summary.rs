@@ -59,7 +59,28 @@ pub struct Summary {
     /// its tags removed when there is no plain text) and attachment file
     /// names, at most [`MAX_SEARCH_TEXT`] bytes.
     pub text: String,
+    /// Lowercased haystacks for field searches, made once so a search
+    /// allocates nothing per message: `Name <address>` lines of From, To,
+    /// Cc, Bcc and Reply-To (in that order), the subject, the Message-ID,
+    /// the Return-Path.
+    pub hay: Haystacks,
 }
+
+/// The lowercased fields searches look in.
+#[derive(Debug, Clone, Default)]
+pub struct Haystacks {
+    /// From, To, Cc, Bcc, Reply-To: each a newline-separated list.
+    pub addresses: [String; 5],
+    /// The subject.
+    pub subject: String,
+    /// The Message-ID (without `<>`).
+    pub message_id: String,
+    /// The Return-Path.
+    pub return_path: String,
+}
+
+/// The address fields a search can name, in [`Haystacks::addresses`] order.
+pub const ADDRESS_FIELDS: [&str; 5] = ["from", "to", "cc", "bcc", "reply-to"];
 
 impl Summary {
     /// Reads a message's bytes (as stored: LF line ends).
@@ -108,7 +129,7 @@ impl Summary {
             push_bounded(&mut text, "\n");
             push_bounded(&mut text, name);
         }
-        Summary {
+        let mut s = Summary {
             to: addrs("To"),
             cc: addrs("Cc"),
             bcc: addrs("Bcc"),
@@ -120,21 +141,23 @@ impl Summary {
             snippet,
             text: text.to_lowercase(),
             from,
-        }
-    }
-
-    /// The lowercased `Name <address>` strings of a field, for searches:
-    /// `from`, `to`, `cc`, `bcc`, `reply-to`.
-    pub fn addresses(&self, field: &str) -> Vec<String> {
-        let list: Vec<&Addr> = match field {
-            "from" => self.from.iter().collect(),
-            "to" => self.to.iter().collect(),
-            "cc" => self.cc.iter().collect(),
-            "bcc" => self.bcc.iter().collect(),
-            "reply-to" => self.reply_to.iter().collect(),
-            _ => Vec::new(),
+            hay: Haystacks::default(),
         };
-        list.into_iter().map(Addr::haystack).collect()
+        let lines =
+            |l: &[Addr]| -> String { l.iter().map(Addr::haystack).collect::<Vec<_>>().join("\n") };
+        s.hay = Haystacks {
+            addresses: [
+                lines(s.from.as_slice()),
+                lines(&s.to),
+                lines(&s.cc),
+                lines(&s.bcc),
+                lines(&s.reply_to),
+            ],
+            subject: s.subject.to_lowercase(),
+            message_id: s.message_id.to_lowercase(),
+            return_path: s.return_path.to_lowercase(),
+        };
+        s
     }
 }
 
