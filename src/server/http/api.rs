@@ -14,7 +14,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use super::events::Hub;
-use super::index::{Entry, Scope, Shared};
+use super::index::{Entry, Filter, Scope, Shared};
 use super::json;
 use super::search::Query;
 use crate::proto::http::server::{Request, Response};
@@ -185,33 +185,27 @@ impl Api {
         r.unwrap_or_else(|e| e)
     }
 
-    /// The entries a list or search shows, newest first.
-    fn matching<'i>(
+    /// The entries a change applies to: visible, through the filter,
+    /// matching the query; newest first.
+    fn selected(
         &self,
-        ix: &'i super::index::Index,
         scope: &Scope,
         p: &HashMap<String, String>,
         q: Option<&Query>,
-    ) -> Vec<&'i Entry> {
-        let mailbox = p
-            .get("mailbox")
-            .filter(|s| !s.is_empty())
-            .map(|s| s.to_lowercase());
-        let folder = p.get("folder").filter(|s| !s.is_empty());
-        ix.newest_first()
-            .filter(|e| scope.sees(&e.mailbox))
-            .filter(|e| mailbox.as_deref().is_none_or(|m| *e.mailbox == *m))
-            .filter(|e| {
-                folder.is_none_or(|f| {
-                    *e.folder == **f
-                        || crate::store::mailbox::is_inbox(f)
-                            && crate::store::mailbox::is_inbox(&e.folder)
-                })
-            })
+    ) -> Vec<Entry> {
+        let filter = filter_of(p);
+        self.shared
+            .read()
+            .newest_first()
+            .filter(|e| scope.sees(&e.mailbox) && filter.passes(&e.mailbox, &e.folder))
             .filter(|e| q.is_none_or(|q| q.matches(e)))
+            .cloned()
             .collect()
     }
 
+    /// A list (no query) or search page. A list takes its counts from the
+    /// index's kept counts and walks only to the end of the page; a search
+    /// walks every message the scope sees, counting, keeping the page.
     fn list(
         &self,
         scope: &Scope,
@@ -225,11 +219,34 @@ impl Api {
         } else {
             limit.min(MAX_LIMIT)
         };
+        let filter = filter_of(p);
         let ix = self.shared.read();
-        let matched = self.matching(&ix, scope, p, q.as_ref());
+        let visible = |e: &&Entry| scope.sees(&e.mailbox) && filter.passes(&e.mailbox, &e.folder);
+        let (page, matched) = match q.filter(|q| !q.is_empty()) {
+            None => {
+                let page: Vec<&Entry> = ix
+                    .newest_first()
+                    .filter(visible)
+                    .skip(start)
+                    .take(limit)
+                    .collect();
+                (page, ix.counts_of(scope, &filter))
+            }
+            Some(q) => {
+                let (mut n, mut unread, mut page) = (0, 0, Vec::new());
+                for e in ix.newest_first().filter(visible).filter(|e| q.matches(e)) {
+                    if n >= start && page.len() < limit {
+                        page.push(e);
+                    }
+                    n += 1;
+                    unread += usize::from(!e.read());
+                }
+                (page, (n, unread))
+            }
+        };
         Ok(json_response(
             200,
-            &json::page(&ix, scope, &matched, start, limit),
+            &json::page(&ix, scope, &page, start, matched),
         ))
     }
 
@@ -466,13 +483,7 @@ impl Api {
         let all = ids_of(&v)?.is_none() && v.get("Search").is_none();
         let filtered = p.contains_key("mailbox") || p.contains_key("folder");
         if all && filtered {
-            let targets: Vec<Entry> = {
-                let ix = self.shared.read();
-                self.matching(&ix, scope, p, None)
-                    .into_iter()
-                    .cloned()
-                    .collect()
-            };
+            let targets = self.selected(scope, p, None);
             self.remove(&targets, None)?;
             return Ok(ok());
         }
@@ -489,13 +500,7 @@ impl Api {
         let Some(q) = p.get("query").filter(|q| !q.trim().is_empty()) else {
             return Err(error(400, "search needs a query: ?query=WORDS"));
         };
-        let targets: Vec<Entry> = {
-            let ix = self.shared.read();
-            self.matching(&ix, scope, p, Some(&Query::parse(q)))
-                .into_iter()
-                .cloned()
-                .collect()
-        };
+        let targets = self.selected(scope, p, Some(&Query::parse(q)));
         self.remove(&targets, None)?;
         Ok(ok())
     }
@@ -529,6 +534,17 @@ impl Api {
             None => self.hub.publish(&self.shared, &changes),
         }
         Ok(())
+    }
+}
+
+/// The `mailbox=` and `folder=` parameters.
+fn filter_of(p: &HashMap<String, String>) -> Filter {
+    Filter {
+        mailbox: p
+            .get("mailbox")
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_lowercase()),
+        folder: p.get("folder").filter(|s| !s.is_empty()).cloned(),
     }
 }
 

@@ -13,7 +13,7 @@
 //! only ever looked up here.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -133,36 +133,66 @@ struct FolderState {
     ids: HashMap<String, Arc<str>>,
 }
 
-/// Counts of one mailbox: (messages, unread).
-type Counts = (usize, usize);
+/// Counts of a folder or a scope: (messages, unread).
+pub type Counts = (usize, usize);
 
-/// The messages, by ID and newest first.
+/// Where an entry sorts: newest first, then by ID.
+type Key = (Reverse<SystemTime>, Reverse<Arc<str>>);
+
+/// The messages, newest first, and by ID.
 #[derive(Debug, Default)]
 pub struct Index {
-    entries: HashMap<Arc<str>, Entry>,
-    order: BTreeSet<(Reverse<SystemTime>, Reverse<Arc<str>>)>,
+    /// The entries in list order (no hashing while a list is walked).
+    entries: BTreeMap<Key, Entry>,
+    /// Where each ID's entry is.
+    by_id: HashMap<Arc<str>, Key>,
     folders: HashMap<PathBuf, FolderState>,
-    counts: HashMap<Arc<str>, Counts>,
+    /// (messages, unread) of each (mailbox, folder), kept as entries come
+    /// and go, so counts never walk the list.
+    counts: HashMap<(Arc<str>, Arc<str>), Counts>,
+}
+
+/// A list's filter: which mailbox and folder (none: all the scope sees).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this mailbox.
+    pub mailbox: Option<String>,
+    /// Only folders of this name (`INBOX` in any case).
+    pub folder: Option<String>,
+}
+
+impl Filter {
+    /// Whether a message of `mailbox`/`folder` passes.
+    pub fn passes(&self, mailbox: &str, folder: &str) -> bool {
+        self.mailbox.as_deref().is_none_or(|m| m == mailbox)
+            && self.folder.as_deref().is_none_or(|f| {
+                f == folder
+                    || crate::store::mailbox::is_inbox(f) && crate::store::mailbox::is_inbox(folder)
+            })
+    }
 }
 
 impl Index {
     /// The message with ID `id`.
     pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.entries.get(id)
+        self.entries.get(self.by_id.get(id)?)
     }
 
     /// Every message, newest first.
     pub fn newest_first(&self) -> impl Iterator<Item = &Entry> {
-        self.order
-            .iter()
-            .filter_map(|(_, Reverse(id))| self.entries.get(id))
+        self.entries.values()
     }
 
     /// (messages, unread) a scope sees.
     pub fn counts(&self, scope: &Scope) -> Counts {
+        self.counts_of(scope, &Filter::default())
+    }
+
+    /// (messages, unread) a scope sees through a filter.
+    pub fn counts_of(&self, scope: &Scope, filter: &Filter) -> Counts {
         self.counts
             .iter()
-            .filter(|(m, _)| scope.sees(m))
+            .filter(|((m, f), _)| scope.sees(m) && filter.passes(m, f))
             .fold((0, 0), |(t, u), (_, (a, b))| (t + a, u + b))
     }
 
@@ -174,12 +204,12 @@ impl Index {
             .values()
             .filter(|f| scope.sees(&f.mailbox))
             .map(|f| {
-                let unread = f
-                    .ids
-                    .values()
-                    .filter(|id| self.entries.get(*id).is_some_and(|e| !e.read()))
-                    .count();
-                (f.mailbox.clone(), f.folder.clone(), f.ids.len(), unread)
+                let (t, u) = self
+                    .counts
+                    .get(&(f.mailbox.clone(), f.folder.clone()))
+                    .copied()
+                    .unwrap_or_default();
+                (f.mailbox.clone(), f.folder.clone(), t, u)
             })
             .collect();
         out.sort_by(|a, b| {
@@ -188,15 +218,6 @@ impl Index {
                 .then_with(|| a.1.cmp(&b.1))
         });
         out
-    }
-
-    /// The Maildirs of the folders a scope sees.
-    pub fn folder_dirs(&self, scope: &Scope) -> Vec<PathBuf> {
-        self.folders
-            .iter()
-            .filter(|(_, f)| scope.sees(&f.mailbox))
-            .map(|(d, _)| d.clone())
-            .collect()
     }
 
     /// Whether `dir` is a folder the index knows.
@@ -214,24 +235,26 @@ impl Index {
         self.entries.is_empty()
     }
 
-    fn count(&mut self, mailbox: &Arc<str>, total: isize, unread: isize) {
-        let c = self.counts.entry(mailbox.clone()).or_default();
-        c.0 = c.0.saturating_add_signed(total);
-        c.1 = c.1.saturating_add_signed(unread);
+    fn count(&mut self, e: &Entry, sign: isize) {
+        let c = self
+            .counts
+            .entry((e.mailbox.clone(), e.folder.clone()))
+            .or_default();
+        c.0 = c.0.saturating_add_signed(sign);
+        c.1 = c.1.saturating_add_signed(sign * isize::from(!e.read()));
     }
 
     fn insert(&mut self, e: Entry) {
-        self.count(&e.mailbox, 1, isize::from(!e.read()));
-        self.order
-            .insert((Reverse(e.created), Reverse(e.id.clone())));
-        self.entries.insert(e.id.clone(), e);
+        self.count(&e, 1);
+        let key = (Reverse(e.created), Reverse(e.id.clone()));
+        self.by_id.insert(e.id.clone(), key.clone());
+        self.entries.insert(key, e);
     }
 
     fn remove(&mut self, id: &str) -> Option<Entry> {
-        let e = self.entries.remove(id)?;
-        self.order
-            .remove(&(Reverse(e.created), Reverse(e.id.clone())));
-        self.count(&e.mailbox, -1, -isize::from(!e.read()));
+        let key = self.by_id.remove(id)?;
+        let e = self.entries.remove(&key)?;
+        self.count(&e, -1);
         Some(e)
     }
 }

@@ -45,23 +45,23 @@ pub fn summary(e: &Entry) -> Value {
 }
 
 /// A list or search result (`MessagesSummary`): `total`/`unread` of what
-/// the client sees, `messages_count`/`messages_unread` of what matched,
-/// the page from `start`.
-pub fn page(index: &Index, scope: &Scope, matched: &[&Entry], start: usize, limit: usize) -> Value {
+/// the client sees, `messages_count`/`messages_unread` of what matched
+/// (`matched`), the page from `start`.
+pub fn page(
+    index: &Index,
+    scope: &Scope,
+    page: &[&Entry],
+    start: usize,
+    matched: (usize, usize),
+) -> Value {
     let (total, unread) = index.counts(scope);
-    let unread_matched = matched.iter().filter(|e| !e.read()).count();
-    let messages: Vec<Value> = matched
-        .iter()
-        .skip(start)
-        .take(limit)
-        .map(|e| summary(e))
-        .collect();
+    let messages: Vec<Value> = page.iter().map(|e| summary(e)).collect();
     json!({
         "total": total,
         "unread": unread,
         "count": messages.len(),
-        "messages_count": matched.len(),
-        "messages_unread": unread_matched,
+        "messages_count": matched.0,
+        "messages_unread": matched.1,
         "start": start,
         "tags": [],
         "messages": messages,

@@ -183,12 +183,7 @@ impl Query {
 fn test(t: &Test, e: &Entry) -> bool {
     let h = &e.summary.hay;
     match t {
-        Test::Text(w) => {
-            w.in_(&h.subject)
-                || h.addresses.iter().any(|a| w.in_(a))
-                || w.in_(&h.return_path)
-                || w.in_(&e.summary.text)
-        }
+        Test::Text(w) => w.in_(&e.summary.text),
         Test::Address(fields, w) => fields.iter().any(|&i| w.in_(&h.addresses[i])),
         Test::Subject(w) => w.in_(&h.subject),
         Test::MessageId(w) => w.in_(&h.message_id),

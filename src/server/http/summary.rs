@@ -55,9 +55,10 @@ pub struct Summary {
     pub attachments: u32,
     /// The start of the body text, white space collapsed.
     pub snippet: String,
-    /// Lowercased text for bare search words: the body text (HTML with
-    /// its tags removed when there is no plain text) and attachment file
-    /// names, at most [`MAX_SEARCH_TEXT`] bytes.
+    /// Lowercased text for bare search words: the subject, the address
+    /// fields and Return-Path, then the body text (HTML with its tags
+    /// removed when there is no plain text) and attachment file names, at
+    /// most [`MAX_SEARCH_TEXT`] bytes of those.
     pub text: String,
     /// Lowercased haystacks for field searches, made once so a search
     /// allocates nothing per message: `Name <address>` lines of From, To,
@@ -157,6 +158,15 @@ impl Summary {
             message_id: s.message_id.to_lowercase(),
             return_path: s.return_path.to_lowercase(),
         };
+        // Bare words look in the header fields too: one haystack, one
+        // search per message.
+        s.text = format!(
+            "{}\n{}\n{}\n{}",
+            s.hay.subject,
+            s.hay.addresses.join("\n"),
+            s.hay.return_path,
+            s.text
+        );
         s
     }
 }
@@ -389,7 +399,10 @@ mod tests {
     fn the_search_text_is_bounded() {
         let mut data = b"Subject: big\n\n".to_vec();
         data.extend(std::iter::repeat_n(b'a', MAX_SEARCH_TEXT * 2));
-        assert_eq!(Summary::of(&data).text.len(), MAX_SEARCH_TEXT);
+        // The body's part is bounded; the header fields' lines come first
+        // ("big", four empty address lines, no Return-Path).
+        let n = Summary::of(&data).text.len();
+        assert_eq!(n, MAX_SEARCH_TEXT + "big\n\n\n\n\n\n\n".len());
         assert_eq!(snippet(&"é".repeat(500)).chars().count(), SNIPPET);
     }
 }
