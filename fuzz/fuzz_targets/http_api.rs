@@ -33,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
         size: msg.len() as u64,
         created: UNIX_EPOCH,
         summary: Arc::new(summary::Summary::of(msg)),
+        slot: 0,
     };
     let query = Query::parse(p.get("query").map_or(&*q, |s| s.as_str()));
     let _ = query.matches(&e);

@@ -234,7 +234,11 @@ impl Api {
             }
             Some(q) => {
                 let (mut n, mut unread, mut page) = (0, 0, Vec::new());
-                for e in ix.newest_first().filter(visible).filter(|e| q.matches(e)) {
+                let candidates: Box<dyn Iterator<Item = &Entry>> = match ix.candidates(&q) {
+                    Some(c) => Box::new(c.into_iter()),
+                    None => Box::new(ix.newest_first()),
+                };
+                for e in candidates.filter(visible).filter(|e| q.matches(e)) {
                     if n >= start && page.len() < limit {
                         page.push(e);
                     }

@@ -20,7 +20,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
+use super::search::Query;
 use super::summary::Summary;
+use super::words::{Slots, WordIndex};
 use crate::store::flags::Flags;
 use crate::store::folder::Folder;
 use crate::store::mailbox::Mailbox;
@@ -71,6 +73,8 @@ pub struct Entry {
     pub created: SystemTime,
     /// What was read from it.
     pub summary: Arc<Summary>,
+    /// Its number in the word index (set when it is indexed).
+    pub slot: u32,
 }
 
 impl Entry {
@@ -150,6 +154,10 @@ pub struct Index {
     /// (messages, unread) of each (mailbox, folder), kept as entries come
     /// and go, so counts never walk the list.
     counts: HashMap<(Arc<str>, Arc<str>), Counts>,
+    /// The words of every message, for searches.
+    words: WordIndex,
+    /// Each word-index slot's entry (None: removed).
+    slots: Vec<Option<Key>>,
 }
 
 /// A list's filter: which mailbox and folder (none: all the scope sees).
@@ -244,18 +252,74 @@ impl Index {
         c.1 = c.1.saturating_add_signed(sign * isize::from(!e.read()));
     }
 
-    fn insert(&mut self, e: Entry) {
+    fn insert(&mut self, mut e: Entry) {
         self.count(&e, 1);
         let key = (Reverse(e.created), Reverse(e.id.clone()));
+        e.slot = self.words.add(&e.summary);
+        self.slots.push(Some(key.clone()));
         self.by_id.insert(e.id.clone(), key.clone());
         self.entries.insert(key, e);
+    }
+
+    /// Changes an entry in place (its flags and UID: never what orders
+    /// or indexes it), keeping the counts.
+    fn update<T>(&mut self, id: &str, f: impl FnOnce(&mut Entry) -> T) -> Option<T> {
+        let key = self.by_id.get(id)?.clone();
+        let mut e = self.entries.remove(&key)?;
+        self.count(&e, -1);
+        let out = f(&mut e);
+        self.count(&e, 1);
+        self.entries.insert(key, e);
+        Some(out)
     }
 
     fn remove(&mut self, id: &str) -> Option<Entry> {
         let key = self.by_id.remove(id)?;
         let e = self.entries.remove(&key)?;
         self.count(&e, -1);
+        if let Some(s) = self.slots.get_mut(e.slot as usize) {
+            *s = None;
+        }
+        if self.words.remove() {
+            self.reindex();
+        }
         Some(e)
+    }
+
+    /// Rebuilds the word index from the live entries (dead slots dropped).
+    fn reindex(&mut self) {
+        self.words.clear();
+        self.slots.clear();
+        for (key, e) in self.entries.iter_mut() {
+            e.slot = self.words.add(&e.summary);
+            self.slots.push(Some(key.clone()));
+        }
+    }
+
+    /// The messages a query can match, newest first, when its terms narrow
+    /// them down through the word index (None: every message must be
+    /// checked). Every one must still be checked against the query.
+    pub fn candidates(&self, q: &Query) -> Option<Vec<&Entry>> {
+        let mut set: Option<Slots> = None;
+        for (f, needle) in q.prefilters() {
+            if let Some(c) = self.words.candidates(f, needle) {
+                match &mut set {
+                    Some(s) => s.and(&c),
+                    None => set = Some(c),
+                }
+            }
+        }
+        let set = set?;
+        let mut keys: Vec<&Key> = set
+            .iter()
+            .filter_map(|s| self.slots.get(s as usize)?.as_ref())
+            .collect();
+        keys.sort_unstable();
+        Some(
+            keys.into_iter()
+                .filter_map(|k| self.entries.get(k))
+                .collect(),
+        )
     }
 }
 
@@ -399,24 +463,22 @@ impl Shared {
         let mut seen: HashMap<String, Arc<str>> = HashMap::with_capacity(listing.messages().len());
         for m in listing.messages() {
             if let Some(id) = state.ids.remove(&m.base) {
-                let Some(old) = ix.remove(&id) else {
+                let Some((was, now)) = ix.update(&id, |e| {
+                    let was = e.read();
+                    e.uid = m.uid;
+                    e.in_new = m.in_new;
+                    e.flags = m.flags;
+                    (was, e.read())
+                }) else {
                     continue;
                 };
-                let was_read = old.read();
-                let e = Entry {
-                    uid: m.uid,
-                    in_new: m.in_new,
-                    flags: m.flags,
-                    ..old
-                };
-                if e.read() != was_read {
+                if was != now {
                     changes.push(Change::Read {
                         id: id.clone(),
                         mailbox: mailbox.clone(),
-                        read: e.read(),
+                        read: now,
                     });
                 }
-                ix.insert(e);
                 seen.insert(m.base.clone(), id);
             } else if let Some(summary) = fresh.remove(&m.base) {
                 let id = message_id(&mailbox, &folder, &m.base);
@@ -432,6 +494,7 @@ impl Shared {
                     size: m.size,
                     created: m.internal_date,
                     summary: Arc::new(summary),
+                    slot: u32::MAX,
                 });
                 changes.push(Change::New(id.clone()));
                 seen.insert(m.base.clone(), id);
@@ -538,5 +601,85 @@ mod tests {
         assert_eq!(s.rescan("bob@x.test", "INBOX", &inbox, &|| {}).len(), 1);
         assert!(s.read().is_empty());
         let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn the_word_index_finds_what_a_scan_finds() {
+        let texts = [
+            "Subject: Ketchup offer\nFrom: Eve <eve@evil.example>\n\nbuy ketchup now, 50% off!\n",
+            "Subject: Lunch tomorrow?\nFrom: carol@wonder.land\nCc: dave@hamburger.edu\n\npizza or sushi; ketchup allowed\n",
+            "Subject: Re: Quarterly numbers\nFrom: alice@crepes.fr\nMessage-ID: <q.42@crepes.fr>\n\nthe numbers look fine\n",
+            "Subject: Grüße aus Köln\nFrom: Jürgen <j@köln.de>\n\nStraße und Maß\n",
+            "Subject: report quarterly\nTo: carol@wonder.land\nReply-To: reports@crepes.fr\n\nwords in the other order\n",
+        ];
+        let mut ix = Index::default();
+        for (i, t) in texts.iter().enumerate() {
+            let id: Arc<str> = format!("id{i}").into();
+            ix.insert(Entry {
+                id,
+                mailbox: "bob@x".into(),
+                folder: "INBOX".into(),
+                dir: Path::new("/nonexistent").into(),
+                uid: i as u32 + 1,
+                base: format!("{i}.b"),
+                in_new: true,
+                flags: Flags::empty(),
+                size: t.len() as u64,
+                created: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(i as u64),
+                summary: Arc::new(Summary::of(t.as_bytes())),
+                slot: 0,
+            });
+        }
+        // Remove one, so a dead slot is in the postings.
+        ix.remove("id2");
+        let queries = [
+            "ketchup",
+            "KETCH",
+            "tchu",
+            "crepes.fr",
+            "@crepes",
+            "50%",
+            "off!",
+            "%",
+            "sushi ketchup",
+            "\"ketchup allowed\"",
+            "subject:lunch",
+            "subject:\"re: quarterly\"",
+            "from:evil.example",
+            "cc:dave",
+            "reply-to:reports",
+            "to:carol",
+            "message-id:q.42",
+            "addressed:carol",
+            "köln",
+            "STRASSE",
+            "straße",
+            "maß",
+            "-ketchup",
+            "!lunch ketchup",
+            "numbers",
+            "a",
+            "e",
+            "zzz",
+            "is:unread ketchup",
+            "has:attachment",
+            "larger:10 ketchup",
+        ];
+        for q in queries {
+            let query = Query::parse(q);
+            let scan: Vec<&str> = ix
+                .newest_first()
+                .filter(|e| query.matches(e))
+                .map(|e| &*e.id)
+                .collect();
+            if let Some(c) = ix.candidates(&query) {
+                let via: Vec<&str> = c
+                    .into_iter()
+                    .filter(|e| query.matches(e))
+                    .map(|e| &*e.id)
+                    .collect();
+                assert_eq!(via, scan, "{q}");
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@ pub mod page;
 pub mod search;
 pub mod summary;
 pub mod watch;
+pub mod words;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

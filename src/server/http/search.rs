@@ -169,6 +169,25 @@ impl Query {
         Query { terms }
     }
 
+    /// The (word-index field, needle) of each term that narrows the
+    /// messages down: positive word terms of one field.
+    pub fn prefilters(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
+        use super::words::field;
+        self.terms
+            .iter()
+            .filter(|(neg, _)| !neg)
+            .filter_map(|(_, t)| {
+                let (f, n) = match t {
+                    Test::Text(n) => (field::TEXT, n),
+                    Test::Subject(n) => (field::SUBJECT, n),
+                    Test::MessageId(n) => (field::MESSAGE_ID, n),
+                    Test::Address([i], n) => (field::FROM + i, n),
+                    _ => return None,
+                };
+                Some((f, std::str::from_utf8(n.0.needle()).ok()?))
+            })
+    }
+
     /// Whether the query has no terms.
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
@@ -221,6 +240,7 @@ mod tests {
             size,
             created: UNIX_EPOCH + Duration::from_secs(days * 86_400 + 3600),
             summary: Arc::new(Summary::of(data)),
+            slot: 0,
         }
     }
 
