@@ -109,10 +109,55 @@ fn field_texts(s: &Summary) -> [&str; FIELDS] {
     ]
 }
 
+/// One field's words: every distinct word once in one string (each
+/// after a NUL), so finding the words that contain a run is one SIMD
+/// search over a few hundred kilobytes, not a walk over a hash table.
+#[derive(Debug, Default)]
+struct Vocabulary {
+    /// `\0word\0word...`.
+    blob: String,
+    /// Where each word starts in `blob` (after its NUL), ascending.
+    starts: Vec<u32>,
+    /// Each word's number.
+    ids: HashMap<Box<str>, u32>,
+    /// Each word's slots.
+    postings: Vec<Vec<u32>>,
+}
+
+impl Vocabulary {
+    fn add(&mut self, word: &str, slot: u32) {
+        if let Some(&id) = self.ids.get(word) {
+            self.postings[id as usize].push(slot);
+            return;
+        }
+        let id = self.postings.len() as u32;
+        self.blob.push('\0');
+        self.starts.push(self.blob.len() as u32);
+        self.blob.push_str(word);
+        self.ids.insert(word.into(), id);
+        self.postings.push(vec![slot]);
+    }
+
+    /// The slots of every word that contains `run` (no NUL in it).
+    fn containing(&self, run: &str, into: &mut Slots) {
+        let mut last = None;
+        for at in memchr::memmem::find_iter(self.blob.as_bytes(), run.as_bytes()) {
+            let id = self.starts.partition_point(|&s| s as usize <= at) - 1;
+            if last == Some(id) {
+                continue;
+            }
+            last = Some(id);
+            for &s in &self.postings[id] {
+                into.set(s);
+            }
+        }
+    }
+}
+
 /// The postings of every field.
 #[derive(Debug)]
 pub struct WordIndex {
-    fields: Vec<HashMap<Box<str>, Vec<u32>>>,
+    fields: Vec<Vocabulary>,
     /// Slots in use (live or dead).
     slots: usize,
     /// Dead slots not yet dropped from the postings.
@@ -129,7 +174,7 @@ impl WordIndex {
     /// An empty index.
     pub fn new() -> WordIndex {
         WordIndex {
-            fields: (0..FIELDS).map(|_| HashMap::new()).collect(),
+            fields: (0..FIELDS).map(|_| Vocabulary::default()).collect(),
             slots: 0,
             dead: 0,
         }
@@ -141,12 +186,7 @@ impl WordIndex {
         self.slots += 1;
         for (f, text) in field_texts(s).into_iter().enumerate() {
             for w in words(text) {
-                match self.fields[f].get_mut(w) {
-                    Some(p) => p.push(slot),
-                    None => {
-                        self.fields[f].insert(w.into(), vec![slot]);
-                    }
-                }
+                self.fields[f].add(w, slot);
             }
         }
         slot
@@ -180,14 +220,7 @@ impl WordIndex {
         let mut all: Option<Slots> = None;
         for run in runs {
             let mut set = Slots::empty(self.slots);
-            let finder = memchr::memmem::Finder::new(run.as_bytes());
-            for (w, posting) in &self.fields[f] {
-                if w.len() >= run.len() && finder.find(w.as_bytes()).is_some() {
-                    for &s in posting {
-                        set.set(s);
-                    }
-                }
-            }
+            self.fields[f].containing(run, &mut set);
             match &mut all {
                 Some(a) => a.and(&set),
                 None => all = Some(set),
