@@ -146,18 +146,19 @@ type Key = (Reverse<SystemTime>, Reverse<Arc<str>>);
 /// The messages, newest first, and by ID.
 #[derive(Debug, Default)]
 pub struct Index {
-    /// The entries in list order (no hashing while a list is walked).
-    entries: BTreeMap<Key, Entry>,
-    /// Where each ID's entry is.
-    by_id: HashMap<Arc<str>, Key>,
+    /// The entries by slot (their number in the word index; a removed
+    /// one leaves None until the next [`Index::reindex`]).
+    slab: Vec<Option<Entry>>,
+    /// The slots in list order.
+    order: BTreeMap<Key, u32>,
+    /// Each ID's slot.
+    by_id: HashMap<Arc<str>, u32>,
     folders: HashMap<PathBuf, FolderState>,
     /// (messages, unread) of each (mailbox, folder), kept as entries come
     /// and go, so counts never walk the list.
     counts: HashMap<(Arc<str>, Arc<str>), Counts>,
     /// The words of every message, for searches.
     words: WordIndex,
-    /// Each word-index slot's entry (None: removed).
-    slots: Vec<Option<Key>>,
 }
 
 /// A list's filter: which mailbox and folder (none: all the scope sees).
@@ -183,12 +184,14 @@ impl Filter {
 impl Index {
     /// The message with ID `id`.
     pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.entries.get(self.by_id.get(id)?)
+        self.slab.get(*self.by_id.get(id)? as usize)?.as_ref()
     }
 
     /// Every message, newest first.
     pub fn newest_first(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.values()
+        self.order
+            .values()
+            .filter_map(|&s| self.slab.get(s as usize)?.as_ref())
     }
 
     /// (messages, unread) a scope sees.
@@ -235,12 +238,12 @@ impl Index {
 
     /// How many messages in all.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.by_id.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.by_id.is_empty()
     }
 
     fn count(&mut self, e: &Entry, sign: isize) {
@@ -254,45 +257,53 @@ impl Index {
 
     fn insert(&mut self, mut e: Entry) {
         self.count(&e, 1);
-        let key = (Reverse(e.created), Reverse(e.id.clone()));
-        e.slot = self.words.add(&e.summary);
-        self.slots.push(Some(key.clone()));
-        self.by_id.insert(e.id.clone(), key.clone());
-        self.entries.insert(key, e);
+        let slot = self.words.add(&e.summary);
+        debug_assert_eq!(slot as usize, self.slab.len());
+        e.slot = slot;
+        self.order
+            .insert((Reverse(e.created), Reverse(e.id.clone())), slot);
+        self.by_id.insert(e.id.clone(), slot);
+        self.slab.push(Some(e));
     }
 
     /// Changes an entry in place (its flags and UID: never what orders
     /// or indexes it), keeping the counts.
     fn update<T>(&mut self, id: &str, f: impl FnOnce(&mut Entry) -> T) -> Option<T> {
-        let key = self.by_id.get(id)?.clone();
-        let mut e = self.entries.remove(&key)?;
+        let slot = *self.by_id.get(id)? as usize;
+        let e = self.slab.get_mut(slot)?.take()?;
+        let mut e = e;
         self.count(&e, -1);
         let out = f(&mut e);
         self.count(&e, 1);
-        self.entries.insert(key, e);
+        self.slab[slot] = Some(e);
         Some(out)
     }
 
     fn remove(&mut self, id: &str) -> Option<Entry> {
-        let key = self.by_id.remove(id)?;
-        let e = self.entries.remove(&key)?;
+        let slot = self.by_id.remove(id)? as usize;
+        let e = self.slab.get_mut(slot)?.take()?;
+        self.order
+            .remove(&(Reverse(e.created), Reverse(e.id.clone())));
         self.count(&e, -1);
-        if let Some(s) = self.slots.get_mut(e.slot as usize) {
-            *s = None;
-        }
         if self.words.remove() {
             self.reindex();
         }
         Some(e)
     }
 
-    /// Rebuilds the word index from the live entries (dead slots dropped).
+    /// Renumbers the live entries in list order and rebuilds the word
+    /// index from them (dead slots dropped).
     fn reindex(&mut self) {
         self.words.clear();
-        self.slots.clear();
-        for (key, e) in self.entries.iter_mut() {
+        let mut old = std::mem::take(&mut self.slab);
+        for (_, slot) in self.order.iter_mut() {
+            let Some(mut e) = old.get_mut(*slot as usize).and_then(Option::take) else {
+                continue;
+            };
             e.slot = self.words.add(&e.summary);
-            self.slots.push(Some(key.clone()));
+            *slot = e.slot;
+            self.by_id.insert(e.id.clone(), e.slot);
+            self.slab.push(Some(e));
         }
     }
 
@@ -310,16 +321,12 @@ impl Index {
             }
         }
         let set = set?;
-        let mut keys: Vec<&Key> = set
+        let mut hits: Vec<&Entry> = set
             .iter()
-            .filter_map(|s| self.slots.get(s as usize)?.as_ref())
+            .filter_map(|s| self.slab.get(s as usize)?.as_ref())
             .collect();
-        keys.sort_unstable();
-        Some(
-            keys.into_iter()
-                .filter_map(|k| self.entries.get(k))
-                .collect(),
-        )
+        hits.sort_unstable_by(|a, b| (b.created, &b.id).cmp(&(a.created, &a.id)));
+        Some(hits)
     }
 }
 

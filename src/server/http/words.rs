@@ -66,6 +66,11 @@ impl Slots {
         }
     }
 
+    /// How many slots are in the set.
+    pub fn count(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
     /// The slots in the set, ascending.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         self.0.iter().enumerate().flat_map(|(i, &w)| {
@@ -138,19 +143,39 @@ impl Vocabulary {
         self.postings.push(vec![slot]);
     }
 
-    /// The slots of every word that contains `run` (no NUL in it).
-    fn containing(&self, run: &str, into: &mut Slots) {
-        let mut last = None;
+    /// The numbers of the words that contain `run` (no NUL in it), and
+    /// how many postings they have in all.
+    fn containing(&self, run: &str) -> (Vec<u32>, usize) {
+        let (mut ids, mut total) = (Vec::new(), 0);
+        let mut at_word = 0usize;
         for at in memchr::memmem::find_iter(self.blob.as_bytes(), run.as_bytes()) {
-            let id = self.starts.partition_point(|&s| s as usize <= at) - 1;
-            if last == Some(id) {
+            // Matches come in order: step to the word holding `at` (most
+            // often the next one or a near one), or search the rest.
+            let next = |i: usize| self.starts.get(i + 1).is_none_or(|&s| s as usize > at);
+            if !next(at_word) {
+                at_word += 1;
+                if !next(at_word) {
+                    at_word += self.starts[at_word..].partition_point(|&s| s as usize <= at) - 1;
+                }
+            }
+            if ids.last() == Some(&(at_word as u32)) {
                 continue;
             }
-            last = Some(id);
-            for &s in &self.postings[id] {
-                into.set(s);
+            ids.push(at_word as u32);
+            total += self.postings[at_word].len();
+        }
+        (ids, total)
+    }
+
+    /// The slots of the words `ids`.
+    fn slots_of(&self, ids: &[u32], slots: usize) -> Slots {
+        let mut set = Slots::empty(slots);
+        for &id in ids {
+            for &s in &self.postings[id as usize] {
+                set.set(s);
             }
         }
+        set
     }
 }
 
@@ -212,23 +237,31 @@ impl WordIndex {
     /// The slots that may hold `needle` in field `f`: for each run of
     /// letters and digits of the needle, the messages with a word that
     /// contains it. None when the needle has no such run (no prefilter).
+    /// Longer runs first (they tend to be rarer); once the candidates are
+    /// few, the other runs are left to the check that follows, which is
+    /// cheaper then than another pass over the vocabulary.
     pub fn candidates(&self, f: usize, needle: &str) -> Option<Slots> {
-        let runs = words(needle);
-        if runs.is_empty() || f >= FIELDS {
-            return None;
-        }
-        let mut all: Option<Slots> = None;
+        let vocab = self.fields.get(f)?;
+        let mut runs = words(needle);
+        runs.sort_by_key(|r| std::cmp::Reverse(r.len()));
+        let mut set: Option<Slots> = None;
         for run in runs {
-            let mut set = Slots::empty(self.slots);
-            self.fields[f].containing(run, &mut set);
-            match &mut all {
-                Some(a) => a.and(&set),
-                None => all = Some(set),
+            if set.as_ref().is_some_and(|s| s.count() <= FEW) {
+                break;
+            }
+            let (ids, _) = vocab.containing(run);
+            let found = vocab.slots_of(&ids, self.slots);
+            match &mut set {
+                Some(s) => s.and(&found),
+                None => set = Some(found),
             }
         }
-        all
+        set
     }
 }
+
+/// Candidates few enough to check one by one rather than narrow further.
+const FEW: usize = 4096;
 
 #[cfg(test)]
 mod tests {
@@ -256,5 +289,22 @@ mod tests {
         s.set(129);
         assert_eq!(s.iter().collect::<Vec<_>>(), [0, 129]);
         assert!(s.has(129) && !s.has(1));
+    }
+
+    #[test]
+    fn the_vocabulary_scan_finds_every_word_holding_a_run() {
+        let mut v = Vocabulary::default();
+        let words: Vec<String> = (0..3000)
+            .map(|i| format!("w{}x{}", i * 7919 % 10007, i))
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            v.add(w, i as u32);
+        }
+        for run in ["w5", "x1", "99", "7", "w10006", "zz", "x2999"] {
+            let want: Vec<u32> = (0..words.len() as u32)
+                .filter(|&i| words[i as usize].contains(run))
+                .collect();
+            assert_eq!(v.containing(run).0, want, "{run}");
+        }
     }
 }
