@@ -813,7 +813,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__http)
-            opts="-h -V --listen --maildir --hostname --domain --users --max-connections --timeout --max-session-time --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --auth-any --cors --allow-host --access-log --max-request-size --help --version"
+            opts="-h -V --listen --maildir --hostname --domain --users --max-connections --timeout --max-session-time --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --tls-listen --require-tls --allow-insecure-auth --auth-any --cors --allow-host --access-log --max-request-size --transcripts --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -884,6 +884,10 @@ _mailkit() {
                     return 0
                     ;;
                 --max-request-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transcripts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

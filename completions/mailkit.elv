@@ -186,6 +186,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --cors 'Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the API from a browser (CORS; repeatable). The event stream stays same-origin'
             cand --allow-host 'Another host name this server may be called by (the Host header; repeatable). IP addresses, localhost and --hostname always work; other names are refused, against DNS rebinding'
             cand --max-request-size 'Largest request body in bytes; K and M suffixes allowed'
+            cand --transcripts 'The directory serve-smtp --record writes its transcripts into: /api/v1/message/{ID}/transcript shows the session that delivered a message'
             cand --tls-self-signed 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
             cand --require-tls 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
             cand --allow-insecure-auth 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'

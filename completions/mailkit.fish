@@ -167,6 +167,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-liste
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l cors -d 'Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the API from a browser (CORS; repeatable). The event stream stays same-origin' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l allow-host -d 'Another host name this server may be called by (the Host header; repeatable). IP addresses, localhost and --hostname always work; other names are refused, against DNS rebinding' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-request-size -d 'Largest request body in bytes; K and M suffixes allowed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l transcripts -d 'The directory serve-smtp --record writes its transcripts into: /api/v1/message/{ID}/transcript shows the session that delivered a message' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l require-tls -d 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'

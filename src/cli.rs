@@ -445,6 +445,12 @@ pub struct ServeHttp {
     /// Largest request body in bytes; K and M suffixes allowed.
     #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_size)]
     pub max_request_size: usize,
+
+    /// The directory serve-smtp --record writes its transcripts into:
+    /// /api/v1/message/{ID}/transcript shows the session that delivered
+    /// a message.
+    #[arg(long, value_name = "DIR")]
+    pub transcripts: Option<PathBuf>,
 }
 
 /// `mailkit fetch`: the POP3 retriever.

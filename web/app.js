@@ -160,7 +160,7 @@ async function openMessage(id) {
   $("attachments").replaceChildren(...(atts.length ? atts.map((a) => el("li", {},
     el("a", { href: `/api/v1/message/${encodeURIComponent(id)}/part/${encodeURIComponent(a.PartID)}` }, a.FileName || `part ${a.PartID}`),
     ` — ${a.ContentType}, ${a.Size} bytes`)) : [el("li", {}, "No attachments.")]));
-  for (const t of ["headers", "source", "mime", "validate"]) $(t).dataset.loaded = "";
+  for (const t of ["headers", "source", "mime", "validate", "session"]) $(t).dataset.loaded = "";
   $("remote").checked = false;
   showTab(m.HTML ? state.tab : state.tab === "html" ? "text" : state.tab);
 }
@@ -182,6 +182,9 @@ async function showTab(tab) {
     } else if (tab === "source" && !$("source").dataset.loaded) {
       $("source").textContent = await api("GET", base + "/raw");
       $("source").dataset.loaded = "1";
+    } else if (tab === "session" && !$("session").dataset.loaded) {
+      $("session").dataset.loaded = "1";
+      $("session").textContent = await api("GET", base + "/transcript");
     } else if (tab === "mime" && !$("mime").dataset.loaded) {
       const doc = await api("GET", base + "/structure");
       $("mime").replaceChildren(doc.mime ? mimeTree(doc.mime) : el("p", {}, doc.error || "No MIME structure."));

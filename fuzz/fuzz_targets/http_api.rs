@@ -1,14 +1,16 @@
 //! What serve-http's API does with a client's query string and a stored
 //! message's bytes: percent-decoding, query parameters, Mailpit's search
-//! syntax matched against the message's summary, and the JSON of the
-//! summary, the message, its headers and its parts. Never panics; the JSON
-//! always serialises. Input: QUERY 0x00 MESSAGE.
+//! syntax matched against the message's summary, the word index's
+//! candidates (never missing a message the query matches: the prefilter
+//! must be a superset), and the JSON of the summary, the message, its
+//! headers and its parts. Never panics; the JSON always serialises.
+//! Input: QUERY 0x00 MESSAGE.
 #![no_main]
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use libfuzzer_sys::fuzz_target;
-use mailkit::server::http::{api, index::Entry, json, page, search::Query, summary};
+use mailkit::server::http::{api, index::Entry, json, page, search::Query, summary, words};
 use mailkit::store::flags::Flags;
 
 fuzz_target!(|data: &[u8]| {
@@ -36,7 +38,15 @@ fuzz_target!(|data: &[u8]| {
         slot: 0,
     };
     let query = Query::parse(p.get("query").map_or(&*q, |s| s.as_str()));
-    let _ = query.matches(&e);
+    let mut ix = words::WordIndex::new();
+    let slot = ix.add(&e.summary);
+    if query.matches(&e) {
+        for (f, needle) in query.prefilters() {
+            if let Some(c) = ix.candidates(f, needle) {
+                assert!(c.has(slot), "the word index lost a match: field {f}, {needle:?}");
+            }
+        }
+    }
     let _ = json::summary(&e).to_string();
     let _ = json::message(&e, msg).to_string();
     let _ = json::headers(msg).to_string();

@@ -75,6 +75,7 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
         cache: Arc::new(FolderCache::new(CACHED_MESSAGES)),
         started: Instant::now(),
         feed: feed.clone(),
+        transcripts: args.transcripts.clone(),
     });
     let mut service = HttpService::new(
         HttpSettings {

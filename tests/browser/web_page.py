@@ -65,9 +65,11 @@ def main():
     store = tempfile.mkdtemp(prefix="mailkit-web-")
     procs = []
     try:
-        smtp, smtp_addr = start([mk, "serve-smtp", "--maildir", store, "--hostname", "hamburger.edu"])
+        rec = tempfile.mkdtemp(prefix="mailkit-web-rec-")
+        smtp, smtp_addr = start([mk, "serve-smtp", "--maildir", store, "--hostname", "hamburger.edu",
+                                 "--record", rec])
         procs.append(smtp)
-        http, http_addr = start([mk, "serve-http", "--maildir", store])
+        http, http_addr = start([mk, "serve-http", "--maildir", store, "--transcripts", rec])
         procs.append(http)
         url = f"http://{http_addr}/"
 
@@ -151,6 +153,8 @@ def main():
             expect(page.locator("#mime")).to_contain_text("text/html")
             page.click("#tabs button[data-tab=validate]")
             expect(page.locator("#validate")).to_contain_text("line")
+            page.click("#tabs button[data-tab=session]")
+            expect(page.locator("#session")).to_contain_text("C: MAIL FROM:<alice@crepes.fr>")
 
             step = "opened means read; mark unread and read again"
             expect(rows.nth(1)).not_to_have_class(re.compile("unread"))

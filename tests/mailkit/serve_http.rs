@@ -711,6 +711,66 @@ fn logins_and_listening_beyond_loopback() {
 }
 
 #[test]
+fn the_smtp_session_that_delivered_a_message() {
+    let dir = TempDir::new("http-transcript");
+    let rec = dir.path().join("rec");
+    let maildir = dir.path().join("mail");
+    let smtp = crate::support::smtp_server(&maildir, &["--record", rec.to_str().unwrap()]);
+    let http_srv = start(&maildir, &["--transcripts", rec.to_str().unwrap()]);
+    let st = Command::new(bin())
+        .args([
+            "send",
+            "--server",
+            &smtp.addr.to_string(),
+            "--from",
+            "alice@crepes.fr",
+            "--to",
+            BOB,
+            "--subject",
+            "recorded",
+            "--body",
+            "hello",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let mut id = String::new();
+    wait_until("the message is listed", || {
+        let v = get_json(http_srv.addr, "/api/v1/messages");
+        id = v["messages"][0]["ID"].as_str().unwrap_or("").to_owned();
+        !id.is_empty()
+    });
+    let (status, _, body) = http(
+        http_srv.addr,
+        "GET",
+        &format!("/api/v1/message/{id}/transcript"),
+        &[],
+        None,
+    );
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        text.contains("C: MAIL FROM:<alice@crepes.fr>") && text.contains("queued as"),
+        "{text}"
+    );
+    // Without --transcripts: a 404 that says what to do.
+    let bare = start(&maildir, &[]);
+    let (status, _, body) = http(
+        bare.addr,
+        "GET",
+        &format!("/api/v1/message/{id}/transcript"),
+        &[],
+        None,
+    );
+    assert_eq!(status, 404);
+    assert!(String::from_utf8_lossy(&body).contains("--transcripts"));
+}
+
+#[test]
 fn the_page_in_a_real_browser() {
     let strict = std::env::var_os("MAILKIT_BROWSER_STRICT").is_some();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/web_page.py");

@@ -40,6 +40,35 @@ pub struct Api {
     /// The store's change feed: changes made here are told to IMAP
     /// sessions of the same process.
     pub feed: crate::store::feed::Feed,
+    /// Where serve-smtp's `--record` writes its transcripts, for
+    /// `/transcript`.
+    pub transcripts: Option<PathBuf>,
+}
+
+/// Most transcript files `/transcript` looks through (newest first).
+const MAX_TRANSCRIPTS: usize = 10_000;
+
+/// Largest transcript file `/transcript` reads.
+const MAX_TRANSCRIPT: u64 = 64 * 1024 * 1024;
+
+/// The queue id serve-smtp gave a message: the `id` of its first
+/// `Received:` field (RFC 5321 §4.4), which the SMTP transcript's final
+/// reply names (`queued as ID`).
+pub fn queue_id(data: &[u8]) -> Option<String> {
+    let section = crate::message::header::scan(data);
+    let received = section.get("Received")?.unfolded();
+    let mut words = received.split_whitespace();
+    while let Some(w) = words.next() {
+        if w.eq_ignore_ascii_case("id") {
+            let id = words.next()?.trim_end_matches(';');
+            return (!id.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
+            .then(|| id.to_owned());
+        }
+    }
+    None
 }
 
 /// A JSON response.
@@ -328,6 +357,7 @@ impl Api {
                     &json!({"ID": &*e.id, "valid": errors == 0, "errors": errors, "diagnostics": list}),
                 ))
             }
+            "transcript" => self.transcript(&data),
             "structure" => {
                 let msg = crate::message::mime::parse(&data);
                 let doc = crate::message::json::document(
@@ -340,6 +370,43 @@ impl Api {
             }
             _ => Err(error(404, &format!("no view {what:?} of a message"))),
         }
+    }
+
+    /// The SMTP session that delivered the message, from the transcripts
+    /// serve-smtp recorded (`--record DIR`, given here as `--transcripts DIR`).
+    fn transcript(&self, data: &[u8]) -> Result<Response, Response> {
+        let Some(dir) = &self.transcripts else {
+            return Err(error(404, "no transcripts: record SMTP sessions with serve-smtp --record DIR and start serve-http with --transcripts DIR"));
+        };
+        let Some(qid) = queue_id(data) else {
+            return Err(error(404, "the message has no queue id in its Received field (not delivered by mailkit serve-smtp)"));
+        };
+        let needle = format!("queued as {qid}");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| {
+                error(
+                    404,
+                    &format!("cannot read the transcripts in {}: {e}", dir.display()),
+                )
+            })?
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter(|e| e.metadata().is_ok_and(|m| m.len() <= MAX_TRANSCRIPT))
+            .map(|e| e.path())
+            .collect();
+        files.sort_unstable_by(|a, b| b.cmp(a));
+        for f in files.into_iter().take(MAX_TRANSCRIPTS) {
+            let Ok(text) = std::fs::read(&f) else {
+                continue;
+            };
+            if memchr::memmem::find(&text, needle.as_bytes()).is_some() {
+                return Ok(Response::new(200, "text/plain; charset=utf-8", text));
+            }
+        }
+        Err(error(
+            404,
+            &format!("no transcript in {} names queue id {qid}", dir.display()),
+        ))
     }
 
     fn part(&self, scope: &Scope, id: &str, part: &str) -> Result<Response, Response> {
@@ -610,6 +677,14 @@ pub fn content_disposition(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_queue_id_of_serve_smtp() {
+        let m = b"Return-Path: <a@b.c>\nReceived: from vm ([127.0.0.1])\n\tby vm (mailkit) with ESMTP id 661A07C84D925\n\tfor <bob@x.y>;\n\tWed, 2 Dec 2026 06:09:32 +0000\nSubject: x\n\nbody\n";
+        assert_eq!(queue_id(m).as_deref(), Some("661A07C84D925"));
+        assert_eq!(queue_id(b"Received: by x id ../../etc;\n\n"), None);
+        assert_eq!(queue_id(b"Subject: none\n\n"), None);
+    }
 
     #[test]
     fn query_strings_and_paths_decode() {
