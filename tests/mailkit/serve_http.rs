@@ -771,6 +771,25 @@ fn the_smtp_session_that_delivered_a_message() {
 }
 
 #[test]
+fn https_on_a_tls_listener() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("skipped: no curl");
+        return;
+    }
+    let dir = TempDir::new("http-tls");
+    drop_file(dir.path(), BOB, None, "1.M1P1.t", &msg("over tls", "x\n"), ago(60));
+    let port = crate::support::free_port();
+    let tls = format!("127.0.0.1:{port}");
+    let _srv = start(dir.path(), &["--tls-self-signed", "--tls-listen", &tls]);
+    let out = Command::new("curl")
+        .args(["-sk", &format!("https://{tls}/api/v1/messages")])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON over HTTPS");
+    assert_eq!(subjects(&v), ["over tls"]);
+}
+
+#[test]
 fn the_page_in_a_real_browser() {
     let strict = std::env::var_os("MAILKIT_BROWSER_STRICT").is_some();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/web_page.py");

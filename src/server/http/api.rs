@@ -264,7 +264,7 @@ impl Api {
             Some(q) => {
                 let (mut n, mut unread, mut page) = (0, 0, Vec::new());
                 let candidates: Box<dyn Iterator<Item = &Entry>> = match ix.candidates(&q) {
-                    Some(c) => Box::new(c.into_iter()),
+                    Some(c) => c,
                     None => Box::new(ix.newest_first()),
                 };
                 for e in candidates.filter(visible).filter(|e| q.matches(e)) {

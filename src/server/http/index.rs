@@ -310,7 +310,7 @@ impl Index {
     /// The messages a query can match, newest first, when its terms narrow
     /// them down through the word index (None: every message must be
     /// checked). Every one must still be checked against the query.
-    pub fn candidates(&self, q: &Query) -> Option<Vec<&Entry>> {
+    pub fn candidates(&self, q: &Query) -> Option<Box<dyn Iterator<Item = &Entry> + '_>> {
         let mut set: Option<Slots> = None;
         for (f, needle) in q.prefilters() {
             if let Some(c) = self.words.candidates(f, needle) {
@@ -321,12 +321,18 @@ impl Index {
             }
         }
         let set = set?;
+        if set.count() > self.len() / 8 {
+            // Many: walking the list in order beats sorting them.
+            return Some(Box::new(
+                self.newest_first().filter(move |e| set.has(e.slot)),
+            ));
+        }
         let mut hits: Vec<&Entry> = set
             .iter()
             .filter_map(|s| self.slab.get(s as usize)?.as_ref())
             .collect();
         hits.sort_unstable_by(|a, b| (b.created, &b.id).cmp(&(a.created, &a.id)));
-        Some(hits)
+        Some(Box::new(hits.into_iter()))
     }
 }
 
@@ -681,7 +687,6 @@ mod tests {
                 .collect();
             if let Some(c) = ix.candidates(&query) {
                 let via: Vec<&str> = c
-                    .into_iter()
                     .filter(|e| query.matches(e))
                     .map(|e| &*e.id)
                     .collect();

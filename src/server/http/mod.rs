@@ -104,10 +104,10 @@ impl HttpService {
         if self.settings.access_log {
             if let Some((m, p, t)) = self.inflight.remove(&id) {
                 eprintln!(
-                    "mailkit: http: {m} {p} {} {} bytes {} ms",
+                    "mailkit: http: {m} {p} {} {} bytes {:.2} ms",
                     r.status,
                     r.body.len(),
-                    now.duration_since(t).as_millis()
+                    now.duration_since(t).as_secs_f64() * 1000.0
                 );
             }
         }
@@ -116,8 +116,11 @@ impl HttpService {
 
     fn request(&mut self, id: ConnId, s: &mut HttpSession, req: Request, now: Instant) {
         if self.settings.access_log {
-            self.inflight
-                .insert(id, (req.method.clone(), req.path.clone(), now));
+            let target = match &req.query {
+                Some(q) => format!("{}?{q}", req.path),
+                None => req.path.clone(),
+            };
+            self.inflight.insert(id, (req.method.clone(), target, now));
         }
         let origin_ok = match self.settings.guard.check(&req) {
             Ok(cors) => cors,
