@@ -81,6 +81,7 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
         HttpSettings {
             session: HttpConfig {
                 timeout: Duration::from_secs(args.server.timeout),
+                max_session: Duration::from_secs(args.server.max_session_time),
                 max_body: args.max_request_size,
                 ..HttpConfig::default()
             },

@@ -777,7 +777,14 @@ fn https_on_a_tls_listener() {
         return;
     }
     let dir = TempDir::new("http-tls");
-    drop_file(dir.path(), BOB, None, "1.M1P1.t", &msg("over tls", "x\n"), ago(60));
+    drop_file(
+        dir.path(),
+        BOB,
+        None,
+        "1.M1P1.t",
+        &msg("over tls", "x\n"),
+        ago(60),
+    );
     let port = crate::support::free_port();
     let tls = format!("127.0.0.1:{port}");
     let _srv = start(dir.path(), &["--tls-self-signed", "--tls-listen", &tls]);

@@ -21,6 +21,10 @@ pub struct HttpConfig {
     pub max_body: usize,
     /// Idle time before the connection is closed.
     pub timeout: Duration,
+    /// Longest a connection takes requests, however busy (a client
+    /// dripping bytes cannot hold it for ever); a WebSocket is exempt,
+    /// the event stream is meant to stay.
+    pub max_session: Duration,
 }
 
 impl Default for HttpConfig {
@@ -29,6 +33,7 @@ impl Default for HttpConfig {
             max_head: 16 * 1024,
             max_body: 1024 * 1024,
             timeout: Duration::from_secs(120),
+            max_session: Duration::from_secs(3600),
         }
     }
 }
@@ -152,6 +157,8 @@ pub struct HttpSession {
     reading: Reading,
     queue: VecDeque<Output>,
     deadline: Instant,
+    /// When the connection stops taking requests ([`HttpConfig::max_session`]).
+    ends_at: Instant,
     /// The WebSocket's frame decoder, once upgraded.
     ws: Option<super::websocket::Decoder>,
     /// WebSocket bytes handed out since the client last read everything.
@@ -166,7 +173,8 @@ impl HttpSession {
     /// A session waiting for its first request.
     pub fn new(cfg: HttpConfig, now: Instant) -> HttpSession {
         HttpSession {
-            deadline: now + cfg.timeout,
+            deadline: now + cfg.timeout.min(cfg.max_session),
+            ends_at: now + cfg.max_session,
             cfg,
             input: Vec::new(),
             reading: Reading::Head,
@@ -185,7 +193,7 @@ impl HttpSession {
             self.deadline = now + PING_EVERY;
             return self.frames(now, bytes);
         }
-        self.deadline = now + self.cfg.timeout;
+        self.deadline = (now + self.cfg.timeout).min(self.ends_at);
         self.input.extend_from_slice(bytes);
         self.process();
     }
@@ -336,10 +344,11 @@ impl HttpSession {
         else {
             return;
         };
+        let keep_alive = keep_alive && now < self.ends_at;
         self.write(&r, keep_alive, head_only);
         if keep_alive {
             self.reading = Reading::Head;
-            self.deadline = now + self.cfg.timeout;
+            self.deadline = (now + self.cfg.timeout).min(self.ends_at);
             self.process();
         } else {
             self.close();
@@ -821,6 +830,64 @@ mod tests {
         s.handle_input(t, &client_frame(0x8, &1000u16.to_be_bytes()));
         assert!(matches!(s.poll_output(), Some(Output::Transmit(f)) if f == [0x88, 2, 0x03, 0xE8]));
         assert!(matches!(s.poll_output(), Some(Output::Close)));
+    }
+
+    #[test]
+    fn a_dripping_client_is_cut_off_at_the_session_limit() {
+        let t = Instant::now();
+        let cfg = HttpConfig {
+            timeout: Duration::from_secs(10),
+            max_session: Duration::from_secs(25),
+            ..HttpConfig::default()
+        };
+        let mut s = HttpSession::new(cfg, t);
+        // One byte every 9 s keeps the idle timer happy ...
+        for (i, b) in b"GET / HT".iter().enumerate() {
+            let now = t + Duration::from_secs(9 * i as u64);
+            if s.poll_timeout().is_some_and(|d| d <= now) {
+                s.handle_timeout(now);
+                break;
+            }
+            s.handle_input(now, &[*b]);
+        }
+        // ... but not past the session limit: 408 and closed.
+        let mut out = Vec::new();
+        let mut closed = false;
+        while let Some(o) = s.poll_output() {
+            match o {
+                Output::Transmit(b) => out.extend(b),
+                Output::Close => closed = true,
+                _ => {}
+            }
+        }
+        assert!(
+            closed && out.starts_with(b"HTTP/1.1 408 "),
+            "{}",
+            String::from_utf8_lossy(&out)
+        );
+        // A busy keep-alive connection is told to close once past it.
+        let mut s = HttpSession::new(cfg_with(Duration::from_secs(5)), t);
+        s.handle_input(
+            t + Duration::from_secs(6),
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        );
+        let _ = s.poll_output();
+        s.respond(
+            t + Duration::from_secs(6),
+            Response::new(200, "text/plain", b"ok".to_vec()),
+        );
+        let Some(Output::Transmit(head)) = s.poll_output() else {
+            panic!("no response");
+        };
+        assert!(String::from_utf8_lossy(&head).contains("Connection: close\r\n"));
+        assert!(matches!(s.poll_output(), Some(Output::Close)));
+    }
+
+    fn cfg_with(max_session: Duration) -> HttpConfig {
+        HttpConfig {
+            max_session,
+            ..HttpConfig::default()
+        }
     }
 
     #[test]

@@ -686,10 +686,7 @@ mod tests {
                 .map(|e| &*e.id)
                 .collect();
             if let Some(c) = ix.candidates(&query) {
-                let via: Vec<&str> = c
-                    .filter(|e| query.matches(e))
-                    .map(|e| &*e.id)
-                    .collect();
+                let via: Vec<&str> = c.filter(|e| query.matches(e)).map(|e| &*e.id).collect();
                 assert_eq!(via, scan, "{q}");
             }
         }
