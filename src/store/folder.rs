@@ -29,6 +29,21 @@ use super::uidlist::{self, Uidlist};
 /// How long to wait for another process's lock on the list.
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 
+/// Reads a message file whole, refusing a symbolic link in its place
+/// (`O_NOFOLLOW`): a file swapped for a link to `/etc/passwd` between a
+/// listing and the read must not be served as a message.
+pub fn read_message(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    let mut out = Vec::new();
+    f.read_to_end(&mut out)?;
+    Ok(out)
+}
+
 /// A message file's base name: its name up to the `:2,` info, the part
 /// that stays when flags change.
 pub fn base_name(file_name: &str) -> &str {
@@ -921,5 +936,21 @@ mod tests {
         assert_eq!(src.messages().len(), 1, "moved away, copied stays");
         let _ = fs::remove_dir_all(&d1);
         let _ = fs::remove_dir_all(&d2);
+    }
+
+    #[test]
+    fn a_message_file_swapped_for_a_link_is_not_read() {
+        let dir = std::env::temp_dir().join(format!("mailkit-nofollow-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("secret"), b"root:x:0:0\n").unwrap();
+        fs::write(dir.join("msg"), b"Subject: x\n\nbody\n").unwrap();
+        std::os::unix::fs::symlink(dir.join("secret"), dir.join("link")).unwrap();
+        assert_eq!(
+            read_message(&dir.join("msg")).unwrap(),
+            b"Subject: x\n\nbody\n"
+        );
+        assert!(read_message(&dir.join("link")).is_err());
+        let _ = fs::remove_dir_all(&dir);
     }
 }

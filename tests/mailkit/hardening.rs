@@ -999,6 +999,12 @@ fn the_store_does_not_follow_symlinks() {
         .unwrap()
         .next()
         .is_none());
+    // The server's log line may reach its reader thread a moment after
+    // the client has its answer.
+    let t = Instant::now();
+    while !srv.log_text().contains("symbolic link") && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(
         srv.log_text().contains("symbolic link"),
         "{}",

@@ -298,13 +298,13 @@ impl Api {
     /// The entry and its file's bytes.
     fn load(&self, scope: &Scope, id: &str) -> Result<(Entry, Vec<u8>), Response> {
         let e = self.entry(scope, id)?;
-        match std::fs::read(e.path()) {
+        match crate::store::folder::read_message(&e.path()) {
             Ok(d) => Ok((e, d)),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 // Renamed or removed since the index last looked.
                 self.refresh(&e);
                 let e = self.entry(scope, id)?;
-                std::fs::read(e.path())
+                crate::store::folder::read_message(&e.path())
                     .map(|d| (e, d))
                     .map_err(|_| error(404, &format!("message {id:?} is gone")))
             }
@@ -319,12 +319,12 @@ impl Api {
     }
 
     fn message(&self, scope: &Scope, id: &str) -> Result<Response, Response> {
-        let (mut e, data) = self.load(scope, id)?;
-        let v = json::message(&e, &data);
+        let (e, data) = self.load(scope, id)?;
+        let mut v = json::message(&e, &data);
         // Mailpit marks a message read when it is fetched.
         if !e.read() {
             self.set_read(std::slice::from_ref(&e), true)?;
-            e.in_new = false;
+            v["Read"] = Value::Bool(true);
         }
         Ok(json_response(200, &v))
     }
@@ -396,7 +396,7 @@ impl Api {
             .collect();
         files.sort_unstable_by(|a, b| b.cmp(a));
         for f in files.into_iter().take(MAX_TRANSCRIPTS) {
-            let Ok(text) = std::fs::read(&f) else {
+            let Ok(text) = crate::store::folder::read_message(&f) else {
                 continue;
             };
             if memchr::memmem::find(&text, needle.as_bytes()).is_some() {

@@ -457,7 +457,7 @@ impl Shared {
             if known.contains(&m.base) {
                 continue;
             }
-            if let Ok(data) = std::fs::read(m.path(dir)) {
+            if let Ok(data) = crate::store::folder::read_message(&m.path(dir)) {
                 fresh.insert(m.base.clone(), Summary::of(&data));
                 on_read();
             }

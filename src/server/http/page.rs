@@ -83,7 +83,7 @@ pub fn view(api: &Api, scope: &Scope, id: &str, query: Option<&str>) -> Response
     let Some(e) = entry else {
         return error(404, &format!("no message {id:?}"));
     };
-    let Ok(data) = std::fs::read(e.path()) else {
+    let Ok(data) = crate::store::folder::read_message(&e.path()) else {
         return error(404, &format!("message {id:?} is gone"));
     };
     let msg = crate::message::mime::parse(&data);
