@@ -73,6 +73,26 @@ pub fn settings(
     })
 }
 
+/// Refuses throwaway mode (no `--users`: any login, or no login, works)
+/// on a listener beyond loopback unless `--auth-any` says that is meant.
+/// `what` says what would be open to anyone.
+pub fn check_exposure(
+    listen: &[SocketAddr],
+    tls_listen: &[SocketAddr],
+    users: bool,
+    auth_any: bool,
+    what: &str,
+) -> anyhow::Result<()> {
+    let beyond_loopback = listen
+        .iter()
+        .chain(tls_listen)
+        .any(|a| !a.ip().is_loopback());
+    if !users && beyond_loopback && !auth_any {
+        bail!("without --users {what}; on a non-loopback --listen or --tls-listen that needs --auth-any (or give --users FILE)");
+    }
+    Ok(())
+}
+
 /// Binds every `--listen` address and raises the open-file limit.
 pub fn bind(listen: &[SocketAddr]) -> anyhow::Result<Vec<TcpListener>> {
     let mut listeners = Vec::new();

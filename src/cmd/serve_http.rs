@@ -36,15 +36,13 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
         args.server.users.as_deref(),
         args.server.record.as_ref(),
     )?;
-    let beyond_loopback = args
-        .server
-        .listen
-        .iter()
-        .chain(&args.server.tls.tls_listen)
-        .any(|a| !a.ip().is_loopback());
-    if common.users.is_none() && beyond_loopback && !args.auth_any {
-        bail!("without --users every mailbox is open to anyone who reaches the port; on a non-loopback --listen that needs --auth-any (or give --users FILE for HTTP Basic logins)");
-    }
+    super::common::check_exposure(
+        &args.server.listen,
+        &args.server.tls.tls_listen,
+        common.users.is_some(),
+        args.auth_any,
+        "every mailbox is open to anyone who reaches the port (HTTP Basic logins need --users FILE)",
+    )?;
     for o in &args.cors {
         if o != "*" && !(o.starts_with("http://") || o.starts_with("https://")) {
             bail!("--cors {o:?} is not an origin: give scheme://host[:port], e.g. https://app.example:3000, or *");

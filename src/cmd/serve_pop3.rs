@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
 use crate::cli::ServePop3;
 use crate::net::pool::Pool;
@@ -25,15 +25,13 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
         args.server.users.as_deref(),
         args.server.record.as_ref(),
     )?;
-    let beyond_loopback = args
-        .server
-        .listen
-        .iter()
-        .chain(&args.server.tls.tls_listen)
-        .any(|a| !a.ip().is_loopback());
-    if common.users.is_none() && beyond_loopback && !args.auth_any {
-        bail!("without --users any password opens any mailbox; on a non-loopback --listen or --tls-listen that needs --auth-any (or give --users FILE)");
-    }
+    super::common::check_exposure(
+        &args.server.listen,
+        &args.server.tls.tls_listen,
+        common.users.is_some(),
+        args.auth_any,
+        "any password opens any mailbox",
+    )?;
     std::fs::create_dir_all(&args.server.maildir)
         .with_context(|| format!("cannot use --maildir {}", args.server.maildir.display()))?;
     let tls = super::common::server_tls(&args.server.tls, &common.hostname, "pop3")?;

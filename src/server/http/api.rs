@@ -14,11 +14,12 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use super::events::Hub;
-use super::index::{Entry, Filter, Scope, Shared};
+use super::index::{Change, Entry, Filter, Scope, Shared};
 use super::json;
 use super::search::Query;
 use crate::proto::http::server::{Request, Response};
 use crate::store::flags::Flags;
+use crate::store::folder::{Folder, Message};
 use crate::store::folder_cache::FolderCache;
 
 /// Mailpit's default page size (server/apiv1/api.go getStartLimit).
@@ -513,6 +514,31 @@ impl Api {
 
     /// Sets or clears `S` on each entry, folder by folder.
     fn set_read(&self, entries: &[Entry], read: bool) -> Result<(), Response> {
+        let changes = self.in_folders(entries, "change the flags", |folder, found| {
+            let wanted: Vec<(u32, Flags)> = found
+                .iter()
+                .map(|m| {
+                    let mut f = m.flags;
+                    f.set('S', read);
+                    (m.uid, f)
+                })
+                .collect();
+            folder.set_flags_many(&wanted).map(drop)
+        })?;
+        self.hub.publish(&self.shared, &changes);
+        Ok(())
+    }
+
+    /// Runs `change` on each folder the entries are in, with the folder's
+    /// records of those entries (found by base name, so a message another
+    /// client renamed meanwhile is still found), then rescans the folder:
+    /// the changes it made, for the event stream.
+    fn in_folders(
+        &self,
+        entries: &[Entry],
+        what: &str,
+        change: impl Fn(&mut Folder, &[Message]) -> std::io::Result<()>,
+    ) -> Result<Vec<Change>, Response> {
         let mut changes = Vec::new();
         for (dir, group) in by_folder(entries) {
             let mut folder = self
@@ -520,26 +546,23 @@ impl Api {
                 .open(&dir)
                 .map_err(|e| error(500, &format!("cannot open the folder: {e}")))?
                 .with_feed(self.feed.clone());
-            let wanted: Vec<(u32, Flags)> = group
+            let by_base: HashMap<&str, &Message> = folder
+                .messages()
                 .iter()
-                .filter_map(|e| {
-                    let m = folder.messages().iter().find(|m| m.base == e.base)?;
-                    let mut f = m.flags;
-                    f.set('S', read);
-                    Some((m.uid, f))
-                })
+                .map(|m| (m.base.as_str(), m))
                 .collect();
-            folder
-                .set_flags_many(&wanted)
-                .map_err(|e| error(500, &format!("cannot change the flags: {e}")))?;
+            let found: Vec<Message> = group
+                .iter()
+                .filter_map(|e| by_base.get(e.base.as_str()).map(|m| (*m).clone()))
+                .collect();
+            change(&mut folder, &found).map_err(|e| error(500, &format!("cannot {what}: {e}")))?;
             let first = group[0];
             changes.extend(
                 self.shared
                     .rescan(&first.mailbox, &first.folder, &dir, &|| {}),
             );
         }
-        self.hub.publish(&self.shared, &changes);
-        Ok(())
+        Ok(changes)
     }
 
     /// Deletes the IDs, or what `Search` matches, or (neither) every
@@ -579,27 +602,10 @@ impl Api {
     /// Expunges the entries, folder by folder; `truncated` (delete-all)
     /// tells the stream `truncate` instead of one `delete` each.
     fn remove(&self, entries: &[Entry], truncated: Option<&Scope>) -> Result<(), Response> {
-        let mut changes = Vec::new();
-        for (dir, group) in by_folder(entries) {
-            let mut folder = self
-                .cache
-                .open(&dir)
-                .map_err(|e| error(500, &format!("cannot open the folder: {e}")))?
-                .with_feed(self.feed.clone());
-            let uids: Vec<u32> = group
-                .iter()
-                .filter_map(|e| folder.messages().iter().find(|m| m.base == e.base))
-                .map(|m| m.uid)
-                .collect();
-            folder
-                .expunge(&uids)
-                .map_err(|e| error(500, &format!("cannot delete: {e}")))?;
-            let first = group[0];
-            changes.extend(
-                self.shared
-                    .rescan(&first.mailbox, &first.folder, &dir, &|| {}),
-            );
-        }
+        let changes = self.in_folders(entries, "delete", |folder, found| {
+            let uids: Vec<u32> = found.iter().map(|m| m.uid).collect();
+            folder.expunge(&uids).map(drop)
+        })?;
         match truncated {
             Some(scope) => self.hub.truncate(&self.shared, scope, &changes),
             None => self.hub.publish(&self.shared, &changes),
