@@ -91,6 +91,7 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
                 cors: args.cors.clone(),
             },
             access_log: args.access_log,
+            auth_delay: Duration::from_millis(args.server.auth_delay_ms),
         },
         completer,
         pool,

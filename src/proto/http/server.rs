@@ -163,6 +163,8 @@ pub struct HttpSession {
     ws: Option<super::websocket::Decoder>,
     /// WebSocket bytes handed out since the client last read everything.
     backlog: usize,
+    /// A response held back until its time ([`HttpSession::respond_at`]).
+    held: Option<(Instant, Response)>,
 }
 
 /// Why a request could not be framed: the status to answer with.
@@ -181,6 +183,7 @@ impl HttpSession {
             queue: VecDeque::new(),
             ws: None,
             backlog: 0,
+            held: None,
         }
     }
 
@@ -207,6 +210,13 @@ impl HttpSession {
 
     /// The idle deadline may have passed.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some((at, r)) = self.held.take() {
+            if now >= at {
+                return self.respond(now, r);
+            }
+            self.held = Some((at, r));
+            return;
+        }
         if self.reading == Reading::WebSocket {
             if now >= self.deadline {
                 self.queue
@@ -232,6 +242,9 @@ impl HttpSession {
 
     /// When to call [`HttpSession::handle_timeout`].
     pub fn poll_timeout(&self) -> Option<Instant> {
+        if let Some((at, _)) = &self.held {
+            return Some(*at);
+        }
         matches!(self.reading, Reading::Head | Reading::WebSocket).then_some(self.deadline)
     }
 
@@ -332,6 +345,15 @@ impl HttpSession {
                     return self.close();
                 }
             }
+        }
+    }
+
+    /// Answers the request in flight at `at`, not before (a failed login
+    /// answered after a delay, so passwords cannot be tried at full
+    /// speed); the connection waits meanwhile.
+    pub fn respond_at(&mut self, at: Instant, r: Response) {
+        if matches!(self.reading, Reading::Answering { .. }) {
+            self.held = Some((at, r));
         }
     }
 
@@ -881,6 +903,24 @@ mod tests {
         };
         assert!(String::from_utf8_lossy(&head).contains("Connection: close\r\n"));
         assert!(matches!(s.poll_output(), Some(Output::Close)));
+    }
+
+    #[test]
+    fn a_held_response_goes_out_at_its_time() {
+        let t = Instant::now();
+        let mut s = HttpSession::new(HttpConfig::default(), t);
+        s.handle_input(t, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert!(matches!(s.poll_output(), Some(Output::Event(_))));
+        let at = t + Duration::from_millis(500);
+        s.respond_at(at, Response::new(401, "text/plain", b"no".to_vec()));
+        assert!(s.poll_output().is_none());
+        assert_eq!(s.poll_timeout(), Some(at));
+        s.handle_timeout(t + Duration::from_millis(499));
+        assert!(s.poll_output().is_none());
+        s.handle_timeout(at);
+        assert!(
+            matches!(s.poll_output(), Some(Output::Transmit(b)) if b.starts_with(b"HTTP/1.1 401 "))
+        );
     }
 
     fn cfg_with(max_session: Duration) -> HttpConfig {

@@ -35,6 +35,8 @@ use index::Scope;
 pub enum Done {
     /// The answer to the request in flight.
     Response(Response),
+    /// A 401 for wrong credentials: sent after the login delay.
+    Refused(Response),
     /// Accept the WebSocket handshake in flight, for a client that sees `scope`.
     Upgrade {
         /// What the client may see.
@@ -61,6 +63,8 @@ pub struct HttpSettings {
     pub guard: guard::Guard,
     /// Print one line per request on stderr.
     pub access_log: bool,
+    /// How long a wrong password waits for its 401 (`--auth-delay-ms`).
+    pub auth_delay: std::time::Duration,
 }
 
 /// Most remembered good credentials (so a password hash is checked once
@@ -149,6 +153,7 @@ impl HttpService {
         let completer = self.completer.clone();
         let job = move || {
             let done = match login(&settings, &logins, &req) {
+                Err(r) if req.header("authorization").is_some() => Done::Refused(r),
                 Err(r) => Done::Response(r),
                 Ok(scope) => serve(&api, &settings, scope, &req, origin_ok),
             };
@@ -268,6 +273,11 @@ impl Service for HttpService {
     fn complete(&mut self, id: ConnId, s: &mut HttpSession, done: Done, now: Instant) {
         match done {
             Done::Response(r) => self.respond(id, s, r, now),
+            Done::Refused(mut r) => {
+                guard::secure_headers(&mut r);
+                self.inflight.remove(&id);
+                s.respond_at(now + self.settings.auth_delay, r);
+            }
             Done::Upgrade { scope, key } => {
                 self.inflight.remove(&id);
                 s.upgrade(now, &key, &[]);
