@@ -686,6 +686,7 @@ fn logins_and_listening_beyond_loopback() {
     );
     let bob = "Basic Ym9iQGhhbWJ1cmdlci5lZHU6aHVuZ3J5"; // bob@hamburger.edu:hungry
     let wrong = "Basic Ym9iQGhhbWJ1cmdlci5lZHU6d3Jvbmc="; // bob@hamburger.edu:wrong
+    let t = Instant::now();
     assert_eq!(
         http(
             srv.addr,
@@ -696,6 +697,10 @@ fn logins_and_listening_beyond_loopback() {
         )
         .0,
         401
+    );
+    assert!(
+        t.elapsed() >= Duration::from_millis(400),
+        "a wrong password waits --auth-delay-ms"
     );
     let (status, _, body) = http(
         srv.addr,
