@@ -305,6 +305,14 @@ pub struct ServeSmtp {
     #[arg(long, value_name = "BYTES", default_value = "50M", value_parser = parse_size)]
     pub max_message_size: usize,
 
+    /// What only SMTP has (limits, the relay and its queue).
+    #[command(flatten)]
+    pub smtp: SmtpOptions,
+}
+
+/// The flags only `serve-smtp` (and `serve`'s SMTP side) has.
+#[derive(Debug, Args)]
+pub struct SmtpOptions {
     /// Memory for messages being received, all connections together; past
     /// it a message is discarded with 452 4.3.1 (try again later).
     #[arg(long, value_name = "BYTES", default_value = "1G", value_parser = parse_size)]
@@ -407,6 +415,14 @@ pub struct ServeImap {
     #[arg(long, value_name = "BYTES", default_value = "50M", value_parser = parse_size)]
     pub max_message_size: usize,
 
+    /// What only IMAP has.
+    #[command(flatten)]
+    pub imap: ImapOptions,
+}
+
+/// The flags only `serve-imap` (and `serve`'s IMAP side) has.
+#[derive(Debug, Args)]
+pub struct ImapOptions {
     /// Most sessions logged in as one user at once.
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_user_connections: u32,
@@ -426,6 +442,14 @@ pub struct ServeHttp {
     #[arg(long)]
     pub auth_any: bool,
 
+    /// What only HTTP has.
+    #[command(flatten)]
+    pub http: HttpOptions,
+}
+
+/// The flags only `serve-http` (and `serve`'s HTTP side) has.
+#[derive(Debug, Args)]
+pub struct HttpOptions {
     /// Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the
     /// API from a browser (CORS; repeatable). The event stream stays
     /// same-origin.

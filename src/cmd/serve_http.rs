@@ -43,7 +43,7 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
         args.auth_any,
         "every mailbox is open to anyone who reaches the port (HTTP Basic logins need --users FILE)",
     )?;
-    for o in &args.cors {
+    for o in &args.http.cors {
         if o != "*" && !(o.starts_with("http://") || o.starts_with("https://")) {
             bail!("--cors {o:?} is not an origin: give scheme://host[:port], e.g. https://app.example:3000, or *");
         }
@@ -55,7 +55,12 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
     let tls = super::common::server_tls(&args.server.tls, &common.hostname, "http")?;
     let super::common::Bound { listeners, .. } =
         super::common::bind_all(&args.server.listen, &args.server.tls.tls_listen)?;
-    let mut hosts: Vec<String> = args.allow_host.iter().map(|h| h.to_lowercase()).collect();
+    let mut hosts: Vec<String> = args
+        .http
+        .allow_host
+        .iter()
+        .map(|h| h.to_lowercase())
+        .collect();
     hosts.push(common.hostname.to_lowercase());
     let throwaway = common.users.is_none();
     let rt = Runtime::new(Duration::from_secs(2)).context("cannot start the event loop")?;
@@ -73,14 +78,14 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
         cache: Arc::new(FolderCache::new(CACHED_MESSAGES)),
         started: Instant::now(),
         feed: feed.clone(),
-        transcripts: args.transcripts.clone(),
+        transcripts: args.http.transcripts.clone(),
     });
     let mut service = HttpService::new(
         HttpSettings {
             session: HttpConfig {
                 timeout: Duration::from_secs(args.server.timeout),
                 max_session: Duration::from_secs(args.server.max_session_time),
-                max_body: args.max_request_size,
+                max_body: args.http.max_request_size,
                 ..HttpConfig::default()
             },
             users: common.users.map(Arc::new),
@@ -88,9 +93,9 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
             tls,
             guard: Guard {
                 hosts,
-                cors: args.cors.clone(),
+                cors: args.http.cors.clone(),
             },
-            access_log: args.access_log,
+            access_log: args.http.access_log,
             auth_delay: Duration::from_millis(args.server.auth_delay_ms),
         },
         completer,

@@ -73,7 +73,7 @@ pub fn run(args: ServeImap) -> anyhow::Result<()> {
             users: common.users.map(Arc::new),
             domains: common.domains,
             tls,
-            max_user_connections: args.max_user_connections as usize,
+            max_user_connections: args.imap.max_user_connections as usize,
             hostname: common.hostname.clone(),
         },
         completer,

@@ -28,11 +28,11 @@ const MAX_PENDING_CHECKS: usize = 32;
 
 /// Runs the SMTP server until it is stopped.
 pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
-    if args.max_message_size > args.max_memory {
+    if args.max_message_size > args.smtp.max_memory {
         bail!(
             "--max-message-size {} is more than --max-memory {}: no message that large could be received; raise --max-memory or lower --max-message-size",
             args.max_message_size,
-            args.max_memory
+            args.smtp.max_memory
         );
     }
     let common = super::common::settings(
@@ -51,16 +51,17 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     } = super::common::bind_all(&args.server.listen, &args.server.tls.tls_listen)?;
 
     let mut routes = crate::queue::route::Routes::default();
-    for r in &args.routes {
+    for r in &args.smtp.routes {
         routes.add(r).map_err(|e| anyhow::anyhow!("--route {e}"))?;
     }
-    routes.smarthost = args.relay_to.clone();
+    routes.smarthost = args.smtp.relay_to.clone();
     // Relaying by MX (RFC 5321 §5.1) where clients can relay at all:
     // authenticated ones (--users) or --relay-from networks.
     routes.mx = routes.smarthost.is_none()
         && !domains.is_empty()
-        && (users.is_some() || !args.relay_from.is_empty());
+        && (users.is_some() || !args.smtp.relay_from.is_empty());
     let relay_from = args
+        .smtp
         .relay_from
         .iter()
         .map(|c| {
@@ -74,7 +75,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     }
     // Held until the server exits (see below).
     let mut _queue_lock = None;
-    let rt = Runtime::new(Duration::from_secs(args.shutdown_grace))
+    let rt = Runtime::new(Duration::from_secs(args.smtp.shutdown_grace))
         .context("cannot start the event loop")?;
     // The relay's threads (loader, resolver) wake the loop through it.
     let (relay_completer, relay_inbox) = rt.channel::<()>();
@@ -83,6 +84,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         None
     } else {
         let dir = args
+            .smtp
             .queue
             .clone()
             .unwrap_or_else(|| args.server.maildir.join(".queue"));
@@ -119,7 +121,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
                 entries.len()
             );
         }
-        let auth = match &args.relay_auth {
+        let auth = match &args.smtp.relay_auth {
             Some(a) => {
                 let (user, password) = a
                     .split_once(':')
@@ -139,12 +141,12 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
                     hostname: hostname.clone(),
                     routes: routes.clone(),
                     auth,
-                    retry_base: Duration::from_secs(args.retry_base),
-                    max_age: Duration::from_secs(args.max_queue_age),
-                    delay_warning: Duration::from_secs(args.delay_warning),
-                    max_outbound: args.max_outbound as usize,
+                    retry_base: Duration::from_secs(args.smtp.retry_base),
+                    max_age: Duration::from_secs(args.smtp.max_queue_age),
+                    delay_warning: Duration::from_secs(args.smtp.delay_warning),
+                    max_outbound: args.smtp.max_outbound as usize,
                     timeout: Duration::from_secs(args.server.timeout.min(300)),
-                    quiet: args.quiet,
+                    quiet: args.smtp.quiet,
                     local_domains: domains.clone(),
                 },
                 worker,
@@ -155,10 +157,11 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
             .context("cannot start the queue's loader thread")?
             .with_resolver(crate::queue::dns::Resolver {
                 server: args
+                    .smtp
                     .resolver
                     .unwrap_or_else(crate::queue::dns::system_server),
                 timeout: Duration::from_secs(5),
-                smtp_port: args.mx_port,
+                smtp_port: args.smtp.mx_port,
             })
             .context("cannot start the DNS resolver thread")?,
         )
@@ -171,7 +174,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     let cfg = Arc::new(ServerConfig {
         hostname: hostname.clone(),
         max_message_size: args.max_message_size,
-        max_recipients: args.max_recipients as usize,
+        max_recipients: args.smtp.max_recipients as usize,
         timeout: Duration::from_secs(args.server.timeout),
         max_session_time: Duration::from_secs(args.server.max_session_time),
         local_domains: (!domains.is_empty())
@@ -199,8 +202,8 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         },
         mailbox_of: crate::store::mailbox_name,
         relay_from,
-        memory: crate::util::budget::MemoryBudget::new(args.max_memory),
-        max_hops: usize::try_from(args.max_hops).unwrap_or(usize::MAX),
+        memory: crate::util::budget::MemoryBudget::new(args.smtp.max_memory),
+        max_hops: usize::try_from(args.smtp.max_hops).unwrap_or(usize::MAX),
         output_budget: crate::proto::OUTPUT_BUDGET,
     });
 
@@ -224,8 +227,8 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
             users: users.map(Arc::new),
             domains: domains.clone(),
             tls,
-            exit_after: args.exit_after,
-            quiet: args.quiet,
+            exit_after: args.smtp.exit_after,
+            quiet: args.smtp.quiet,
         },
         writer,
         completer,
@@ -251,7 +254,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     }
     let warn = warn.join("; ");
     super::common::announce("smtp", listeners.iter().map(|l| &l.socket), Some(&warn))?;
-    if args.exit_after == Some(0) {
+    if args.smtp.exit_after == Some(0) {
         return Ok(());
     }
     let opts = ServiceOpts {
