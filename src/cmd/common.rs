@@ -73,6 +73,48 @@ pub fn settings(
     })
 }
 
+/// A server service made from its flags, with what the loop needs to
+/// host it: `serve-X` adds it to a loop of its own, `mailkit serve` adds
+/// every protocol's to one loop.
+pub struct Prepared<S: net::ServerService> {
+    /// The service.
+    pub service: S,
+    inbox: Option<net::Inbox<S::Completion>>,
+    opts: net::ServiceOpts,
+    listeners: Vec<net::Listener>,
+}
+
+impl<S: net::ServerService> Prepared<S> {
+    /// Packs a service with its inbox, options and listeners.
+    pub fn new(
+        service: S,
+        inbox: net::Inbox<S::Completion>,
+        opts: net::ServiceOpts,
+        listeners: Vec<net::Listener>,
+    ) -> Prepared<S> {
+        Prepared {
+            service,
+            inbox: Some(inbox),
+            opts,
+            listeners,
+        }
+    }
+
+    /// Hosts the service on `rt` (once).
+    pub fn add<'a>(&'a mut self, rt: &mut net::Runtime<'a>) -> anyhow::Result<()>
+    where
+        S: 'a,
+    {
+        let inbox = self
+            .inbox
+            .take()
+            .context("the service is on a loop already")?;
+        let listeners = std::mem::take(&mut self.listeners);
+        rt.add_server(&mut self.service, inbox, self.opts.clone(), listeners)
+            .context("cannot start the event loop")
+    }
+}
+
 /// Refuses throwaway mode (no `--users`: any login, or no login, works)
 /// on a listener beyond loopback unless `--auth-any` says that is meant.
 /// `what` says what would be open to anyone.

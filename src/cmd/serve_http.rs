@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
+use super::common::Prepared;
 use crate::cli::ServeHttp;
 use crate::net::pool::Pool;
 use crate::net::{Runtime, ServiceOpts};
@@ -30,6 +31,27 @@ const CACHED_MESSAGES: usize = 200_000;
 
 /// Runs the HTTP server until it is stopped.
 pub fn run(args: ServeHttp) -> anyhow::Result<()> {
+    let rt = Runtime::new(Duration::from_secs(2)).context("cannot start the event loop")?;
+    let feed = Feed::new();
+    feed.spawn_watcher(WATCH_EVERY)
+        .context("cannot start the folder watcher")?;
+    let mut http = prepare(args, &rt, &feed)?;
+    // Declared after the service it borrows, so it is dropped first.
+    let mut rt = rt;
+    http.add(&mut rt)?;
+    rt.run().context("the event loop failed")?;
+    eprintln!("mailkit: http: stopped");
+    Ok(())
+}
+
+/// The HTTP service for `args` on the store's change feed `feed` (whose
+/// watcher the caller runs), its index thread started and its listeners
+/// bound and announced, to be hosted on `rt`.
+pub fn prepare(
+    args: ServeHttp,
+    rt: &Runtime<'_>,
+    feed: &Feed,
+) -> anyhow::Result<Prepared<HttpService>> {
     let common = super::common::settings(
         args.server.hostname.as_deref(),
         &args.server.domains,
@@ -63,13 +85,9 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
         .collect();
     hosts.push(common.hostname.to_lowercase());
     let throwaway = common.users.is_none();
-    let rt = Runtime::new(Duration::from_secs(2)).context("cannot start the event loop")?;
     let (completer, inbox) = rt.channel();
     let pool = Pool::spawn("http", Pool::default_threads(), MAX_PENDING_JOBS)
         .context("cannot start the worker threads")?;
-    let feed = Feed::new();
-    feed.spawn_watcher(WATCH_EVERY)
-        .context("cannot start the folder watcher")?;
     let shared = Arc::new(Shared::new(root));
     let hub = Hub::new(completer.clone());
     let api = Arc::new(Api {
@@ -80,7 +98,7 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
         feed: feed.clone(),
         transcripts: args.http.transcripts.clone(),
     });
-    let mut service = HttpService::new(
+    let service = HttpService::new(
         HttpSettings {
             session: HttpConfig {
                 timeout: Duration::from_secs(args.server.timeout),
@@ -102,7 +120,8 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
         pool,
         api,
     );
-    watch::spawn(shared, feed, hub, WATCH_EVERY).context("cannot start the index thread")?;
+    watch::spawn(shared, feed.clone(), hub, WATCH_EVERY)
+        .context("cannot start the index thread")?;
     if throwaway {
         eprintln!("mailkit: http: throwaway mode: every mailbox is shown without a login (give --users FILE for HTTP Basic logins)");
     }
@@ -118,10 +137,5 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
         max_connections: args.server.max_connections as usize,
         record_dir: args.server.record.clone(),
     };
-    let mut rt = rt;
-    rt.add_server(&mut service, inbox, opts, listeners)
-        .context("cannot start the event loop")?;
-    rt.run().context("the event loop failed")?;
-    eprintln!("mailkit: http: stopped");
-    Ok(())
+    Ok(Prepared::new(service, inbox, opts, listeners))
 }

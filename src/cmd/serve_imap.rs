@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use super::common::Prepared;
 use crate::cli::ServeImap;
 use crate::net::pool::Pool;
 use crate::net::{Runtime, ServiceOpts};
@@ -18,10 +19,31 @@ const MAX_PENDING_JOBS: usize = 1024;
 
 /// How often folders selected by a session are looked at for changes
 /// made by other processes.
-const WATCH_EVERY: Duration = Duration::from_millis(500);
+pub const WATCH_EVERY: Duration = Duration::from_millis(500);
 
 /// Runs the IMAP server until it is stopped.
 pub fn run(args: ServeImap) -> anyhow::Result<()> {
+    let rt = Runtime::new(Duration::from_secs(2)).context("cannot start the event loop")?;
+    let feed = Feed::new();
+    feed.spawn_watcher(WATCH_EVERY)
+        .context("cannot start the folder watcher")?;
+    let mut imap = prepare(args, &rt, &feed)?;
+    // Declared after the service it borrows, so it is dropped first.
+    let mut rt = rt;
+    imap.add(&mut rt)?;
+    rt.run().context("the event loop failed")?;
+    eprintln!("mailkit: imap: stopped");
+    Ok(())
+}
+
+/// The IMAP service for `args` on the store's change feed `feed` (whose
+/// watcher the caller runs), its listeners bound and announced, to be
+/// hosted on `rt`.
+pub fn prepare(
+    args: ServeImap,
+    rt: &Runtime<'_>,
+    feed: &Feed,
+) -> anyhow::Result<Prepared<ImapService>> {
     let common = super::common::settings(
         args.server.hostname.as_deref(),
         &args.server.domains,
@@ -59,14 +81,10 @@ pub fn run(args: ServeImap) -> anyhow::Result<()> {
     };
     let throwaway = common.users.is_none();
     let tls_on = tls.is_some();
-    let rt = Runtime::new(Duration::from_secs(2)).context("cannot start the event loop")?;
     let (completer, inbox) = rt.channel();
     let pool = Pool::spawn("imap", Pool::default_threads(), MAX_PENDING_JOBS)
         .context("cannot start the worker threads")?;
-    let feed = Feed::new();
-    feed.spawn_watcher(WATCH_EVERY)
-        .context("cannot start the folder watcher")?;
-    let mut service = ImapService::new(
+    let service = ImapService::new(
         ImapSettings {
             session: cfg,
             root: args.server.maildir.clone(),
@@ -78,7 +96,7 @@ pub fn run(args: ServeImap) -> anyhow::Result<()> {
         },
         completer,
         pool,
-        feed,
+        feed.clone(),
     )
     .context("cannot start the change feed")?;
     if throwaway {
@@ -99,10 +117,5 @@ pub fn run(args: ServeImap) -> anyhow::Result<()> {
         max_connections: args.server.max_connections as usize,
         record_dir: args.server.record.clone(),
     };
-    let mut rt = rt;
-    rt.add_server(&mut service, inbox, opts, listeners)
-        .context("cannot start the event loop")?;
-    rt.run().context("the event loop failed")?;
-    eprintln!("mailkit: imap: stopped");
-    Ok(())
+    Ok(Prepared::new(service, inbox, opts, listeners))
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use super::common::Prepared;
 use crate::cli::ServePop3;
 use crate::net::pool::Pool;
 use crate::net::{Runtime, ServiceOpts};
@@ -19,6 +20,19 @@ const MAX_PENDING_JOBS: usize = 256;
 
 /// Runs the POP3 server until it is stopped.
 pub fn run(args: ServePop3) -> anyhow::Result<()> {
+    let rt = Runtime::new(Duration::from_secs(2)).context("cannot start the event loop")?;
+    let mut pop3 = prepare(args, &rt)?;
+    // Declared after the service it borrows, so it is dropped first.
+    let mut rt = rt;
+    pop3.add(&mut rt)?;
+    rt.run().context("the event loop failed")?;
+    eprintln!("mailkit: pop3: stopped");
+    Ok(())
+}
+
+/// The POP3 service for `args`, its listeners bound and announced, to
+/// be hosted on `rt`.
+pub fn prepare(args: ServePop3, rt: &Runtime<'_>) -> anyhow::Result<Prepared<Pop3Service>> {
     let common = super::common::settings(
         args.server.hostname.as_deref(),
         &args.server.domains,
@@ -63,11 +77,10 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
     };
     let throwaway = common.users.is_none();
     let tls_on = tls.is_some();
-    let rt = Runtime::new(Duration::from_secs(2)).context("cannot start the event loop")?;
     let (completer, inbox) = rt.channel();
     let pool = Pool::spawn("pop3", Pool::default_threads(), MAX_PENDING_JOBS)
         .context("cannot start the worker threads")?;
-    let mut service = Pop3Service::new(
+    let service = Pop3Service::new(
         Pop3Settings {
             session: cfg,
             root: args.server.maildir.clone(),
@@ -96,11 +109,5 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
         max_connections: args.server.max_connections as usize,
         record_dir: args.server.record.clone(),
     };
-    // Declared after the services it borrows, so it is dropped first.
-    let mut rt = rt;
-    rt.add_server(&mut service, inbox, opts, listeners)
-        .context("cannot start the event loop")?;
-    rt.run().context("the event loop failed")?;
-    eprintln!("mailkit: pop3: stopped");
-    Ok(())
+    Ok(Prepared::new(service, inbox, opts, listeners))
 }

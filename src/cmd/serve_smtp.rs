@@ -9,9 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
 
+use super::common::Prepared;
 use crate::cli::ServeSmtp;
 use crate::net::pool::Pool;
-use crate::net::{Runtime, ServiceOpts};
+use crate::net::{Inbox, Runtime, ServiceOpts};
 use crate::proto::smtp::client;
 use crate::proto::smtp::server::{AuthPolicy, ServerConfig};
 use crate::proto::smtp::trace::IdSource;
@@ -20,6 +21,7 @@ use crate::queue::worker::SpoolWorker;
 use crate::queue::Spool;
 use crate::server::relay::RelayService;
 use crate::server::smtp::{SmtpService, SmtpSettings};
+use crate::store::feed::Feed;
 use crate::store::{Maildir, Writer};
 
 /// Logins that may wait for a password check; more get 454 at once, so a
@@ -28,6 +30,56 @@ const MAX_PENDING_CHECKS: usize = 32;
 
 /// Runs the SMTP server until it is stopped.
 pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
+    let rt = Runtime::new(Duration::from_secs(args.smtp.shutdown_grace))
+        .context("cannot start the event loop")?;
+    let mut smtp = prepare(args, &rt, None)?;
+    if smtp.done {
+        return Ok(());
+    }
+    // Declared after the services it borrows, so it is dropped first.
+    let mut rt = rt;
+    smtp.add(&mut rt)?;
+    rt.run().context("the event loop failed")?;
+    eprintln!("mailkit: smtp: stopped");
+    Ok(())
+}
+
+/// The SMTP service and, with routes, the relay queue's client service.
+pub struct SmtpParts {
+    smtp: Prepared<SmtpService>,
+    relay: Option<(RelayService, Option<Inbox<()>>)>,
+    /// The queue's lock, held as long as the services.
+    _queue_lock: Option<std::fs::File>,
+    /// `--exit-after 0`: nothing to serve.
+    pub done: bool,
+}
+
+impl SmtpParts {
+    /// Hosts the services on `rt`.
+    pub fn add<'a>(&'a mut self, rt: &mut Runtime<'a>) -> anyhow::Result<()> {
+        self.smtp.add(rt)?;
+        if let Some((relay, inbox)) = self.relay.as_mut() {
+            let inbox = inbox.take().context("the queue is on a loop already")?;
+            let opts = ServiceOpts {
+                name: "queue",
+                max_connections: usize::MAX,
+                record_dir: None,
+            };
+            rt.add_client(relay, inbox, opts)
+                .context("cannot start the event loop")?;
+        }
+        Ok(())
+    }
+}
+
+/// The SMTP service for `args` (and the relay queue's, with routes), its
+/// listeners bound and announced, to be hosted on `rt`; deliveries are
+/// told to `feed` when given (IMAP IDLE and the web page in one process).
+pub fn prepare(
+    args: ServeSmtp,
+    rt: &Runtime<'_>,
+    feed: Option<&Feed>,
+) -> anyhow::Result<SmtpParts> {
     if args.max_message_size > args.smtp.max_memory {
         bail!(
             "--max-message-size {} is more than --max-memory {}: no message that large could be received; raise --max-memory or lower --max-message-size",
@@ -75,8 +127,6 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     }
     // Held until the server exits (see below).
     let mut _queue_lock = None;
-    let rt = Runtime::new(Duration::from_secs(args.smtp.shutdown_grace))
-        .context("cannot start the event loop")?;
     // The relay's threads (loader, resolver) wake the loop through it.
     let (relay_completer, relay_inbox) = rt.channel::<()>();
     let wake: crate::queue::loader::Wake = Arc::new(move || relay_completer.wake());
@@ -207,10 +257,13 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         output_budget: crate::proto::OUTPUT_BUDGET,
     });
 
-    let writer = Arc::new(Writer::spawn(maildir).context("cannot start the store writer thread")?);
+    let writer = Arc::new(
+        Writer::spawn_with_feed(maildir, feed.cloned())
+            .context("cannot start the store writer thread")?,
+    );
     let pool = Pool::spawn("auth", Pool::default_threads(), MAX_PENDING_CHECKS)
         .context("cannot start the worker threads")?;
-    let (mut relay, intake) = match runner {
+    let (relay, intake) = match runner {
         Some(r) => {
             let spool = r.worker().clone();
             let (service, intake) = RelayService::new(r, writer.clone());
@@ -221,7 +274,7 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     let (completer, inbox) = rt.channel();
     let tls_on = tls.is_some();
     let users_on = users.is_some();
-    let mut service = SmtpService::new(
+    let service = SmtpService::new(
         SmtpSettings {
             session: cfg,
             users: users.map(Arc::new),
@@ -254,29 +307,15 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     }
     let warn = warn.join("; ");
     super::common::announce("smtp", listeners.iter().map(|l| &l.socket), Some(&warn))?;
-    if args.smtp.exit_after == Some(0) {
-        return Ok(());
-    }
     let opts = ServiceOpts {
         name: "smtp",
         max_connections: args.server.max_connections as usize,
         record_dir: args.server.record.clone(),
     };
-    // Declared after the services it borrows, so it is dropped first.
-    let mut rt = rt;
-    rt.add_server(&mut service, inbox, opts, listeners)
-        .context("cannot start the event loop")?;
-    if let Some(relay) = relay.as_mut() {
-        let inbox = relay_inbox;
-        let opts = ServiceOpts {
-            name: "queue",
-            max_connections: usize::MAX,
-            record_dir: None,
-        };
-        rt.add_client(relay, inbox, opts)
-            .context("cannot start the event loop")?;
-    }
-    rt.run().context("the event loop failed")?;
-    eprintln!("mailkit: smtp: stopped");
-    Ok(())
+    Ok(SmtpParts {
+        smtp: Prepared::new(service, inbox, opts, listeners),
+        relay: relay.map(|r| (r, Some(relay_inbox))),
+        _queue_lock,
+        done: args.smtp.exit_after == Some(0),
+    })
 }
