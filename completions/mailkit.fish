@@ -38,19 +38,19 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "hash-password" -d '
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "queue" -d 'Look at and manage the outbound queue (like Postfix\'s mailq/postqueue)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-listen -d 'Also listen here with TLS from the first byte (as SMTPS, POP3S, IMAPS and HTTPS do; repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l timeout -d 'Idle time in seconds before a client is disconnected (nothing is lost)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l maildir -d 'The mail store: one Maildir per address' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l hostname -d 'Host name for the greeting and trace fields [default: this host\'s name]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l domain -d 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l users -d 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-connections -d 'Most simultaneous connections (more are told to try later and closed)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l timeout -d 'Idle time in seconds before a client is disconnected (nothing is lost)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-session-time -d 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop\'s lock) for ever' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-key -d 'PEM private key for --tls-cert' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-listen -d 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-message-size -d 'Largest message accepted, in bytes; K, M and G suffixes allowed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-memory -d 'Memory for messages being received, all connections together; past it a message is discarded with 452 4.3.1 (try again later)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-recipients -d 'Most recipients per message (more get 452 4.5.3)' -r
@@ -109,19 +109,19 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l insecure -d 'Do
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-listen -d 'Also listen here with TLS from the first byte (as SMTPS, POP3S, IMAPS and HTTPS do; repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l timeout -d 'Idle time in seconds before a client is disconnected (nothing is lost)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l maildir -d 'The mail store: one Maildir per address' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l hostname -d 'Host name for the greeting and trace fields [default: this host\'s name]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l domain -d 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l users -d 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-connections -d 'Most simultaneous connections (more are told to try later and closed)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l timeout -d 'Idle time in seconds before a client is disconnected (nothing is lost)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-session-time -d 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop\'s lock) for ever' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-key -d 'PEM private key for --tls-cert' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-listen -d 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l require-tls -d 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
@@ -129,19 +129,19 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-any 
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l tls-listen -d 'Also listen here with TLS from the first byte (as SMTPS, POP3S, IMAPS and HTTPS do; repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l timeout -d 'Idle time in seconds before a client is disconnected (nothing is lost)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l maildir -d 'The mail store: one Maildir per address' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l hostname -d 'Host name for the greeting and trace fields [default: this host\'s name]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l domain -d 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l users -d 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l max-connections -d 'Most simultaneous connections (more are told to try later and closed)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l timeout -d 'Idle time in seconds before a client is disconnected (nothing is lost)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l max-session-time -d 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop\'s lock) for ever' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l tls-key -d 'PEM private key for --tls-cert' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l tls-listen -d 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l max-message-size -d 'Largest message APPEND takes, in bytes; K, M and G suffixes allowed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l max-user-connections -d 'Most sessions logged in as one user at once' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
@@ -151,19 +151,19 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l auth-any 
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l listen -d 'Address to listen on (repeatable); port 0 picks a free port' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-listen -d 'Also listen here with TLS from the first byte (as SMTPS, POP3S, IMAPS and HTTPS do; repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l timeout -d 'Idle time in seconds before a client is disconnected (nothing is lost)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l maildir -d 'The mail store: one Maildir per address' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l hostname -d 'Host name for the greeting and trace fields [default: this host\'s name]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l domain -d 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l users -d 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-connections -d 'Most simultaneous connections (more are told to try later and closed)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l timeout -d 'Idle time in seconds before a client is disconnected (nothing is lost)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-session-time -d 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop\'s lock) for ever' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-key -d 'PEM private key for --tls-cert' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-listen -d 'Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l cors -d 'Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the API from a browser (CORS; repeatable). The event stream stays same-origin' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l allow-host -d 'Another host name this server may be called by (the Host header; repeatable). IP addresses, localhost and --hostname always work; other names are refused, against DNS rebinding' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-request-size -d 'Largest request body in bytes; K and M suffixes allowed' -r

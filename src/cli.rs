@@ -183,15 +183,39 @@ pub enum Command {
     Queue(Queue),
 }
 
-/// The flags every server shares (`serve-smtp`, `serve-pop3`, and the
-/// servers to come), one definition so they mean the same everywhere.
-/// `P` gives the protocol's defaults ([`ServerDefaults`]).
+/// The flags every server shares (`serve-smtp`, `serve-pop3`,
+/// `serve-imap`, `serve-http`), one definition so they mean the same
+/// everywhere: where it listens and its idle timeout (`P` gives the
+/// protocol's defaults, [`ServerDefaults`]), and the rest
+/// ([`CommonServerArgs`]), which `mailkit serve` shares between the
+/// protocols.
 #[derive(Debug, Args)]
 pub struct ServerArgs<P: ServerDefaults> {
     /// Address to listen on (repeatable); port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = P::LISTEN)]
     pub listen: Vec<SocketAddr>,
 
+    /// Also listen here with TLS from the first byte (as SMTPS, POP3S,
+    /// IMAPS and HTTPS do; repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub tls_listen: Vec<SocketAddr>,
+
+    /// Idle time in seconds before a client is disconnected (nothing is lost).
+    #[arg(long, value_name = "SECS", default_value = P::TIMEOUT, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+
+    /// The store, the logins, the limits and TLS.
+    #[command(flatten)]
+    pub common: CommonServerArgs,
+
+    #[arg(skip)]
+    #[doc(hidden)]
+    pub _protocol: std::marker::PhantomData<P>,
+}
+
+/// The server flags that mean the same for every protocol.
+#[derive(Debug, Clone, Args)]
+pub struct CommonServerArgs {
     /// The mail store: one Maildir per address.
     #[arg(
         long,
@@ -220,10 +244,6 @@ pub struct ServerArgs<P: ServerDefaults> {
     #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
 
-    /// Idle time in seconds before a client is disconnected (nothing is lost).
-    #[arg(long, value_name = "SECS", default_value = P::TIMEOUT, value_parser = clap::value_parser!(u64).range(1..))]
-    pub timeout: u64,
-
     /// Longest a session may last in seconds, however busy: a client
     /// dripping bytes cannot hold a connection (or a maildrop's lock) for ever.
     #[arg(long, value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
@@ -241,13 +261,9 @@ pub struct ServerArgs<P: ServerDefaults> {
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
 
-    /// TLS: certificates, STARTTLS/STLS, implicit-TLS listeners.
+    /// TLS: certificates, STARTTLS/STLS.
     #[command(flatten)]
     pub tls: ServerTlsArgs,
-
-    #[arg(skip)]
-    #[doc(hidden)]
-    pub _protocol: std::marker::PhantomData<P>,
 }
 
 /// A protocol's defaults for [`ServerArgs`] (strings, as clap shows them).
@@ -876,10 +892,6 @@ pub struct ServerTlsArgs {
     /// Make a certificate for --hostname at start (its SHA-256 fingerprint is printed).
     #[arg(long, conflicts_with = "tls_cert")]
     pub tls_self_signed: bool,
-
-    /// Also listen here with TLS from the first byte (SMTPS/POP3S style; repeatable).
-    #[arg(long, value_name = "ADDR")]
-    pub tls_listen: Vec<SocketAddr>,
 
     /// Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS.
     #[arg(long)]

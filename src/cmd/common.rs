@@ -184,6 +184,7 @@ pub fn server_choice(given: Option<&str>, vars: &[&str], default: &str) -> Resul
 /// `--tls-self-signed` (fingerprint printed), or `None` without them.
 pub fn server_tls(
     args: &ServerTlsArgs,
+    tls_listen: &[SocketAddr],
     hostname: &str,
     proto: &str,
 ) -> anyhow::Result<Option<ServerTls>> {
@@ -205,7 +206,7 @@ pub fn server_tls(
     } else {
         None
     };
-    if tls.is_none() && (!args.tls_listen.is_empty() || args.require_tls) {
+    if tls.is_none() && (!tls_listen.is_empty() || args.require_tls) {
         bail!("--tls-listen and --require-tls need a certificate: give --tls-cert and --tls-key, or --tls-self-signed");
     }
     Ok(tls)

@@ -53,14 +53,14 @@ pub fn prepare(
     feed: &Feed,
 ) -> anyhow::Result<Prepared<HttpService>> {
     let common = super::common::settings(
-        args.server.hostname.as_deref(),
-        &args.server.domains,
-        args.server.users.as_deref(),
-        args.server.record.as_ref(),
+        args.server.common.hostname.as_deref(),
+        &args.server.common.domains,
+        args.server.common.users.as_deref(),
+        args.server.common.record.as_ref(),
     )?;
     super::common::check_exposure(
         &args.server.listen,
-        &args.server.tls.tls_listen,
+        &args.server.tls_listen,
         common.users.is_some(),
         args.auth_any,
         "every mailbox is open to anyone who reaches the port (HTTP Basic logins need --users FILE)",
@@ -70,13 +70,26 @@ pub fn prepare(
             bail!("--cors {o:?} is not an origin: give scheme://host[:port], e.g. https://app.example:3000, or *");
         }
     }
-    std::fs::create_dir_all(&args.server.maildir)
-        .with_context(|| format!("cannot use --maildir {}", args.server.maildir.display()))?;
-    let root = std::fs::canonicalize(&args.server.maildir)
-        .with_context(|| format!("cannot use --maildir {}", args.server.maildir.display()))?;
-    let tls = super::common::server_tls(&args.server.tls, &common.hostname, "http")?;
+    std::fs::create_dir_all(&args.server.common.maildir).with_context(|| {
+        format!(
+            "cannot use --maildir {}",
+            args.server.common.maildir.display()
+        )
+    })?;
+    let root = std::fs::canonicalize(&args.server.common.maildir).with_context(|| {
+        format!(
+            "cannot use --maildir {}",
+            args.server.common.maildir.display()
+        )
+    })?;
+    let tls = super::common::server_tls(
+        &args.server.common.tls,
+        &args.server.tls_listen,
+        &common.hostname,
+        "http",
+    )?;
     let super::common::Bound { listeners, .. } =
-        super::common::bind_all(&args.server.listen, &args.server.tls.tls_listen)?;
+        super::common::bind_all(&args.server.listen, &args.server.tls_listen)?;
     let mut hosts: Vec<String> = args
         .http
         .allow_host
@@ -102,7 +115,7 @@ pub fn prepare(
         HttpSettings {
             session: HttpConfig {
                 timeout: Duration::from_secs(args.server.timeout),
-                max_session: Duration::from_secs(args.server.max_session_time),
+                max_session: Duration::from_secs(args.server.common.max_session_time),
                 max_body: args.http.max_request_size,
                 ..HttpConfig::default()
             },
@@ -114,7 +127,7 @@ pub fn prepare(
                 cors: args.http.cors.clone(),
             },
             access_log: args.http.access_log,
-            auth_delay: Duration::from_millis(args.server.auth_delay_ms),
+            auth_delay: Duration::from_millis(args.server.common.auth_delay_ms),
         },
         completer,
         pool,
@@ -134,8 +147,8 @@ pub fn prepare(
     }
     let opts = ServiceOpts {
         name: "http",
-        max_connections: args.server.max_connections as usize,
-        record_dir: args.server.record.clone(),
+        max_connections: args.server.common.max_connections as usize,
+        record_dir: args.server.common.record.clone(),
     };
     Ok(Prepared::new(service, inbox, opts, listeners))
 }

@@ -45,27 +45,36 @@ pub fn prepare(
     feed: &Feed,
 ) -> anyhow::Result<Prepared<ImapService>> {
     let common = super::common::settings(
-        args.server.hostname.as_deref(),
-        &args.server.domains,
-        args.server.users.as_deref(),
-        args.server.record.as_ref(),
+        args.server.common.hostname.as_deref(),
+        &args.server.common.domains,
+        args.server.common.users.as_deref(),
+        args.server.common.record.as_ref(),
     )?;
     super::common::check_exposure(
         &args.server.listen,
-        &args.server.tls.tls_listen,
+        &args.server.tls_listen,
         common.users.is_some(),
         args.auth_any,
         "any password opens any mailbox",
     )?;
-    std::fs::create_dir_all(&args.server.maildir)
-        .with_context(|| format!("cannot use --maildir {}", args.server.maildir.display()))?;
-    let tls = super::common::server_tls(&args.server.tls, &common.hostname, "imap")?;
+    std::fs::create_dir_all(&args.server.common.maildir).with_context(|| {
+        format!(
+            "cannot use --maildir {}",
+            args.server.common.maildir.display()
+        )
+    })?;
+    let tls = super::common::server_tls(
+        &args.server.common.tls,
+        &args.server.tls_listen,
+        &common.hostname,
+        "imap",
+    )?;
     let super::common::Bound {
         listeners,
         asked: everywhere,
-    } = super::common::bind_all(&args.server.listen, &args.server.tls.tls_listen)?;
+    } = super::common::bind_all(&args.server.listen, &args.server.tls_listen)?;
     let login_without_tls = super::common::clear_logins_ok(
-        &args.server.tls,
+        &args.server.common.tls,
         tls.is_some(),
         common.users.is_some(),
         &everywhere,
@@ -74,8 +83,8 @@ pub fn prepare(
         hostname: common.hostname.clone(),
         timeout: Duration::from_secs(args.server.timeout),
         max_literal: u32::try_from(args.max_message_size).unwrap_or(u32::MAX),
-        auth_delay: Duration::from_millis(args.server.auth_delay_ms),
-        max_auth_failures: args.server.max_auth_failures,
+        auth_delay: Duration::from_millis(args.server.common.auth_delay_ms),
+        max_auth_failures: args.server.common.max_auth_failures,
         starttls: tls.is_some(),
         login_without_tls,
     };
@@ -87,7 +96,7 @@ pub fn prepare(
     let service = ImapService::new(
         ImapSettings {
             session: cfg,
-            root: args.server.maildir.clone(),
+            root: args.server.common.maildir.clone(),
             users: common.users.map(Arc::new),
             domains: common.domains,
             tls,
@@ -114,8 +123,8 @@ pub fn prepare(
     )?;
     let opts = ServiceOpts {
         name: "imap",
-        max_connections: args.server.max_connections as usize,
-        record_dir: args.server.record.clone(),
+        max_connections: args.server.common.max_connections as usize,
+        record_dir: args.server.common.record.clone(),
     };
     Ok(Prepared::new(service, inbox, opts, listeners))
 }

@@ -34,27 +34,36 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
 /// be hosted on `rt`.
 pub fn prepare(args: ServePop3, rt: &Runtime<'_>) -> anyhow::Result<Prepared<Pop3Service>> {
     let common = super::common::settings(
-        args.server.hostname.as_deref(),
-        &args.server.domains,
-        args.server.users.as_deref(),
-        args.server.record.as_ref(),
+        args.server.common.hostname.as_deref(),
+        &args.server.common.domains,
+        args.server.common.users.as_deref(),
+        args.server.common.record.as_ref(),
     )?;
     super::common::check_exposure(
         &args.server.listen,
-        &args.server.tls.tls_listen,
+        &args.server.tls_listen,
         common.users.is_some(),
         args.auth_any,
         "any password opens any mailbox",
     )?;
-    std::fs::create_dir_all(&args.server.maildir)
-        .with_context(|| format!("cannot use --maildir {}", args.server.maildir.display()))?;
-    let tls = super::common::server_tls(&args.server.tls, &common.hostname, "pop3")?;
+    std::fs::create_dir_all(&args.server.common.maildir).with_context(|| {
+        format!(
+            "cannot use --maildir {}",
+            args.server.common.maildir.display()
+        )
+    })?;
+    let tls = super::common::server_tls(
+        &args.server.common.tls,
+        &args.server.tls_listen,
+        &common.hostname,
+        "pop3",
+    )?;
     let super::common::Bound {
         listeners,
         asked: everywhere,
-    } = super::common::bind_all(&args.server.listen, &args.server.tls.tls_listen)?;
+    } = super::common::bind_all(&args.server.listen, &args.server.tls_listen)?;
     let login_without_tls = super::common::clear_logins_ok(
-        &args.server.tls,
+        &args.server.common.tls,
         tls.is_some(),
         common.users.is_some(),
         &everywhere,
@@ -67,11 +76,11 @@ pub fn prepare(args: ServePop3, rt: &Runtime<'_>) -> anyhow::Result<Prepared<Pop
     let cfg = Pop3Config {
         hostname: common.hostname.clone(),
         timeout: Duration::from_secs(args.server.timeout),
-        max_session_time: Duration::from_secs(args.server.max_session_time),
+        max_session_time: Duration::from_secs(args.server.common.max_session_time),
         output_budget: crate::proto::OUTPUT_BUDGET,
         apop,
-        auth_delay: Duration::from_millis(args.server.auth_delay_ms),
-        max_auth_failures: args.server.max_auth_failures,
+        auth_delay: Duration::from_millis(args.server.common.auth_delay_ms),
+        max_auth_failures: args.server.common.max_auth_failures,
         stls: tls.is_some(),
         login_without_tls,
     };
@@ -83,7 +92,7 @@ pub fn prepare(args: ServePop3, rt: &Runtime<'_>) -> anyhow::Result<Prepared<Pop
     let service = Pop3Service::new(
         Pop3Settings {
             session: cfg,
-            root: args.server.maildir.clone(),
+            root: args.server.common.maildir.clone(),
             users: common.users.map(Arc::new),
             domains: common.domains,
             tls,
@@ -106,8 +115,8 @@ pub fn prepare(args: ServePop3, rt: &Runtime<'_>) -> anyhow::Result<Prepared<Pop
     )?;
     let opts = ServiceOpts {
         name: "pop3",
-        max_connections: args.server.max_connections as usize,
-        record_dir: args.server.record.clone(),
+        max_connections: args.server.common.max_connections as usize,
+        record_dir: args.server.common.record.clone(),
     };
     Ok(Prepared::new(service, inbox, opts, listeners))
 }

@@ -88,19 +88,28 @@ pub fn prepare(
         );
     }
     let common = super::common::settings(
-        args.server.hostname.as_deref(),
-        &args.server.domains,
-        args.server.users.as_deref(),
-        args.server.record.as_ref(),
+        args.server.common.hostname.as_deref(),
+        &args.server.common.domains,
+        args.server.common.users.as_deref(),
+        args.server.common.record.as_ref(),
     )?;
     let (hostname, domains, users) = (common.hostname, common.domains, common.users);
-    let maildir = Maildir::open(&args.server.maildir, &hostname)
-        .with_context(|| format!("cannot use --maildir {}", args.server.maildir.display()))?;
-    let tls = super::common::server_tls(&args.server.tls, &hostname, "smtp")?;
+    let maildir = Maildir::open(&args.server.common.maildir, &hostname).with_context(|| {
+        format!(
+            "cannot use --maildir {}",
+            args.server.common.maildir.display()
+        )
+    })?;
+    let tls = super::common::server_tls(
+        &args.server.common.tls,
+        &args.server.tls_listen,
+        &hostname,
+        "smtp",
+    )?;
     let super::common::Bound {
         listeners,
         asked: everywhere,
-    } = super::common::bind_all(&args.server.listen, &args.server.tls.tls_listen)?;
+    } = super::common::bind_all(&args.server.listen, &args.server.tls_listen)?;
 
     let mut routes = crate::queue::route::Routes::default();
     for r in &args.smtp.routes {
@@ -137,7 +146,7 @@ pub fn prepare(
             .smtp
             .queue
             .clone()
-            .unwrap_or_else(|| args.server.maildir.join(".queue"));
+            .unwrap_or_else(|| args.server.common.maildir.join(".queue"));
         let spool = Arc::new(
             Spool::open(&dir).with_context(|| format!("cannot use --queue {}", dir.display()))?,
         );
@@ -226,26 +235,26 @@ pub fn prepare(
         max_message_size: args.max_message_size,
         max_recipients: args.smtp.max_recipients as usize,
         timeout: Duration::from_secs(args.server.timeout),
-        max_session_time: Duration::from_secs(args.server.max_session_time),
+        max_session_time: Duration::from_secs(args.server.common.max_session_time),
         local_domains: (!domains.is_empty())
             .then(|| domains.iter().cloned().collect::<HashSet<_>>()),
         users: users.as_ref().map(|u| u.addresses().cloned().collect()),
         ids: Arc::new(IdSource::new(seed)),
         starttls: tls.is_some(),
-        require_tls: args.server.tls.require_tls,
+        require_tls: args.server.common.tls.require_tls,
         auth: if users.is_some() {
             AuthPolicy::Users
         } else {
             AuthPolicy::Any
         },
         auth_without_tls: super::common::clear_logins_ok(
-            &args.server.tls,
+            &args.server.common.tls,
             tls.is_some(),
             users.is_some(),
             &everywhere,
         ),
-        max_auth_failures: args.server.max_auth_failures,
-        auth_delay: Duration::from_millis(args.server.auth_delay_ms),
+        max_auth_failures: args.server.common.max_auth_failures,
+        auth_delay: Duration::from_millis(args.server.common.auth_delay_ms),
         relay_to: {
             let routes = routes.clone();
             crate::proto::smtp::server::RelayTo::new(move |d| routes.next_hop(d).is_some())
@@ -309,8 +318,8 @@ pub fn prepare(
     super::common::announce("smtp", listeners.iter().map(|l| &l.socket), Some(&warn))?;
     let opts = ServiceOpts {
         name: "smtp",
-        max_connections: args.server.max_connections as usize,
-        record_dir: args.server.record.clone(),
+        max_connections: args.server.common.max_connections as usize,
+        record_dir: args.server.common.record.clone(),
     };
     Ok(SmtpParts {
         smtp: Prepared::new(service, inbox, opts, listeners),
