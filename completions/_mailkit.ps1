@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
             [CompletionResult]::new('serve-imap', 'serve-imap', [CompletionResultType]::ParameterValue, 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)')
             [CompletionResult]::new('serve-http', 'serve-http', [CompletionResultType]::ParameterValue, 'Serve the mail store to browsers and test suites over HTTP')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run every server in one process: SMTP, POP3, IMAP and HTTP')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Retrieve mail over POP3 into a Maildir, an mbox or stdout')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Show and validate messages (RFC 5322, MIME): one file or a corpus')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay recorded sessions (S:/C: transcripts) against a server or a client')
@@ -206,6 +207,62 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailkit;serve' {
+            [CompletionResult]::new('--smtp', '--smtp', [CompletionResultType]::ParameterName, 'SMTP listen address (repeatable; port 0 picks a free port; `off`: no SMTP)')
+            [CompletionResult]::new('--pop3', '--pop3', [CompletionResultType]::ParameterName, 'POP3 listen address (repeatable; `off`: no POP3)')
+            [CompletionResult]::new('--imap', '--imap', [CompletionResultType]::ParameterName, 'IMAP listen address (repeatable; `off`: no IMAP)')
+            [CompletionResult]::new('--http', '--http', [CompletionResultType]::ParameterName, 'HTTP listen address, the web page and the API (repeatable; `off`: no HTTP)')
+            [CompletionResult]::new('--smtp-tls-listen', '--smtp-tls-listen', [CompletionResultType]::ParameterName, 'SMTP with TLS from the first byte, as port 465 (repeatable)')
+            [CompletionResult]::new('--pop3-tls-listen', '--pop3-tls-listen', [CompletionResultType]::ParameterName, 'POP3 with TLS from the first byte, as port 995 (repeatable)')
+            [CompletionResult]::new('--imap-tls-listen', '--imap-tls-listen', [CompletionResultType]::ParameterName, 'IMAP with TLS from the first byte, as port 993 (repeatable)')
+            [CompletionResult]::new('--http-tls-listen', '--http-tls-listen', [CompletionResultType]::ParameterName, 'HTTPS (repeatable)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Idle time in seconds before a client is disconnected [default: each protocol''s own: SMTP 300, POP3 600, IMAP 1800, HTTP 120]')
+            [CompletionResult]::new('--maildir', '--maildir', [CompletionResultType]::ParameterName, 'The mail store: one Maildir per address')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'Host name for the greeting and trace fields [default: this host''s name]')
+            [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN')
+            [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most simultaneous connections (more are told to try later and closed)')
+            [CompletionResult]::new('--max-session-time', '--max-session-time', [CompletionResultType]::ParameterName, 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop''s lock) for ever')
+            [CompletionResult]::new('--max-auth-failures', '--max-auth-failures', [CompletionResultType]::ParameterName, 'Failed logins before a connection is closed')
+            [CompletionResult]::new('--auth-delay-ms', '--auth-delay-ms', [CompletionResultType]::ParameterName, 'Delay before answering a failed login, in milliseconds (doubles each time)')
+            [CompletionResult]::new('--record', '--record', [CompletionResultType]::ParameterName, 'Write a transcript of every session into DIR (one file per session)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key for --tls-cert')
+            [CompletionResult]::new('--max-message-size', '--max-message-size', [CompletionResultType]::ParameterName, 'Largest message SMTP accepts and IMAP APPEND takes, in bytes; K, M and G suffixes allowed')
+            [CompletionResult]::new('--max-memory', '--max-memory', [CompletionResultType]::ParameterName, 'Memory for messages being received, all connections together; past it a message is discarded with 452 4.3.1 (try again later)')
+            [CompletionResult]::new('--max-recipients', '--max-recipients', [CompletionResultType]::ParameterName, 'Most recipients per message (more get 452 4.5.3)')
+            [CompletionResult]::new('--max-hops', '--max-hops', [CompletionResultType]::ParameterName, 'Refuse a message that already has this many Received: fields: it is in a mail loop (554 5.4.6; RFC 5321 §6.3, Postfix''s hopcount_limit)')
+            [CompletionResult]::new('--exit-after', '--exit-after', [CompletionResultType]::ParameterName, 'Exit (status 0) after N messages have been accepted')
+            [CompletionResult]::new('--shutdown-grace', '--shutdown-grace', [CompletionResultType]::ParameterName, 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421')
+            [CompletionResult]::new('--route', '--route', [CompletionResultType]::ParameterName, 'Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its subdomains). Only authenticated or --relay-from clients may relay, and only with --domain set')
+            [CompletionResult]::new('--relay-to', '--relay-to', [CompletionResultType]::ParameterName, 'Relay mail for every other domain through this smarthost')
+            [CompletionResult]::new('--relay-auth', '--relay-auth', [CompletionResultType]::ParameterName, 'AUTH to the smarthost (and routes) as USER:PASS, after STARTTLS when offered')
+            [CompletionResult]::new('--relay-from', '--relay-from', [CompletionResultType]::ParameterName, 'Clients in this network may relay without AUTH (repeatable), e.g. 127.0.0.0/8')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'The outbound queue [default: MAILDIR/.queue]')
+            [CompletionResult]::new('--retry-base', '--retry-base', [CompletionResultType]::ParameterName, 'First retry after this many seconds; doubling, at most an hour')
+            [CompletionResult]::new('--max-queue-age', '--max-queue-age', [CompletionResultType]::ParameterName, 'Give up (and bounce) after this many seconds in the queue [default: 432000, 5 days]')
+            [CompletionResult]::new('--delay-warning', '--delay-warning', [CompletionResultType]::ParameterName, 'Warn the sender (RFC 3464 delayed) after this many seconds [default: 14400, 4 hours]')
+            [CompletionResult]::new('--max-outbound', '--max-outbound', [CompletionResultType]::ParameterName, 'Most outbound connections at once (at most 2 per destination)')
+            [CompletionResult]::new('--resolver', '--resolver', [CompletionResultType]::ParameterName, 'The DNS server for MX lookups [default: the first nameserver in /etc/resolv.conf]')
+            [CompletionResult]::new('--mx-port', '--mx-port', [CompletionResultType]::ParameterName, 'The SMTP port of mail hosts found in the DNS (tests run them on loopback)')
+            [CompletionResult]::new('--max-user-connections', '--max-user-connections', [CompletionResultType]::ParameterName, 'Most sessions logged in as one user at once')
+            [CompletionResult]::new('--cors', '--cors', [CompletionResultType]::ParameterName, 'Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the API from a browser (CORS; repeatable). The event stream stays same-origin')
+            [CompletionResult]::new('--allow-host', '--allow-host', [CompletionResultType]::ParameterName, 'Another host name this server may be called by (the Host header; repeatable). IP addresses, localhost and --hostname always work; other names are refused, against DNS rebinding')
+            [CompletionResult]::new('--max-request-size', '--max-request-size', [CompletionResultType]::ParameterName, 'Largest request body in bytes; K and M suffixes allowed')
+            [CompletionResult]::new('--transcripts', '--transcripts', [CompletionResultType]::ParameterName, 'The directory serve-smtp --record writes its transcripts into: /api/v1/message/{ID}/transcript shows the session that delivered a message')
+            [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)')
+            [CompletionResult]::new('--require-tls', '--require-tls', [CompletionResultType]::ParameterName, 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS')
+            [CompletionResult]::new('--allow-insecure-auth', '--allow-insecure-auth', [CompletionResultType]::ParameterName, 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)')
+            [CompletionResult]::new('--auth-any', '--auth-any', [CompletionResultType]::ParameterName, 'Allow throwaway mode (no --users) on a non-loopback address')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not log each accepted message')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not log each accepted message')
+            [CompletionResult]::new('--access-log', '--access-log', [CompletionResultType]::ParameterName, 'Print one line per request on stderr (method, path, status, size, time)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mailkit;fetch' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server, HOST[:PORT] (POP3: port 110 when omitted, 995 with --tls; IMAP: 143, 993 with --tls) [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110, or 127.0.0.1:1143 with --protocol imap]')
             [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol: pop3, or imap (folders, flags kept, UIDs remembered)')
@@ -356,6 +413,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('serve-pop3', 'serve-pop3', [CompletionResultType]::ParameterValue, 'Serve the mail store over POP3 (RFC 1939)')
             [CompletionResult]::new('serve-imap', 'serve-imap', [CompletionResultType]::ParameterValue, 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)')
             [CompletionResult]::new('serve-http', 'serve-http', [CompletionResultType]::ParameterValue, 'Serve the mail store to browsers and test suites over HTTP')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run every server in one process: SMTP, POP3, IMAP and HTTP')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Retrieve mail over POP3 into a Maildir, an mbox or stdout')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Show and validate messages (RFC 5322, MIME): one file or a corpus')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay recorded sessions (S:/C: transcripts) against a server or a client')
@@ -377,6 +435,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;help;serve-http' {
+            break
+        }
+        'mailkit;help;serve' {
             break
         }
         'mailkit;help;fetch' {

@@ -31,6 +31,7 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "send" -d 'Compose a
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-imap" -d 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve-http" -d 'Serve the mail store to browsers and test suites over HTTP'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve" -d 'Run every server in one process: SMTP, POP3, IMAP and HTTP'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "replay" -d 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
@@ -175,6 +176,56 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l auth-any 
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l access-log -d 'Print one line per request on stderr (method, path, status, size, time)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l smtp -d 'SMTP listen address (repeatable; port 0 picks a free port; `off`: no SMTP)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l pop3 -d 'POP3 listen address (repeatable; `off`: no POP3)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l imap -d 'IMAP listen address (repeatable; `off`: no IMAP)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l http -d 'HTTP listen address, the web page and the API (repeatable; `off`: no HTTP)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l smtp-tls-listen -d 'SMTP with TLS from the first byte, as port 465 (repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l pop3-tls-listen -d 'POP3 with TLS from the first byte, as port 995 (repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l imap-tls-listen -d 'IMAP with TLS from the first byte, as port 993 (repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l http-tls-listen -d 'HTTPS (repeatable)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l timeout -d 'Idle time in seconds before a client is disconnected [default: each protocol\'s own: SMTP 300, POP3 600, IMAP 1800, HTTP 120]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l maildir -d 'The mail store: one Maildir per address' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l hostname -d 'Host name for the greeting and trace fields [default: this host\'s name]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l domain -d 'A local domain (repeatable). SMTP refuses mail for others (550 5.7.1; without --domain every domain is local); with exactly one, a bare login name NAME means NAME@DOMAIN' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l users -d 'Users file (`address:password` lines): the addresses that exist in the local domains and their passwords. Without it any login works' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-connections -d 'Most simultaneous connections (more are told to try later and closed)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-session-time -d 'Longest a session may last in seconds, however busy: a client dripping bytes cannot hold a connection (or a maildrop\'s lock) for ever' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l tls-key -d 'PEM private key for --tls-cert' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-message-size -d 'Largest message SMTP accepts and IMAP APPEND takes, in bytes; K, M and G suffixes allowed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-memory -d 'Memory for messages being received, all connections together; past it a message is discarded with 452 4.3.1 (try again later)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-recipients -d 'Most recipients per message (more get 452 4.5.3)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-hops -d 'Refuse a message that already has this many Received: fields: it is in a mail loop (554 5.4.6; RFC 5321 §6.3, Postfix\'s hopcount_limit)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l exit-after -d 'Exit (status 0) after N messages have been accepted' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l shutdown-grace -d 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l route -d 'Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its subdomains). Only authenticated or --relay-from clients may relay, and only with --domain set' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l relay-to -d 'Relay mail for every other domain through this smarthost' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l relay-auth -d 'AUTH to the smarthost (and routes) as USER:PASS, after STARTTLS when offered' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l relay-from -d 'Clients in this network may relay without AUTH (repeatable), e.g. 127.0.0.0/8' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l queue -d 'The outbound queue [default: MAILDIR/.queue]' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l retry-base -d 'First retry after this many seconds; doubling, at most an hour' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-queue-age -d 'Give up (and bounce) after this many seconds in the queue [default: 432000, 5 days]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l delay-warning -d 'Warn the sender (RFC 3464 delayed) after this many seconds [default: 14400, 4 hours]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-outbound -d 'Most outbound connections at once (at most 2 per destination)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l resolver -d 'The DNS server for MX lookups [default: the first nameserver in /etc/resolv.conf]' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l mx-port -d 'The SMTP port of mail hosts found in the DNS (tests run them on loopback)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-user-connections -d 'Most sessions logged in as one user at once' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l cors -d 'Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the API from a browser (CORS; repeatable). The event stream stays same-origin' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l allow-host -d 'Another host name this server may be called by (the Host header; repeatable). IP addresses, localhost and --hostname always work; other names are refused, against DNS rebinding' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-request-size -d 'Largest request body in bytes; K and M suffixes allowed' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l transcripts -d 'The directory serve-smtp --record writes its transcripts into: /api/v1/message/{ID}/transcript shows the session that delivered a message' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l require-tls -d 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l auth-any -d 'Allow throwaway mode (no --users) on a non-loopback address'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s q -l quiet -d 'Do not log each accepted message'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l access-log -d 'Print one line per request on stderr (method, path, status, size, time)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l server -d 'Server, HOST[:PORT] (POP3: port 110 when omitted, 995 with --tls; IMAP: 143, 993 with --tls) [default: env MAILKIT_FETCH_SERVER, else 127.0.0.1:1110, or 127.0.0.1:1143 with --protocol imap]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l protocol -d 'Protocol: pop3, or imap (folders, flags kept, UIDs remembered)' -r -f -a "pop3\t''
 imap\t''"
@@ -257,17 +308,18 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_s
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Remove an entry without a bounce'
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "flush" -d 'Ask a running server to try every pending recipient now'
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "serve-imap" -d 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "serve-http" -d 'Serve the mail store to browsers and test suites over HTTP'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "replay" -d 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "hash-password" -d 'Print a password hash for a --users file line'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "queue" -d 'Look at and manage the outbound queue (like Postfix\'s mailq/postqueue)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http fetch parse replay hash-password queue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "serve-smtp" -d 'Receive mail over SMTP and store it in Maildirs (RFC 5321)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "send" -d 'Compose and send a message over SMTP, or load a server (swaks-style)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "serve-pop3" -d 'Serve the mail store over POP3 (RFC 1939)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "serve-imap" -d 'Serve the mail store over IMAP (RFC 9051 IMAP4rev2, RFC 3501 IMAP4rev1)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "serve-http" -d 'Serve the mail store to browsers and test suites over HTTP'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "serve" -d 'Run every server in one process: SMTP, POP3, IMAP and HTTP'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "fetch" -d 'Retrieve mail over POP3 into a Maildir, an mbox or stdout'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "parse" -d 'Show and validate messages (RFC 5322, MIME): one file or a corpus'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "replay" -d 'Replay recorded sessions (S:/C: transcripts) against a server or a client'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "hash-password" -d 'Print a password hash for a --users file line'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "queue" -d 'Look at and manage the outbound queue (like Postfix\'s mailq/postqueue)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from serve-smtp send serve-pop3 serve-imap serve-http serve fetch parse replay hash-password queue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "list" -d 'What waits: id, arrival, sender, and each recipient\'s state, attempts, next try and last reply'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "show" -d 'One entry in full, with its message\'s header'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "delete" -d 'Remove an entry without a bounce'

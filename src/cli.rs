@@ -133,6 +133,18 @@ pub enum Command {
     #[command(name = "serve-http", after_long_help = POP3_EXIT_STATUS)]
     ServeHttp(ServeHttp),
 
+    /// Run every server in one process: SMTP, POP3, IMAP and HTTP.
+    ///
+    /// One event loop, one store, one users file, one change feed: a
+    /// message accepted over SMTP is in IMAP IDLE and on an open web page
+    /// at once. Each protocol listens on its usual throwaway port
+    /// (--smtp 127.0.0.1:1025, --pop3 127.0.0.1:1110, --imap
+    /// 127.0.0.1:1143, --http 127.0.0.1:8025; `off` turns one off), and
+    /// every flag of serve-smtp, serve-pop3, serve-imap and serve-http
+    /// means the same here.
+    #[command(after_long_help = POP3_EXIT_STATUS)]
+    Serve(Box<Serve>),
+
     /// Retrieve mail over POP3 into a Maildir, an mbox or stdout.
     ///
     /// Logs in (USER/PASS), lists the maildrop (UIDL, LIST) and retrieves
@@ -327,7 +339,7 @@ pub struct ServeSmtp {
 }
 
 /// The flags only `serve-smtp` (and `serve`'s SMTP side) has.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SmtpOptions {
     /// Memory for messages being received, all connections together; past
     /// it a message is discarded with 452 4.3.1 (try again later).
@@ -402,6 +414,82 @@ pub struct SmtpOptions {
     pub mx_port: u16,
 }
 
+/// A `--smtp`/`--pop3`/`--imap`/`--http` value: an address, or `off`.
+fn listen_or_off(s: &str) -> Result<Option<SocketAddr>, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    s.parse()
+        .map(Some)
+        .map_err(|_| format!("{s:?} is not ADDR:PORT (e.g. 127.0.0.1:1025) or off"))
+}
+
+/// `mailkit serve`: every protocol on one loop over one store.
+#[derive(Debug, Args)]
+pub struct Serve {
+    /// SMTP listen address (repeatable; port 0 picks a free port; `off`: no SMTP).
+    #[arg(long, value_name = "ADDR|off", default_value = Smtp::LISTEN, value_parser = listen_or_off)]
+    pub smtp: Vec<Option<SocketAddr>>,
+
+    /// POP3 listen address (repeatable; `off`: no POP3).
+    #[arg(long, value_name = "ADDR|off", default_value = Pop3::LISTEN, value_parser = listen_or_off)]
+    pub pop3: Vec<Option<SocketAddr>>,
+
+    /// IMAP listen address (repeatable; `off`: no IMAP).
+    #[arg(long, value_name = "ADDR|off", default_value = Imap::LISTEN, value_parser = listen_or_off)]
+    pub imap: Vec<Option<SocketAddr>>,
+
+    /// HTTP listen address, the web page and the API (repeatable; `off`: no HTTP).
+    #[arg(long, value_name = "ADDR|off", default_value = Http::LISTEN, value_parser = listen_or_off)]
+    pub http: Vec<Option<SocketAddr>>,
+
+    /// SMTP with TLS from the first byte, as port 465 (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub smtp_tls_listen: Vec<SocketAddr>,
+
+    /// POP3 with TLS from the first byte, as port 995 (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub pop3_tls_listen: Vec<SocketAddr>,
+
+    /// IMAP with TLS from the first byte, as port 993 (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub imap_tls_listen: Vec<SocketAddr>,
+
+    /// HTTPS (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub http_tls_listen: Vec<SocketAddr>,
+
+    /// Idle time in seconds before a client is disconnected [default: each
+    /// protocol's own: SMTP 300, POP3 600, IMAP 1800, HTTP 120].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+
+    /// The store, the logins, the limits and TLS, shared by every protocol.
+    #[command(flatten)]
+    pub common: CommonServerArgs,
+
+    /// Allow throwaway mode (no --users) on a non-loopback address.
+    #[arg(long)]
+    pub auth_any: bool,
+
+    /// Largest message SMTP accepts and IMAP APPEND takes, in bytes; K, M
+    /// and G suffixes allowed.
+    #[arg(long, value_name = "BYTES", default_value = "50M", value_parser = parse_size)]
+    pub max_message_size: usize,
+
+    /// What only SMTP has.
+    #[command(flatten)]
+    pub smtp_options: SmtpOptions,
+
+    /// What only IMAP has.
+    #[command(flatten)]
+    pub imap_options: ImapOptions,
+
+    /// What only HTTP has.
+    #[command(flatten)]
+    pub http_options: HttpOptions,
+}
+
 /// `mailkit serve-pop3`: the POP3 server.
 #[derive(Debug, Args)]
 pub struct ServePop3 {
@@ -437,7 +525,7 @@ pub struct ServeImap {
 }
 
 /// The flags only `serve-imap` (and `serve`'s IMAP side) has.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ImapOptions {
     /// Most sessions logged in as one user at once.
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
@@ -464,7 +552,7 @@ pub struct ServeHttp {
 }
 
 /// The flags only `serve-http` (and `serve`'s HTTP side) has.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct HttpOptions {
     /// Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the
     /// API from a browser (CORS; repeatable). The event stream stays

@@ -9,6 +9,7 @@ pub mod parse;
 pub mod queue;
 pub mod replay;
 pub mod send;
+pub mod serve;
 pub mod serve_http;
 pub mod serve_imap;
 pub mod serve_pop3;
@@ -58,6 +59,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::ServePop3(args) => serve_pop3::run(args),
         Command::ServeImap(args) => serve_imap::run(args),
         Command::ServeHttp(args) => serve_http::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Parse(args) => parse::run(args),
         Command::Replay(args) => replay::run(args),

@@ -15,6 +15,7 @@ mod readme;
 mod relay;
 mod replay;
 mod send;
+mod serve;
 mod serve_http;
 mod serve_imap;
 mod serve_pop3;

@@ -350,11 +350,12 @@ fn a_message_its_headers_source_parts_and_views() {
     }
 }
 
-/// A WebSocket client of /api/events (RFC 6455: masked frames out).
-struct Events(TcpStream, Vec<u8>);
+/// A WebSocket client of /api/events (RFC 6455: masked frames out); also
+/// used by the tests of `mailkit serve`.
+pub struct Events(TcpStream, Vec<u8>);
 
 impl Events {
-    fn open(addr: SocketAddr, origin: Option<&str>) -> Result<Events, u16> {
+    pub fn open(addr: SocketAddr, origin: Option<&str>) -> Result<Events, u16> {
         let mut s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let o = origin
@@ -414,7 +415,7 @@ impl Events {
     }
 
     /// The next event of `kind` (others skipped).
-    fn wait(&mut self, kind: &str) -> Value {
+    pub fn wait(&mut self, kind: &str) -> Value {
         loop {
             let e = self.next();
             if e["Type"] == kind {

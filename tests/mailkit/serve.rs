@@ -1,0 +1,152 @@
+//! `mailkit serve`: SMTP, POP3, IMAP and HTTP in one process over one
+//! store, on port-0 listeners: a message sent over SMTP is announced on
+//! the web page's event stream and listed over HTTP, POP3 and IMAP; `off`
+//! turns a protocol off; SIGTERM stops every one.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::serve_http::Events;
+use crate::support::{bin, TempDir};
+
+/// Starts `mailkit serve ARGS`; returns the child and each protocol's
+/// announced address, and a receiver of its later log lines.
+fn serve(
+    args: &[&str],
+    protocols: &[&str],
+) -> (
+    std::process::Child,
+    HashMap<String, SocketAddr>,
+    mpsc::Receiver<String>,
+) {
+    let mut child = Command::new(bin())
+        .arg("serve")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut found = HashMap::new();
+    while found.len() < protocols.len() {
+        let line = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("mailkit serve announces every listener");
+        if let Some((proto, addr)) = line
+            .strip_prefix("mailkit: ")
+            .and_then(|l| l.split_once(" listening on "))
+        {
+            found.insert(proto.to_owned(), addr.trim().parse().unwrap());
+        }
+    }
+    (child, found, rx)
+}
+
+#[test]
+fn one_process_serves_every_protocol_over_one_store() {
+    let dir = TempDir::new("serve-all");
+    let maildir = dir.path().to_str().unwrap();
+    let any = "127.0.0.1:0";
+    let (mut child, addrs, rx) = serve(
+        &[
+            "--smtp",
+            any,
+            "--pop3",
+            any,
+            "--imap",
+            any,
+            "--http",
+            any,
+            "--maildir",
+            maildir,
+        ],
+        &["smtp", "pop3", "imap", "http"],
+    );
+    let mut events = Events::open(addrs["http"], None).unwrap();
+    let out = Command::new(bin())
+        .args(["send", "--server", &addrs["smtp"].to_string()])
+        .args(["--from", "alice@crepes.fr", "--to", "bob@hamburger.edu"])
+        .args(["--subject", "one process", "--body", "hello"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The delivery reaches the event stream through the shared feed.
+    assert_eq!(events.wait("new")["Subject"], "one process");
+    for (proto, server) in [("pop3", addrs["pop3"]), ("imap", addrs["imap"])] {
+        let out = Command::new(bin())
+            .args([
+                "fetch",
+                "--protocol",
+                proto,
+                "--server",
+                &server.to_string(),
+            ])
+            .args(["--user", "bob@hamburger.edu", "--password", "x", "--list"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("one process"),
+            "{proto}: {text}"
+        );
+    }
+    // SIGTERM stops every protocol; the process exits 0.
+    // SAFETY: kill(2) on our own child's pid; no memory is involved.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let log: Vec<String> = rx.try_iter().collect();
+    assert!(
+        log.iter().any(|l| l == "mailkit: serve: stopped"),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn off_turns_a_protocol_off() {
+    let dir = TempDir::new("serve-off");
+    let maildir = dir.path().to_str().unwrap();
+    let (mut child, addrs, _rx) = serve(
+        &[
+            "--smtp",
+            "off",
+            "--pop3",
+            "off",
+            "--imap",
+            "127.0.0.1:0",
+            "--http",
+            "off",
+            "--maildir",
+            maildir,
+        ],
+        &["imap"],
+    );
+    assert_eq!(addrs.keys().collect::<Vec<_>>(), ["imap"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = Command::new(bin())
+        .args([
+            "serve", "--smtp", "off", "--pop3", "off", "--imap", "off", "--http", "off",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("every protocol is off"));
+}
