@@ -73,6 +73,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-self-
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l require-tls -d 'Refuse MAIL and AUTH (SMTP), USER, PASS, APOP and AUTH (POP3) before TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s q -l quiet -d 'Do not log each accepted message'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l smtp-auth-accept-any -d 'AUTH succeeds with any user name and password even with --users (Mailpit\'s flag of this name, for apps that insist on logging in); such a login never opens the relay'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l server -d 'SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls) [default: env MAILKIT_SMTP_SERVER, else MAILKIT_SERVER, else 127.0.0.1:1025]' -r
@@ -223,6 +224,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l require-tls -d
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l auth-any -d 'Allow throwaway mode (no --users) on a non-loopback address'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s q -l quiet -d 'Do not log each accepted message'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l smtp-auth-accept-any -d 'AUTH succeeds with any user name and password even with --users (Mailpit\'s flag of this name, for apps that insist on logging in); such a login never opens the relay'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l access-log -d 'Print one line per request on stderr (method, path, status, size, time)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s V -l version -d 'Print version'

@@ -367,6 +367,12 @@ pub struct SmtpOptions {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// AUTH succeeds with any user name and password even with --users
+    /// (Mailpit's flag of this name, for apps that insist on logging in);
+    /// such a login never opens the relay.
+    #[arg(long)]
+    pub smtp_auth_accept_any: bool,
+
     /// Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its
     /// subdomains). Only authenticated or --relay-from clients may relay,
     /// and only with --domain set.

@@ -189,12 +189,25 @@ pub fn server_tls(
     proto: &str,
 ) -> anyhow::Result<Option<ServerTls>> {
     let tls = if args.tls_self_signed {
-        let t = net::tls::server_self_signed(hostname).map_err(anyhow::Error::msg)?;
-        eprintln!(
-            "mailkit: {proto}: self-signed certificate for {hostname}, SHA-256 fingerprint {}",
-            t.fingerprint
-        );
-        Some(t)
+        // One certificate per host name in a process: `mailkit serve`'s
+        // protocols present the same one (a client pins one fingerprint).
+        static MADE: std::sync::Mutex<Vec<(String, ServerTls)>> = std::sync::Mutex::new(Vec::new());
+        let mut made = MADE.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, t)) = made.iter().find(|(h, _)| h == hostname) {
+            eprintln!(
+                "mailkit: {proto}: the same self-signed certificate, SHA-256 fingerprint {}",
+                t.fingerprint
+            );
+            Some(t.clone())
+        } else {
+            let t = net::tls::server_self_signed(hostname).map_err(anyhow::Error::msg)?;
+            eprintln!(
+                "mailkit: {proto}: self-signed certificate for {hostname}, SHA-256 fingerprint {}",
+                t.fingerprint
+            );
+            made.push((hostname.to_owned(), t.clone()));
+            Some(t)
+        }
     } else if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         let t = net::tls::server_from_files(cert, key).map_err(anyhow::Error::msg)?;
         eprintln!(

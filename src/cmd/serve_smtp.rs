@@ -242,7 +242,7 @@ pub fn prepare(
         ids: Arc::new(IdSource::new(seed)),
         starttls: tls.is_some(),
         require_tls: args.server.common.tls.require_tls,
-        auth: if users.is_some() {
+        auth: if users.is_some() && !args.smtp.smtp_auth_accept_any {
             AuthPolicy::Users
         } else {
             AuthPolicy::Any

@@ -22,6 +22,7 @@ fn serve(
     std::process::Child,
     HashMap<String, SocketAddr>,
     mpsc::Receiver<String>,
+    Vec<String>,
 ) {
     let mut child = Command::new(bin())
         .arg("serve")
@@ -39,10 +40,12 @@ fn serve(
         }
     });
     let mut found = HashMap::new();
+    let mut seen = Vec::new();
     while found.len() < protocols.len() {
         let line = rx
             .recv_timeout(Duration::from_secs(10))
             .expect("mailkit serve announces every listener");
+        seen.push(line.clone());
         if let Some((proto, addr)) = line
             .strip_prefix("mailkit: ")
             .and_then(|l| l.split_once(" listening on "))
@@ -50,7 +53,7 @@ fn serve(
             found.insert(proto.to_owned(), addr.trim().parse().unwrap());
         }
     }
-    (child, found, rx)
+    (child, found, rx, seen)
 }
 
 #[test]
@@ -58,7 +61,7 @@ fn one_process_serves_every_protocol_over_one_store() {
     let dir = TempDir::new("serve-all");
     let maildir = dir.path().to_str().unwrap();
     let any = "127.0.0.1:0";
-    let (mut child, addrs, rx) = serve(
+    let (mut child, addrs, rx, _) = serve(
         &[
             "--smtp",
             any,
@@ -123,7 +126,7 @@ fn one_process_serves_every_protocol_over_one_store() {
 fn off_turns_a_protocol_off() {
     let dir = TempDir::new("serve-off");
     let maildir = dir.path().to_str().unwrap();
-    let (mut child, addrs, _rx) = serve(
+    let (mut child, addrs, _rx, _) = serve(
         &[
             "--smtp",
             "off",
@@ -149,4 +152,38 @@ fn off_turns_a_protocol_off() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("every protocol is off"));
+}
+
+#[test]
+fn every_protocol_presents_the_same_self_signed_certificate() {
+    let dir = TempDir::new("serve-tls");
+    let maildir = dir.path().to_str().unwrap();
+    let any = "127.0.0.1:0";
+    let (mut child, _, _rx, seen) = serve(
+        &[
+            "--smtp",
+            any,
+            "--pop3",
+            any,
+            "--imap",
+            any,
+            "--http",
+            any,
+            "--maildir",
+            maildir,
+            "--tls-self-signed",
+        ],
+        &["smtp", "pop3", "imap", "http"],
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let made: Vec<&String> = seen
+        .iter()
+        .filter(|l| l.contains("self-signed certificate for"))
+        .collect();
+    let same = seen
+        .iter()
+        .filter(|l| l.contains("the same self-signed certificate"))
+        .count();
+    assert_eq!((made.len(), same), (1, 3), "{seen:?}");
 }

@@ -287,3 +287,47 @@ fn replay_follows_starttls_in_a_transcript_on_both_sides() {
         rep.log_text()
     );
 }
+
+#[test]
+fn smtp_auth_accept_any_takes_any_password_but_never_opens_the_relay() {
+    let dir = TempDir::new("auth-any-smtp");
+    let users = dir.path().join("users");
+    std::fs::write(&users, "bob@hamburger.edu:hungry\n").unwrap();
+    let srv = smtp_server(
+        &dir.path().join("mail"),
+        &[
+            "--tls-self-signed",
+            "--users",
+            users.to_str().unwrap(),
+            "--domain",
+            "hamburger.edu",
+            "--smtp-auth-accept-any",
+            "--relay-to",
+            "127.0.0.1:9",
+        ],
+    );
+    let addr = srv.addr.to_string();
+    let (code, err) = send(
+        &addr,
+        &[
+            "--starttls",
+            "--insecure",
+            "--auth",
+            "nobody@x.org:anything",
+        ],
+    );
+    assert_eq!(code, Some(0), "any password is taken: {err}");
+    // A login that proves nothing does not let mail through to others.
+    let out = Command::new(bin())
+        .args(["send", "--server", &addr, "--starttls", "--insecure"])
+        .args(["--auth", "nobody@x.org:anything", "--from", "a@x.org"])
+        .args(["--to", "someone@elsewhere.example", "--body", "relay?"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(24),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
