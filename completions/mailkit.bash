@@ -833,7 +833,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve)
-            opts="-q -h -V --smtp --pop3 --imap --http --smtp-tls-listen --pop3-tls-listen --imap-tls-listen --http-tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --max-user-connections --cors --allow-host --access-log --max-request-size --transcripts --help --version"
+            opts="-q -h -V --smtp --pop3 --imap --http --smtp-tls-listen --pop3-tls-listen --imap-tls-listen --http-tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --max-user-connections --cors --allow-host --access-log --max-request-size --transcripts --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -908,6 +908,14 @@ _mailkit() {
                     return 0
                     ;;
                 --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-messages)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1015,7 +1023,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__http)
-            opts="-h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --cors --allow-host --access-log --max-request-size --transcripts --help --version"
+            opts="-h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --cors --allow-host --access-log --max-request-size --transcripts --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1066,6 +1074,14 @@ _mailkit() {
                     return 0
                     ;;
                 --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-messages)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1101,7 +1117,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__imap)
-            opts="-h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --max-message-size --max-user-connections --help --version"
+            opts="-h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --max-message-size --max-user-connections --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1152,6 +1168,14 @@ _mailkit() {
                     return 0
                     ;;
                 --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-messages)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1179,7 +1203,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__pop3)
-            opts="-h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --help --version"
+            opts="-h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1230,6 +1254,14 @@ _mailkit() {
                     return 0
                     ;;
                 --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-messages)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1249,7 +1281,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__smtp)
-            opts="-q -h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --help --version"
+            opts="-q -h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1300,6 +1332,14 @@ _mailkit() {
                     return 0
                     ;;
                 --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-messages)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

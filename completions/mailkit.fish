@@ -50,6 +50,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-sessi
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-messages -d 'Keep at most N messages in each mailbox\'s INBOX, removing the oldest (by time received) first (Mailpit\'s --max-messages; off by default)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-age -d 'Remove messages older than this from each INBOX: 90s, 30m, 12h, 7d (Mailpit\'s --max-age; off by default)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l tls-key -d 'PEM private key for --tls-cert' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-message-size -d 'Largest message accepted, in bytes; K, M and G suffixes allowed' -r
@@ -122,6 +124,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-sessi
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-messages -d 'Keep at most N messages in each mailbox\'s INBOX, removing the oldest (by time received) first (Mailpit\'s --max-messages; off by default)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l max-age -d 'Remove messages older than this from each INBOX: 90s, 30m, 12h, 7d (Mailpit\'s --max-age; off by default)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-key -d 'PEM private key for --tls-cert' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-pop3" -l tls-self-signed -d 'Make a certificate for --hostname at start (its SHA-256 fingerprint is printed)'
@@ -142,6 +146,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l max-sessi
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l max-messages -d 'Keep at most N messages in each mailbox\'s INBOX, removing the oldest (by time received) first (Mailpit\'s --max-messages; off by default)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l max-age -d 'Remove messages older than this from each INBOX: 90s, 30m, 12h, 7d (Mailpit\'s --max-age; off by default)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l tls-key -d 'PEM private key for --tls-cert' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-imap" -l max-message-size -d 'Largest message APPEND takes, in bytes; K, M and G suffixes allowed' -r
@@ -164,6 +170,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-sessi
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-messages -d 'Keep at most N messages in each mailbox\'s INBOX, removing the oldest (by time received) first (Mailpit\'s --max-messages; off by default)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l max-age -d 'Remove messages older than this from each INBOX: 90s, 30m, 12h, 7d (Mailpit\'s --max-age; off by default)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l tls-key -d 'PEM private key for --tls-cert' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-http" -l cors -d 'Let pages of ORIGIN (`https://app.example:3000`, or `*`) call the API from a browser (CORS; repeatable). The event stream stays same-origin' -r
@@ -195,6 +203,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-session-ti
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-auth-failures -d 'Failed logins before a connection is closed' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l auth-delay-ms -d 'Delay before answering a failed login, in milliseconds (doubles each time)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l record -d 'Write a transcript of every session into DIR (one file per session)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-messages -d 'Keep at most N messages in each mailbox\'s INBOX, removing the oldest (by time received) first (Mailpit\'s --max-messages; off by default)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-age -d 'Remove messages older than this from each INBOX: 90s, 30m, 12h, 7d (Mailpit\'s --max-age; off by default)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l tls-cert -d 'PEM certificate chain (with --tls-key): enables STARTTLS/STLS and --tls-listen' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l tls-key -d 'PEM private key for --tls-cert' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-message-size -d 'Largest message SMTP accepts and IMAP APPEND takes, in bytes; K, M and G suffixes allowed' -r

@@ -273,6 +273,17 @@ pub struct CommonServerArgs {
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
 
+    /// Keep at most N messages in each mailbox's INBOX, removing the
+    /// oldest (by time received) first (Mailpit's --max-messages; off by
+    /// default).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_messages: Option<u64>,
+
+    /// Remove messages older than this from each INBOX: 90s, 30m, 12h, 7d
+    /// (Mailpit's --max-age; off by default).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_age: Option<std::time::Duration>,
+
     /// TLS: certificates, STARTTLS/STLS.
     #[command(flatten)]
     pub tls: ServerTlsArgs,
@@ -793,6 +804,10 @@ pub struct Send {
 
 fn parse_size(s: &str) -> Result<usize, crate::util::BadValue> {
     crate::util::parse_size(s)
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, crate::util::BadValue> {
+    crate::util::parse_duration(s)
 }
 
 /// Writes shell completions (bash, zsh, fish, elvish, powershell) into

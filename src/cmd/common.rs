@@ -115,6 +115,25 @@ impl<S: net::ServerService> Prepared<S> {
     }
 }
 
+/// Starts the retention thread when `--max-messages` or `--max-age` asks
+/// for one, on `feed` (whose deliveries it follows).
+pub fn start_retention(
+    common: &crate::cli::CommonServerArgs,
+    feed: &crate::store::feed::Feed,
+) -> anyhow::Result<()> {
+    let policy = crate::server::retention::Policy {
+        max_messages: common
+            .max_messages
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        max_age: common.max_age,
+    };
+    if policy.is_off() {
+        return Ok(());
+    }
+    crate::server::retention::spawn(common.maildir.clone(), policy, feed.clone())
+        .context("cannot start the retention thread")
+}
+
 /// Refuses throwaway mode (no `--users`: any login, or no login, works)
 /// on a listener beyond loopback unless `--auth-any` says that is meant.
 /// `what` says what would be open to anyone.

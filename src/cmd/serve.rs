@@ -55,6 +55,7 @@ pub fn run(a: Box<Serve>) -> anyhow::Result<()> {
     let feed = Feed::new();
     feed.spawn_watcher(super::serve_imap::WATCH_EVERY)
         .context("cannot start the folder watcher")?;
+    super::common::start_retention(&a.common, &feed)?;
     let mut smtp = match smtp {
         Some(l) => Some(super::serve_smtp::prepare(
             ServeSmtp {

@@ -27,6 +27,7 @@ pub fn run(args: ServeImap) -> anyhow::Result<()> {
     let feed = Feed::new();
     feed.spawn_watcher(WATCH_EVERY)
         .context("cannot start the folder watcher")?;
+    super::common::start_retention(&args.server.common, &feed)?;
     let mut imap = prepare(args, &rt, &feed)?;
     // Declared after the service it borrows, so it is dropped first.
     let mut rt = rt;

@@ -21,6 +21,7 @@ const MAX_PENDING_JOBS: usize = 256;
 /// Runs the POP3 server until it is stopped.
 pub fn run(args: ServePop3) -> anyhow::Result<()> {
     let rt = Runtime::new(Duration::from_secs(2)).context("cannot start the event loop")?;
+    super::common::start_retention(&args.server.common, &crate::store::feed::Feed::new())?;
     let mut pop3 = prepare(args, &rt)?;
     // Declared after the service it borrows, so it is dropped first.
     let mut rt = rt;

@@ -32,7 +32,12 @@ const MAX_PENDING_CHECKS: usize = 32;
 pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     let rt = Runtime::new(Duration::from_secs(args.smtp.shutdown_grace))
         .context("cannot start the event loop")?;
-    let mut smtp = prepare(args, &rt, None)?;
+    // Deliveries are told to a feed only when retention follows them.
+    let retention =
+        args.server.common.max_messages.is_some() || args.server.common.max_age.is_some();
+    let feed = Feed::new();
+    super::common::start_retention(&args.server.common, &feed)?;
+    let mut smtp = prepare(args, &rt, retention.then_some(&feed))?;
     if smtp.done {
         return Ok(());
     }

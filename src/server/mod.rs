@@ -9,4 +9,5 @@ pub mod http;
 pub mod imap;
 pub mod pop3;
 pub mod relay;
+pub mod retention;
 pub mod smtp;

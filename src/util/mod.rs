@@ -54,6 +54,31 @@ pub fn parse_size(s: &str) -> Result<usize, BadValue> {
         .ok_or_else(|| BadValue::new(s, "a size: a number of bytes, optionally with K, M or G"))
 }
 
+/// Parses a duration such as `90s`, `30m`, `12h`, `7d` or `2w` (a bare
+/// number is seconds), as `--max-age` takes it.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, BadValue> {
+    let t = s.trim().to_ascii_lowercase();
+    let bad = || {
+        BadValue::new(
+            s,
+            "a duration: a number with s, m, h, d or w (90s, 30m, 12h, 7d)",
+        )
+    };
+    let (digits, mult) = match t.char_indices().last() {
+        Some((i, 's')) => (&t[..i], 1),
+        Some((i, 'm')) => (&t[..i], 60),
+        Some((i, 'h')) => (&t[..i], 3600),
+        Some((i, 'd')) => (&t[..i], 86_400),
+        Some((i, 'w')) => (&t[..i], 7 * 86_400),
+        _ => (t.as_str(), 1),
+    };
+    let n: u64 = digits.trim().parse().map_err(|_| bad())?;
+    n.checked_mul(mult)
+        .filter(|&secs| secs > 0)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(bad)
+}
+
 /// `HOST[:PORT]` with `port` added when the text has none (IPv6 literals
 /// with or without brackets), ready for `to_socket_addrs`.
 pub fn with_default_port(server: &str, port: u16) -> String {
@@ -181,5 +206,26 @@ mod tests {
         assert_eq!(crlf_to_lf(b""), b"");
         assert_eq!(crlf_to_lf(b"a\r\nb\nc\r"), b"a\nb\nc\r");
         assert_eq!(crlf_to_lf(b"\r\r\n\r\n"), b"\r\n\n");
+    }
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1800));
+        assert_eq!(
+            parse_duration("7D").unwrap(),
+            Duration::from_secs(7 * 86_400)
+        );
+        assert_eq!(
+            parse_duration("2w").unwrap(),
+            Duration::from_secs(14 * 86_400)
+        );
+        assert_eq!(parse_duration("45").unwrap(), Duration::from_secs(45));
+        assert!(
+            parse_duration("0h").is_err()
+                && parse_duration("x").is_err()
+                && parse_duration("9999999999999999w").is_err()
+        );
     }
 }

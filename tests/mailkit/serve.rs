@@ -187,3 +187,70 @@ fn every_protocol_presents_the_same_self_signed_certificate() {
         .count();
     assert_eq!((made.len(), same), (1, 3), "{seen:?}");
 }
+
+#[test]
+fn max_messages_keeps_the_newest() {
+    let dir = TempDir::new("serve-retention");
+    let maildir = dir.path().to_str().unwrap();
+    let any = "127.0.0.1:0";
+    let (mut child, addrs, rx, _) = serve(
+        &[
+            "--smtp",
+            any,
+            "--pop3",
+            "off",
+            "--imap",
+            "off",
+            "--http",
+            any,
+            "--maildir",
+            maildir,
+            "--max-messages",
+            "2",
+        ],
+        &["smtp", "http"],
+    );
+    for n in 1..=3 {
+        let out = Command::new(bin())
+            .args(["send", "--server", &addrs["smtp"].to_string()])
+            .args(["--from", "alice@crepes.fr", "--to", "bob@hamburger.edu"])
+            .args(["--subject", &format!("message {n}"), "--body", "x"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        // Received times one apart at least a millisecond.
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let inbox = dir.path().join("bob@hamburger.edu");
+    let t = std::time::Instant::now();
+    let count = || {
+        crate::support::files(dir.path(), "bob@hamburger.edu", "new").len()
+            + crate::support::files(dir.path(), "bob@hamburger.edu", "cur").len()
+    };
+    while count() != 2 && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        count(),
+        2,
+        "{:?}",
+        std::fs::read_dir(inbox.join("new")).map(|d| d.count())
+    );
+    let subjects: Vec<String> = crate::support::files(dir.path(), "bob@hamburger.edu", "new")
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .filter_map(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("Subject: ").map(str::to_owned))
+        })
+        .collect();
+    assert!(!subjects.contains(&"message 1".to_owned()), "{subjects:?}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let log: Vec<String> = rx.try_iter().collect();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("retention: removed 1 old message")),
+        "{log:?}"
+    );
+}
