@@ -254,3 +254,62 @@ fn max_messages_keeps_the_newest() {
         "{log:?}"
     );
 }
+
+#[test]
+fn exit_after_stops_every_protocol() {
+    let dir = TempDir::new("serve-exit");
+    let maildir = dir.path().to_str().unwrap();
+    let any = "127.0.0.1:0";
+    let (mut child, addrs, _rx, _) = serve(
+        &[
+            "--smtp",
+            any,
+            "--pop3",
+            any,
+            "--imap",
+            any,
+            "--http",
+            any,
+            "--maildir",
+            maildir,
+            "--exit-after",
+            "1",
+        ],
+        &["smtp", "pop3", "imap", "http"],
+    );
+    let out = Command::new(bin())
+        .args(["send", "--server", &addrs["smtp"].to_string()])
+        .args([
+            "--from",
+            "alice@crepes.fr",
+            "--to",
+            "bob@hamburger.edu",
+            "--body",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let t = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "serve did not exit after one message"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    for a in addrs.values() {
+        assert!(
+            std::net::TcpStream::connect(a).is_err(),
+            "{a} still listens"
+        );
+    }
+    assert_eq!(
+        crate::support::files(dir.path(), "bob@hamburger.edu", "new").len(),
+        1
+    );
+}
