@@ -115,6 +115,54 @@ impl<S: net::ServerService> Prepared<S> {
     }
 }
 
+/// What POP3, IMAP and HTTP prepare the same way before their services.
+pub struct Setup {
+    /// Host name, domains, users.
+    pub common: Common,
+    /// The certificate, if any.
+    pub tls: Option<ServerTls>,
+    /// The bound listeners.
+    pub listeners: Vec<net::Listener>,
+    /// Whether passwords may be sent without TLS ([`clear_logins_ok`]).
+    pub login_without_tls: bool,
+}
+
+/// Checks the shared flags, refuses throwaway mode beyond loopback without
+/// `--auth-any` (`open_to_all` says what would be open), creates the
+/// store, loads the certificate and binds the listeners of `proto`.
+pub fn setup<P: crate::cli::ServerDefaults>(
+    server: &crate::cli::ServerArgs<P>,
+    auth_any: bool,
+    open_to_all: &str,
+    proto: &str,
+) -> anyhow::Result<Setup> {
+    let c = &server.common;
+    let common = settings(
+        c.hostname.as_deref(),
+        &c.domains,
+        c.users.as_deref(),
+        c.record.as_ref(),
+    )?;
+    check_exposure(
+        &server.listen,
+        &server.tls_listen,
+        common.users.is_some(),
+        auth_any,
+        open_to_all,
+    )?;
+    std::fs::create_dir_all(&c.maildir)
+        .with_context(|| format!("cannot use --maildir {}", c.maildir.display()))?;
+    let tls = server_tls(&c.tls, &server.tls_listen, &common.hostname, proto)?;
+    let Bound { listeners, asked } = bind_all(&server.listen, &server.tls_listen)?;
+    let login_without_tls = clear_logins_ok(&c.tls, tls.is_some(), common.users.is_some(), &asked);
+    Ok(Setup {
+        common,
+        tls,
+        listeners,
+        login_without_tls,
+    })
+}
+
 /// Starts the retention thread when `--max-messages` or `--max-age` asks
 /// for one, on `feed` (whose deliveries it follows).
 pub fn start_retention(

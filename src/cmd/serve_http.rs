@@ -53,44 +53,28 @@ pub fn prepare(
     rt: &Runtime<'_>,
     feed: &Feed,
 ) -> anyhow::Result<Prepared<HttpService>> {
-    let common = super::common::settings(
-        args.server.common.hostname.as_deref(),
-        &args.server.common.domains,
-        args.server.common.users.as_deref(),
-        args.server.common.record.as_ref(),
-    )?;
-    super::common::check_exposure(
-        &args.server.listen,
-        &args.server.tls_listen,
-        common.users.is_some(),
-        args.auth_any,
-        "every mailbox is open to anyone who reaches the port (HTTP Basic logins need --users FILE)",
-    )?;
     for o in &args.http.cors {
         if o != "*" && !(o.starts_with("http://") || o.starts_with("https://")) {
             bail!("--cors {o:?} is not an origin: give scheme://host[:port], e.g. https://app.example:3000, or *");
         }
     }
-    std::fs::create_dir_all(&args.server.common.maildir).with_context(|| {
-        format!(
-            "cannot use --maildir {}",
-            args.server.common.maildir.display()
-        )
-    })?;
+    let super::common::Setup {
+        common,
+        tls,
+        listeners,
+        ..
+    } = super::common::setup(
+        &args.server,
+        args.auth_any,
+        "every mailbox is open to anyone who reaches the port (HTTP Basic logins need --users FILE)",
+        "http",
+    )?;
     let root = std::fs::canonicalize(&args.server.common.maildir).with_context(|| {
         format!(
             "cannot use --maildir {}",
             args.server.common.maildir.display()
         )
     })?;
-    let tls = super::common::server_tls(
-        &args.server.common.tls,
-        &args.server.tls_listen,
-        &common.hostname,
-        "http",
-    )?;
-    let super::common::Bound { listeners, .. } =
-        super::common::bind_all(&args.server.listen, &args.server.tls_listen)?;
     let mut hosts: Vec<String> = args
         .http
         .allow_host

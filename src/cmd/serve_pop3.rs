@@ -34,41 +34,17 @@ pub fn run(args: ServePop3) -> anyhow::Result<()> {
 /// The POP3 service for `args`, its listeners bound and announced, to
 /// be hosted on `rt`.
 pub fn prepare(args: ServePop3, rt: &Runtime<'_>) -> anyhow::Result<Prepared<Pop3Service>> {
-    let common = super::common::settings(
-        args.server.common.hostname.as_deref(),
-        &args.server.common.domains,
-        args.server.common.users.as_deref(),
-        args.server.common.record.as_ref(),
-    )?;
-    super::common::check_exposure(
-        &args.server.listen,
-        &args.server.tls_listen,
-        common.users.is_some(),
+    let super::common::Setup {
+        common,
+        tls,
+        listeners,
+        login_without_tls,
+    } = super::common::setup(
+        &args.server,
         args.auth_any,
         "any password opens any mailbox",
-    )?;
-    std::fs::create_dir_all(&args.server.common.maildir).with_context(|| {
-        format!(
-            "cannot use --maildir {}",
-            args.server.common.maildir.display()
-        )
-    })?;
-    let tls = super::common::server_tls(
-        &args.server.common.tls,
-        &args.server.tls_listen,
-        &common.hostname,
         "pop3",
     )?;
-    let super::common::Bound {
-        listeners,
-        asked: everywhere,
-    } = super::common::bind_all(&args.server.listen, &args.server.tls_listen)?;
-    let login_without_tls = super::common::clear_logins_ok(
-        &args.server.common.tls,
-        tls.is_some(),
-        common.users.is_some(),
-        &everywhere,
-    );
     let apop = common.users.as_ref().is_some_and(|u| {
         !u.is_empty()
             && u.addresses()

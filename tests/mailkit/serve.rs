@@ -56,31 +56,12 @@ fn serve(
     (child, found, rx, seen)
 }
 
-#[test]
-fn one_process_serves_every_protocol_over_one_store() {
-    let dir = TempDir::new("serve-all");
-    let maildir = dir.path().to_str().unwrap();
-    let any = "127.0.0.1:0";
-    let (mut child, addrs, rx, _) = serve(
-        &[
-            "--smtp",
-            any,
-            "--pop3",
-            any,
-            "--imap",
-            any,
-            "--http",
-            any,
-            "--maildir",
-            maildir,
-        ],
-        &["smtp", "pop3", "imap", "http"],
-    );
-    let mut events = Events::open(addrs["http"], None).unwrap();
+/// `mailkit send` of one message from Alice to Bob through `smtp`.
+fn send(smtp: SocketAddr, subject: &str) {
     let out = Command::new(bin())
-        .args(["send", "--server", &addrs["smtp"].to_string()])
+        .args(["send", "--server", &smtp.to_string()])
         .args(["--from", "alice@crepes.fr", "--to", "bob@hamburger.edu"])
-        .args(["--subject", "one process", "--body", "hello"])
+        .args(["--subject", subject, "--body", "hello"])
         .output()
         .unwrap();
     assert!(
@@ -88,6 +69,35 @@ fn one_process_serves_every_protocol_over_one_store() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Every protocol on a free port, over `maildir`, with `extra` flags.
+fn all_four<'a>(maildir: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let any = "127.0.0.1:0";
+    let mut v = vec![
+        "--smtp",
+        any,
+        "--pop3",
+        any,
+        "--imap",
+        any,
+        "--http",
+        any,
+        "--maildir",
+        maildir,
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn one_process_serves_every_protocol_over_one_store() {
+    let dir = TempDir::new("serve-all");
+    let maildir = dir.path().to_str().unwrap();
+    let (mut child, addrs, rx, _) =
+        serve(&all_four(maildir, &[]), &["smtp", "pop3", "imap", "http"]);
+    let mut events = Events::open(addrs["http"], None).unwrap();
+    send(addrs["smtp"], "one process");
     // The delivery reaches the event stream through the shared feed.
     assert_eq!(events.wait("new")["Subject"], "one process");
     for (proto, server) in [("pop3", addrs["pop3"]), ("imap", addrs["imap"])] {
@@ -158,21 +168,8 @@ fn off_turns_a_protocol_off() {
 fn every_protocol_presents_the_same_self_signed_certificate() {
     let dir = TempDir::new("serve-tls");
     let maildir = dir.path().to_str().unwrap();
-    let any = "127.0.0.1:0";
     let (mut child, _, _rx, seen) = serve(
-        &[
-            "--smtp",
-            any,
-            "--pop3",
-            any,
-            "--imap",
-            any,
-            "--http",
-            any,
-            "--maildir",
-            maildir,
-            "--tls-self-signed",
-        ],
+        &all_four(maildir, &["--tls-self-signed"]),
         &["smtp", "pop3", "imap", "http"],
     );
     let _ = child.kill();
@@ -211,13 +208,7 @@ fn max_messages_keeps_the_newest() {
         &["smtp", "http"],
     );
     for n in 1..=3 {
-        let out = Command::new(bin())
-            .args(["send", "--server", &addrs["smtp"].to_string()])
-            .args(["--from", "alice@crepes.fr", "--to", "bob@hamburger.edu"])
-            .args(["--subject", &format!("message {n}"), "--body", "x"])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
+        send(addrs["smtp"], &format!("message {n}"));
         // Received times one apart at least a millisecond.
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -259,37 +250,11 @@ fn max_messages_keeps_the_newest() {
 fn exit_after_stops_every_protocol() {
     let dir = TempDir::new("serve-exit");
     let maildir = dir.path().to_str().unwrap();
-    let any = "127.0.0.1:0";
     let (mut child, addrs, _rx, _) = serve(
-        &[
-            "--smtp",
-            any,
-            "--pop3",
-            any,
-            "--imap",
-            any,
-            "--http",
-            any,
-            "--maildir",
-            maildir,
-            "--exit-after",
-            "1",
-        ],
+        &all_four(maildir, &["--exit-after", "1"]),
         &["smtp", "pop3", "imap", "http"],
     );
-    let out = Command::new(bin())
-        .args(["send", "--server", &addrs["smtp"].to_string()])
-        .args([
-            "--from",
-            "alice@crepes.fr",
-            "--to",
-            "bob@hamburger.edu",
-            "--body",
-            "x",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    send(addrs["smtp"], "one");
     let t = std::time::Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
