@@ -56,6 +56,36 @@ fn serve(
     (child, found, rx, seen)
 }
 
+/// An IMAP session logged in as Bob with INBOX selected and IDLE begun.
+fn imap_idle(addr: SocketAddr) -> BufReader<std::net::TcpStream> {
+    use std::io::Write;
+    let s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut w = s.try_clone().unwrap();
+    let mut r = BufReader::new(s);
+    let mut expect = |r: &mut BufReader<std::net::TcpStream>, prefix: &str| {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(
+                r.read_line(&mut line).unwrap() > 0,
+                "IMAP closed waiting for {prefix}"
+            );
+            if line.starts_with(prefix) {
+                return;
+            }
+        }
+    };
+    expect(&mut r, "* OK");
+    w.write_all(b"a LOGIN bob@hamburger.edu x\r\n").unwrap();
+    expect(&mut r, "a OK");
+    w.write_all(b"b SELECT INBOX\r\n").unwrap();
+    expect(&mut r, "b OK");
+    w.write_all(b"c IDLE\r\n").unwrap();
+    expect(&mut r, "+ ");
+    r
+}
+
 /// `mailkit send` of one message from Alice to Bob through `smtp`.
 fn send(smtp: SocketAddr, subject: &str) {
     let out = Command::new(bin())
@@ -97,7 +127,18 @@ fn one_process_serves_every_protocol_over_one_store() {
     let (mut child, addrs, rx, _) =
         serve(&all_four(maildir, &[]), &["smtp", "pop3", "imap", "http"]);
     let mut events = Events::open(addrs["http"], None).unwrap();
+    let mut idle = imap_idle(addrs["imap"]);
     send(addrs["smtp"], "one process");
+    // IMAP IDLE hears of it from the same feed.
+    let mut line = String::new();
+    while !line.contains("EXISTS") {
+        line.clear();
+        assert!(
+            idle.read_line(&mut line).unwrap() > 0,
+            "IMAP closed during IDLE"
+        );
+    }
+    assert_eq!(line.trim_end(), "* 1 EXISTS");
     // The delivery reaches the event stream through the shared feed.
     assert_eq!(events.wait("new")["Subject"], "one process");
     for (proto, server) in [("pop3", addrs["pop3"]), ("imap", addrs["imap"])] {
