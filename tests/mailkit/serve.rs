@@ -63,7 +63,7 @@ fn imap_idle(addr: SocketAddr) -> BufReader<std::net::TcpStream> {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut w = s.try_clone().unwrap();
     let mut r = BufReader::new(s);
-    let mut expect = |r: &mut BufReader<std::net::TcpStream>, prefix: &str| {
+    let expect = |r: &mut BufReader<std::net::TcpStream>, prefix: &str| {
         let mut line = String::new();
         loop {
             line.clear();
