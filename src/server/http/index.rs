@@ -527,6 +527,56 @@ impl Shared {
         changes
     }
 
+    /// A message this process just delivered into `mailbox`'s INBOX as
+    /// `new/FILE`, indexed at once without listing the folder (a listing
+    /// of a large INBOX per delivery would slow intake; the next rescan
+    /// gives it its UID). None when the folder is not indexed yet or the
+    /// file cannot be read: the caller rescans instead.
+    pub fn delivered(&self, mailbox: &str, file: &str) -> Option<Vec<Change>> {
+        let _one = self.rescanning.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = self.root.join(mailbox);
+        let base = crate::store::folder::base_name(file).to_owned();
+        let (folder, dir_arc) = {
+            let ix = self.read();
+            let state = ix.folders.get(&dir)?;
+            if state.ids.contains_key(&base) {
+                return Some(Vec::new());
+            }
+            let dir_arc: Arc<Path> = ix
+                .get(state.ids.values().next().map_or("", |id| id))
+                .map_or_else(|| dir.as_path().into(), |e| e.dir.clone());
+            (state.folder.clone(), dir_arc)
+        };
+        let path = dir.join("new").join(file);
+        let meta = std::fs::symlink_metadata(&path)
+            .ok()
+            .filter(|m| m.is_file())?;
+        let data = crate::store::folder::read_message(&path).ok()?;
+        let summary = Summary::of(&data);
+        let mailbox: Arc<str> = mailbox.into();
+        let id = message_id(&mailbox, &folder, &base);
+        let mut ix = self.write();
+        ix.folders
+            .get_mut(&dir)?
+            .ids
+            .insert(base.clone(), id.clone());
+        ix.insert(Entry {
+            id: id.clone(),
+            mailbox,
+            folder,
+            dir: dir_arc,
+            uid: 0,
+            base,
+            in_new: true,
+            flags: Flags::empty(),
+            size: meta.len(),
+            created: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            summary: Arc::new(summary),
+            slot: 0,
+        });
+        Some(vec![Change::New(id)])
+    }
+
     /// Drops a folder that no longer exists.
     fn forget(&self, dir: &Path) -> Vec<Change> {
         let mut ix = self.write();
@@ -690,5 +740,36 @@ mod tests {
                 assert_eq!(via, scan, "{q}");
             }
         }
+    }
+
+    #[test]
+    fn a_delivery_is_indexed_without_a_listing_and_the_next_rescan_agrees() {
+        let root = std::env::temp_dir().join(format!("mailkit-index-dl-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let inbox = root.join("bob@x.test");
+        drop_file(&inbox, "new", "1.M1P1.h", b"Subject: one\n\nbody\n");
+        let s = Shared::new(root.clone());
+        assert_eq!(
+            s.delivered("bob@x.test", "1.M1P1.h"),
+            None,
+            "folder not indexed yet"
+        );
+        s.rescan("bob@x.test", "INBOX", &inbox, &|| {});
+        drop_file(&inbox, "new", "2.M2P1.h", b"Subject: two\n\nbody\n");
+        let id2 = message_id("bob@x.test", "INBOX", "2.M2P1.h");
+        assert_eq!(
+            s.delivered("bob@x.test", "2.M2P1.h"),
+            Some(vec![Change::New(id2.clone())])
+        );
+        assert_eq!(s.delivered("bob@x.test", "2.M2P1.h"), Some(vec![]), "once");
+        assert_eq!(
+            s.read().get(&id2).map(|e| e.summary.subject.clone()),
+            Some("two".into())
+        );
+        assert_eq!(s.read().counts(&Scope::All), (2, 2));
+        // The rescan gives it a UID and sees nothing new.
+        assert_eq!(s.rescan("bob@x.test", "INBOX", &inbox, &|| {}), vec![]);
+        assert!(s.read().get(&id2).is_some_and(|e| e.uid > 0));
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

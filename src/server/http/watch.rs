@@ -104,15 +104,13 @@ pub fn spawn(shared: Arc<Shared>, feed: Feed, hub: Hub, every: Duration) -> std:
             let mut last_look = Instant::now();
             loop {
                 let mut dirs: HashSet<PathBuf> = HashSet::new();
+                let mut delivered: Vec<(String, String)> = Vec::new();
                 let mut look = false;
                 let mut take = |c: FeedChange, look: &mut bool| match c {
                     FeedChange::Folder { dir } => {
                         dirs.insert(dir);
                     }
-                    FeedChange::Delivered { mailbox, .. } => {
-                        dirs.insert(root.join(mailbox));
-                        *look = true;
-                    }
+                    FeedChange::Delivered { mailbox, file } => delivered.push((mailbox, file)),
                     FeedChange::Folders { .. } => *look = true,
                 };
                 match rx.recv_timeout(every) {
@@ -122,6 +120,17 @@ pub fn spawn(shared: Arc<Shared>, feed: Feed, hub: Hub, every: Duration) -> std:
                 }
                 while let Ok(c) = rx.try_recv() {
                     take(c, &mut look);
+                }
+                // This process's deliveries: each file indexed at once; a
+                // mailbox not indexed yet is found by a look at the store.
+                for (mailbox, file) in delivered {
+                    match shared.delivered(&mailbox, &file) {
+                        Some(changes) => hub.publish(&shared, &changes),
+                        None => {
+                            dirs.insert(root.join(&mailbox));
+                            look = true;
+                        }
+                    }
                 }
                 let mut known: HashMap<PathBuf, (String, String)> = shared
                     .known_folders()
