@@ -25,7 +25,7 @@ BODY=$(head -c "$SIZE" /dev/zero | tr '\0' 'x')
 start() {
   rm -rf "$WORK"; mkdir -p "$WORK"
   "$MAILKIT" serve --smtp $SMTP --pop3 $POP3 --imap $IMAP --http $HTTP --maildir "$WORK/mail" \
-    --quiet 2>"$WORK/serve.log" &
+    --quiet --max-user-connections 100000 2>"$WORK/serve.log" &
   SERVE=$!; pids+=($SERVE)
   until curl -sf "http://$HTTP/readyz" >/dev/null; do sleep 0.05; done
 }
