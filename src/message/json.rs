@@ -86,14 +86,17 @@ pub fn document(
                 .iter()
                 .any(|x| x.severity == super::validate::Severity::Error)),
         );
-        o.insert(
-            "diagnostics".into(),
-            Value::Array(
-                d.iter()
-                    .map(|x| json!({"line": x.line, "severity": x.severity.as_str(), "text": x.text, "rule": x.rule}))
-                    .collect(),
-            ),
-        );
+        o.insert("diagnostics".into(), diagnostics_json(d));
     }
     Value::Object(o)
+}
+
+/// Diagnostics as JSON: `[{line, severity, text, rule}]` (`parse --json
+/// --validate` and serve-http's `/validate`).
+pub fn diagnostics_json(d: &[Diagnostic]) -> Value {
+    Value::Array(
+        d.iter()
+            .map(|x| json!({"line": x.line, "severity": x.severity.as_str(), "text": x.text, "rule": x.rule}))
+            .collect(),
+    )
 }

@@ -37,6 +37,27 @@ impl fmt::Display for BadValue {
 
 impl std::error::Error for BadValue {}
 
+/// LF line ends made CRLF (a lone CR kept), as the wire carries them.
+pub fn lf_to_crlf(d: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(d.len() + d.len() / 40);
+    lf_to_crlf_into(&mut out, d);
+    out
+}
+
+/// [`lf_to_crlf`] appended to `out`.
+pub fn lf_to_crlf_into(out: &mut Vec<u8>, d: &[u8]) {
+    out.reserve(d.len() + d.len() / 40);
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'\n', d) {
+        if i == 0 || d[i - 1] != b'\r' {
+            out.extend_from_slice(&d[start..i]);
+            out.extend_from_slice(b"\r\n");
+            start = i + 1;
+        }
+    }
+    out.extend_from_slice(&d[start..]);
+}
+
 /// Parses a size such as `52428800`, `50M`, `512K` or `1G` (binary units).
 pub fn parse_size(s: &str) -> Result<usize, BadValue> {
     let t = s.trim();
@@ -227,5 +248,14 @@ mod tests {
                 && parse_duration("x").is_err()
                 && parse_duration("9999999999999999w").is_err()
         );
+    }
+
+    #[test]
+    fn crlf_at_every_kind_of_line_end() {
+        assert_eq!(lf_to_crlf(b""), b"");
+        assert_eq!(lf_to_crlf(b"x"), b"x");
+        assert_eq!(lf_to_crlf(b"\n"), b"\r\n");
+        assert_eq!(lf_to_crlf(b"a\nb\r\nc\n"), b"a\r\nb\r\nc\r\n");
+        assert_eq!(lf_to_crlf(b"\r\n\n\rd"), b"\r\n\r\n\rd");
     }
 }

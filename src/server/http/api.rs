@@ -296,8 +296,9 @@ impl Api {
             .ok_or_else(|| error(404, &format!("no message {id:?}")))
     }
 
-    /// The entry and its file's bytes.
-    fn load(&self, scope: &Scope, id: &str) -> Result<(Entry, Vec<u8>), Response> {
+    /// The entry `id` names (`latest` too) and its file's bytes; a 404
+    /// when the scope does not see it or it is gone.
+    pub fn load(&self, scope: &Scope, id: &str) -> Result<(Entry, Vec<u8>), Response> {
         let e = self.entry(scope, id)?;
         match crate::store::folder::read_message(&e.path()) {
             Ok(d) => Ok((e, d)),
@@ -337,18 +338,13 @@ impl Api {
             "raw" | "source" => Ok(Response::new(
                 200,
                 "text/plain; charset=utf-8",
-                lf_to_crlf(&data),
+                crate::util::lf_to_crlf(&data),
             )),
             "validate" | "validation" => {
                 let msg = crate::message::mime::parse(&data);
                 let opts = crate::message::validate::Options { utf8: true };
                 let diags = crate::message::validate::validate(&data, &msg, 1, opts);
-                let list: Vec<Value> = diags
-                    .iter()
-                    .map(|d| {
-                        json!({"line": d.line, "severity": d.severity.as_str(), "text": d.text, "rule": d.rule})
-                    })
-                    .collect();
+                let list = crate::message::json::diagnostics_json(&diags);
                 let errors = diags
                     .iter()
                     .filter(|d| d.severity == crate::message::validate::Severity::Error)
@@ -634,20 +630,6 @@ fn by_folder(entries: &[Entry]) -> Vec<(PathBuf, Vec<&Entry>)> {
     groups.into_iter().collect()
 }
 
-/// The file's LF line ends as CRLF (lone LFs only: a CRLF stays).
-pub fn lf_to_crlf(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() + data.len() / 32);
-    let mut prev = 0u8;
-    for &b in data {
-        if b == b'\n' && prev != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(b);
-        prev = b;
-    }
-    out
-}
-
 /// `attachment; filename="..."` with an RFC 6266 / RFC 8187 `filename*`
 /// for names that are not plain ASCII; quotes, controls and path
 /// separators never reach the plain form (a browser saving the file
@@ -700,7 +682,6 @@ mod tests {
         assert_eq!(p["query"], "from:alice subject:\"a b\"");
         assert_eq!(p["limit"], "5");
         assert_eq!(percent_decode("%2e%2E%2f%zz%", false), "../%zz%");
-        assert_eq!(lf_to_crlf(b"a\nb\r\nc"), b"a\r\nb\r\nc");
         assert_eq!(
             content_disposition("résumé \"x\".pdf"),
             "attachment; filename=\"r_sum_ _x_.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22x%22.pdf"

@@ -131,6 +131,8 @@ impl Change {
 struct FolderState {
     mailbox: Arc<str>,
     folder: Arc<str>,
+    /// Its Maildir, shared by its entries.
+    dir: Arc<Path>,
     /// The last listing, the hint for the next.
     listing: Option<Arc<Folder>>,
     /// IDs by base name.
@@ -462,17 +464,20 @@ impl Shared {
                 on_read();
             }
         }
-        let mailbox: Arc<str> = mailbox.into();
-        let folder: Arc<str> = folder.into();
-        let dir_arc: Arc<Path> = dir.into();
         let mut changes = Vec::new();
         let mut ix = self.write();
         let mut state = ix.folders.remove(dir).unwrap_or_else(|| FolderState {
-            mailbox: mailbox.clone(),
-            folder: folder.clone(),
+            mailbox: mailbox.into(),
+            folder: folder.into(),
+            dir: dir.into(),
             listing: None,
             ids: HashMap::new(),
         });
+        let (mailbox, folder, dir_arc) = (
+            state.mailbox.clone(),
+            state.folder.clone(),
+            state.dir.clone(),
+        );
         let mut seen: HashMap<String, Arc<str>> = HashMap::with_capacity(listing.messages().len());
         for m in listing.messages() {
             if let Some(id) = state.ids.remove(&m.base) {
@@ -536,16 +541,17 @@ impl Shared {
         let _one = self.rescanning.lock().unwrap_or_else(|p| p.into_inner());
         let dir = self.root.join(mailbox);
         let base = crate::store::folder::base_name(file).to_owned();
-        let (folder, dir_arc) = {
+        let (mailbox, folder, dir_arc) = {
             let ix = self.read();
             let state = ix.folders.get(&dir)?;
             if state.ids.contains_key(&base) {
                 return Some(Vec::new());
             }
-            let dir_arc: Arc<Path> = ix
-                .get(state.ids.values().next().map_or("", |id| id))
-                .map_or_else(|| dir.as_path().into(), |e| e.dir.clone());
-            (state.folder.clone(), dir_arc)
+            (
+                state.mailbox.clone(),
+                state.folder.clone(),
+                state.dir.clone(),
+            )
         };
         let path = dir.join("new").join(file);
         let meta = std::fs::symlink_metadata(&path)
@@ -553,7 +559,6 @@ impl Shared {
             .filter(|m| m.is_file())?;
         let data = crate::store::folder::read_message(&path).ok()?;
         let summary = Summary::of(&data);
-        let mailbox: Arc<str> = mailbox.into();
         let id = message_id(&mailbox, &folder, &base);
         let mut ix = self.write();
         ix.folders

@@ -68,15 +68,11 @@ pub fn page(
     })
 }
 
-/// Hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A part as Mailpit's `Attachment`: PartID, FileName, ContentType (no
 /// parameters), ContentID, Size (decoded) and Checksums of the decoded bytes.
 fn attachment(id: &str, p: &mime::Part<'_>) -> Value {
     use md5::Digest;
+    let hex = |b: &[u8]| data_encoding::HEXLOWER.encode(b);
     let data = p.decoded();
     let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &data);
     let sha256 = ring::digest::digest(&ring::digest::SHA256, &data);

@@ -73,18 +73,9 @@ pub fn escape(s: &str) -> String {
 /// `remote=1` in the query allows remote images.
 pub fn view(api: &Api, scope: &Scope, id: &str, query: Option<&str>) -> Response {
     let id = id.trim_end_matches(".html");
-    let ix = api.shared.read();
-    let entry = if id == "latest" {
-        ix.newest_first().find(|e| scope.sees(&e.mailbox)).cloned()
-    } else {
-        ix.get(id).filter(|e| scope.sees(&e.mailbox)).cloned()
-    };
-    drop(ix);
-    let Some(e) = entry else {
-        return error(404, &format!("no message {id:?}"));
-    };
-    let Ok(data) = crate::store::folder::read_message(&e.path()) else {
-        return error(404, &format!("message {id:?} is gone"));
+    let (e, data) = match api.load(scope, id) {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let msg = crate::message::mime::parse(&data);
     let (mut html, mut text) = (None, None);

@@ -95,7 +95,7 @@ pub fn fetch(
             match files.read(f.dir(), &m, &mut raw) {
                 Ok(n) => {
                     wire.clear();
-                    to_crlf_into(&mut wire, &raw[..n]);
+                    crate::util::lf_to_crlf_into(&mut wire, &raw[..n]);
                     Some(wire.as_slice())
                 }
                 // Expunged by someone else since the view was made: left
@@ -202,27 +202,6 @@ impl Files {
             }
         }
     }
-}
-
-/// LF line ends made CRLF (a lone CR kept), as the wire carries them.
-pub fn to_crlf(d: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(d.len() + d.len() / 40);
-    to_crlf_into(&mut out, d);
-    out
-}
-
-/// [`to_crlf`] appended to `out`.
-pub fn to_crlf_into(out: &mut Vec<u8>, d: &[u8]) {
-    out.reserve(d.len() + d.len() / 40);
-    let mut start = 0;
-    for i in memchr::memchr_iter(b'\n', d) {
-        if i == 0 || d[i - 1] != b'\r' {
-            out.extend_from_slice(&d[start..i]);
-            out.extend_from_slice(b"\r\n");
-            start = i + 1;
-        }
-    }
-    out.extend_from_slice(&d[start..]);
 }
 
 fn item_out(r: &mut Vec<u8>, item: &FetchItem, m: &Message, data: Option<&[u8]>) {
@@ -762,15 +741,6 @@ mod tests {
         };
         let (n, b) = section_bytes(MSG, section.as_ref());
         (n, b.into_owned())
-    }
-
-    #[test]
-    fn crlf_at_every_kind_of_line_end() {
-        assert_eq!(to_crlf(b""), b"");
-        assert_eq!(to_crlf(b"x"), b"x");
-        assert_eq!(to_crlf(b"\n"), b"\r\n");
-        assert_eq!(to_crlf(b"a\nb\r\nc\n"), b"a\r\nb\r\nc\r\n");
-        assert_eq!(to_crlf(b"\r\n\n\rd"), b"\r\n\r\n\rd");
     }
 
     #[test]

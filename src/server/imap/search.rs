@@ -56,7 +56,7 @@ impl Ctx<'_> {
     fn data(&mut self) -> &[u8] {
         if self.text.is_none() {
             let d = std::fs::read(self.m.path(self.f.dir())).unwrap_or_default();
-            self.text = Some(super::fetch::to_crlf(&d));
+            self.text = Some(crate::util::lf_to_crlf(&d));
         }
         self.text.as_deref().unwrap_or(b"")
     }
