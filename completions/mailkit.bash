@@ -833,7 +833,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve)
-            opts="-q -h -V --smtp --pop3 --imap --http --smtp-tls-listen --pop3-tls-listen --imap-tls-listen --http-tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --max-user-connections --cors --allow-host --access-log --max-request-size --transcripts --help --version"
+            opts="-q -h -V --smtp --pop3 --imap --http --smtp-tls-listen --pop3-tls-listen --imap-tls-listen --http-tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --chaos --enable-chaos --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --max-user-connections --cors --allow-host --access-log --max-request-size --transcripts --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -948,6 +948,10 @@ _mailkit() {
                     return 0
                     ;;
                 --shutdown-grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chaos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1281,7 +1285,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__smtp)
-            opts="-q -h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --help --version"
+            opts="-q -h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --chaos --enable-chaos --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1372,6 +1376,10 @@ _mailkit() {
                     return 0
                     ;;
                 --shutdown-grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chaos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

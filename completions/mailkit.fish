@@ -60,6 +60,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-recip
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-hops -d 'Refuse a message that already has this many Received: fields: it is in a mail loop (554 5.4.6; RFC 5321 §6.3, Postfix\'s hopcount_limit)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l exit-after -d 'Exit (status 0) after N messages have been accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l shutdown-grace -d 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l chaos -d 'Inject failures, for testing how an app copes with a failing mail server (repeatable, or comma-separated): `sender=CODE:PERCENT`, `recipient=CODE:PERCENT`, `auth=CODE:PERCENT` (Mailpit\'s triggers; CODE defaults to 451), `delay=MS` before every reply, `disconnect=PERCENT` of DATA commands cut off mid-message, `tempfail-after=N` (451 for every message after N). Every hit is logged. Changed at run time with PUT /api/v1/chaos under `serve`' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l route -d 'Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its subdomains). Only authenticated or --relay-from clients may relay, and only with --domain set' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l relay-to -d 'Relay mail for every other domain through this smarthost' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l relay-auth -d 'AUTH to the smarthost (and routes) as USER:PASS, after STARTTLS when offered' -r
@@ -76,6 +77,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l require-t
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l allow-insecure-auth -d 'Offer AUTH and password logins without TLS too (they are offered in the clear only on a loopback-only throwaway server otherwise)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s q -l quiet -d 'Do not log each accepted message'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l smtp-auth-accept-any -d 'AUTH succeeds with any user name and password even with --users (Mailpit\'s flag of this name, for apps that insist on logging in); such a login never opens the relay'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l enable-chaos -d 'Allow chaos to be set at run time (GET/PUT /api/v1/chaos) with every failure off until then (Mailpit\'s flag; implied by --chaos)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l server -d 'SMTP server, HOST[:PORT] (port 25 when omitted, 465 with --tls) [default: env MAILKIT_SMTP_SERVER, else MAILKIT_SERVER, else 127.0.0.1:1025]' -r
@@ -213,6 +215,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-recipients
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-hops -d 'Refuse a message that already has this many Received: fields: it is in a mail loop (554 5.4.6; RFC 5321 §6.3, Postfix\'s hopcount_limit)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l exit-after -d 'Exit (status 0) after N messages have been accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l shutdown-grace -d 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l chaos -d 'Inject failures, for testing how an app copes with a failing mail server (repeatable, or comma-separated): `sender=CODE:PERCENT`, `recipient=CODE:PERCENT`, `auth=CODE:PERCENT` (Mailpit\'s triggers; CODE defaults to 451), `delay=MS` before every reply, `disconnect=PERCENT` of DATA commands cut off mid-message, `tempfail-after=N` (451 for every message after N). Every hit is logged. Changed at run time with PUT /api/v1/chaos under `serve`' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l route -d 'Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its subdomains). Only authenticated or --relay-from clients may relay, and only with --domain set' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l relay-to -d 'Relay mail for every other domain through this smarthost' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l relay-auth -d 'AUTH to the smarthost (and routes) as USER:PASS, after STARTTLS when offered' -r
@@ -235,6 +238,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l allow-insecure
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l auth-any -d 'Allow throwaway mode (no --users) on a non-loopback address'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s q -l quiet -d 'Do not log each accepted message'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l smtp-auth-accept-any -d 'AUTH succeeds with any user name and password even with --users (Mailpit\'s flag of this name, for apps that insist on logging in); such a login never opens the relay'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l enable-chaos -d 'Allow chaos to be set at run time (GET/PUT /api/v1/chaos) with every failure off until then (Mailpit\'s flag; implied by --chaos)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l access-log -d 'Print one line per request on stderr (method, path, status, size, time)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s V -l version -d 'Print version'

@@ -384,6 +384,21 @@ pub struct SmtpOptions {
     #[arg(long)]
     pub smtp_auth_accept_any: bool,
 
+    /// Inject failures, for testing how an app copes with a failing mail
+    /// server (repeatable, or comma-separated): `sender=CODE:PERCENT`,
+    /// `recipient=CODE:PERCENT`, `auth=CODE:PERCENT` (Mailpit's triggers;
+    /// CODE defaults to 451), `delay=MS` before every reply,
+    /// `disconnect=PERCENT` of DATA commands cut off mid-message,
+    /// `tempfail-after=N` (451 for every message after N). Every hit is
+    /// logged. Changed at run time with PUT /api/v1/chaos under `serve`.
+    #[arg(long, value_name = "KIND=VALUE")]
+    pub chaos: Vec<String>,
+
+    /// Allow chaos to be set at run time (GET/PUT /api/v1/chaos) with
+    /// every failure off until then (Mailpit's flag; implied by --chaos).
+    #[arg(long)]
+    pub enable_chaos: bool,
+
     /// Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its
     /// subdomains). Only authenticated or --relay-from clients may relay,
     /// and only with --domain set.

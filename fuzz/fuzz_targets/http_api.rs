@@ -3,13 +3,16 @@
 //! syntax matched against the message's summary, the word index's
 //! candidates (never missing a message the query matches: the prefilter
 //! must be a superset), and the JSON of the summary, the message, its
-//! headers and its parts. Never panics; the JSON always serialises.
-//! Input: QUERY 0x00 MESSAGE.
+//! headers and its parts; the chaos settings of `PUT /api/v1/chaos` (the
+//! message bytes as its body) and of `--chaos` (the query), which must
+//! round-trip through their JSON. Never panics; the JSON always
+//! serialises. Input: QUERY 0x00 MESSAGE.
 #![no_main]
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use libfuzzer_sys::fuzz_target;
+use mailkit::server::chaos;
 use mailkit::server::http::{api, index::Entry, json, page, search::Query, summary, words};
 use mailkit::store::flags::Flags;
 
@@ -19,6 +22,15 @@ fuzz_target!(|data: &[u8]| {
         None => (data, &b""[..]),
     };
     let q = String::from_utf8_lossy(q);
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(msg) {
+        if let Ok(c) = chaos::Settings::from_json(&v) {
+            assert_eq!(chaos::Settings::from_json(&c.to_json()).ok(), Some(c));
+        }
+    }
+    let mut c = chaos::Settings::default();
+    if c.apply(&q).is_ok() {
+        assert_eq!(chaos::Settings::from_json(&c.to_json()).ok(), Some(c));
+    }
     let p = api::params(Some(&q));
     let _ = api::percent_decode(&q, false);
     let _ = page::escape(&q);

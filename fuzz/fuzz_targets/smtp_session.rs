@@ -4,23 +4,55 @@
 //! budget (small, so 452 happens) is all given back. The output budget is
 //! tiny, so pipelined commands pause; the client "reads" (resume) only at
 //! some chunk boundaries, and what goes out between reads stays near the
-//! budget.
+//! budget. The first byte's bits turn on injected faults (`--chaos`):
+//! refused MAIL/RCPT/AUTH, a delay on every reply (the clock moves a
+//! second a chunk), a cut-off DATA, a 451 at the end of DATA.
 #![no_main]
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
+use mailkit::proto::smtp::faults::Faults;
 use mailkit::proto::smtp::server::{Event, Output, ServerConfig, ServerSession};
 use mailkit::util::budget::MemoryBudget;
 
+/// Faults chosen by the bits of one byte.
+#[derive(Debug)]
+struct Bits(u8);
+
+impl Faults for Bits {
+    fn sender(&self) -> Option<u16> {
+        (self.0 & 1 != 0).then_some(451)
+    }
+    fn recipient(&self) -> Option<u16> {
+        (self.0 & 2 != 0).then_some(550)
+    }
+    fn auth(&self) -> Option<u16> {
+        (self.0 & 4 != 0).then_some(535)
+    }
+    fn delay(&self) -> Option<Duration> {
+        (self.0 & 8 != 0).then_some(Duration::from_millis(10))
+    }
+    fn disconnect(&self) -> bool {
+        self.0 & 16 != 0
+    }
+    fn tempfail(&self) -> bool {
+        self.0 & 32 != 0
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let mut cfg = ServerConfig::new("fuzz.example");
+    let faults = data.first().copied().unwrap_or(0) & 0x3f;
+    if data.first().is_some_and(|b| b & 0xc0 == 0xc0) {
+        cfg.faults = Some(Arc::new(Bits(faults)));
+    }
     cfg.max_message_size = 2048;
     cfg.max_recipients = 3;
     let budget = MemoryBudget::new(1536);
     cfg.memory = budget.clone();
     cfg.output_budget = 64;
-    let now = Instant::now();
+    let mut now = Instant::now();
     let mut s = ServerSession::new(Arc::new(cfg), None, now);
     let mut closed = false;
     let mut chunks = data.split(|&b| b == 0xfe);
@@ -33,6 +65,9 @@ fuzz_target!(|data: &[u8]| {
             s.resume();
             since_read = 0;
         }
+        // Time passes: held replies (an injected delay) come due.
+        now += Duration::from_secs(1);
+        s.handle_timeout(now);
         s.handle_input(now, chunk);
         while let Some(o) = s.poll_output() {
             match o {

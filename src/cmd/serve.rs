@@ -4,6 +4,8 @@
 //! at once.
 
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -13,6 +15,7 @@ use crate::cli::{
     ServerDefaults, Smtp,
 };
 use crate::net::Runtime;
+use crate::server::http::api::Siblings;
 use crate::store::feed::Feed;
 
 /// A protocol's addresses: None when `off` is among them.
@@ -56,6 +59,11 @@ pub fn run(a: Box<Serve>) -> anyhow::Result<()> {
     feed.spawn_watcher(super::serve_imap::WATCH_EVERY)
         .context("cannot start the folder watcher")?;
     super::common::start_retention(&a.common, &feed)?;
+    let chaos = super::serve_smtp::chaos(&a.smtp_options)?;
+    if chaos.is_some() && smtp.is_none() {
+        bail!("--chaos and --enable-chaos act on SMTP, which is off (--smtp off)");
+    }
+    let listening = Arc::new(AtomicBool::new(false));
     let mut smtp = match smtp {
         Some(l) => Some(super::serve_smtp::prepare(
             ServeSmtp {
@@ -65,6 +73,7 @@ pub fn run(a: Box<Serve>) -> anyhow::Result<()> {
             },
             &rt,
             Some(&feed),
+            chaos.clone(),
         )?),
         None => None,
     };
@@ -103,6 +112,11 @@ pub fn run(a: Box<Serve>) -> anyhow::Result<()> {
             },
             &rt,
             &feed,
+            Siblings {
+                chaos,
+                outbox: smtp.as_ref().and_then(|s| s.outbox.clone()),
+                listening: Some(listening.clone()),
+            },
         )?),
         None => None,
     };
@@ -120,6 +134,8 @@ pub fn run(a: Box<Serve>) -> anyhow::Result<()> {
     if let Some(s) = http.as_mut() {
         s.add(&mut rt)?;
     }
+    // Every listener is bound and on the loop: /readyz may say so.
+    listening.store(true, std::sync::atomic::Ordering::Release);
     rt.run().context("the event loop failed")?;
     eprintln!("mailkit: serve: stopped");
     Ok(())

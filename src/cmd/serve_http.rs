@@ -11,7 +11,7 @@ use crate::cli::ServeHttp;
 use crate::net::pool::Pool;
 use crate::net::{Runtime, ServiceOpts};
 use crate::proto::http::server::HttpConfig;
-use crate::server::http::api::Api;
+use crate::server::http::api::{Api, Siblings};
 use crate::server::http::events::Hub;
 use crate::server::http::guard::Guard;
 use crate::server::http::index::Shared;
@@ -36,7 +36,7 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
     feed.spawn_watcher(WATCH_EVERY)
         .context("cannot start the folder watcher")?;
     super::common::start_retention(&args.server.common, &feed)?;
-    let mut http = prepare(args, &rt, &feed)?;
+    let mut http = prepare(args, &rt, &feed, Siblings::default())?;
     // Declared after the service it borrows, so it is dropped first.
     let mut rt = rt;
     http.add(&mut rt)?;
@@ -47,11 +47,13 @@ pub fn run(args: ServeHttp) -> anyhow::Result<()> {
 
 /// The HTTP service for `args` on the store's change feed `feed` (whose
 /// watcher the caller runs), its index thread started and its listeners
-/// bound and announced, to be hosted on `rt`.
+/// bound and announced, to be hosted on `rt`; `siblings` are what the
+/// other services of the process lend it (`mailkit serve`).
 pub fn prepare(
     args: ServeHttp,
     rt: &Runtime<'_>,
     feed: &Feed,
+    siblings: Siblings,
 ) -> anyhow::Result<Prepared<HttpService>> {
     for o in &args.http.cors {
         if o != "*" && !(o.starts_with("http://") || o.starts_with("https://")) {
@@ -95,6 +97,7 @@ pub fn prepare(
         started: Instant::now(),
         feed: feed.clone(),
         transcripts: args.http.transcripts.clone(),
+        siblings,
     });
     let service = HttpService::new(
         HttpSettings {

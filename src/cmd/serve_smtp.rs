@@ -19,7 +19,8 @@ use crate::proto::smtp::trace::IdSource;
 use crate::queue::runner::{Runner, RunnerConfig};
 use crate::queue::worker::SpoolWorker;
 use crate::queue::Spool;
-use crate::server::relay::RelayService;
+use crate::server::chaos::Chaos;
+use crate::server::relay::{Outbox, RelayService};
 use crate::server::smtp::{SmtpService, SmtpSettings};
 use crate::store::feed::Feed;
 use crate::store::{Maildir, Writer};
@@ -37,7 +38,8 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
         args.server.common.max_messages.is_some() || args.server.common.max_age.is_some();
     let feed = Feed::new();
     super::common::start_retention(&args.server.common, &feed)?;
-    let mut smtp = prepare(args, &rt, retention.then_some(&feed))?;
+    let chaos = chaos(&args.smtp)?;
+    let mut smtp = prepare(args, &rt, retention.then_some(&feed), chaos)?;
     if smtp.done {
         return Ok(());
     }
@@ -49,6 +51,22 @@ pub fn run(args: ServeSmtp) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The chaos of `--chaos`/`--enable-chaos`, if either was given.
+pub fn chaos(o: &crate::cli::SmtpOptions) -> anyhow::Result<Option<Arc<Chaos>>> {
+    if o.chaos.is_empty() && !o.enable_chaos {
+        return Ok(None);
+    }
+    let mut s = crate::server::chaos::Settings::default();
+    for c in &o.chaos {
+        s.apply(c)?;
+    }
+    eprintln!(
+        "mailkit: chaos: on (failures injected on purpose): {}",
+        s.to_json()
+    );
+    Ok(Some(Arc::new(Chaos::new(s))))
+}
+
 /// The SMTP service and, with routes, the relay queue's client service.
 pub struct SmtpParts {
     smtp: Prepared<SmtpService>,
@@ -57,6 +75,8 @@ pub struct SmtpParts {
     _queue_lock: Option<std::fs::File>,
     /// `--exit-after 0`: nothing to serve.
     pub done: bool,
+    /// The outgoing queue, for the web API's release (with routes).
+    pub outbox: Option<Outbox>,
 }
 
 impl SmtpParts {
@@ -84,6 +104,7 @@ pub fn prepare(
     args: ServeSmtp,
     rt: &Runtime<'_>,
     feed: Option<&Feed>,
+    chaos: Option<Arc<Chaos>>,
 ) -> anyhow::Result<SmtpParts> {
     if args.max_message_size > args.smtp.max_memory {
         bail!(
@@ -269,6 +290,7 @@ pub fn prepare(
         memory: crate::util::budget::MemoryBudget::new(args.smtp.max_memory),
         max_hops: usize::try_from(args.smtp.max_hops).unwrap_or(usize::MAX),
         output_budget: crate::proto::OUTPUT_BUDGET,
+        faults: chaos.map(|c| c as Arc<dyn crate::proto::smtp::faults::Faults>),
     });
 
     let writer = Arc::new(
@@ -285,6 +307,15 @@ pub fn prepare(
         }
         None => (None, None),
     };
+    let outbox = intake.as_ref().map(|(worker, intake)| Outbox {
+        worker: worker.clone(),
+        intake: intake.clone(),
+        wake: wake.clone(),
+        routes: routes.clone(),
+        local_domains: domains.clone(),
+        hostname: hostname.clone(),
+        ids: cfg.ids.clone(),
+    });
     let (completer, inbox) = rt.channel();
     let tls_on = tls.is_some();
     let users_on = users.is_some();
@@ -331,5 +362,6 @@ pub fn prepare(
         relay: relay.map(|r| (r, Some(relay_inbox))),
         _queue_lock,
         done: args.smtp.exit_after == Some(0),
+        outbox,
     })
 }

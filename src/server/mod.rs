@@ -5,6 +5,7 @@
 //! take, and the same services make up `serve-smtp`, `serve-pop3` and,
 //! several on one loop, `mailkit serve`.
 
+pub mod chaos;
 pub mod http;
 pub mod imap;
 pub mod pop3;

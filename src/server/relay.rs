@@ -2,17 +2,21 @@
 //! as a client service beside the SMTP server. The server hands it each
 //! entry it has made durable ([`RelayService::intake`]); the runner's
 //! bounces for local senders go into the store through the writer.
+//! [`Outbox`] lets other services of the process queue a message too.
 
 use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use crate::net::{ClientService, ConnId, Service};
 use crate::proto::smtp::client::{ClientSession, Event};
+use crate::proto::smtp::trace::{IdSource, Trace};
 use crate::queue::runner::{Clock, Runner};
-use crate::queue::Entry;
+use crate::queue::worker::SpoolWorker;
+use crate::queue::{Entry, NewEntry};
 use crate::store::{mailbox_name, WriteJob, Writer};
+use crate::util::time::rfc5322;
 
 /// Where the SMTP server sends entries it queued, for the relay to try.
 pub type Intake = mpsc::Sender<Entry>;
@@ -120,4 +124,152 @@ impl Service for RelayService {
         let config = crate::net::tls::client_config(&crate::net::tls::Verify::Insecure).ok()?;
         crate::net::tls::ClientTls { config, name }.connect()
     }
+}
+
+/// Why a message could not be put into the outgoing queue by [`Outbox`].
+#[derive(Debug)]
+pub enum OutboxError {
+    /// A recipient is in a local domain: it would be stored here, not sent on.
+    Local(String),
+    /// No route and no smarthost reaches the recipient's domain.
+    NoRoute(String),
+    /// The queue could not take it.
+    Queue(std::io::Error),
+}
+
+impl std::fmt::Display for OutboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutboxError::Local(r) => write!(
+                f,
+                "{r} is in a local domain of this server: releasing sends a message on to another server"
+            ),
+            OutboxError::NoRoute(r) => write!(
+                f,
+                "no next hop for {r}: give --relay-to HOST:PORT, or --route DOMAIN=HOST:PORT for its domain"
+            ),
+            OutboxError::Queue(e) => write!(f, "cannot queue the message: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for OutboxError {}
+
+/// The outgoing queue as other services of the process see it (the web
+/// API's release, Mailpit's `POST /api/v1/message/{ID}/release`): a
+/// message is queued durably with a `Received:` field of its own, then
+/// handed to the relay, as the SMTP server does with mail it relays.
+#[derive(Clone)]
+pub struct Outbox {
+    /// The queue's writer thread.
+    pub worker: SpoolWorker,
+    /// The relay's intake.
+    pub intake: Intake,
+    /// Wakes the loop so the relay takes the entry at once.
+    pub wake: crate::queue::loader::Wake,
+    /// Where each domain's mail goes.
+    pub routes: crate::queue::route::Routes,
+    /// The local domains (lowercase), which are not sent on.
+    pub local_domains: Vec<String>,
+    /// Our host name, for the `Received:` field.
+    pub hostname: String,
+    /// Queue ids, shared with the SMTP server so none repeats.
+    pub ids: Arc<IdSource>,
+}
+
+impl Outbox {
+    /// Queues `message` (a stored message, LF line ends) for `rcpts`
+    /// from `from` (`None`: the null sender), durably, and hands it to the
+    /// relay. `client` is who asked, for the `Received:` field. Blocks
+    /// until the queue has it; returns its queue id.
+    pub fn send(
+        &self,
+        from: Option<String>,
+        rcpts: Vec<String>,
+        message: &[u8],
+        client: Option<std::net::IpAddr>,
+    ) -> Result<String, OutboxError> {
+        for r in &rcpts {
+            let domain = r.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+            let domain = domain.to_ascii_lowercase();
+            if self.local_domains.contains(&domain) {
+                return Err(OutboxError::Local(r.clone()));
+            }
+            if self.routes.next_hop(&domain).is_none() {
+                return Err(OutboxError::NoRoute(r.clone()));
+            }
+        }
+        let id = self.ids.next_id();
+        // RFC 5321 §4.4: the sending host adds a Received field; the
+        // Return-Path of the final delivery here does not travel on.
+        let trace = Trace {
+            helo: match client {
+                Some(std::net::IpAddr::V4(a)) => format!("[{a}]"),
+                Some(std::net::IpAddr::V6(a)) => format!("[IPv6:{a}]"),
+                None => "localhost".into(),
+            },
+            peer: None,
+            by: self.hostname.clone(),
+            protocol: "HTTP",
+            id,
+            for_rcpt: (rcpts.len() == 1).then(|| rcpts[0].clone()),
+        };
+        let mut data = trace.received(&rfc5322(SystemTime::now())).into_bytes();
+        data.extend_from_slice(&without_return_path(message));
+        let (tx, rx) = mpsc::channel();
+        self.worker.enqueue(
+            NewEntry {
+                id: Some(id.to_string()),
+                from,
+                rcpts,
+                data,
+            },
+            Box::new(move |r| {
+                let _ = tx.send(r);
+            }),
+        );
+        let entry = rx
+            .recv()
+            .map_err(|_| OutboxError::Queue(std::io::Error::other("the queue thread has stopped")))?
+            .map_err(OutboxError::Queue)?;
+        eprintln!(
+            "mailkit: queue: {} queued for {} (released over HTTP)",
+            entry.id,
+            entry
+                .rcpts
+                .iter()
+                .map(|r| format!("<{}>", r.addr))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let queued = entry.id.clone();
+        let _ = self.intake.send(entry);
+        (self.wake)();
+        Ok(queued)
+    }
+}
+
+/// The message without its `Return-Path:` fields (header section only).
+pub fn without_return_path(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len());
+    let mut rest = message;
+    let mut dropping = false;
+    while !rest.is_empty() {
+        let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let line = &rest[..end];
+        rest = &rest[end..];
+        if line == b"\n" || line == b"\r\n" {
+            out.extend_from_slice(line);
+            out.extend_from_slice(rest);
+            return out;
+        }
+        let continuation = line.first().is_some_and(|c| *c == b' ' || *c == b'\t');
+        if !continuation {
+            dropping = line.len() >= 12 && line[..12].eq_ignore_ascii_case(b"return-path:");
+        }
+        if !dropping {
+            out.extend_from_slice(line);
+        }
+    }
+    out
 }

@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::serve_http::Events;
-use crate::support::{bin, TempDir};
+use crate::serve_http::{change, get_json, http, wait_until, Events};
+use crate::support::{bin, Client, TempDir};
 
 /// Starts `mailkit serve ARGS`; returns the child and each protocol's
 /// announced address, and a receiver of its later log lines.
@@ -318,4 +318,322 @@ fn exit_after_stops_every_protocol() {
         crate::support::files(dir.path(), "bob@hamburger.edu", "new").len(),
         1
     );
+}
+
+/// A raw SMTP session through the greeting and EHLO.
+fn smtp_session(addr: SocketAddr) -> Client {
+    let mut c = Client::connect(addr);
+    assert_eq!(c.reply().0, 220);
+    assert_eq!(c.cmd("EHLO app.test"), 250);
+    c
+}
+
+/// Replaces the chaos settings over HTTP; the status.
+fn put_chaos(http: SocketAddr, v: serde_json::Value) -> u16 {
+    change(http, "PUT", "/api/v1/chaos", &v)
+}
+
+#[test]
+fn chaos_fails_on_purpose_and_changes_at_run_time() {
+    let dir = TempDir::new("serve-chaos");
+    let maildir = dir.path().to_str().unwrap();
+    let any = "127.0.0.1:0";
+    let (mut child, addrs, rx, seen) = serve(
+        &[
+            "--smtp",
+            any,
+            "--pop3",
+            "off",
+            "--imap",
+            "off",
+            "--http",
+            any,
+            "--maildir",
+            maildir,
+            "--chaos",
+            "sender=550:100",
+        ],
+        &["smtp", "http"],
+    );
+    assert!(
+        seen.iter().any(|l| l.starts_with("mailkit: chaos: on")),
+        "{seen:?}"
+    );
+    let (smtp, http_addr) = (addrs["smtp"], addrs["http"]);
+    // Mailpit's sender trigger from the flag.
+    let mut c = smtp_session(smtp);
+    c.send(b"MAIL FROM:<alice@crepes.fr>\r\n");
+    let (code, lines) = c.reply();
+    assert_eq!(code, 550, "{lines:?}");
+    assert!(lines[0].starts_with("550 5.0.0 "), "{lines:?}");
+    let v = get_json(http_addr, "/api/v1/chaos");
+    assert_eq!(
+        v["Sender"],
+        serde_json::json!({"ErrorCode": 550, "Probability": 100})
+    );
+    assert_eq!(v["Recipient"]["Probability"], 0);
+
+    // A PUT replaces every setting: the sender passes, recipients fail.
+    assert_eq!(
+        put_chaos(
+            http_addr,
+            serde_json::json!({"Recipient": {"ErrorCode": 452, "Probability": 100}})
+        ),
+        200
+    );
+    assert_eq!(c.cmd("MAIL FROM:<alice@crepes.fr>"), 250);
+    assert_eq!(c.cmd("RCPT TO:<bob@hamburger.edu>"), 452);
+    assert_eq!(c.cmd("RSET"), 250);
+
+    // Authentication.
+    assert_eq!(
+        put_chaos(
+            http_addr,
+            serde_json::json!({"Authentication": {"ErrorCode": 535, "Probability": 100}})
+        ),
+        200
+    );
+    assert_eq!(c.cmd("AUTH PLAIN AGJvYgB4"), 535);
+
+    // tempfail-after: the first message passes, the next gets 451 at
+    // the end of DATA and is not stored.
+    assert_eq!(
+        put_chaos(http_addr, serde_json::json!({"TempfailAfter": 1})),
+        200
+    );
+    for (n, want) in [(1, 250), (2, 451)] {
+        assert_eq!(c.cmd("MAIL FROM:<alice@crepes.fr>"), 250);
+        assert_eq!(c.cmd("RCPT TO:<bob@hamburger.edu>"), 250);
+        assert_eq!(c.cmd("DATA"), 354);
+        assert_eq!(
+            c.cmd(&format!("Subject: message {n}\r\n\r\nhello\r\n.")),
+            want
+        );
+    }
+    assert_eq!(
+        crate::support::files(dir.path(), "bob@hamburger.edu", "new").len(),
+        1
+    );
+
+    // disconnect: cut off in the middle of the message; nothing stored.
+    assert_eq!(
+        put_chaos(http_addr, serde_json::json!({"Disconnect": 100})),
+        200
+    );
+    assert_eq!(c.cmd("MAIL FROM:<alice@crepes.fr>"), 250);
+    assert_eq!(c.cmd("RCPT TO:<bob@hamburger.edu>"), 250);
+    assert_eq!(c.cmd("DATA"), 354);
+    c.send(b"Subject: cut off\r\n\r\nhalf a message\r\n");
+    assert!(c.closed_within(Duration::from_secs(5)), "still connected");
+
+    // delay: every reply waits (the greeting included).
+    assert_eq!(put_chaos(http_addr, serde_json::json!({"Delay": 300})), 200);
+    let t = std::time::Instant::now();
+    let mut c = smtp_session(smtp);
+    assert!(
+        t.elapsed() >= Duration::from_millis(600),
+        "{:?}",
+        t.elapsed()
+    );
+    let t = std::time::Instant::now();
+    assert_eq!(c.cmd("NOOP"), 250);
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
+
+    // Bad settings are refused and change nothing.
+    assert_eq!(
+        put_chaos(
+            http_addr,
+            serde_json::json!({"Sender": {"ErrorCode": 250, "Probability": 10}})
+        ),
+        400
+    );
+    assert_eq!(get_json(http_addr, "/api/v1/chaos")["Delay"], 300);
+    assert_eq!(put_chaos(http_addr, serde_json::json!({})), 200);
+    assert_eq!(
+        crate::support::files(dir.path(), "bob@hamburger.edu", "new").len(),
+        1
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let log: Vec<String> = rx.try_iter().collect();
+    for hit in [
+        "mailkit: chaos: sender trigger: answered 550",
+        "mailkit: chaos: recipient trigger: answered 452",
+        "mailkit: chaos: auth trigger: answered 535",
+        "mailkit: chaos: tempfail-after 1: answered 451",
+        "mailkit: chaos: disconnect: dropping the connection during DATA",
+    ] {
+        assert!(log.iter().any(|l| l == hit), "{hit}: {log:?}");
+    }
+}
+
+#[test]
+fn release_sends_a_message_on_through_the_queue() {
+    let next = TempDir::new("serve-release-next");
+    let hop = crate::support::Server::start(&[
+        "serve-smtp",
+        "--hostname",
+        "elsewhere.org",
+        "--maildir",
+        next.path().to_str().unwrap(),
+    ]);
+    let dir = TempDir::new("serve-release");
+    let maildir = dir.path().to_str().unwrap();
+    let any = "127.0.0.1:0";
+    let relay_to = hop.addr.to_string();
+    let (mut child, addrs, _rx, _) = serve(
+        &[
+            "--smtp",
+            any,
+            "--pop3",
+            "off",
+            "--imap",
+            "off",
+            "--http",
+            any,
+            "--maildir",
+            maildir,
+            "--hostname",
+            "hamburger.edu",
+            "--domain",
+            "hamburger.edu",
+            "--relay-to",
+            &relay_to,
+        ],
+        &["smtp", "http"],
+    );
+    let http_addr = addrs["http"];
+    send(addrs["smtp"], "release me");
+    let mut id = String::new();
+    wait_until("the message is listed", || {
+        let v = get_json(http_addr, "/api/v1/messages");
+        id = v["messages"][0]["ID"].as_str().unwrap_or_default().into();
+        !id.is_empty()
+    });
+    // Chaos is off unless asked for: Mailpit's 400.
+    assert_eq!(http(http_addr, "GET", "/api/v1/chaos", &[], None).0, 400);
+    let release = |to: serde_json::Value| {
+        let b = serde_json::json!({ "To": to }).to_string();
+        http(
+            http_addr,
+            "POST",
+            &format!("/api/v1/message/{id}/release"),
+            &[("Content-Type", "application/json")],
+            Some(b.as_bytes()),
+        )
+    };
+    for bad in [
+        serde_json::json!([]),
+        serde_json::json!(["not an address"]),
+        serde_json::json!(["bob@hamburger.edu"]),
+        serde_json::json!("carol@elsewhere.org"),
+    ] {
+        let (status, _, body) = release(bad.clone());
+        assert_eq!(status, 400, "{bad}: {}", String::from_utf8_lossy(&body));
+    }
+    let (status, _, body) = release(serde_json::json!(["carol@elsewhere.org"]));
+    assert_eq!((status, body.as_slice()), (200, b"ok".as_slice()));
+    let mut got = Vec::new();
+    wait_until("the next hop has it", || {
+        got = crate::support::files(next.path(), "carol@elsewhere.org", "new");
+        !got.is_empty()
+    });
+    let text = std::fs::read_to_string(&got[0]).unwrap();
+    // The next hop's own Return-Path: the original envelope sender; ours
+    // did not travel. Our Received field for the release, then the one
+    // of the first delivery.
+    assert!(
+        text.starts_with("Return-Path: <alice@crepes.fr>\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("Return-Path:").count(), 1, "{text}");
+    let by_http = text
+        .find("by hamburger.edu (mailkit) with HTTP id")
+        .expect(&text);
+    let by_smtp = text
+        .find("by hamburger.edu (mailkit) with ESMTP id")
+        .expect(&text);
+    assert!(by_http < by_smtp, "{text}");
+    assert!(text.contains("for <carol@elsewhere.org>"), "{text}");
+    assert!(text.contains("Subject: release me\n"), "{text}");
+    let (status, _, _) = http(
+        http_addr,
+        "POST",
+        "/api/v1/message/AAAAAAAAAAAAAAAA/release",
+        &[("Content-Type", "application/json")],
+        Some(br#"{"To": ["carol@elsewhere.org"]}"#),
+    );
+    assert_eq!(status, 404);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn readyz_means_every_listener_answers() {
+    let dir = TempDir::new("serve-ready");
+    let maildir = dir.path().to_str().unwrap();
+    let (mut child, addrs, _rx, _) =
+        serve(&all_four(maildir, &[]), &["smtp", "pop3", "imap", "http"]);
+    wait_until("/readyz says 200", || {
+        http(addrs["http"], "GET", "/readyz", &[], None).0 == 200
+    });
+    for (proto, greeting) in [("smtp", "220 "), ("pop3", "+OK"), ("imap", "* OK")] {
+        let mut c = Client::connect(addrs[proto]);
+        let line = c.line().unwrap_or_default();
+        assert!(line.starts_with(greeting), "{proto}: {line:?}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn sigterm_says_goodbye_on_every_protocol_and_keeps_what_it_acknowledged() {
+    let dir = TempDir::new("serve-stop");
+    let maildir = dir.path().to_str().unwrap();
+    let (mut child, addrs, _rx, _) = serve(
+        &all_four(maildir, &["--shutdown-grace", "2"]),
+        &["smtp", "pop3", "imap", "http"],
+    );
+    // An SMTP client in the middle of a message, an idle one, a POP3
+    // and an IMAP client, and the web page's event stream.
+    let mut busy = smtp_session(addrs["smtp"]);
+    assert_eq!(busy.cmd("MAIL FROM:<alice@crepes.fr>"), 250);
+    assert_eq!(busy.cmd("RCPT TO:<bob@hamburger.edu>"), 250);
+    assert_eq!(busy.cmd("DATA"), 354);
+    busy.send(b"Subject: in flight\r\n\r\nthe first half\r\n");
+    let mut idle = smtp_session(addrs["smtp"]);
+    let mut pop = Client::connect(addrs["pop3"]);
+    assert!(pop.line().unwrap_or_default().starts_with("+OK"));
+    let mut imap = Client::connect(addrs["imap"]);
+    assert!(imap.line().unwrap_or_default().starts_with("* OK"));
+    let mut events = Events::open(addrs["http"], None).unwrap();
+    // SAFETY: kill(2) on our own child's pid; no memory is involved.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let (code, lines) = idle.reply();
+    assert_eq!(code, 421, "{lines:?}");
+    assert!(lines[0].starts_with("421 4.3.2 "), "{lines:?}");
+    let l = pop.line().unwrap_or_default();
+    assert!(
+        l.starts_with("-ERR") && l.contains("shutting down"),
+        "{l:?}"
+    );
+    let l = imap.line().unwrap_or_default();
+    assert!(l.starts_with("* BYE"), "{l:?}");
+    assert_eq!(events.close_code(), Some(1001));
+    // The message in progress may finish within the grace: 250, then 421.
+    assert_eq!(busy.cmd("the second half\r\n."), 250);
+    assert_eq!(busy.reply().0, 421);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let stored = crate::support::files(dir.path(), "bob@hamburger.edu", "new");
+    assert_eq!(stored.len(), 1);
+    assert!(std::fs::read_to_string(&stored[0])
+        .unwrap()
+        .contains("the second half"));
 }

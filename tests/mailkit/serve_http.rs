@@ -20,7 +20,7 @@ const BOB: &str = "bob@hamburger.edu";
 
 /// One HTTP/1.1 exchange on a new connection: (status, lowercased
 /// headers, body).
-fn http(
+pub fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -59,11 +59,11 @@ fn http(
     (status, hdrs, out[end + 4..].to_vec())
 }
 
-fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
     h.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
-fn get_json(addr: SocketAddr, path: &str) -> Value {
+pub fn get_json(addr: SocketAddr, path: &str) -> Value {
     let (status, h, body) = http(addr, "GET", path, &[], None);
     assert_eq!(
         status,
@@ -75,7 +75,7 @@ fn get_json(addr: SocketAddr, path: &str) -> Value {
     serde_json::from_slice(&body).unwrap()
 }
 
-fn change(addr: SocketAddr, method: &str, path: &str, body: &Value) -> u16 {
+pub fn change(addr: SocketAddr, method: &str, path: &str, body: &Value) -> u16 {
     let b = body.to_string();
     http(
         addr,
@@ -148,7 +148,7 @@ fn subjects(v: &Value) -> Vec<String> {
         .collect()
 }
 
-fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+pub fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     let t = Instant::now();
     while !f() {
         assert!(t.elapsed() < Duration::from_secs(5), "timed out: {what}");
@@ -382,8 +382,8 @@ impl Events {
         Ok(Events(s, buf[end..].to_vec()))
     }
 
-    /// The next text message, as JSON.
-    fn next(&mut self) -> Value {
+    /// The next frame: (opcode, payload); None when the stream ends.
+    fn frame(&mut self) -> Option<(u8, Vec<u8>)> {
         loop {
             if self.1.len() >= 2 {
                 let (op, len0) = (self.1[0] & 0x0f, (self.1[1] & 0x7f) as usize);
@@ -401,16 +401,36 @@ impl Events {
                 if len != usize::MAX && self.1.len() >= at + len {
                     let payload: Vec<u8> = self.1[at..at + len].to_vec();
                     self.1.drain(..at + len);
-                    if op == 1 {
-                        return serde_json::from_slice(&payload).unwrap();
-                    }
-                    continue;
+                    return Some((op, payload));
                 }
             }
             let mut b = [0u8; 65536];
             let n = self.0.read(&mut b).expect("an event within 5 s");
-            assert!(n > 0, "the stream closed");
+            if n == 0 {
+                return None;
+            }
             self.1.extend_from_slice(&b[..n]);
+        }
+    }
+
+    /// The next text message, as JSON.
+    fn next(&mut self) -> Value {
+        loop {
+            let (op, payload) = self.frame().expect("the stream closed");
+            if op == 1 {
+                return serde_json::from_slice(&payload).unwrap();
+            }
+        }
+    }
+
+    /// The status code of the server's close frame (RFC 6455 §5.5.1),
+    /// other frames skipped; None when the stream ends without one.
+    pub fn close_code(&mut self) -> Option<u16> {
+        loop {
+            let (op, payload) = self.frame()?;
+            if op == 8 {
+                return payload.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+            }
         }
     }
 

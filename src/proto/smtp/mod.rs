@@ -4,6 +4,7 @@
 pub mod client;
 pub mod command;
 pub mod data;
+pub mod faults;
 pub mod reply;
 pub mod server;
 pub mod trace;

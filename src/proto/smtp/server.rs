@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::command::{self, Address, Command, ForwardPath};
 use super::data::{DataOutcome, DataReader};
+use super::faults::{self, Faults};
 use super::reply::{emit, emit_lines};
 use super::trace::{IdSource, QueueId, Trace};
 use crate::proto::line::{Line, LineBuffer};
@@ -84,6 +85,8 @@ pub struct ServerConfig {
     /// Output handed out before the client reads it, after which pipelined
     /// commands wait ([`crate::proto::OUTPUT_BUDGET`]; small in the fuzzer).
     pub output_budget: usize,
+    /// Failures to inject (`--chaos`); `None` in normal service.
+    pub faults: Option<Arc<dyn Faults>>,
 }
 
 /// The relay policy the owner hands the session: whether mail for a
@@ -150,6 +153,7 @@ impl ServerConfig {
             mailbox_of: crate::util::mailbox_name,
             max_hops: 50,
             output_budget: crate::proto::OUTPUT_BUDGET,
+            faults: None,
         }
     }
 }
@@ -271,6 +275,13 @@ pub struct ServerSession {
     /// The user name of the AUTH being checked.
     auth_pending: Option<String>,
     auth_failures: u32,
+    /// The latest time the owner has told the session (for injected delays).
+    clock: Instant,
+    /// Output is held until then (an injected delay, [`Faults::delay`]).
+    held_until: Option<Instant>,
+    /// The connection is to be dropped once message text arrives
+    /// ([`Faults::disconnect`]).
+    drop_in_data: bool,
 }
 
 impl ServerSession {
@@ -296,9 +307,13 @@ impl ServerSession {
             pacer: crate::proto::Pacer::default(),
             auth_pending: None,
             auth_failures: 0,
+            clock: now,
+            held_until: None,
+            drop_in_data: false,
         };
         let greeting = format!("{} ESMTP mailkit", s.cfg.hostname);
         emit(&mut s.out, 220, None, &greeting);
+        s.hold();
         s
     }
 
@@ -310,6 +325,7 @@ impl ServerSession {
         }
         self.input.extend(bytes);
         self.deadline = Some(now + self.cfg.timeout);
+        self.clock = now;
         self.process();
     }
 
@@ -326,6 +342,17 @@ impl ServerSession {
     /// Call when [`ServerSession::poll_timeout`] has passed: an idle client
     /// gets 421 4.4.2 and the connection closes.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.clock = now;
+        if let Some(at) = self.held_until {
+            if now < at {
+                return;
+            }
+            // The held replies go out before anything that follows them.
+            self.held_until = None;
+            self.flush_out_to_queue();
+            self.process();
+            return;
+        }
         if let Phase::AuthDelay(at) = self.phase {
             if now >= at {
                 self.auth_failed_reply();
@@ -404,6 +431,7 @@ impl ServerSession {
         } else if self.stopping != Stopping::No {
             self.say_shutdown();
         } else {
+            self.hold();
             self.process();
         }
     }
@@ -434,6 +462,7 @@ impl ServerSession {
                 Some("2.7.0"),
                 "Authentication successful",
             );
+            self.hold();
             self.process();
             return;
         }
@@ -470,7 +499,7 @@ impl ServerSession {
             }
             return Some(o);
         }
-        if !self.out.is_empty() {
+        if !self.out.is_empty() && self.held_until.is_none() {
             self.pacer.sent(self.out.len());
             return Some(Output::Transmit(std::mem::take(&mut self.out)));
         }
@@ -490,6 +519,9 @@ impl ServerSession {
 
     /// When [`ServerSession::handle_timeout`] should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.held_until.is_some() {
+            return self.held_until;
+        }
         match self.phase {
             Phase::AuthDelay(at) => Some(at),
             Phase::Delivering | Phase::Closed | Phase::Authenticating => None,
@@ -505,6 +537,7 @@ impl ServerSession {
             Phase::Command | Phase::Data(_) | Phase::AuthLine(_)
         ) && self.input.len() < INPUT_HIGH_WATER
             && !self.pacer.paused()
+            && self.held_until.is_none()
     }
 
     /// True once the session has ended.
@@ -538,8 +571,31 @@ impl ServerSession {
         self.close();
     }
 
+    /// Holds the replies produced since the last hold for the injected
+    /// delay, if any ([`Faults::delay`]): they and the commands after them
+    /// wait until then.
+    fn hold(&mut self) {
+        if self.out.is_empty() {
+            return;
+        }
+        if let Some(d) = self.cfg.faults.as_ref().and_then(|f| f.delay()) {
+            self.held_until = Some(self.clock + d);
+        }
+    }
+
     fn process(&mut self) {
         loop {
+            if self.held_until.is_some() {
+                return;
+            }
+            if self.drop_in_data && matches!(self.phase, Phase::Data(_)) && !self.input.is_empty() {
+                // Injected (Faults::disconnect): the client is cut off
+                // with its message half sent; nothing is stored.
+                self.drop_in_data = false;
+                self.input = LineBuffer::new();
+                self.close();
+                return;
+            }
             match &mut self.phase {
                 Phase::Closed | Phase::Delivering | Phase::Authenticating | Phase::AuthDelay(_) => {
                     return
@@ -551,6 +607,7 @@ impl ServerSession {
                         Some(Line::Complete(l)) => Some(l.to_vec()),
                     };
                     self.auth_line(line);
+                    self.hold();
                 }
                 Phase::Data(reader) => {
                     let Some(outcome) = reader.read(&mut self.input) else {
@@ -559,6 +616,7 @@ impl ServerSession {
                     let held = reader.take_held();
                     self.phase = Phase::Command;
                     self.end_of_data(outcome, held);
+                    self.hold();
                 }
                 Phase::Command => {
                     // A client that pipelines and does not read (HELP
@@ -580,6 +638,7 @@ impl ServerSession {
                         ),
                         Some(l) => self.command(&l),
                     }
+                    self.hold();
                 }
             }
         }
@@ -807,6 +866,14 @@ impl ServerSession {
     }
 
     fn check_credentials(&mut self, user: String, password: String) {
+        if let Some(code) = self.cfg.faults.as_ref().and_then(|f| f.auth()) {
+            return emit(
+                &mut self.out,
+                code,
+                Some(faults::enhanced(code)),
+                "Error: authentication failed (injected by --chaos)",
+            );
+        }
         if self.cfg.auth == AuthPolicy::Any {
             self.authenticated = Some(user);
             return emit(
@@ -900,6 +967,14 @@ impl ServerSession {
                 );
             }
         }
+        if let Some(code) = self.cfg.faults.as_ref().and_then(|f| f.sender()) {
+            return emit(
+                &mut self.out,
+                code,
+                Some(faults::enhanced(code)),
+                "Error: sender refused (injected by --chaos)",
+            );
+        }
         let shown = from
             .as_ref()
             .map(|a| a.to_string())
@@ -925,6 +1000,14 @@ impl ServerSession {
         };
         if !params.is_empty() {
             return self.error(555, "5.5.4", "Error: unsupported RCPT parameter");
+        }
+        if let Some(code) = self.cfg.faults.as_ref().and_then(|f| f.recipient()) {
+            return emit(
+                &mut self.out,
+                code,
+                Some(faults::enhanced(code)),
+                "Error: recipient refused (injected by --chaos)",
+            );
         }
         if env.recipients.len() >= self.cfg.max_recipients {
             emit(
@@ -1033,6 +1116,7 @@ impl ServerSession {
                 self.phase = Phase::Data(Box::new(
                     DataReader::new(self.cfg.max_message_size).with_budget(self.cfg.memory.clone()),
                 ));
+                self.drop_in_data = self.cfg.faults.as_ref().is_some_and(|f| f.disconnect());
             }
         }
     }
@@ -1043,7 +1127,16 @@ impl ServerSession {
             DataOutcome::Message(data) => {
                 let hops = received_fields(&data);
                 if hops < self.cfg.max_hops {
-                    return self.accept(data, held);
+                    if !self.cfg.faults.as_ref().is_some_and(|f| f.tempfail()) {
+                        return self.accept(data, held);
+                    }
+                    self.envelope = None;
+                    return emit(
+                        &mut self.out,
+                        451,
+                        Some("4.3.0"),
+                        "Error: temporary failure (injected by --chaos); try again later",
+                    );
                 }
                 // RFC 5321 §6.3: a message that has been around this many
                 // times is in a loop; refuse it rather than pass it on.

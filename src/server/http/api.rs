@@ -7,7 +7,9 @@
 //! event stream follow at once.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,6 +20,8 @@ use super::index::{Change, Entry, Filter, Scope, Shared};
 use super::json;
 use super::search::Query;
 use crate::proto::http::server::{Request, Response};
+use crate::server::chaos::{Chaos, Settings as ChaosSettings};
+use crate::server::relay::{Outbox, OutboxError};
 use crate::store::flags::Flags;
 use crate::store::folder::{Folder, Message};
 use crate::store::folder_cache::FolderCache;
@@ -44,7 +48,26 @@ pub struct Api {
     /// Where serve-smtp's `--record` writes its transcripts, for
     /// `/transcript`.
     pub transcripts: Option<PathBuf>,
+    /// What the other services of the process lend (`mailkit serve`).
+    pub siblings: Siblings,
 }
+
+/// What the other services of the same process lend the web API under
+/// `mailkit serve`: the SMTP server's chaos, the outgoing queue, and
+/// whether every listener is up.
+#[derive(Default, Clone)]
+pub struct Siblings {
+    /// `GET/PUT /api/v1/chaos` (with `--chaos` or `--enable-chaos`).
+    pub chaos: Option<Arc<Chaos>>,
+    /// `POST /api/v1/message/{ID}/release` (with `--relay-to` or `--route`).
+    pub outbox: Option<Outbox>,
+    /// Set once every listener of the process is on the loop (`/readyz`).
+    pub listening: Option<Arc<AtomicBool>>,
+}
+
+/// Most recipients one release may name (RFC 5321 §4.5.3.1.8's minimum
+/// for a server, and serve-smtp's default).
+const MAX_RELEASE_RECIPIENTS: usize = 100;
 
 /// Most transcript files `/transcript` looks through (newest first).
 const MAX_TRANSCRIPTS: usize = 10_000;
@@ -174,8 +197,9 @@ fn ids_of(v: &Value) -> Result<Option<Vec<String>>, Response> {
 }
 
 impl Api {
-    /// Answers one `/api/v1` request for a client that sees `scope`.
-    pub fn handle(&self, scope: &Scope, req: &Request) -> Response {
+    /// Answers one `/api/v1` request for a client that sees `scope`,
+    /// connected from `peer`.
+    pub fn handle(&self, scope: &Scope, req: &Request, peer: Option<IpAddr>) -> Response {
         let path = req.path.as_str();
         let Some(rest) = path.strip_prefix("/api/v1/") else {
             return error(404, "no such API route");
@@ -204,7 +228,10 @@ impl Api {
             (_, ["message", id]) if get => self.message(scope, id),
             (_, ["message", id, what]) if get => self.message_view(scope, id, what),
             (_, ["message", id, "part", part]) if get => self.part(scope, id, part),
-            (_, ["messages" | "search" | "info" | "mailboxes"]) => {
+            ("POST", ["message", id, "release"]) => self.release(scope, id, req, peer),
+            (_, ["chaos"]) if get => self.chaos(None),
+            ("PUT", ["chaos"]) => self.chaos(Some(req)),
+            (_, ["messages" | "search" | "info" | "mailboxes" | "chaos"]) => {
                 Err(error(405, &format!("{m} is not allowed here")))
             }
             (_, ["message", _] | ["message", _, _] | ["message", _, "part", _]) if !get => {
@@ -213,6 +240,82 @@ impl Api {
             _ => Err(error(404, "no such API route")),
         };
         r.unwrap_or_else(|e| e)
+    }
+
+    /// Mailpit's chaos settings: read (`None`) or replaced by the body of
+    /// a PUT; 400 when chaos is not on, as Mailpit.
+    fn chaos(&self, put: Option<&Request>) -> Result<Response, Response> {
+        let Some(chaos) = &self.siblings.chaos else {
+            return Err(error(
+                400,
+                "Chaos is not enabled: start mailkit serve with --enable-chaos or --chaos KIND=VALUE",
+            ));
+        };
+        if let Some(req) = put {
+            let v = body_json(req)?;
+            let s = ChaosSettings::from_json(&v).map_err(|e| error(400, &e.0))?;
+            chaos.set(s);
+        }
+        Ok(json_response(200, &chaos.settings().to_json()))
+    }
+
+    /// Mailpit's release: the message sent on to `{"To": [...]}` through
+    /// the outgoing queue, durably queued before the answer. The envelope
+    /// sender is the message's `Return-Path` (else its `From`).
+    fn release(
+        &self,
+        scope: &Scope,
+        id: &str,
+        req: &Request,
+        peer: Option<IpAddr>,
+    ) -> Result<Response, Response> {
+        let v = body_json(req)?;
+        let to = match v.get("To") {
+            Some(Value::Array(a)) if !a.is_empty() => a,
+            _ => {
+                return Err(error(
+                    400,
+                    "give the recipients as {\"To\": [\"address\", ...]}",
+                ))
+            }
+        };
+        if to.len() > MAX_RELEASE_RECIPIENTS {
+            return Err(error(
+                400,
+                &format!("at most {MAX_RELEASE_RECIPIENTS} recipients per release"),
+            ));
+        }
+        let mut rcpts = Vec::with_capacity(to.len());
+        for t in to {
+            let Some(t) = t.as_str() else {
+                return Err(error(400, &format!("{t} is not an address")));
+            };
+            let bare = t.trim().trim_start_matches('<').trim_end_matches('>');
+            match crate::proto::smtp::command::parse_mailbox(bare) {
+                Ok(a) if a.is_ascii() && !a.domain.starts_with('[') => rcpts.push(a.to_string()),
+                _ => {
+                    return Err(error(
+                        400,
+                        &format!("{t:?} is not an address (local@domain)"),
+                    ))
+                }
+            }
+        }
+        let Some(outbox) = &self.siblings.outbox else {
+            return Err(error(
+                400,
+                "releasing needs a next hop: run mailkit serve with --relay-to HOST:PORT or --route DOMAIN=HOST:PORT (and --domain)",
+            ));
+        };
+        let (_, data) = self.load(scope, id)?;
+        let from = envelope_sender(&data);
+        match outbox.send(from, rcpts, &data, peer) {
+            Ok(_) => Ok(ok()),
+            Err(e @ (OutboxError::Local(_) | OutboxError::NoRoute(_))) => {
+                Err(error(400, &e.to_string()))
+            }
+            Err(e) => Err(error(500, &e.to_string())),
+        }
     }
 
     /// The entries a change applies to: visible, through the filter,
@@ -611,6 +714,28 @@ impl Api {
 }
 
 /// The `mailbox=` and `folder=` parameters.
+/// The envelope sender to release a stored message with: its
+/// `Return-Path` (`None` for `<>`), else the first `From` address.
+fn envelope_sender(data: &[u8]) -> Option<String> {
+    let section = crate::message::header::scan(data);
+    if let Some(rp) = section.get("Return-Path") {
+        let v = rp.unfolded();
+        let v = v
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .trim();
+        return (!v.is_empty()).then(|| v.to_owned());
+    }
+    let from = section.get("From")?.unfolded();
+    crate::message::address::parse_list(&from, false)
+        .ok()?
+        .mailboxes
+        .into_iter()
+        .next()
+        .map(|m| m.address)
+}
+
 fn filter_of(p: &HashMap<String, String>) -> Filter {
     Filter {
         mailbox: p

@@ -82,6 +82,8 @@ pub struct HttpService {
     logins: Arc<Mutex<HashMap<Vec<u8>, String>>>,
     /// The request in flight on each connection, for the access log.
     inflight: HashMap<ConnId, (String, String, Instant)>,
+    /// Each connection's client address (a release's `Received:` field).
+    peers: HashMap<ConnId, std::net::IpAddr>,
 }
 
 impl HttpService {
@@ -100,6 +102,7 @@ impl HttpService {
             api,
             logins: Arc::default(),
             inflight: HashMap::new(),
+            peers: HashMap::new(),
         }
     }
 
@@ -140,7 +143,15 @@ impl HttpService {
             return self.respond(id, s, Response::new(200, "text/plain", b"ok".to_vec()), now);
         }
         if path == "/readyz" {
-            let r = if self.api.shared.is_ready() {
+            let listening = self
+                .api
+                .siblings
+                .listening
+                .as_ref()
+                .is_none_or(|l| l.load(std::sync::atomic::Ordering::Acquire));
+            let r = if !listening {
+                Response::new(503, "text/plain", b"starting the listeners".to_vec())
+            } else if self.api.shared.is_ready() {
                 Response::new(200, "text/plain", b"ok".to_vec())
             } else {
                 Response::new(503, "text/plain", b"building the index".to_vec())
@@ -151,11 +162,12 @@ impl HttpService {
         let api = self.api.clone();
         let logins = self.logins.clone();
         let completer = self.completer.clone();
+        let peer = self.peers.get(&id).copied();
         let job = move || {
             let done = match login(&settings, &logins, &req) {
                 Err(r) if req.header("authorization").is_some() => Done::Refused(r),
                 Err(r) => Done::Response(r),
-                Ok(scope) => serve(&api, &settings, scope, &req, origin_ok),
+                Ok(scope) => serve(&api, &settings, scope, &req, origin_ok, peer),
             };
             completer.complete(id, done);
         };
@@ -221,7 +233,14 @@ fn login(
 }
 
 /// Answers a logged-in request (on the pool).
-fn serve(api: &api::Api, settings: &HttpSettings, scope: Scope, req: &Request, cors: bool) -> Done {
+fn serve(
+    api: &api::Api,
+    settings: &HttpSettings,
+    scope: Scope,
+    req: &Request,
+    cors: bool,
+    peer: Option<std::net::IpAddr>,
+) -> Done {
     if req.path == "/api/events" {
         return match websocket::upgrade_key(req) {
             Some(key) => Done::Upgrade { scope, key },
@@ -232,7 +251,7 @@ fn serve(api: &api::Api, settings: &HttpSettings, scope: Scope, req: &Request, c
         };
     }
     let mut r = if req.path.starts_with("/api/") {
-        api.handle(&scope, req)
+        api.handle(&scope, req, peer)
     } else if let Some(rest) = req.path.strip_prefix("/view/") {
         page::view(api, &scope, rest, req.query.as_deref())
     } else {
@@ -245,7 +264,8 @@ fn serve(api: &api::Api, settings: &HttpSettings, scope: Scope, req: &Request, c
 }
 
 impl ServerService for HttpService {
-    fn open(&mut self, _id: ConnId, _from: Accepted, now: Instant) -> HttpSession {
+    fn open(&mut self, id: ConnId, from: Accepted, now: Instant) -> HttpSession {
+        self.peers.insert(id, from.peer.ip());
         HttpSession::new(self.settings.session.clone(), now)
     }
 
@@ -294,5 +314,6 @@ impl Service for HttpService {
     fn closed(&mut self, id: ConnId, _s: HttpSession) {
         self.hub.remove(id);
         self.inflight.remove(&id);
+        self.peers.remove(&id);
     }
 }

@@ -591,3 +591,131 @@ fn memory_budget_is_shared_and_given_back() {
     assert_eq!(budget.used(), 0);
     assert_eq!(b.codes(&msg(5)), [250, 250, 354, 250]);
 }
+
+/// Faults fixed for a test: each answer always the same.
+#[derive(Debug, Default)]
+struct Fixed {
+    sender: Option<u16>,
+    recipient: Option<u16>,
+    auth: Option<u16>,
+    delay: Option<Duration>,
+    disconnect: bool,
+    tempfail: bool,
+}
+
+impl Faults for Fixed {
+    fn sender(&self) -> Option<u16> {
+        self.sender
+    }
+    fn recipient(&self) -> Option<u16> {
+        self.recipient
+    }
+    fn auth(&self) -> Option<u16> {
+        self.auth
+    }
+    fn delay(&self) -> Option<Duration> {
+        self.delay
+    }
+    fn disconnect(&self) -> bool {
+        self.disconnect
+    }
+    fn tempfail(&self) -> bool {
+        self.tempfail
+    }
+}
+
+fn faulty(f: Fixed) -> Arc<ServerConfig> {
+    let mut c = ServerConfig::new("hamburger.edu");
+    c.auth = AuthPolicy::Any;
+    c.auth_without_tls = true;
+    c.faults = Some(Arc::new(f));
+    Arc::new(c)
+}
+
+#[test]
+fn injected_replies_take_the_place_of_the_real_ones() {
+    let mut h = Harness::new(faulty(Fixed {
+        sender: Some(421),
+        ..Fixed::default()
+    }));
+    h.feed(b"EHLO c\r\n");
+    let r = h.feed(b"MAIL FROM:<a@b.c>\r\n");
+    assert_eq!(
+        r,
+        "421 4.0.0 Error: sender refused (injected by --chaos)\r\n"
+    );
+    // No transaction was opened: RCPT needs MAIL.
+    assert_eq!(h.codes(b"RCPT TO:<bob@hamburger.edu>\r\n"), [503]);
+
+    let mut h = Harness::new(faulty(Fixed {
+        recipient: Some(550),
+        auth: Some(535),
+        ..Fixed::default()
+    }));
+    assert_eq!(
+        h.codes(b"EHLO c\r\nAUTH PLAIN AGJvYgB4\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\n"),
+        [250, 535, 250, 550, 554]
+    );
+}
+
+#[test]
+fn tempfail_refuses_a_whole_message_and_stores_nothing() {
+    let mut h = Harness::new(faulty(Fixed {
+        tempfail: true,
+        ..Fixed::default()
+    }));
+    let r = h.feed(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\nhi\r\n.\r\nMAIL FROM:<a@b.c>\r\n");
+    assert_eq!(codes(&r), [250, 250, 250, 354, 451, 250]);
+    assert!(r.contains("451 4.3.0 "), "{r}");
+    assert!(h.messages.is_empty());
+}
+
+#[test]
+fn disconnect_cuts_the_client_off_once_its_message_starts() {
+    let mut h = Harness::new(faulty(Fixed {
+        disconnect: true,
+        ..Fixed::default()
+    }));
+    let r = h.feed(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\n");
+    assert_eq!(codes(&r), [250, 250, 250, 354]);
+    assert!(!h.closed);
+    // The first byte of text: closed without a reply, nothing stored.
+    assert_eq!(h.feed(b"S"), "");
+    assert!(h.closed && h.messages.is_empty());
+}
+
+#[test]
+fn a_delay_holds_every_reply_until_its_time() {
+    let t0 = Instant::now();
+    let d = Duration::from_millis(200);
+    let mut s = ServerSession::new(
+        faulty(Fixed {
+            delay: Some(d),
+            ..Fixed::default()
+        }),
+        None,
+        t0,
+    );
+    // The greeting waits.
+    assert!(s.poll_output().is_none());
+    assert_eq!(s.poll_timeout(), Some(t0 + d));
+    assert!(!s.wants_input());
+    s.handle_timeout(t0 + d / 2);
+    assert!(s.poll_output().is_none());
+    s.handle_timeout(t0 + d);
+    assert!(matches!(s.poll_output(), Some(Output::Transmit(b)) if b.starts_with(b"220 ")));
+    // Pipelined commands: each reply waits its own delay, in order.
+    let t1 = t0 + d + Duration::from_millis(5);
+    s.handle_input(t1, b"NOOP\r\nNOOP\r\n");
+    assert!(s.poll_output().is_none());
+    assert_eq!(s.poll_timeout(), Some(t1 + d));
+    s.handle_timeout(t1 + d);
+    let mut out = Vec::new();
+    while let Some(Output::Transmit(b)) = s.poll_output() {
+        out.extend(b);
+    }
+    assert_eq!(codes(&String::from_utf8_lossy(&out)), [250]);
+    assert_eq!(s.poll_timeout(), Some(t1 + d + d));
+    s.handle_timeout(t1 + d + d);
+    assert!(matches!(s.poll_output(), Some(Output::Transmit(b)) if b.starts_with(b"250 ")));
+}
