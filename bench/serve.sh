@@ -9,11 +9,19 @@
 #         (dave's INBOX, bench/imap/idle.py) and a WebSocket event stream
 #         (bench/http/events.py) that hears of every delivery.
 #
-#   bench/serve.sh          # N=20000 C=10 SIZE=1024 IDLE_N=1000 REPEAT=3
+#   3. latency: one message at a time, from its 250 to the IMAP IDLE
+#      client's EXISTS and to the event stream's "new" (bench/serve/latency.py).
+#
+# Alone and beside runs alternate (each on a fresh server), so drift in
+# the machine's disk and CPU falls on both alike. WORK on tmpfs
+# (WORK=/dev/shm/...) takes the disk's noise out altogether (fsync free):
+# the figure then is the server's, not the disk's.
+#
+#   bench/serve.sh          # N=20000 C=10 SIZE=1024 IDLE_N=1000 REPEAT=5 LAT=200
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MAILKIT=${MAILKIT:-$HERE/../target/release/mailkit}
-N=${N:-20000} C=${C:-10} SIZE=${SIZE:-1024} IDLE_N=${IDLE_N:-1000} REPEAT=${REPEAT:-3}
+N=${N:-20000} C=${C:-10} SIZE=${SIZE:-1024} IDLE_N=${IDLE_N:-1000} REPEAT=${REPEAT:-5} LAT=${LAT:-200}
 WORK=${WORK:-/var/tmp/mailkit-serve-bench}
 SMTP=127.0.0.1:2840 POP3=127.0.0.1:2841 IMAP=127.0.0.1:2842 HTTP=127.0.0.1:2843
 [[ -x $MAILKIT ]] || { echo "build first: cargo build --release" >&2; exit 2; }
@@ -44,18 +52,11 @@ rss=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$SERVE/status)
 threads=$(awk '/Threads/ {print $2}' /proc/$SERVE/status)
 echo "idle mailkit serve: RSS ${rss} MB, ${threads} threads"
 
-echo "== 2a. intake alone ($N x ${SIZE} B, $C connections)"
-alone=()
+echo "== 2. intake ($N x ${SIZE} B, $C connections): alone and beside $IDLE_N IMAP IDLE connections and an event stream, alternating"
+alone=() beside=()
 for _ in $(seq "$REPEAT"); do
   kill "$SERVE"; wait "$SERVE" 2>/dev/null || true; start
   alone+=("$(intake)")
-done
-echo "  runs: ${alone[*]}"
-
-echo "== 2b. intake beside $IDLE_N IMAP IDLE connections and an event stream"
-mkdir -p "$WORK"
-beside=()
-for _ in $(seq "$REPEAT"); do
   kill "$SERVE"; wait "$SERVE" 2>/dev/null || true; start
   mkdir -p "$WORK/mail/dave@bench.test/"{tmp,new,cur}
   coproc IDLE { python3 "$HERE/imap/idle.py" 127.0.0.1 "${IMAP#*:}" dave@bench.test pw "$IDLE_N"; }
@@ -68,9 +69,10 @@ for _ in $(seq "$REPEAT"); do
   kill "$EV" 2>/dev/null || true
   exec {IDLE[1]}>&-
   wait "$IDLE_PID" 2>/dev/null || true
-  echo "  ($ready; event stream heard $(grep -c '"new"' "$WORK/events.txt" || true) new events)"
+  echo "  alone ${alone[-1]}, beside ${beside[-1]} ($ready; event stream heard $(grep -c '"new"' "$WORK/events.txt" || true) new events)"
 done
-echo "  runs: ${beside[*]}"
+echo "  alone runs: ${alone[*]}"
+echo "  beside runs: ${beside[*]}"
 a=$(printf '%s\n' "${alone[@]}" | median)
 b=$(printf '%s\n' "${beside[@]}" | median)
 echo
@@ -80,3 +82,8 @@ echo "| intake alone | $a |"
 echo "| intake beside $IDLE_N IDLE + event stream | $b |"
 python3 -c "print(f'ratio beside/alone: {float($b)/float($a):.2f}')"
 echo "idle RSS ${rss} MB, ${threads} threads"
+
+echo
+echo "== 3. delivery latency: 250 -> IMAP IDLE and 250 -> the web page's event stream ($LAT messages)"
+kill "$SERVE"; wait "$SERVE" 2>/dev/null || true; start
+python3 "$HERE/serve/latency.py" $SMTP $IMAP $HTTP "$LAT"

@@ -72,18 +72,7 @@ pub fn prune(
 
 /// The INBOX Maildirs of the store at `root`.
 fn mailboxes(root: &Path) -> Vec<(String, PathBuf)> {
-    std::fs::read_dir(root)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| {
-                    let name = e.file_name().into_string().ok()?;
-                    let dir = e.path();
-                    (!name.starts_with('.') && dir.join("cur").is_dir()).then_some((name, dir))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::store::mailboxes(root).unwrap_or_default()
 }
 
 /// Starts the retention thread over the store at `root`.

@@ -44,9 +44,55 @@ impl std::error::Error for FileLineError {}
 
 pub use crate::util::mailbox_name;
 
+/// The mailboxes of the store at `root`: each directory whose name is a
+/// mailbox name (UTF-8, no leading dot: `.queue` and the like are not
+/// mailboxes) and that holds a Maildir (`cur/` or `new/`), with its path,
+/// sorted by name. A missing root has none.
+pub fn mailboxes(root: &std::path::Path) -> std::io::Result<Vec<(String, std::path::PathBuf)>> {
+    let entries = match std::fs::read_dir(root) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out: Vec<_> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let dir = e.path();
+            (!name.starts_with('.') && (dir.join("cur").is_dir() || dir.join("new").is_dir()))
+                .then_some((name, dir))
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::mailbox_name;
+    use super::{mailbox_name, mailboxes};
+
+    #[test]
+    fn mailboxes_of_a_root_are_maildirs_with_names() {
+        let root = std::env::temp_dir().join(format!("mailkit-mailboxes-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for d in [
+            "bob@x/cur",
+            "alice@x/new",
+            ".queue/cur",
+            "junk",
+            "carol@x/tmp",
+        ] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let names: Vec<String> = mailboxes(&root)
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["alice@x", "bob@x"]);
+        assert!(mailboxes(&root.join("none")).unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&root);
+    }
 
     #[test]
     fn mailbox_names() {

@@ -360,19 +360,7 @@ pub type FolderRef = (String, String, PathBuf);
 /// folders.
 pub fn discover(root: &Path) -> io::Result<Vec<FolderRef>> {
     let mut out = Vec::new();
-    let entries = match std::fs::read_dir(root) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(e),
-    };
-    for ent in entries.flatten() {
-        let Ok(name) = ent.file_name().into_string() else {
-            continue;
-        };
-        let dir = ent.path();
-        if name.starts_with('.') || !(dir.join("cur").is_dir() || dir.join("new").is_dir()) {
-            continue;
-        }
+    for (name, dir) in crate::store::mailboxes(root)? {
         let mb = Mailbox::new(&dir);
         for folder in mb.list().unwrap_or_else(|_| vec!["INBOX".into()]) {
             if let Ok(d) = mb.folder_dir(&folder) {
