@@ -6,7 +6,7 @@ from Debian driven by Playwright for Python (launched with executable_path;
     tests/browser/web_page.py --mailkit target/release/mailkit [--screenshot target/web-page.png]
 
 It starts serve-smtp and serve-http on free loopback ports over one fresh
-store, opens the page, sends three messages with `mailkit send` (one of
+store (with --serve: one `mailkit serve` with SMTP and HTTP on), opens the page, sends three messages with `mailkit send` (one of
 them hostile: markup in its subject and sender name, a script and an
 onerror handler in its HTML, a file name with markup), and checks that
 they appear without a reload, that nothing from the hostile message runs
@@ -48,10 +48,35 @@ def start(argv):
     return p, found[0]
 
 
+def start_serve(argv):
+    """Starts `mailkit serve` with SMTP and HTTP on free loopback ports;
+    returns (proc, smtp host:port, http host:port)."""
+    p = subprocess.Popen(argv + ["--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--pop3", "off",
+                                 "--imap", "off"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    found = {}
+    ready = threading.Event()
+
+    def read():
+        for line in p.stderr:
+            m = re.match(r"mailkit: (smtp|http) listening on (\S+)", line)
+            if m:
+                found.setdefault(m.group(1), m.group(2))
+                if len(found) == 2:
+                    ready.set()
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(10):
+        p.kill()
+        raise SystemExit("FAIL: mailkit serve did not start")
+    return p, found["smtp"], found["http"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mailkit", default="target/release/mailkit")
     ap.add_argument("--screenshot", default="target/web-page.png")
+    ap.add_argument("--serve", action="store_true",
+                    help="one `mailkit serve` process instead of serve-smtp and serve-http")
     args = ap.parse_args()
     try:
         from playwright.sync_api import expect, sync_playwright
@@ -66,11 +91,17 @@ def main():
     procs = []
     try:
         rec = tempfile.mkdtemp(prefix="mailkit-web-rec-")
-        smtp, smtp_addr = start([mk, "serve-smtp", "--maildir", store, "--hostname", "hamburger.edu",
-                                 "--record", rec])
-        procs.append(smtp)
-        http, http_addr = start([mk, "serve-http", "--maildir", store, "--transcripts", rec])
-        procs.append(http)
+        if args.serve:
+            one, smtp_addr, http_addr = start_serve([mk, "serve", "--maildir", store, "--hostname",
+                                                     "hamburger.edu", "--record", rec,
+                                                     "--transcripts", rec])
+            procs.append(one)
+        else:
+            smtp, smtp_addr = start([mk, "serve-smtp", "--maildir", store, "--hostname",
+                                     "hamburger.edu", "--record", rec])
+            procs.append(smtp)
+            http, http_addr = start([mk, "serve-http", "--maildir", store, "--transcripts", rec])
+            procs.append(http)
         url = f"http://{http_addr}/"
 
         def send(*extra):

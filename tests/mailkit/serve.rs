@@ -1,7 +1,9 @@
 //! `mailkit serve`: SMTP, POP3, IMAP and HTTP in one process over one
 //! store, on port-0 listeners: a message sent over SMTP is announced on
 //! the web page's event stream and listed over HTTP, POP3 and IMAP; `off`
-//! turns a protocol off; SIGTERM stops every one.
+//! turns a protocol off; SIGTERM stops every one with each protocol's
+//! goodbye; chaos, release, retention and readiness end to end; the web
+//! page in a real browser.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -10,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::serve_http::{change, get_json, http, wait_until, Events};
+use crate::serve_http::{browser_test, change, get_json, http, wait_until, Events};
 use crate::support::{bin, Client, TempDir};
 
 /// Starts `mailkit serve ARGS`; returns the child and each protocol's
@@ -636,4 +638,11 @@ fn sigterm_says_goodbye_on_every_protocol_and_keeps_what_it_acknowledged() {
     assert!(std::fs::read_to_string(&stored[0])
         .unwrap()
         .contains("the second half"));
+}
+
+#[test]
+fn the_web_page_of_mailkit_serve_in_a_real_browser() {
+    // The browser test of serve-http against one `mailkit serve`: messages
+    // sent to its SMTP port appear on its page without a reload.
+    browser_test("serve-page.png", &["--serve"]);
 }

@@ -836,9 +836,18 @@ fn https_on_a_tls_listener() {
 
 #[test]
 fn the_page_in_a_real_browser() {
+    browser_test("web-page.png", &[]);
+}
+
+/// Runs tests/browser/web_page.py with `extra` arguments, its screenshot
+/// saved as target/`shot`; skipped (unless MAILKIT_BROWSER_STRICT) when
+/// Python, Playwright or Chromium is missing.
+pub fn browser_test(shot: &str, extra: &[&str]) {
     let strict = std::env::var_os("MAILKIT_BROWSER_STRICT").is_some();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/web_page.py");
-    let shot = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/web-page.png");
+    let shot = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(shot);
     let out = match Command::new("python3")
         .arg(&script)
         .args([
@@ -847,6 +856,7 @@ fn the_page_in_a_real_browser() {
             "--screenshot",
             shot.to_str().unwrap(),
         ])
+        .args(extra)
         .output()
     {
         Ok(o) => o,
