@@ -88,7 +88,15 @@ pub enum Command {
     StartTls,
     /// `AUTH mechanism [initial-response]` (RFC 4954).
     Auth(String),
-    /// A verb we recognise but do not implement (TURN, ETRN, BDAT, ...):
+    /// `BDAT size [LAST]` (RFC 3030): a chunk of `size` octets follows
+    /// the line; `LAST` ends the message.
+    Bdat {
+        /// The chunk's length in octets.
+        size: u64,
+        /// The message's last chunk.
+        last: bool,
+    },
+    /// A verb we recognise but do not implement (TURN, ETRN, ...):
     /// answered with 502 (RFC 5321 §4.2.4).
     NotImplemented(String),
 }
@@ -106,6 +114,9 @@ pub enum CommandError {
     ControlChars,
     /// Not valid UTF-8: 500 5.5.2.
     NotUtf8,
+    /// A BDAT line whose chunk size cannot be read: 501 5.5.4, and the
+    /// session ends (the chunk's bytes cannot be told from commands).
+    BadChunk,
 }
 
 impl CommandError {
@@ -121,6 +132,11 @@ impl CommandError {
                 "Error: control characters (bare CR, NUL) are not allowed in commands",
             ),
             CommandError::NotUtf8 => (500, "5.5.2", "Error: command is not valid UTF-8"),
+            CommandError::BadChunk => (
+                501,
+                "5.5.4",
+                "Syntax: BDAT chunk-size [LAST]; closing, as the chunk's end is unknown",
+            ),
         }
     }
 }
@@ -223,7 +239,26 @@ pub fn parse(line: &[u8]) -> Result<Command, CommandError> {
             }
             Ok(Command::Auth(rest.to_string()))
         }
-        "TURN" | "ETRN" | "ATRN" | "SEND" | "SOML" | "SAML" | "BDAT" => {
+        "BDAT" => {
+            // RFC 3030 §4: "BDAT" SP chunk-size [SP end-marker], the size
+            // 1*DIGIT. Anything else leaves the chunk's length unknown.
+            let mut words = rest.split([' ', '\t']).filter(|w| !w.is_empty());
+            let size = words
+                .next()
+                .filter(|w| w.len() <= 19 && w.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|w| w.parse::<u64>().ok())
+                .ok_or(CommandError::BadChunk)?;
+            let last = match words.next() {
+                None => false,
+                Some(w) if w.eq_ignore_ascii_case("LAST") => true,
+                Some(_) => return Err(CommandError::BadChunk),
+            };
+            if words.next().is_some() {
+                return Err(CommandError::BadChunk);
+            }
+            Ok(Command::Bdat { size, last })
+        }
+        "TURN" | "ETRN" | "ATRN" | "SEND" | "SOML" | "SAML" => {
             Ok(Command::NotImplemented(verb_upper))
         }
         _ => Err(CommandError::Unrecognized),

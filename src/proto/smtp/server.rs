@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::chunk::ChunkReader;
 use super::command::{self, Address, Command, ForwardPath};
 use super::data::{DataOutcome, DataReader};
 use super::faults::{self, Faults};
@@ -204,6 +205,8 @@ enum Phase {
     Command,
     /// Message text after 354, up to `CRLF . CRLF` (RFC 5321 §4.1.1.4).
     Data(Box<DataReader>),
+    /// The octets of a BDAT chunk (RFC 3030).
+    Chunk(Chunk),
     /// The owner storing the message; input waits (RFC 5321 §4.2.5: the
     /// 250 means the message is ours).
     Delivering,
@@ -236,6 +239,25 @@ struct Envelope {
     recipients: Vec<String>,
     mailboxes: Vec<String>,
     remote: Vec<String>,
+    /// BODY=BINARYMIME (RFC 3030 §3): only BDAT may carry it.
+    binary: bool,
+    /// The message's chunks so far, once a BDAT came (RFC 3030).
+    chunks: Option<Box<ChunkReader>>,
+}
+
+/// A BDAT chunk being read (RFC 3030 §2): its bytes are taken by count,
+/// whatever they hold, then answered.
+#[derive(Debug)]
+struct Chunk {
+    /// Octets of it still to come.
+    remaining: u64,
+    /// Its size, for the reply.
+    size: u64,
+    /// `BDAT n LAST`: the message ends with it.
+    last: bool,
+    /// The reply when the chunk cannot be taken (no transaction, no
+    /// recipients): its bytes are read and dropped first.
+    refused: Option<(u16, &'static str, &'static str)>,
 }
 
 /// How the server is being stopped.
@@ -534,7 +556,7 @@ impl ServerSession {
     pub fn wants_input(&self) -> bool {
         matches!(
             self.phase,
-            Phase::Command | Phase::Data(_) | Phase::AuthLine(_)
+            Phase::Command | Phase::Data(_) | Phase::Chunk(_) | Phase::AuthLine(_)
         ) && self.input.len() < INPUT_HIGH_WATER
             && !self.pacer.paused()
             && self.held_until.is_none()
@@ -588,7 +610,10 @@ impl ServerSession {
             if self.held_until.is_some() {
                 return;
             }
-            if self.drop_in_data && matches!(self.phase, Phase::Data(_)) && !self.input.is_empty() {
+            if self.drop_in_data
+                && matches!(self.phase, Phase::Data(_) | Phase::Chunk(_))
+                && !self.input.is_empty()
+            {
                 // Injected (Faults::disconnect): the client is cut off
                 // with its message half sent; nothing is stored.
                 self.drop_in_data = false;
@@ -607,6 +632,27 @@ impl ServerSession {
                         Some(Line::Complete(l)) => Some(l.to_vec()),
                     };
                     self.auth_line(line);
+                    self.hold();
+                }
+                Phase::Chunk(chunk) => {
+                    let n = usize::try_from(chunk.remaining)
+                        .unwrap_or(usize::MAX)
+                        .min(self.input.len());
+                    if chunk.refused.is_none() {
+                        if let Some(r) = self.envelope.as_mut().and_then(|e| e.chunks.as_mut()) {
+                            r.push(&self.input.pending()[..n]);
+                        }
+                    }
+                    self.input.consume(n);
+                    chunk.remaining -= n as u64;
+                    if chunk.remaining > 0 {
+                        return;
+                    }
+                    let Phase::Chunk(chunk) = std::mem::replace(&mut self.phase, Phase::Command)
+                    else {
+                        return;
+                    };
+                    self.chunk_done(chunk);
                     self.hold();
                 }
                 Phase::Data(reader) => {
@@ -669,6 +715,9 @@ impl ServerSession {
             Err(e) => {
                 let (code, enh, text) = e.reply();
                 self.error(code, enh, text);
+                if e == command::CommandError::BadChunk {
+                    self.close();
+                }
                 return;
             }
         };
@@ -688,6 +737,8 @@ impl ServerSession {
                     "PIPELINING",
                     &size,
                     "8BITMIME",
+                    "CHUNKING",
+                    "BINARYMIME",
                     "ENHANCEDSTATUSCODES",
                     "SMTPUTF8",
                 ];
@@ -704,6 +755,7 @@ impl ServerSession {
             Command::Mail { from, params } => self.mail(from, params),
             Command::Rcpt { to, params } => self.rcpt(to, params),
             Command::Data => self.data(),
+            Command::Bdat { size, last } => self.bdat(size, last),
             Command::Rset => {
                 self.envelope = None;
                 emit(&mut self.out, 250, Some("2.0.0"), "Ok");
@@ -929,6 +981,7 @@ impl ServerSession {
             return self.error(503, "5.5.1", "Error: nested MAIL command");
         }
         let mut smtputf8 = false;
+        let mut binary = false;
         for p in &params {
             if !esmtp {
                 return self.error(555, "5.5.4", "Error: MAIL parameters need EHLO");
@@ -946,12 +999,16 @@ impl ServerSession {
                     Err(_) => return self.error(501, "5.5.4", "Error: bad SIZE value"),
                 },
                 ("BODY", Some(v))
-                    if v.eq_ignore_ascii_case("7BIT") || v.eq_ignore_ascii_case("8BITMIME") => {}
+                    if v.eq_ignore_ascii_case("7BIT") || v.eq_ignore_ascii_case("8BITMIME") =>
+                {
+                    binary = false
+                }
+                ("BODY", Some(v)) if v.eq_ignore_ascii_case("BINARYMIME") => binary = true,
                 ("BODY", _) => {
                     return self.error(
                         555,
                         "5.5.4",
-                        "Error: unsupported BODY type (7BIT or 8BITMIME)",
+                        "Error: unsupported BODY type (7BIT, 8BITMIME or BINARYMIME)",
                     )
                 }
                 ("SMTPUTF8", None) => smtputf8 = true,
@@ -991,6 +1048,8 @@ impl ServerSession {
             recipients: Vec::new(),
             mailboxes: Vec::new(),
             remote: Vec::new(),
+            binary,
+            chunks: None,
         });
     }
 
@@ -1106,6 +1165,16 @@ impl ServerSession {
             Some(env) if env.recipients.is_empty() => {
                 self.error(554, "5.5.1", "Error: no valid recipients")
             }
+            // RFC 3030 §2, §3: one transaction is DATA or BDAT, never
+            // both; a BINARYMIME body cannot be dot-stuffed text.
+            Some(env) if env.chunks.is_some() => {
+                self.error(503, "5.5.1", "Error: DATA after BDAT in one transaction")
+            }
+            Some(env) if env.binary => self.error(
+                503,
+                "5.5.1",
+                "Error: a BODY=BINARYMIME message must be sent with BDAT",
+            ),
             Some(_) => {
                 emit(
                     &mut self.out,
@@ -1119,6 +1188,65 @@ impl ServerSession {
                 self.drop_in_data = self.cfg.faults.as_ref().is_some_and(|f| f.disconnect());
             }
         }
+    }
+
+    /// BDAT (RFC 3030 §2): the chunk is read whatever happens; a chunk
+    /// that cannot be taken is answered (503, 554) once it is read.
+    fn bdat(&mut self, size: u64, last: bool) {
+        let refused = match &self.envelope {
+            None => Some((503, "5.5.1", "Error: need MAIL command")),
+            Some(env) if env.recipients.is_empty() => {
+                Some((554, "5.5.1", "Error: no valid recipients"))
+            }
+            Some(_) => None,
+        };
+        if refused.is_none() {
+            let first = self.envelope.as_ref().is_some_and(|e| e.chunks.is_none());
+            if first {
+                self.drop_in_data = self.cfg.faults.as_ref().is_some_and(|f| f.disconnect());
+            }
+            if let Some(env) = &mut self.envelope {
+                if env.chunks.is_none() {
+                    env.chunks = Some(Box::new(
+                        ChunkReader::new(self.cfg.max_message_size, env.binary)
+                            .with_budget(self.cfg.memory.clone()),
+                    ));
+                }
+            }
+        }
+        self.phase = Phase::Chunk(Chunk {
+            remaining: size,
+            size,
+            last,
+            refused,
+        });
+    }
+
+    /// A whole chunk is in: its reply; after the last, the message.
+    fn chunk_done(&mut self, chunk: Chunk) {
+        if let Some((code, enhanced, text)) = chunk.refused {
+            // RFC 3030 §2: a refused chunk ends the transaction.
+            self.envelope = None;
+            return self.error(code, enhanced, text);
+        }
+        let Some(reader) = self.envelope.as_mut().and_then(|e| e.chunks.as_mut()) else {
+            return;
+        };
+        if let Some(failed) = reader.failed() {
+            // Too big, a line too long, no memory: the transaction is
+            // over; later chunks get 503 (RFC 3030 §2).
+            return self.end_of_data(failed, crate::util::budget::Held::new());
+        }
+        if !chunk.last {
+            let text = format!("Ok: {} octets received", chunk.size);
+            return emit(&mut self.out, 250, Some("2.0.0"), &text);
+        }
+        let outcome = reader.finish();
+        let held = reader.take_held();
+        if let Some(env) = &mut self.envelope {
+            env.chunks = None;
+        }
+        self.end_of_data(outcome, held);
     }
 
     fn end_of_data(&mut self, outcome: DataOutcome, held: crate::util::budget::Held) {

@@ -191,7 +191,7 @@ fn error_replies() {
     assert_eq!(h.codes(b"HELP\r\n"), [214]);
     assert_eq!(h.codes(b"EHLO x\r\n"), [250]);
     assert_eq!(h.codes(b"MAIL FROM:<a@b.c> FOO=1\r\n"), [555]);
-    assert_eq!(h.codes(b"MAIL FROM:<a@b.c> BODY=BINARYMIME\r\n"), [555]);
+    assert_eq!(h.codes(b"MAIL FROM:<a@b.c> BODY=BASE64\r\n"), [555]);
     assert_eq!(h.codes(b"MAIL FROM:<a@b.c> SIZE=x\r\n"), [501]);
     assert_eq!(h.codes(b"MAIL FROM:<a@b.c\r\n"), [501]);
     assert_eq!(h.codes("MAIL FROM:<é@b.c>\r\n".as_bytes()), [553]);
@@ -718,4 +718,121 @@ fn a_delay_holds_every_reply_until_its_time() {
     assert_eq!(s.poll_timeout(), Some(t1 + d + d));
     s.handle_timeout(t1 + d + d);
     assert!(matches!(s.poll_output(), Some(Output::Transmit(b)) if b.starts_with(b"250 ")));
+}
+
+/// One message in three BDAT chunks, pipelined, with a QUIT behind it.
+const CHUNKED: &[u8] = b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bob@hamburger.edu>\r\nBDAT 14\r\nSubject: x\r\n\r\nBDAT 9\r\n.\r\nQUIT\r\nBDAT 6 LAST\r\nend\r\n.QUIT\r\n";
+
+#[test]
+fn ehlo_offers_chunking_and_binarymime() {
+    let mut h = Harness::new(cfg());
+    let r = h.feed(b"EHLO c\r\n");
+    assert!(
+        r.contains("250-CHUNKING\r\n") && r.contains("250-BINARYMIME\r\n"),
+        "{r}"
+    );
+}
+
+#[test]
+fn bdat_chunks_are_read_by_size_at_every_split() {
+    let mut whole = Harness::new(cfg());
+    let r = whole.feed(CHUNKED);
+    assert_eq!(codes(&r), [250, 250, 250, 250, 250, 250, 221], "{r}");
+    assert!(r.contains("250 2.0.0 Ok: 14 octets received\r\n"), "{r}");
+    assert_eq!(whole.messages.len(), 1);
+    // Nothing inside a chunk is a command or an end of data.
+    assert_eq!(whole.messages[0].data, b"Subject: x\n\n.\nQUIT\nend\n.");
+    for cut in 0..CHUNKED.len() {
+        let mut h = Harness::new(cfg());
+        let mut r = h.feed(&CHUNKED[..cut]);
+        r += &h.feed(&CHUNKED[cut..]);
+        assert_eq!(codes(&r), [250, 250, 250, 250, 250, 250, 221], "cut {cut}");
+        assert_eq!(h.messages.len(), 1, "cut {cut}");
+        assert_eq!(h.messages[0].data, whole.messages[0].data, "cut {cut}");
+    }
+    // One byte at a time.
+    let mut h = Harness::new(cfg());
+    for b in CHUNKED {
+        h.feed(std::slice::from_ref(b));
+    }
+    assert_eq!(h.messages[0].data, whole.messages[0].data);
+}
+
+#[test]
+fn bdat_without_a_transaction_reads_the_chunk_then_refuses_it() {
+    let mut h = Harness::new(cfg());
+    let r = h.feed(b"EHLO c\r\nBDAT 10 LAST\r\nRSET\r\nxxxxNOOP\r\n");
+    assert_eq!(codes(&r), [250, 503, 250], "{r}");
+    let mut h = Harness::new(cfg());
+    let r = h.feed(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nBDAT 4 LAST\r\nNOOPNOOP\r\n");
+    assert_eq!(codes(&r), [250, 250, 554, 250], "{r}");
+    assert!(h.messages.is_empty());
+}
+
+#[test]
+fn bdat_and_data_do_not_mix_and_binarymime_needs_bdat() {
+    let mut h = Harness::new(cfg());
+    let r = h.feed(
+        b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bob@hamburger.edu>\r\nBDAT 3\r\nabcDATA\r\n",
+    );
+    assert_eq!(codes(&r), [250, 250, 250, 250, 503], "{r}");
+    let mut h = Harness::new(cfg());
+    let r = h.feed(b"EHLO c\r\nMAIL FROM:<a@b.c> BODY=BINARYMIME\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\nBDAT 5 LAST\r\n\x00\r\xff\n\r");
+    assert_eq!(codes(&r), [250, 250, 250, 503, 250], "{r}");
+    // BINARYMIME bytes are kept (CRLF -> LF as for every stored message),
+    // and no line-length limit applies.
+    assert_eq!(h.messages[0].data, b"\x00\r\xff\n\r");
+    let mut h = Harness::new(cfg());
+    let long = [b"EHLO c\r\nMAIL FROM:<a@b.c> BODY=BINARYMIME\r\nRCPT TO:<bob@hamburger.edu>\r\nBDAT 3000 LAST\r\n".as_slice(), &[b'z'; 3000]].concat();
+    assert_eq!(codes(&h.feed(&long)), [250, 250, 250, 250]);
+    let mut h = Harness::new(cfg());
+    let long = [
+        b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bob@hamburger.edu>\r\nBDAT 3000 LAST\r\n"
+            .as_slice(),
+        &[b'z'; 3000],
+    ]
+    .concat();
+    assert_eq!(codes(&h.feed(&long)), [250, 250, 250, 500]);
+    assert!(h.messages.is_empty());
+}
+
+#[test]
+fn an_oversize_chunk_fails_the_transaction_and_later_chunks_get_503() {
+    let mut c = ServerConfig::new("hamburger.edu");
+    c.max_message_size = 100;
+    let mut h = Harness::new(Arc::new(c));
+    let mut input =
+        b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bob@hamburger.edu>\r\nBDAT 80\r\n".to_vec();
+    input.extend([b'x'; 80]);
+    input.extend(b"BDAT 80 LAST\r\n");
+    input.extend([b'y'; 80]);
+    input.extend(b"BDAT 5 LAST\r\nzzzzzNOOP\r\n");
+    assert_eq!(codes(&h.feed(&input)), [250, 250, 250, 250, 552, 503, 250]);
+    assert!(h.messages.is_empty());
+}
+
+#[test]
+fn a_connection_dropped_mid_chunk_stores_nothing() {
+    let mut h = Harness::new(cfg());
+    h.feed(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bob@hamburger.edu>\r\nBDAT 100 LAST\r\nhalf");
+    h.s.handle_eof(Instant::now());
+    h.drain();
+    assert!(h.closed && h.messages.is_empty());
+}
+
+#[test]
+fn a_bdat_line_without_a_readable_size_ends_the_session() {
+    for bad in [
+        "BDAT",
+        "BDAT x",
+        "BDAT 10 LASTX",
+        "BDAT -1",
+        "BDAT 10 LAST more",
+        "BDAT 99999999999999999999",
+    ] {
+        let mut h = Harness::new(cfg());
+        let r = h.feed(format!("EHLO c\r\n{bad}\r\nNOOP\r\n").as_bytes());
+        assert_eq!(codes(&r), [250, 501], "{bad}: {r}");
+        assert!(h.closed, "{bad}");
+    }
 }
