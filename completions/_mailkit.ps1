@@ -119,6 +119,8 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--dump', '--dump', [CompletionResultType]::ParameterName, 'Print the composed message and send nothing')
             [CompletionResult]::new('--all-recipients', '--all-recipients', [CompletionResultType]::ParameterName, 'Fail (exit 24) when any recipient is refused, instead of sending to the others')
             [CompletionResult]::new('--no-pipelining', '--no-pipelining', [CompletionResultType]::ParameterName, 'Do not pipeline commands even when the server offers PIPELINING')
+            [CompletionResult]::new('--no-chunking', '--no-chunking', [CompletionResultType]::ParameterName, 'Send with DATA even when the server offers CHUNKING (BDAT, RFC 3030, is used by default when offered)')
+            [CompletionResult]::new('--binarymime', '--binarymime', [CompletionResultType]::ParameterName, 'Send the message as BODY=BINARYMIME (RFC 3030 §3): its bytes as they are, with BDAT, no line-length limit; the server must offer CHUNKING and BINARYMIME')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the dialogue (C:/S: lines) on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the dialogue (C:/S: lines) on stderr')
             [CompletionResult]::new('--starttls', '--starttls', [CompletionResultType]::ParameterName, 'Upgrade to TLS with STARTTLS (SMTP) or STLS (POP3); fail if the server does not offer it')

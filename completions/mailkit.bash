@@ -711,7 +711,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__send)
-            opts="-f -t -s -H -v -h -V --server --from --to --cc --bcc --subject --body --body-file --attach --attach-type --header --message --read-recipients --dump --helo --timeout --all-recipients --no-pipelining --transcript --verbose --count --connections --starttls --tls --insecure --ca-file --auth --auth-user --auth-password --password-file --auth-mechanism --help --version"
+            opts="-f -t -s -H -v -h -V --server --from --to --cc --bcc --subject --body --body-file --attach --attach-type --header --message --read-recipients --dump --helo --timeout --all-recipients --no-pipelining --no-chunking --binarymime --transcript --verbose --count --connections --starttls --tls --insecure --ca-file --auth --auth-user --auth-password --password-file --auth-mechanism --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -114,6 +114,8 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --dump 'Print the composed message and send nothing'
             cand --all-recipients 'Fail (exit 24) when any recipient is refused, instead of sending to the others'
             cand --no-pipelining 'Do not pipeline commands even when the server offers PIPELINING'
+            cand --no-chunking 'Send with DATA even when the server offers CHUNKING (BDAT, RFC 3030, is used by default when offered)'
+            cand --binarymime 'Send the message as BODY=BINARYMIME (RFC 3030 §3): its bytes as they are, with BDAT, no line-length limit; the server must offer CHUNKING and BINARYMIME'
             cand -v 'Show the dialogue (C:/S: lines) on stderr'
             cand --verbose 'Show the dialogue (C:/S: lines) on stderr'
             cand --starttls 'Upgrade to TLS with STARTTLS (SMTP) or STLS (POP3); fail if the server does not offer it'

@@ -108,6 +108,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l read-recipients
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l dump -d 'Print the composed message and send nothing'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l all-recipients -d 'Fail (exit 24) when any recipient is refused, instead of sending to the others'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l no-pipelining -d 'Do not pipeline commands even when the server offers PIPELINING'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l no-chunking -d 'Send with DATA even when the server offers CHUNKING (BDAT, RFC 3030, is used by default when offered)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l binarymime -d 'Send the message as BODY=BINARYMIME (RFC 3030 §3): its bytes as they are, with BDAT, no line-length limit; the server must offer CHUNKING and BINARYMIME'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s v -l verbose -d 'Show the dialogue (C:/S: lines) on stderr'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l starttls -d 'Upgrade to TLS with STARTTLS (SMTP) or STLS (POP3); fail if the server does not offer it'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l tls -d 'TLS from the first byte (implicit TLS: SMTPS port 465, POP3S 995)'

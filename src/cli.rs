@@ -770,6 +770,17 @@ pub struct Send {
     #[arg(long)]
     pub no_pipelining: bool,
 
+    /// Send with DATA even when the server offers CHUNKING (BDAT, RFC
+    /// 3030, is used by default when offered).
+    #[arg(long)]
+    pub no_chunking: bool,
+
+    /// Send the message as BODY=BINARYMIME (RFC 3030 §3): its bytes as
+    /// they are, with BDAT, no line-length limit; the server must offer
+    /// CHUNKING and BINARYMIME.
+    #[arg(long)]
+    pub binarymime: bool,
+
     /// Write the session in the S:/C: transcript format to FILE (- for stdout).
     #[arg(long, value_name = "FILE")]
     pub transcript: Option<std::path::PathBuf>,

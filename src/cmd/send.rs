@@ -313,6 +313,8 @@ struct SendService {
     tls: Option<crate::net::tls::ClientTls>,
     implicit_tls: bool,
     verbose: bool,
+    /// BODY=BINARYMIME (`--binarymime`).
+    binary: bool,
 }
 
 impl SendService {
@@ -329,6 +331,7 @@ impl SendService {
                         from: Some(self.prepared.from.clone()),
                         to: self.prepared.rcpts.clone(),
                         data,
+                        binary: self.binary,
                     };
                     let idx = s.send(env);
                     self.sent_at.insert((id, idx), now);
@@ -523,6 +526,7 @@ pub fn run(args: Send) -> anyhow::Result<()> {
     let mut cfg = ClientConfig::new(helo);
     cfg.timeout = Duration::from_secs(args.timeout);
     cfg.pipelining = !args.no_pipelining;
+    cfg.chunking = !args.no_chunking;
     cfg.all_recipients = args.all_recipients;
     cfg.starttls = args.tls.starttls;
     cfg.tls_active = args.tls.tls;
@@ -571,6 +575,7 @@ pub fn run(args: Send) -> anyhow::Result<()> {
         tls,
         implicit_tls: args.tls.tls,
         verbose: args.verbose,
+        binary: args.binarymime,
     };
     let started = Instant::now();
     let opts = ServiceOpts {

@@ -658,7 +658,12 @@ impl Runner {
             };
             let from = e.from.clone();
             let to = rcpts.iter().map(|&i| e.rcpts[i].addr.clone()).collect();
-            s.send(Envelope { from, to, data });
+            s.send(Envelope {
+                from,
+                to,
+                data,
+                binary: false,
+            });
             carried.push((id, rcpts));
         }
         job.messages = carried;

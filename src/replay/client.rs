@@ -142,16 +142,32 @@ impl ClientPlayer {
                     while let Some(Item::Line {
                         who: Who::Client,
                         text,
-                        ..
-                    }) = self.item(self.pos)
+                        line,
+                    }) = self.item(self.pos).cloned()
                     {
-                        bytes.extend_from_slice(text);
+                        bytes.extend_from_slice(&text);
                         bytes.extend_from_slice(b"\r\n");
                         if self.t.protocol == Protocol::Pop3 {
                             let text = text.clone();
                             self.sent.push_back(text);
                         }
                         self.pos += 1;
+                        // BDAT (RFC 3030): the chunk's octets follow as
+                        // they are, its size taken from the command.
+                        if let Some(n) = (self.t.protocol == Protocol::Smtp)
+                            .then(|| super::bdat_size(&text))
+                            .flatten()
+                        {
+                            match super::chunk_from(&self.t, self.pos, n) {
+                                Ok((chunk, used)) => {
+                                    bytes.extend_from_slice(&chunk);
+                                    self.pos += used;
+                                }
+                                Err(why) => {
+                                    return self.fail(line, why, "a transcript that adds up".into())
+                                }
+                            }
+                        }
                     }
                     self.out.push_back(Output::Transmit(bytes));
                 }

@@ -118,6 +118,48 @@ pub(crate) fn grants_tls(protocol: crate::transcript::parse::Protocol, reply: &[
     }
 }
 
+pub use crate::transcript::bdat_size;
+
+/// A BDAT chunk of `n` octets as a transcript holds it: the `C:` lines
+/// from step `pos`, joined by CRLF, the last one's CRLF only when the
+/// size says the chunk ends with one (SPEC: a chunk's bytes are `C:`
+/// lines as DATA's are; a chunk that stops mid-line ends its line there).
+/// Returns the bytes and how many steps they took, or why the lines do
+/// not add up to the size.
+pub(crate) fn chunk_from(
+    t: &crate::transcript::parse::Transcript,
+    mut pos: usize,
+    n: u64,
+) -> Result<(Vec<u8>, usize), String> {
+    use crate::transcript::parse::{Item, Who};
+    let start = pos;
+    let mut bytes: Vec<u8> = Vec::new();
+    while (bytes.len() as u64) < n {
+        match t.items.get(pos) {
+            Some(Item::Line {
+                who: Who::Client,
+                text,
+                ..
+            }) => {
+                bytes.extend_from_slice(text);
+                bytes.extend_from_slice(b"\r\n");
+                pos += 1;
+            }
+            Some(Item::Delay { .. }) => pos += 1,
+            _ => break,
+        }
+    }
+    let len = bytes.len() as u64;
+    if len == n + 2 && bytes.ends_with(b"\r\n") {
+        bytes.truncate(bytes.len() - 2);
+    } else if len != n {
+        return Err(format!(
+            "a BDAT chunk of {n} octets, but its C: lines hold {len} (with line ends)"
+        ));
+    }
+    Ok((bytes, pos - start))
+}
+
 /// The first word of a line, upper-cased (a command verb).
 pub(crate) fn verb(line: &[u8]) -> Vec<u8> {
     line.split(|&b| b == b' ')

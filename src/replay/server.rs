@@ -25,6 +25,17 @@ enum Wait {
     Delay,
 }
 
+/// A BDAT chunk coming from the client.
+struct ChunkRead {
+    /// Octets still to read.
+    left: u64,
+    /// The recorded chunk's size (from the transcript's BDAT line).
+    recorded: u64,
+    /// The octets, kept only to compare them (`strict`, where the sizes
+    /// are equal: bounded by the transcript).
+    bytes: Option<Vec<u8>>,
+}
+
 /// The server-side player (a [`Session`] for an accepted connection).
 pub struct ServerPlayer {
     t: Arc<Transcript>,
@@ -41,6 +52,8 @@ pub struct ServerPlayer {
     challenge: bool,
     /// IMAP: recorded tag → the client's tag.
     tags: HashMap<Vec<u8>, Vec<u8>>,
+    /// SMTP BDAT (RFC 3030): the chunk being read.
+    chunk: Option<ChunkRead>,
     done: bool,
 }
 
@@ -58,6 +71,7 @@ impl ServerPlayer {
             in_data: false,
             challenge: false,
             tags: HashMap::new(),
+            chunk: None,
             done: false,
         };
         p.advance(now);
@@ -120,6 +134,31 @@ impl ServerPlayer {
 
     fn advance(&mut self, now: Instant) {
         while !self.done {
+            if self.chunk.is_some() {
+                let Some(mut c) = self.chunk.take() else {
+                    return;
+                };
+                let n = usize::try_from(c.left)
+                    .unwrap_or(usize::MAX)
+                    .min(self.input.len());
+                if let Some(b) = &mut c.bytes {
+                    b.extend_from_slice(&self.input.pending()[..n]);
+                }
+                self.input.consume(n);
+                c.left -= n as u64;
+                if c.left > 0 {
+                    self.chunk = Some(c);
+                    if self.wait != Wait::Client {
+                        self.wait = Wait::Client;
+                        self.deadline = Some(now + self.s.timeout);
+                    }
+                    return;
+                }
+                self.wait = Wait::Nothing;
+                self.deadline = None;
+                self.check_chunk(c);
+                continue;
+            }
             match self.t.items.get(self.pos).cloned() {
                 None => return self.finish(Verdict::Pass),
                 Some(Item::Delay { seconds, .. }) => {
@@ -193,6 +232,23 @@ impl ServerPlayer {
         }
     }
 
+    /// A whole BDAT chunk from the client against the transcript's:
+    /// compared with `strict` only, as DATA's lines are.
+    fn check_chunk(&mut self, c: ChunkRead) {
+        let (line, _) = self.client_line_at(self.pos).unwrap_or_default();
+        match super::chunk_from(&self.t, self.pos, c.recorded) {
+            Ok((expected, used)) => {
+                if let Some(got) = c.bytes {
+                    if expected != got {
+                        return self.fail(line, show(&expected), show(&got));
+                    }
+                }
+                self.pos += used;
+            }
+            Err(why) => self.fail(line, why, "a transcript that adds up".into()),
+        }
+    }
+
     /// Compares one client line with the transcript at `pos`.
     fn check(&mut self, got: Vec<u8>) {
         let Some((line, expected)) = self.client_line_at(self.pos) else {
@@ -240,6 +296,17 @@ impl ServerPlayer {
         }
         if ok {
             self.pos += 1;
+            // BDAT: the chunk's octets come next, whatever they hold.
+            if self.t.protocol == Protocol::Smtp {
+                if let Some(n) = super::bdat_size(&got) {
+                    let recorded = super::bdat_size(&expected).unwrap_or(0);
+                    self.chunk = Some(ChunkRead {
+                        left: n,
+                        recorded,
+                        bytes: (self.s.strict && n == recorded).then(Vec::new),
+                    });
+                }
+            }
         } else {
             self.fail(line, show(&expected), show(&got));
         }

@@ -24,6 +24,12 @@ const IMAP: &str =
     "S: * OK IMAP4rev1 ready\nC: a1 LOGIN bob hungry\nS: a1 OK done\nC: a2 FETCH 1 BODY[]\n\
 S: * 1 FETCH (BODY[] {4}\nS: hi\nS: )\nS: a2 OK done\nC: a3 LOGOUT\nS: * BYE\nS: a3 OK bye\n";
 
+/// BDAT (RFC 3030) pipelined: a chunk that stops mid-line ("BDAT" as
+/// content), then the LAST one holding "QUIT" and a lone dot as content.
+const CHUNKED: &str = "S: 220 hamburger.edu ESMTP\nC: EHLO crepes.fr\nS: 250-hamburger.edu\nS: 250 CHUNKING\n\
+C: MAIL FROM:<alice@crepes.fr>\nC: RCPT TO:<bob@hamburger.edu>\nC: BDAT 18\nC: Subject: x\nC: \nC: BDAT\n\
+C: BDAT 7 LAST\nC: QUIT\nC: .\nS: 250 ok\nS: 250 ok\nS: 250 18 octets\nS: 250 queued\nC: QUIT\nS: 221 bye\n";
+
 fn settings(strict: bool) -> Settings {
     Settings {
         strict,
@@ -90,7 +96,7 @@ fn pair(text: &str, chunk: usize, strict: bool) -> (Option<Verdict>, Option<Verd
 
 #[test]
 fn players_agree_on_their_own_transcript_at_any_split() {
-    for text in [SEED, POP3, IMAP] {
+    for text in [SEED, POP3, IMAP, CHUNKED] {
         for chunk in [1, 2, 3, 7, 64, 4096] {
             for strict in [false, true] {
                 let (c, s) = pair(text, chunk, strict);
@@ -277,4 +283,46 @@ fn delays_are_honoured_only_when_asked() {
         drain(&mut c, &mut sent, &mut v);
         assert_eq!(sent, b"QUIT\r\n");
     }
+}
+
+#[test]
+fn a_bdat_transcript_plays_against_the_smtp_server_session() {
+    // The client player sends the chunks' exact octets: the real server
+    // session stores "Subject: x\n\nBDATQUIT\n." and answers every chunk.
+    let now = Instant::now();
+    let text = CHUNKED.replace(
+        "S: 250-hamburger.edu\nS: 250 CHUNKING\n",
+        "S: 250 hamburger.edu\n",
+    );
+    let t = transcript(&text);
+    let mut c = ClientPlayer::new(t, settings(false), now);
+    let mut s = crate::proto::smtp::server::ServerSession::new(
+        Arc::new(crate::proto::smtp::server::ServerConfig::new(
+            "hamburger.edu",
+        )),
+        None,
+        now,
+    );
+    let mut verdict = None;
+    let mut stored = Vec::new();
+    for _ in 0..100 {
+        let mut to_s = Vec::new();
+        drain(&mut c, &mut to_s, &mut verdict);
+        s.handle_input(now, &to_s);
+        while let Some(o) = s.poll_output() {
+            match o {
+                Output::Transmit(b) => c.handle_input(now, &b),
+                Output::Event(crate::proto::smtp::server::Event::Message(tx)) => {
+                    stored.push(tx.data.clone());
+                    s.delivered(true);
+                }
+                _ => {}
+            }
+        }
+        if verdict.is_some() {
+            break;
+        }
+    }
+    assert_eq!(verdict, Some(Verdict::Pass));
+    assert_eq!(stored, [b"Subject: x\n\nBDATQUIT\n.".to_vec()]);
 }

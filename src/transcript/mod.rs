@@ -11,6 +11,16 @@ use std::time::SystemTime;
 pub mod parse;
 pub mod sink;
 
+/// The chunk size of an SMTP `BDAT n [LAST]` line (RFC 3030): its
+/// octets follow the line as they are, and are recorded as `C:` lines.
+pub fn bdat_size(line: &[u8]) -> Option<u64> {
+    let mut w = line.split(|&b| b == b' ').filter(|w| !w.is_empty());
+    if !w.next()?.eq_ignore_ascii_case(b"BDAT") {
+        return None;
+    }
+    std::str::from_utf8(w.next()?).ok()?.parse().ok()
+}
+
 /// Longest partial line held while waiting for its line end.
 const MAX_PARTIAL: usize = 64 * 1024;
 
@@ -36,7 +46,20 @@ pub struct Recorder {
     /// Inside a message's lines (after 354, to the lone dot): content,
     /// not commands.
     in_data: bool,
+    /// Octets of a BDAT chunk still to come (RFC 3030): content, not
+    /// commands; a chunk that stops mid-line ends its `C:` line there.
+    chunk_left: u64,
+    /// The greeting was SMTP's 220 (BDAT means something only there).
+    smtp: Option<bool>,
+    /// Server lines that came while a chunk was arriving (replies to the
+    /// commands pipelined before it), written after the chunk so its
+    /// `C:` lines stay together. Bounded by [`MAX_HELD_LINES`].
+    held: Vec<Vec<u8>>,
 }
+
+/// Most server lines held back while a chunk arrives (a server sends a
+/// reply per pipelined command; past this they are written as they come).
+const MAX_HELD_LINES: usize = 1024;
 
 /// A command line's words (split at spaces, empty ones dropped): what
 /// [`redact`] and [`credentials_announced`] look at, split once a line.
@@ -125,6 +148,9 @@ impl Recorder {
             secrets_pending: 0,
             data_asked: false,
             in_data: false,
+            chunk_left: 0,
+            smtp: None,
+            held: Vec::new(),
         }
     }
 
@@ -132,7 +158,39 @@ impl Recorder {
     /// (SPEC): `PASS x`, `AUTH MECH initial-response`, and any line that
     /// answers a SASL challenge (`+ ` in POP3, `334` in SMTP).
     pub fn client(&mut self, mut bytes: &[u8]) {
-        while let Some(i) = memchr::memchr(b'\n', bytes) {
+        loop {
+            if self.chunk_left > 0 {
+                let n = usize::try_from(self.chunk_left)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
+                let (mut chunk, rest) = bytes.split_at(n);
+                bytes = rest;
+                self.chunk_left -= n as u64;
+                while let Some(i) = memchr::memchr(b'\n', chunk) {
+                    self.client.extend_from_slice(&chunk[..i]);
+                    chunk = &chunk[i + 1..];
+                    let line = std::mem::take(&mut self.client);
+                    let line = line.strip_suffix(b"\r").unwrap_or(&line);
+                    Self::write_line(&mut self.w, b"C: ", line);
+                }
+                let room = MAX_PARTIAL.saturating_sub(self.client.len());
+                self.client
+                    .extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if self.chunk_left > 0 {
+                    return;
+                }
+                if !self.client.is_empty() {
+                    let line = std::mem::take(&mut self.client);
+                    Self::write_line(&mut self.w, b"C: ", &line);
+                }
+                for line in std::mem::take(&mut self.held) {
+                    Self::write_line(&mut self.w, b"S: ", &line);
+                }
+                continue;
+            }
+            let Some(i) = memchr::memchr(b'\n', bytes) else {
+                break;
+            };
             self.client.extend_from_slice(&bytes[..i]);
             bytes = &bytes[i + 1..];
             let line = std::mem::take(&mut self.client);
@@ -155,6 +213,9 @@ impl Recorder {
                     |i: usize, v: &[u8]| words.get(i).is_some_and(|w| w.eq_ignore_ascii_case(v));
                 self.sasl = verb(0, b"AUTH") || verb(1, b"AUTHENTICATE");
                 self.data_asked = line.eq_ignore_ascii_case(b"DATA");
+                if self.smtp == Some(true) {
+                    self.chunk_left = bdat_size(line).unwrap_or(0);
+                }
                 redact(line, &words)
             };
             Self::write_line(&mut self.w, b"C: ", &shown);
@@ -171,6 +232,9 @@ impl Recorder {
             bytes = &bytes[i + 1..];
             let line = std::mem::take(&mut self.server);
             let line = line.strip_suffix(b"\r").unwrap_or(&line);
+            if self.smtp.is_none() {
+                self.smtp = Some(line.starts_with(b"220"));
+            }
             let continuation = line == b"+" || line.starts_with(b"+ ");
             self.secret_next = (continuation && self.sasl) || line.starts_with(b"334 ");
             if !continuation && !line.starts_with(b"334 ") {
@@ -186,6 +250,10 @@ impl Recorder {
                 // AUTH (or DATA) ended: nothing more is announced.
                 self.secrets_pending = 0;
                 self.data_asked = false;
+            }
+            if self.chunk_left > 0 && self.held.len() < MAX_HELD_LINES {
+                self.held.push(line.to_vec());
+                continue;
             }
             Self::write_line(&mut self.w, b"S: ", line);
         }
@@ -208,6 +276,9 @@ impl Recorder {
 
     /// Ends the session: writes unterminated lines and closes the file.
     pub fn finish(mut self) {
+        for line in std::mem::take(&mut self.held) {
+            Self::write_line(&mut self.w, b"S: ", &line);
+        }
         for (partial, prefix) in [
             (std::mem::take(&mut self.client), b"C: "),
             (std::mem::take(&mut self.server), b"S: "),
@@ -335,6 +406,33 @@ mod tests {
         r.finish();
         let text = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
         text.lines().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn bdat_chunks_are_content_and_a_chunk_ending_mid_line_ends_its_line() {
+        let lines = recorded(&[
+            (false, b"220 x\r\n"),
+            (true, b"BDAT 20\r\nAUTH LOGIN\r\nBDAT 3\r\nBDAT 3\r\nxyz"),
+            (true, b"BDAT 5 LAST\r\nab"),
+            (true, b"c\r\nQUIT\r\n"),
+        ]);
+        assert_eq!(
+            lines,
+            [
+                "S: 220 x",
+                "C: BDAT 20",
+                "C: AUTH LOGIN",
+                "C: BDAT 3",
+                "C: BDAT 3",
+                "C: xyz",
+                "C: BDAT 5 LAST",
+                "C: abc",
+                "C: QUIT",
+            ]
+        );
+        // Not SMTP: BDAT is only a word.
+        let lines = recorded(&[(false, b"* OK\r\n"), (true, b"BDAT 3 x\r\nabc\r\n")]);
+        assert_eq!(lines, ["S: * OK", "C: BDAT 3 x", "C: abc"]);
     }
 
     #[test]

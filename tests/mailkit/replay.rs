@@ -75,6 +75,7 @@ fn recorded_session_replays_and_a_changed_code_fails_on_its_line() {
             "alice@crepes.fr",
             "--to",
             "bob@hamburger.edu",
+            "--no-chunking",
         ])
         .args([
             "--subject",
@@ -101,6 +102,7 @@ fn recorded_session_replays_and_a_changed_code_fails_on_its_line() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let text = std::fs::read_to_string(&recorded[0]).unwrap();
+    // DATA (--no-chunking): the message's lines dot-stuffed.
     assert!(text.contains("C: ..starts with a dot\n"), "{text}");
     let fresh = smtp(&dir, "fresh", &[]);
     let (code, out, err) = replay(&[
@@ -135,6 +137,114 @@ fn recorded_session_replays_and_a_changed_code_fails_on_its_line() {
     assert_eq!(
         files(&dir.path().join("fresh"), "bob@hamburger.edu", "new").len(),
         1
+    );
+}
+
+#[test]
+fn a_recorded_bdat_session_replays_against_a_fresh_server() {
+    let dir = TempDir::new("replay-bdat");
+    let rec = dir.path().join("rec");
+    std::fs::create_dir_all(&rec).unwrap();
+    let srv = smtp(&dir, "mail", &["--record", rec.to_str().unwrap()]);
+    // Over one chunk's worth (1 MiB), and a body with dot lines.
+    let line = format!("{}\n", "x".repeat(900));
+    let msg = format!(
+        "From: alice@crepes.fr\nTo: bob@hamburger.edu\nSubject: chunked\n\n{}.\n..\nend\n",
+        line.repeat(1300)
+    );
+    let eml = dir.path().join("big.eml");
+    std::fs::write(&eml, msg).unwrap();
+    let sent = Command::new(bin())
+        .args(["send", "--server", &srv.addr.to_string()])
+        .args([
+            "--from",
+            "alice@crepes.fr",
+            "--to",
+            "bob@hamburger.edu",
+            "--message",
+        ])
+        .arg(&eml)
+        .output()
+        .unwrap();
+    assert_eq!(sent.status.code(), Some(0));
+    let mut recorded = Vec::new();
+    for _ in 0..50 {
+        recorded = std::fs::read_dir(&rec)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        if recorded.len() == 1
+            && std::fs::read_to_string(&recorded[0])
+                .unwrap()
+                .contains("S: 221")
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let text = std::fs::read_to_string(&recorded[0]).unwrap();
+    let bdats: Vec<&str> = text.lines().filter(|l| l.starts_with("C: BDAT ")).collect();
+    assert_eq!(bdats.len(), 2, "two chunks: {bdats:?}");
+    assert!(bdats[1].ends_with(" LAST"));
+    let fresh = smtp(&dir, "fresh", &[]);
+    let (code, out, err) = replay(&[
+        "--server",
+        &fresh.addr.to_string(),
+        recorded[0].to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let original = files(&dir.path().join("mail"), "bob@hamburger.edu", "new");
+    let replayed = files(&dir.path().join("fresh"), "bob@hamburger.edu", "new");
+    assert_eq!(replayed.len(), 1);
+    let body_of = |p: &std::path::Path| {
+        let t = std::fs::read(p).unwrap();
+        let at = t.windows(2).position(|w| w == b"\n\n").unwrap();
+        t[at..].to_vec()
+    };
+    assert!(body_of(&original[0]) == body_of(&replayed[0]));
+    // The same transcript as the server, for the same send: its chunks
+    // are read by count (strict: compared octet for octet).
+    let mut player = Server::start(&[
+        "replay",
+        "--serve",
+        "--once",
+        "--strict",
+        recorded[0].to_str().unwrap(),
+    ]);
+    let helo = text
+        .lines()
+        .find_map(|l| l.strip_prefix("C: EHLO "))
+        .unwrap()
+        .to_owned();
+    let sent = Command::new(bin())
+        .args([
+            "send",
+            "--server",
+            &player.addr.to_string(),
+            "--helo",
+            &helo,
+        ])
+        .args([
+            "--from",
+            "alice@crepes.fr",
+            "--to",
+            "bob@hamburger.edu",
+            "--message",
+        ])
+        .arg(&eml)
+        .output()
+        .unwrap();
+    assert_eq!(
+        sent.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    assert_eq!(
+        player.wait_exit(Duration::from_secs(10)),
+        Some(0),
+        "{}",
+        player.log_text()
     );
 }
 

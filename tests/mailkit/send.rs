@@ -242,14 +242,14 @@ fn dump_transcript_and_prepared_messages() {
     );
     assert!(!bob[0].contains("eve@"));
     assert_eq!(stored(&dir, "eve@hamburger.edu").len(), 1);
+    // BDAT (the server offers CHUNKING): the chunk's lines as they are.
     let t = std::fs::read_to_string(&transcript).unwrap();
     for want in [
         "S: 220 hamburger.edu ESMTP mailkit",
         "C: MAIL FROM:<a@crepes.fr> SIZE=",
-        "C: DATA",
-        "S: 354 ",
-        "C: ..dot line",
-        "C: .",
+        "C: BDAT ",
+        "C: .dot line",
+        "S: 250 2.0.0 Message accepted",
         "C: QUIT",
         "S: 221 2.0.0 hamburger.edu closing connection",
     ] {
@@ -258,6 +258,35 @@ fn dump_transcript_and_prepared_messages() {
             "{want:?} missing in\n{t}"
         );
     }
+    assert!(!t.contains("C: DATA"), "{t}");
+    // --no-chunking: DATA, dot-stuffed, the same message stored.
+    send(&srv.addr.to_string())
+        .args([
+            "--from",
+            "a@crepes.fr",
+            "--read-recipients",
+            "--no-chunking",
+            "--message",
+        ])
+        .arg(&msg)
+        .arg("--transcript")
+        .arg(&transcript)
+        .assert()
+        .success();
+    let t = std::fs::read_to_string(&transcript).unwrap();
+    for want in ["C: DATA", "S: 354 ", "C: ..dot line", "C: ."] {
+        assert!(
+            t.lines().any(|l| l.starts_with(want)),
+            "{want:?} missing in\n{t}"
+        );
+    }
+    assert!(!t.contains("C: BDAT"), "{t}");
+    let bob = stored(&dir, "bob@hamburger.edu");
+    assert_eq!(bob.len(), 2);
+    assert_eq!(
+        bob[0].split_once("\n\n").map(|x| x.1),
+        bob[1].split_once("\n\n").map(|x| x.1)
+    );
 }
 
 #[test]

@@ -41,6 +41,9 @@ pub struct ClientConfig {
     pub starttls_opportunistic: bool,
     /// AUTH before the first MAIL (RFC 4954).
     pub auth: Option<AuthConfig>,
+    /// Send with BDAT when the server offers CHUNKING (RFC 3030); DATA
+    /// otherwise. BODY=BINARYMIME messages always need BDAT.
+    pub chunking: bool,
 }
 
 /// Credentials for AUTH and how to present them.
@@ -78,6 +81,7 @@ impl ClientConfig {
             tls_active: false,
             starttls_opportunistic: false,
             auth: None,
+            chunking: true,
         }
     }
 }
@@ -92,6 +96,9 @@ pub struct Envelope {
     pub to: Vec<String>,
     /// The message.
     pub data: Vec<u8>,
+    /// BODY=BINARYMIME (RFC 3030 §3): the bytes go as they are, with
+    /// BDAT; a server without CHUNKING and BINARYMIME cannot take it.
+    pub binary: bool,
 }
 
 /// Where a message (or the session) failed, in the order swaks numbers
@@ -196,6 +203,8 @@ enum Expect {
     Rcpt(usize),
     Data,
     EndOfData,
+    /// The reply to a BDAT chunk (RFC 3030); `true` for the LAST one.
+    Chunk(bool),
     Rset,
     Quit,
     StartTls,
@@ -216,6 +225,8 @@ struct Current {
     last_refusal: Option<Reply>,
     mail_ok: bool,
     failure: Option<Failure>,
+    /// Sent with BDAT rather than DATA.
+    chunked: bool,
 }
 
 /// One SMTP client session.
@@ -554,7 +565,20 @@ impl ClientSession {
                 self.advance();
             }
             Expect::Data => self.on_data_reply(reply),
-            Expect::EndOfData => {
+            Expect::Chunk(false) => {
+                // A chunk refused: the transaction failed (RFC 3030 §2);
+                // the LAST chunk's reply (503) still comes.
+                if let Some(cur) = &mut self.current {
+                    if !reply.is_positive() && cur.failure.is_none() {
+                        cur.failure = Some(if cur.accepted == 0 {
+                            Failure::Refused(Stage::Rcpt, cur.last_refusal.clone().unwrap_or(reply))
+                        } else {
+                            Failure::Refused(Stage::AfterData, reply)
+                        });
+                    }
+                }
+            }
+            Expect::Chunk(true) | Expect::EndOfData => {
                 if let Some(cur) = self.current.take() {
                     let e = match cur.failure {
                         Some(f) => Event::Failed {
@@ -565,6 +589,14 @@ impl ClientSession {
                             message: cur.index,
                             reply,
                         },
+                        // BDAT pipelined behind refused recipients.
+                        None if cur.accepted == 0 => Event::Failed {
+                            message: cur.index,
+                            failure: Failure::Refused(
+                                Stage::Rcpt,
+                                cur.last_refusal.unwrap_or(reply),
+                            ),
+                        },
                         None => Event::Failed {
                             message: cur.index,
                             failure: Failure::Refused(Stage::AfterData, reply),
@@ -573,6 +605,14 @@ impl ClientSession {
                     self.event(e);
                 }
                 self.current = self.next.take();
+                // With BDAT the next message went out with its commands:
+                // queue the one after it behind them (RFC 2920, 3030).
+                if self.current.as_ref().is_some_and(|c| c.chunked)
+                    && self.pipelined()
+                    && self.next.is_none()
+                {
+                    self.next = self.start_transaction();
+                }
                 self.advance();
             }
             Expect::Rset => self.advance(),
@@ -758,6 +798,14 @@ impl ClientSession {
             return;
         }
         if self.current.is_some() {
+            // With BDAT the next message can follow at once (RFC 2920,
+            // 3030): its chunks need no 354.
+            if self.current.as_ref().is_some_and(|c| c.chunked)
+                && self.pipelined()
+                && self.next.is_none()
+            {
+                self.next = self.start_transaction();
+            }
             // Without pipelining, one command at a time.
             if self.expect.is_empty() {
                 self.step_unpipelined();
@@ -768,7 +816,10 @@ impl ClientSession {
             return;
         }
         self.current = self.start_transaction();
-        if self.current.is_some() {
+        if let Some(c) = &self.current {
+            if c.chunked && self.pipelined() && self.next.is_none() {
+                self.next = self.start_transaction();
+            }
             return;
         }
         if self.finishing && self.current.is_none() {
@@ -798,11 +849,16 @@ impl ClientSession {
             };
             let from = env.from.clone().unwrap_or_default();
             self.cmd(&format!("MAIL FROM:<{from}>{params}"), Expect::Mail);
+            let chunked = self.chunked(&env);
             if self.pipelined() {
                 for (i, r) in env.to.iter().enumerate() {
                     self.cmd(&format!("RCPT TO:<{r}>"), Expect::Rcpt(i));
                 }
-                self.cmd("DATA", Expect::Data);
+                if chunked {
+                    self.chunks(&env);
+                } else {
+                    self.cmd("DATA", Expect::Data);
+                }
             }
             return Some(Current {
                 index,
@@ -812,6 +868,7 @@ impl ClientSession {
                 last_refusal: None,
                 mail_ok: false,
                 failure: None,
+                chunked,
             });
         }
         None
@@ -858,13 +915,43 @@ impl ClientSession {
             let line = format!("RCPT TO:<{}>", cur.env.to[i]);
             return self.cmd(&line, Expect::Rcpt(i));
         }
-        self.cmd("DATA", Expect::Data);
+        if cur.chunked {
+            let env = cur.env.clone();
+            self.chunks(&env);
+        } else {
+            self.cmd("DATA", Expect::Data);
+        }
+    }
+
+    /// Whether `env` goes with BDAT here (RFC 3030).
+    fn chunked(&self, env: &Envelope) -> bool {
+        env.binary || (self.cfg.chunking && self.offers("CHUNKING"))
+    }
+
+    /// The message as BDAT chunks of at most [`MAX_CHUNK`] octets, the
+    /// last one marked LAST, each reply expected in order.
+    fn chunks(&mut self, env: &Envelope) {
+        let body = chunk_body(env);
+        let mut parts = body.chunks(MAX_CHUNK).peekable();
+        if parts.peek().is_none() {
+            return self.cmd("BDAT 0 LAST", Expect::Chunk(true));
+        }
+        while let Some(part) = parts.next() {
+            let last = parts.peek().is_none();
+            let line = format!("BDAT {}{}", part.len(), if last { " LAST" } else { "" });
+            self.cmd(&line, Expect::Chunk(last));
+            self.out.extend_from_slice(part);
+        }
     }
 
     /// MAIL parameters for a message, or why it cannot be sent here.
     fn check(&self, env: &Envelope) -> Result<String, Failure> {
         let mut params = String::new();
-        let size = wire_size(&env.data);
+        let size = if env.binary {
+            env.data.len()
+        } else {
+            wire_size(&env.data)
+        };
         if let Some(limit) = self
             .extension("SIZE")
             .and_then(|l| l.split(' ').nth(1))
@@ -877,7 +964,12 @@ impl ClientSession {
         if self.offers("SIZE") {
             params.push_str(&format!(" SIZE={size}"));
         }
-        if !env.data.is_ascii() {
+        if env.binary {
+            if !(self.offers("CHUNKING") && self.offers("BINARYMIME")) {
+                return Err(Failure::Unsupported("BINARYMIME"));
+            }
+            params.push_str(" BODY=BINARYMIME");
+        } else if !env.data.is_ascii() {
             if !self.offers("8BITMIME") {
                 return Err(Failure::Unsupported("8BITMIME"));
             }
@@ -893,6 +985,24 @@ impl ClientSession {
         }
         Ok(params)
     }
+}
+
+/// The largest BDAT chunk sent: a bigger message goes in several, so
+/// no one chunk needs a megabytes-long read before its reply.
+pub const MAX_CHUNK: usize = 1 << 20;
+
+/// The message as BDAT carries it: for BINARYMIME its bytes as they are;
+/// otherwise CRLF line ends and a final line end, as [`wire_size`] counts
+/// (no dot-stuffing: a chunk is read by count).
+pub fn chunk_body(env: &Envelope) -> Vec<u8> {
+    if env.binary {
+        return env.data.clone();
+    }
+    let mut out = crate::util::lf_to_crlf(&env.data);
+    if !out.is_empty() && !out.ends_with(b"\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
 }
 
 /// The message as it goes on the wire after DATA: CRLF line ends, a final

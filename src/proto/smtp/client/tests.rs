@@ -11,6 +11,7 @@ fn env(from: &str, to: &[&str], data: &[u8]) -> Envelope {
         from: Some(from.into()),
         to: to.iter().map(|s| s.to_string()).collect(),
         data: data.to_vec(),
+        binary: false,
     }
 }
 
@@ -84,10 +85,11 @@ const BODY: &[u8] = b"Subject: hi\n\n.leading dot\n..two\nlast line without newl
 
 #[test]
 fn two_messages_pipelined_and_not_against_the_server_session() {
-    for pipelining in [true, false] {
+    for (pipelining, chunking) in [(true, true), (false, true), (true, false), (false, false)] {
         for chunk in [1, 7, 1 << 20] {
             let mut cfg = ClientConfig::new("crepes.fr");
             cfg.pipelining = pipelining;
+            cfg.chunking = chunking;
             let msgs = vec![
                 env(
                     "alice@crepes.fr",
@@ -417,6 +419,121 @@ fn all_recipients_makes_one_refusal_fatal() {
     assert_eq!(s.server("250 ok\r\n"), "RCPT TO:<no@e.f>\r\n");
     assert_eq!(s.server("550 no such user\r\n"), "RSET\r\n");
     assert!(s.events.iter().any(|e| matches!(e, Event::Failed { message: 0, failure: Failure::Refused(Stage::Rcpt, r) } if r.code == 550)));
+}
+
+#[test]
+fn bdat_carries_the_message_by_count_and_pipelines_the_next() {
+    let mut s = Script::new(ClientConfig::new("x"));
+    s.server("220 x\r\n");
+    s.server("250-x\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+    s.c.send(env("a@b.c", &["d@e.f"], b".one\n"));
+    s.c.send(env("a@b.c", &["d@e.f"], b"two"));
+    s.c.send(env("a@b.c", &["d@e.f"], b""));
+    let before = s.wire.len();
+    s.drain();
+    let first = String::from_utf8_lossy(&s.wire[before..]).into_owned();
+    // Both transactions at once: no dot-stuffing, no end-of-data line.
+    assert_eq!(
+        first,
+        "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nBDAT 6 LAST\r\n.one\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nBDAT 5 LAST\r\ntwo\r\n"
+    );
+    // The first one's final reply lets the third go out.
+    assert_eq!(
+        s.server("250 ok\r\n250 ok\r\n250 queued one\r\n"),
+        "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nBDAT 0 LAST\r\n"
+    );
+    s.server("250 ok\r\n250 ok\r\n250 queued two\r\n250 ok\r\n250 ok\r\n250 queued three\r\n");
+    let delivered: Vec<usize> = s
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Delivered { message, .. } => Some(*message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delivered, [0, 1, 2]);
+}
+
+#[test]
+fn bdat_failures_name_the_stage() {
+    // Every recipient refused: the chunk went anyway and got 554.
+    let mut s = Script::new(ClientConfig::new("x"));
+    s.server("220 x\r\n");
+    s.server("250-x\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+    s.c.send(env("a@b.c", &["d@e.f"], b"one\n"));
+    s.drain();
+    s.server("250 ok\r\n550 no such user\r\n554 no valid recipients\r\n");
+    assert!(
+        s.events.iter().any(|e| matches!(e,
+        Event::Failed { failure: Failure::Refused(Stage::Rcpt, r), .. } if r.code == 550)),
+        "{:?}",
+        s.events
+    );
+    // Refused after the last chunk.
+    let mut s = Script::new(ClientConfig::new("x"));
+    s.server("220 x\r\n");
+    s.server("250-x\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+    s.c.send(env("a@b.c", &["d@e.f"], b"one\n"));
+    s.drain();
+    s.server("250 ok\r\n250 ok\r\n552 too big\r\n");
+    assert!(
+        s.events.iter().any(|e| matches!(e,
+        Event::Failed { failure: Failure::Refused(Stage::AfterData, r), .. } if r.code == 552)),
+        "{:?}",
+        s.events
+    );
+    // BINARYMIME needs CHUNKING and BINARYMIME.
+    let mut s = Script::new(ClientConfig::new("x"));
+    s.server("220 x\r\n");
+    s.server("250-x\r\n250 CHUNKING\r\n");
+    let mut e = env("a@b.c", &["d@e.f"], b"\x00\x01");
+    e.binary = true;
+    s.c.send(e);
+    s.drain();
+    assert!(
+        s.events.iter().any(|e| matches!(
+            e,
+            Event::Failed {
+                failure: Failure::Unsupported("BINARYMIME"),
+                ..
+            }
+        )),
+        "{:?}",
+        s.events
+    );
+}
+
+#[test]
+fn big_and_binary_messages_through_the_server_session() {
+    // Over MAX_CHUNK: several chunks; BINARYMIME: the bytes kept.
+    let mut big: Vec<u8> = (0..(MAX_CHUNK * 2 + 100))
+        .map(|i| {
+            if i % 100 == 99 {
+                b'\n'
+            } else {
+                b'a' + (i % 26) as u8
+            }
+        })
+        .collect();
+    big.push(b'\n');
+    let mut bin = env("a@b.c", &["bob@hamburger.edu"], b"\x00\xff\r\x7f");
+    bin.binary = true;
+    let mut scfg = ServerConfig::new("hamburger.edu");
+    scfg.max_message_size = 10 << 20;
+    let (events, stored) = pair(
+        ClientConfig::new("c"),
+        scfg,
+        vec![env("a@b.c", &["bob@hamburger.edu"], &big), bin],
+        1 << 16,
+    );
+    assert_eq!(stored.len(), 2, "{events:?}");
+    assert!(
+        stored[0].data == big,
+        "{} vs {}",
+        stored[0].data.len(),
+        big.len()
+    );
+    assert_eq!(stored[1].data, b"\x00\xff\r\x7f");
 }
 
 #[test]
