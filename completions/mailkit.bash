@@ -711,7 +711,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__send)
-            opts="-f -t -s -H -v -h -V --server --from --to --cc --bcc --subject --body --body-file --attach --attach-type --header --message --read-recipients --dump --helo --timeout --all-recipients --no-pipelining --no-chunking --binarymime --transcript --verbose --count --connections --starttls --tls --insecure --ca-file --auth --auth-user --auth-password --password-file --auth-mechanism --help --version"
+            opts="-f -t -s -H -v -h -V --server --from --to --cc --bcc --subject --body --body-file --attach --attach-type --header --message --read-recipients --dump --helo --timeout --all-recipients --no-pipelining --no-chunking --dsn-notify --dsn-ret --envid --binarymime --transcript --verbose --count --connections --starttls --tls --insecure --ca-file --auth --auth-user --auth-password --password-file --auth-mechanism --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -789,6 +789,18 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dsn-notify)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dsn-ret)
+                    COMPREPLY=($(compgen -W "full hdrs FULL HDRS" -- "${cur}"))
+                    return 0
+                    ;;
+                --envid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --transcript)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -833,7 +845,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve)
-            opts="-q -h -V --smtp --pop3 --imap --http --smtp-tls-listen --pop3-tls-listen --imap-tls-listen --http-tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --chaos --enable-chaos --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --max-user-connections --cors --allow-host --access-log --max-request-size --transcripts --help --version"
+            opts="-q -h -V --smtp --pop3 --imap --http --smtp-tls-listen --pop3-tls-listen --imap-tls-listen --http-tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --auth-any --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --chaos --discard-ehlo-keyword --enable-chaos --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --max-user-connections --cors --allow-host --access-log --max-request-size --transcripts --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -953,6 +965,10 @@ _mailkit() {
                     ;;
                 --chaos)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discard-ehlo-keyword)
+                    COMPREPLY=($(compgen -W "CHUNKING BINARYMIME DSN PIPELINING SMTPUTF8 chunking binarymime dsn pipelining smtputf8" -- "${cur}"))
                     return 0
                     ;;
                 --route)
@@ -1285,7 +1301,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve__subcmd__smtp)
-            opts="-q -h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --chaos --enable-chaos --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --help --version"
+            opts="-q -h -V --listen --tls-listen --timeout --maildir --hostname --domain --users --max-connections --max-session-time --max-auth-failures --auth-delay-ms --record --max-messages --max-age --tls-cert --tls-key --tls-self-signed --require-tls --allow-insecure-auth --max-message-size --max-memory --max-recipients --max-hops --exit-after --shutdown-grace --quiet --smtp-auth-accept-any --chaos --discard-ehlo-keyword --enable-chaos --route --relay-to --relay-auth --relay-from --queue --retry-base --max-queue-age --delay-warning --max-outbound --resolver --mx-port --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1381,6 +1397,10 @@ _mailkit() {
                     ;;
                 --chaos)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discard-ehlo-keyword)
+                    COMPREPLY=($(compgen -W "CHUNKING BINARYMIME DSN PIPELINING SMTPUTF8 chunking binarymime dsn pipelining smtputf8" -- "${cur}"))
                     return 0
                     ;;
                 --route)

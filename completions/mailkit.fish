@@ -61,6 +61,16 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l max-hops 
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l exit-after -d 'Exit (status 0) after N messages have been accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l shutdown-grace -d 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l chaos -d 'Inject failures, for testing how an app copes with a failing mail server (repeatable, or comma-separated): `sender=CODE:PERCENT`, `recipient=CODE:PERCENT`, `auth=CODE:PERCENT` (Mailpit\'s triggers; CODE defaults to 451), `delay=MS` before every reply, `disconnect=PERCENT` of DATA commands cut off mid-message, `tempfail-after=N` (451 for every message after N). Every hit is logged. Changed at run time with PUT /api/v1/chaos under `serve`' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l discard-ehlo-keyword -d 'Do not offer this ESMTP extension (repeatable; Postfix\'s smtpd_discard_ehlo_keywords): CHUNKING, BINARYMIME, DSN, PIPELINING or SMTPUTF8, left out of EHLO and refused if used, to test how clients cope with a server without it' -r -f -a "CHUNKING\t''
+BINARYMIME\t''
+DSN\t''
+PIPELINING\t''
+SMTPUTF8\t''
+chunking\t''
+binarymime\t''
+dsn\t''
+pipelining\t''
+smtputf8\t''"
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l route -d 'Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its subdomains). Only authenticated or --relay-from clients may relay, and only with --domain set' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l relay-to -d 'Relay mail for every other domain through this smarthost' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve-smtp" -l relay-auth -d 'AUTH to the smarthost (and routes) as USER:PASS, after STARTTLS when offered' -r
@@ -94,6 +104,12 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s H -l header -d 
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l message -d 'Send a prepared message from FILE, or - for stdin, as it is' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l helo -d 'Name to give in EHLO/HELO [default: this host\'s name]' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l timeout -d 'Seconds to wait for each server reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l dsn-notify -d 'Ask for delivery status notifications (RFC 3461 NOTIFY, on every recipient): NEVER, or a comma list of SUCCESS, FAILURE, DELAY. With any DSN flag each recipient also carries ORCPT=rfc822;ADDR. The server must offer DSN (else exit 23)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l dsn-ret -d 'How much of the message a failure report returns (RFC 3461 RET)' -r -f -a "full\t''
+hdrs\t''
+FULL\t''
+HDRS\t''"
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l envid -d 'The envelope id the reports quote (RFC 3461 ENVID; at most 100 characters)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l transcript -d 'Write the session in the S:/C: transcript format to FILE (- for stdout)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l count -d 'Load: send N messages in all' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l connections -d 'Load: over C concurrent connections, each pipelined' -r
@@ -218,6 +234,16 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-hops -d 'R
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l exit-after -d 'Exit (status 0) after N messages have been accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l shutdown-grace -d 'Seconds sessions may run on after SIGINT/SIGTERM before they get 421' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l chaos -d 'Inject failures, for testing how an app copes with a failing mail server (repeatable, or comma-separated): `sender=CODE:PERCENT`, `recipient=CODE:PERCENT`, `auth=CODE:PERCENT` (Mailpit\'s triggers; CODE defaults to 451), `delay=MS` before every reply, `disconnect=PERCENT` of DATA commands cut off mid-message, `tempfail-after=N` (451 for every message after N). Every hit is logged. Changed at run time with PUT /api/v1/chaos under `serve`' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l discard-ehlo-keyword -d 'Do not offer this ESMTP extension (repeatable; Postfix\'s smtpd_discard_ehlo_keywords): CHUNKING, BINARYMIME, DSN, PIPELINING or SMTPUTF8, left out of EHLO and refused if used, to test how clients cope with a server without it' -r -f -a "CHUNKING\t''
+BINARYMIME\t''
+DSN\t''
+PIPELINING\t''
+SMTPUTF8\t''
+chunking\t''
+binarymime\t''
+dsn\t''
+pipelining\t''
+smtputf8\t''"
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l route -d 'Relay mail for DOMAIN to HOST:PORT (repeatable; `*.DOMAIN` for its subdomains). Only authenticated or --relay-from clients may relay, and only with --domain set' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l relay-to -d 'Relay mail for every other domain through this smarthost' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l relay-auth -d 'AUTH to the smarthost (and routes) as USER:PASS, after STARTTLS when offered' -r

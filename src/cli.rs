@@ -394,6 +394,13 @@ pub struct SmtpOptions {
     #[arg(long, value_name = "KIND=VALUE")]
     pub chaos: Vec<String>,
 
+    /// Do not offer this ESMTP extension (repeatable; Postfix's
+    /// smtpd_discard_ehlo_keywords): CHUNKING, BINARYMIME, DSN,
+    /// PIPELINING or SMTPUTF8, left out of EHLO and refused if used, to
+    /// test how clients cope with a server without it.
+    #[arg(long, value_name = "KEYWORD", value_parser = ["CHUNKING", "BINARYMIME", "DSN", "PIPELINING", "SMTPUTF8", "chunking", "binarymime", "dsn", "pipelining", "smtputf8"])]
+    pub discard_ehlo_keyword: Vec<String>,
+
     /// Allow chaos to be set at run time (GET/PUT /api/v1/chaos) with
     /// every failure off until then (Mailpit's flag; implied by --chaos).
     #[arg(long)]
@@ -774,6 +781,22 @@ pub struct Send {
     /// 3030, is used by default when offered).
     #[arg(long)]
     pub no_chunking: bool,
+
+    /// Ask for delivery status notifications (RFC 3461 NOTIFY, on every
+    /// recipient): NEVER, or a comma list of SUCCESS, FAILURE, DELAY.
+    /// With any DSN flag each recipient also carries ORCPT=rfc822;ADDR.
+    /// The server must offer DSN (else exit 23).
+    #[arg(long, value_name = "LIST")]
+    pub dsn_notify: Option<String>,
+
+    /// How much of the message a failure report returns (RFC 3461 RET).
+    #[arg(long, value_name = "full|hdrs", value_parser = ["full", "hdrs", "FULL", "HDRS"])]
+    pub dsn_ret: Option<String>,
+
+    /// The envelope id the reports quote (RFC 3461 ENVID; at most 100
+    /// characters).
+    #[arg(long, value_name = "ID")]
+    pub envid: Option<String>,
 
     /// Send the message as BODY=BINARYMIME (RFC 3030 §3): its bytes as
     /// they are, with BDAT, no line-length limit; the server must offer

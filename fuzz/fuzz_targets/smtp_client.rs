@@ -14,6 +14,20 @@ fuzz_target!(|data: &[u8]| {
             from: Some("a@b.example".into()),
             to: vec!["c@d.example".into(), format!("r{i}@e.example")],
             data: b"Subject: x\n\n.dot\nbody\n".to_vec(),
+            // One message each as BINARYMIME and with DSN parameters: the
+            // fuzzed server may or may not offer CHUNKING, BINARYMIME, DSN.
+            binary: i == 1,
+            dsn: (i == 2).then(|| mailkit::proto::smtp::client::EnvelopeDsn {
+                mail: mailkit::proto::smtp::dsn::MailDsn {
+                    ret: Some(mailkit::proto::smtp::dsn::Ret::Hdrs),
+                    envid: Some("id+1".into()),
+                },
+                rcpts: vec![mailkit::proto::smtp::dsn::RcptDsn {
+                    notify: Some(mailkit::proto::smtp::dsn::Notify::NEVER),
+                    orcpt: Some(("rfc822".into(), "c@d.example".into())),
+                }],
+                required: false,
+            }),
         });
     }
     c.finish();

@@ -13,7 +13,7 @@ use crate::cli::Send;
 use crate::message::compose::{self, addr_spec, split_addresses, Attachment, Draft};
 use crate::net::{ClientService, ConnId, Service, ServiceOpts, StopMode};
 use crate::proto::smtp::client::{
-    AuthConfig, ClientConfig, ClientSession, Envelope, Event, Failure, Stage,
+    AuthConfig, ClientConfig, ClientSession, Envelope, EnvelopeDsn, Event, Failure, Stage,
 };
 use crate::transcript::Recorder;
 
@@ -53,7 +53,11 @@ fn describe(f: &Failure) -> String {
             format!("the message ({size} octets) is over the server's SIZE limit ({limit})")
         }
         Failure::Unsupported(ext) => {
-            format!("the message needs {ext}, which the server does not offer")
+            if *ext == "DSN" {
+                "the server does not offer DSN (RFC 3461): leave out --dsn-notify, --dsn-ret and --envid".into()
+            } else {
+                format!("the message needs {ext}, which the server does not offer")
+            }
         }
         Failure::Closed => "the server closed the connection unexpectedly".into(),
         Failure::Timeout => "the server did not answer in time (--timeout)".into(),
@@ -315,6 +319,8 @@ struct SendService {
     verbose: bool,
     /// BODY=BINARYMIME (`--binarymime`).
     binary: bool,
+    /// `--dsn-notify`, `--dsn-ret`, `--envid` (RFC 3461).
+    dsn: Option<EnvelopeDsn>,
 }
 
 impl SendService {
@@ -332,6 +338,7 @@ impl SendService {
                         to: self.prepared.rcpts.clone(),
                         data,
                         binary: self.binary,
+                        dsn: self.dsn.clone(),
                     };
                     let idx = s.send(env);
                     self.sent_at.insert((id, idx), now);
@@ -503,6 +510,42 @@ fn auth_config(args: &Send) -> anyhow::Result<Option<AuthConfig>> {
     }))
 }
 
+/// The DSN parameters of `--dsn-notify`, `--dsn-ret`, `--envid` (RFC
+/// 3461), each recipient's ORCPT its own address; `None` without them.
+fn dsn_of(args: &Send, rcpts: &[String]) -> anyhow::Result<Option<EnvelopeDsn>> {
+    use crate::proto::smtp::dsn::{self, MailDsn, Notify, RcptDsn, Ret};
+    if args.dsn_notify.is_none() && args.dsn_ret.is_none() && args.envid.is_none() {
+        return Ok(None);
+    }
+    let notify = match &args.dsn_notify {
+        Some(n) => Some(Notify::parse(n).map_err(|e| exit(1, format!("--dsn-notify {n:?}: {e}")))?),
+        None => None,
+    };
+    let envid = match &args.envid {
+        Some(e) if e.is_empty() || e.chars().count() > dsn::MAX_ENVID => {
+            return Err(exit(1, "--envid must be 1 to 100 characters"))
+        }
+        Some(e) if e.chars().any(char::is_control) => {
+            return Err(exit(1, "--envid cannot hold control characters"))
+        }
+        e => e.clone(),
+    };
+    Ok(Some(EnvelopeDsn {
+        mail: MailDsn {
+            ret: args.dsn_ret.as_deref().and_then(Ret::parse),
+            envid,
+        },
+        rcpts: rcpts
+            .iter()
+            .map(|r| RcptDsn {
+                notify,
+                orcpt: Some(("rfc822".into(), r.clone())),
+            })
+            .collect(),
+        required: true,
+    }))
+}
+
 /// Runs `mailkit send`.
 pub fn run(args: Send) -> anyhow::Result<()> {
     let prepared = prepare(&args)?;
@@ -532,6 +575,7 @@ pub fn run(args: Send) -> anyhow::Result<()> {
     cfg.tls_active = args.tls.tls;
     cfg.auth = auth_config(&args)?;
     let tls = super::common::client_tls(&args.tls, &server_arg).map_err(|e| exit(29, e))?;
+    let dsn = dsn_of(&args, &prepared.rcpts)?;
 
     let transcript = match args.transcript.as_deref() {
         Some(p) if p.as_os_str() == "-" => Some(Recorder::to_writer(Box::new(std::io::stdout()))),
@@ -576,6 +620,7 @@ pub fn run(args: Send) -> anyhow::Result<()> {
         implicit_tls: args.tls.tls,
         verbose: args.verbose,
         binary: args.binarymime,
+        dsn,
     };
     let started = Instant::now();
     let opts = ServiceOpts {

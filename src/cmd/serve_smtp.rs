@@ -291,6 +291,12 @@ pub fn prepare(
         max_hops: usize::try_from(args.smtp.max_hops).unwrap_or(usize::MAX),
         output_budget: crate::proto::OUTPUT_BUDGET,
         faults: chaos.map(|c| c as Arc<dyn crate::proto::smtp::faults::Faults>),
+        discard: args
+            .smtp
+            .discard_ehlo_keyword
+            .iter()
+            .map(|k| k.to_ascii_uppercase())
+            .collect(),
     });
 
     let writer = Arc::new(
@@ -327,6 +333,7 @@ pub fn prepare(
             tls,
             exit_after: args.smtp.exit_after,
             quiet: args.smtp.quiet,
+            outbox: outbox.clone(),
         },
         writer,
         completer,

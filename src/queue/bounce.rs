@@ -1,7 +1,9 @@
 //! Delivery status notifications (RFC 3464, RFC 3462 multipart/report):
-//! the bounce for recipients that failed for good, and the delay warning
-//! for those still trying. Sent from the null sender `<>`, and never for a
-//! message that itself came from `<>` (RFC 5321 §4.5.5: no bounce loops).
+//! the bounce for recipients that failed for good, the delay warning for
+//! those still trying, and, when the sender asked with NOTIFY=SUCCESS (RFC
+//! 3461), the report of delivery (or of relaying to a hop that sends no
+//! reports). Sent from the null sender `<>`, and never for a message that
+//! itself came from `<>` (RFC 5321 §4.5.5: no bounce loops).
 
 use crate::util::time::rfc5322;
 
@@ -16,15 +18,41 @@ pub struct Failed {
     pub diagnostic: String,
     /// Which host said it, if one did.
     pub remote: Option<String>,
+    /// The sender's ORCPT for it (RFC 3461 §4.2): `Original-Recipient`.
+    pub orcpt: Option<(String, String)>,
 }
 
-/// Failed for good, or delayed and still being tried.
+/// What happened to the recipients a report is about (RFC 3464 §2.3.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// `Action: failed`.
+    /// `Action: failed`: failed for good.
     Failed,
-    /// `Action: delayed`.
+    /// `Action: delayed`: still being tried.
     Delayed,
+    /// `Action: delivered`: stored in the recipient's mailbox.
+    Delivered,
+    /// `Action: relayed`: handed to a hop that sends no reports.
+    Relayed,
+}
+
+impl Action {
+    fn keyword(self) -> &'static str {
+        match self {
+            Action::Failed => "failed",
+            Action::Delayed => "delayed",
+            Action::Delivered => "delivered",
+            Action::Relayed => "relayed",
+        }
+    }
+}
+
+/// What of the original a report carries (RFC 3461 §4.3 RET).
+#[derive(Debug, Clone, Copy)]
+pub enum Returned<'a> {
+    /// Its header block (`text/rfc822-headers`, RFC 6522 §4).
+    Headers(&'a [u8]),
+    /// The whole message (`message/rfc822`).
+    Full(&'a [u8]),
 }
 
 /// Whether a message from `from` may get a DSN: not from the null sender.
@@ -56,16 +84,19 @@ pub fn status_of(reply: &str) -> String {
     }
 }
 
-/// Composes the DSN to `to` about the message whose header block is
-/// `original_headers`; `host` is this MTA, `id` a unique token.
+/// Composes the DSN to `to` about the message `original` (its header or
+/// all of it); `host` is this MTA, `id` a unique token, `envid` the
+/// sender's ENVID (RFC 3461 §4.4: `Original-Envelope-Id`).
+#[allow(clippy::too_many_arguments)]
 pub fn compose(
     host: &str,
     to: &str,
     action: Action,
     failed: &[Failed],
-    original_headers: &[u8],
+    original: Returned<'_>,
     arrival: std::time::SystemTime,
     id: &str,
+    envid: Option<&str>,
 ) -> Vec<u8> {
     let now = std::time::SystemTime::now();
     let boundary = format!("=_mailkit_dsn_{id}");
@@ -77,6 +108,14 @@ pub fn compose(
         Action::Delayed => (
             "Delayed Mail (still being retried)",
             "Your message has not been delivered yet to the recipients below. It is\nstill queued and will be tried again; you need not send it again.",
+        ),
+        Action::Delivered => (
+            "Successful Mail Delivery Report",
+            "Your message was delivered to the recipients below, as you asked to be\ntold (NOTIFY=SUCCESS).",
+        ),
+        Action::Relayed => (
+            "Successful Mail Delivery Report",
+            "Your message was relayed to the recipients below, to a mail server that\ndoes not send delivery reports: no further notice will come from there.",
         ),
     };
     let mut m = String::new();
@@ -110,28 +149,40 @@ pub fn compose(
     m.push_str(&format!(
         "\n--{boundary}\nContent-Type: message/delivery-status\n\n"
     ));
+    if let Some(e) = envid {
+        // RFC 3464 §2.2.1: as given, xtext-encoded.
+        m.push_str(&format!(
+            "Original-Envelope-Id: {}\n",
+            crate::proto::smtp::dsn::xtext_encode(e)
+        ));
+    }
     m.push_str(&format!(
         "Reporting-MTA: dns; {host}\nArrival-Date: {}\n",
         rfc5322(arrival)
     ));
     for f in failed {
+        if let Some((t, a)) = &f.orcpt {
+            m.push_str(&format!(
+                "\nOriginal-Recipient: {t}; {}",
+                crate::proto::smtp::dsn::xtext_encode(a)
+            ));
+        }
         m.push_str(&format!("\nFinal-Recipient: rfc822; {}\n", f.rcpt));
-        m.push_str(match action {
-            Action::Failed => "Action: failed\n",
-            Action::Delayed => "Action: delayed\n",
-        });
+        m.push_str(&format!("Action: {}\n", action.keyword()));
         m.push_str(&format!("Status: {}\n", f.status));
         if let Some(r) = &f.remote {
             m.push_str(&format!("Remote-MTA: dns; {r}\n"));
         }
         m.push_str(&format!("Diagnostic-Code: smtp; {}\n", f.diagnostic));
     }
-    m.push_str(&format!(
-        "\n--{boundary}\nContent-Type: text/rfc822-headers\n\n"
-    ));
+    let (part_type, original) = match original {
+        Returned::Headers(h) => ("text/rfc822-headers", h),
+        Returned::Full(m) => ("message/rfc822", m),
+    };
+    m.push_str(&format!("\n--{boundary}\nContent-Type: {part_type}\n\n"));
     let mut out = m.into_bytes();
-    out.extend_from_slice(original_headers);
-    if !original_headers.ends_with(b"\n") {
+    out.extend_from_slice(original);
+    if !original.ends_with(b"\n") {
         out.push(b'\n');
     }
     out.extend_from_slice(format!("\n--{boundary}--\n").as_bytes());
@@ -156,15 +207,17 @@ mod tests {
             status: status_of("550 5.1.1 user unknown"),
             diagnostic: "550 5.1.1 user unknown".into(),
             remote: Some("127.0.0.1".into()),
+            orcpt: Some(("rfc822".into(), "Bob@Hamburger.edu".into())),
         }];
         let dsn = compose(
             "crepes.fr",
             "alice@crepes.fr",
             Action::Failed,
             &failed,
-            header_block(original),
+            Returned::Headers(header_block(original)),
             std::time::SystemTime::now(),
             "Q1",
+            Some("env 1"),
         );
         let parsed = crate::message::mime::parse(&dsn);
         let diags = crate::message::validate::validate(&dsn, &parsed, 1, Default::default());
@@ -189,10 +242,30 @@ mod tests {
         );
         let text = String::from_utf8_lossy(&dsn);
         assert!(text.contains("Action: failed\nStatus: 5.1.1\n"));
+        assert!(text.contains("Original-Envelope-Id: env+201\nReporting-MTA: dns; crepes.fr\n"));
+        assert!(text.contains("\nOriginal-Recipient: rfc822; Bob@Hamburger.edu\nFinal-Recipient: rfc822; bob@hamburger.edu\n"));
         assert!(text.contains("Subject: hi\n"));
         assert!(!text.contains("\nbody\n"));
         assert_eq!(status_of("451 try later"), "4.0.0");
         assert_eq!(status_of("4.4.7 message expired"), "4.4.7");
         assert!(!may_notify(None) && !may_notify(Some("")) && may_notify(Some("a@b")));
+        // RET=FULL: the whole original as message/rfc822.
+        let full = compose(
+            "crepes.fr",
+            "alice@crepes.fr",
+            Action::Delivered,
+            &failed,
+            Returned::Full(original),
+            std::time::SystemTime::now(),
+            "Q2",
+            None,
+        );
+        let parsed = crate::message::mime::parse(&full);
+        let root = parsed.root.as_ref().unwrap();
+        let types: Vec<_> = root.walk().iter().map(|p| p.content_type.clone()).collect();
+        assert!(types.contains(&"message/rfc822".to_string()), "{types:?}");
+        let text = String::from_utf8_lossy(&full);
+        assert!(text.contains("Action: delivered\n") && text.contains("\nbody\n"));
+        assert!(!text.contains("Original-Envelope-Id"));
     }
 }

@@ -90,8 +90,12 @@ struct Notice {
     failed: Vec<Failed>,
     /// When the original arrived.
     arrival: std::time::SystemTime,
-    /// The report's envelope id (RFC 3464 §2.2.1 Original-Envelope-Id).
-    envid: String,
+    /// A unique token for the report's Message-ID.
+    token: String,
+    /// The sender's ENVID (RFC 3461 §4.4).
+    envid: Option<String>,
+    /// RET=FULL: the whole original goes back (failures only).
+    full: bool,
 }
 
 /// A report with its original, as read on the queue thread.
@@ -119,6 +123,8 @@ struct Job {
     ready: bool,
     /// The messages' bytes, read by the loader, until the session takes them.
     bodies: Vec<Vec<u8>>,
+    /// The hop offered DSN (RFC 3461): it reports success itself.
+    dsn: bool,
 }
 
 /// One message's part in a session that reported on it (see
@@ -179,6 +185,16 @@ pub struct Runner {
 
 /// How long an MX answer is used before it is asked again.
 const MX_TTL: Duration = Duration::from_secs(300);
+
+/// A letter per report kind, so two reports on one recipient differ.
+fn action_token(a: Action) -> &'static str {
+    match a {
+        Action::Failed => "f",
+        Action::Delayed => "d",
+        Action::Delivered => "s",
+        Action::Relayed => "r",
+    }
+}
 
 fn domain_of(addr: &str) -> String {
     addr.rsplit_once('@')
@@ -569,6 +585,7 @@ impl Runner {
                 refused: HashMap::new(),
                 ready: false,
                 bodies: Vec::new(),
+                dsn: false,
             },
         );
         true
@@ -663,6 +680,13 @@ impl Runner {
                 to,
                 data,
                 binary: false,
+                // Passed on unchanged when the hop speaks DSN; left out
+                // (and "relayed" reported here) when it does not.
+                dsn: Some(crate::proto::smtp::client::EnvelopeDsn {
+                    mail: e.dsn.clone(),
+                    rcpts: rcpts.iter().map(|&i| e.rcpts[i].dsn.clone()).collect(),
+                    required: false,
+                }),
             });
             carried.push((id, rcpts));
         }
@@ -713,8 +737,10 @@ impl Runner {
                     return;
                 };
                 let ok_text = format!("{} {}", reply.code, reply.lines.join(" "));
+                let hop_dsn = self.jobs.get(&key).is_some_and(|j| j.dsn);
                 let mut failed = Vec::new();
                 let mut retry = Vec::new();
+                let mut relayed = Vec::new();
                 if let Some(e) = self.entries.get_mut(&id) {
                     for &i in &rcpts {
                         let r = &mut e.rcpts[i];
@@ -725,6 +751,12 @@ impl Runner {
                             None => {
                                 r.state = State::Delivered;
                                 r.last_reply = ok_text.clone();
+                                // NOTIFY=SUCCESS to a hop without DSN: we
+                                // say "relayed" (RFC 3461 §6.2.2); a hop
+                                // with DSN got the parameters and reports.
+                                if r.dsn.on_success() && !hop_dsn {
+                                    relayed.push(i);
+                                }
                                 if !self.cfg.quiet {
                                     eprintln!(
                                     "mailkit: queue: {id} delivered to <{}> via {hop}: {ok_text}",
@@ -734,6 +766,9 @@ impl Runner {
                             }
                         }
                     }
+                }
+                if !relayed.is_empty() {
+                    self.notify(&id, &relayed, Action::Relayed, Some(&hop));
                 }
                 self.fail(&id, &failed, Some(&hop));
                 self.retry_counted(&id, &retry);
@@ -801,9 +836,12 @@ impl Runner {
                 self.retry_counted(&id, &retry);
                 self.save(&id);
             }
-            Event::Ready { .. } => {
+            Event::Ready { extensions, .. } => {
                 if let Some(job) = self.jobs.get_mut(&key) {
                     job.ready = true;
+                    job.dsn = extensions
+                        .iter()
+                        .any(|e| e.split(' ').next() == Some("DSN"));
                 }
             }
             Event::SessionFailed(_) | Event::Finished => {}
@@ -971,22 +1009,37 @@ impl Runner {
         else {
             return;
         };
+        // Only the recipients whose sender wants this kind of report
+        // (RFC 3461 §4.1: NOTIFY; none given means failures and delays).
+        let wanted = |r: &crate::queue::Rcpt| match action {
+            Action::Failed => r.dsn.on_failure(),
+            Action::Delayed => r.dsn.on_delay(),
+            Action::Delivered | Action::Relayed => r.dsn.on_success(),
+        };
         let failed: Vec<Failed> = rcpts
             .iter()
+            .filter(|&&i| wanted(&e.rcpts[i]))
             .map(|&i| {
                 let r = &e.rcpts[i];
                 Failed {
                     rcpt: r.addr.clone(),
-                    status: bounce::status_of(&r.last_reply),
+                    status: match action {
+                        Action::Delivered | Action::Relayed => "2.0.0".into(),
+                        _ => bounce::status_of(&r.last_reply),
+                    },
                     diagnostic: if r.last_reply.is_empty() {
                         "not yet delivered".into()
                     } else {
                         r.last_reply.clone()
                     },
                     remote: hop.map(str::to_owned),
+                    orcpt: r.dsn.orcpt.clone(),
                 }
             })
             .collect();
+        if failed.is_empty() {
+            return;
+        }
         // The report quotes the original's header, read on the queue
         // thread (in order with the entry's removal, which `fail` submits
         // next); the report is made when the bytes come back
@@ -998,7 +1051,13 @@ impl Runner {
             action,
             failed,
             arrival,
-            envid: format!("{id}.{}", rcpts.first().copied().unwrap_or(0)),
+            token: format!(
+                "{id}.{}.{}",
+                rcpts.first().copied().unwrap_or(0),
+                action_token(action)
+            ),
+            envid: e.dsn.envid.clone(),
+            full: action == Action::Failed && e.dsn.ret == Some(crate::proto::smtp::dsn::Ret::Full),
         };
         let back = self.notices.0.clone();
         let wake = self.wake.clone();
@@ -1021,7 +1080,9 @@ impl Runner {
             action,
             failed,
             arrival,
+            token,
             envid,
+            full,
         } = n;
         let original = match original {
             Ok(m) => m,
@@ -1036,18 +1097,25 @@ impl Runner {
                 Vec::new()
             }
         };
+        let returned = if full {
+            bounce::Returned::Full(&original)
+        } else {
+            bounce::Returned::Headers(bounce::header_block(&original))
+        };
         let dsn = bounce::compose(
             &self.cfg.hostname,
             &sender,
             action,
             &failed,
-            bounce::header_block(&original),
+            returned,
             arrival,
-            &envid,
+            &token,
+            envid.as_deref(),
         );
         let what = match action {
             Action::Failed => "bounce",
             Action::Delayed => "delay warning",
+            Action::Delivered | Action::Relayed => "success report",
         };
         let about: Vec<String> = failed.iter().map(|f| format!("<{}>", f.rcpt)).collect();
         eprintln!(
@@ -1071,6 +1139,7 @@ impl Runner {
                 from: None,
                 rcpts: vec![sender],
                 data: dsn,
+                ..Default::default()
             },
             Box::new(move |r: std::io::Result<Entry>| match r {
                 Ok(e) => {

@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::error::EntryError;
+use crate::proto::smtp::dsn::{self, MailDsn, Notify, RcptDsn, Ret};
 
 /// First line of every envelope file: the format and its version.
 pub(crate) const MAGIC: &str = "mailkit-queue 1";
@@ -69,10 +70,12 @@ pub struct Rcpt {
     pub next_attempt: u64,
     /// The last reply or error, one line.
     pub last_reply: String,
+    /// Its NOTIFY and ORCPT (RFC 3461).
+    pub dsn: RcptDsn,
 }
 
 /// A message to queue (see [`Spool::stage`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NewEntry {
     /// The id it should have: the SMTP transaction id of the message, so
     /// one id names it from the 250 reply to `mailkit queue show`. `None`
@@ -84,6 +87,11 @@ pub struct NewEntry {
     pub rcpts: Vec<String>,
     /// The message as it will be sent.
     pub data: Vec<u8>,
+    /// RET and ENVID (RFC 3461) as the message came with them.
+    pub dsn: MailDsn,
+    /// NOTIFY and ORCPT of each recipient, in the order of `rcpts`
+    /// (missing ones: none given).
+    pub rcpt_dsn: Vec<RcptDsn>,
 }
 
 /// One queued message: its envelope and recipients' states.
@@ -99,6 +107,8 @@ pub struct Entry {
     pub warned: bool,
     /// The recipients, in order.
     pub rcpts: Vec<Rcpt>,
+    /// RET and ENVID (RFC 3461).
+    pub dsn: MailDsn,
 }
 
 impl Entry {
@@ -121,6 +131,12 @@ impl Entry {
             self.arrived,
             u8::from(self.warned)
         );
+        if let Some(r) = self.dsn.ret {
+            s.push_str(&format!("ret {}\n", r.as_str()));
+        }
+        if let Some(e) = &self.dsn.envid {
+            s.push_str(&format!("envid {}\n", dsn::xtext_encode(e)));
+        }
         for r in &self.rcpts {
             s.push_str(&format!(
                 "rcpt {} {} {} {}\t{}\n",
@@ -130,6 +146,14 @@ impl Entry {
                 r.addr,
                 one_line(&r.last_reply)
             ));
+            // The recipient's DSN parameters, on lines of their own after
+            // it (older files have none: nothing asked for).
+            if let Some(n) = r.dsn.notify {
+                s.push_str(&format!("notify {n}\n"));
+            }
+            if let Some((t, a)) = &r.dsn.orcpt {
+                s.push_str(&format!("orcpt {t};{}\n", dsn::xtext_encode(a)));
+            }
         }
         s
     }
@@ -148,6 +172,7 @@ impl Entry {
             arrived: 0,
             warned: false,
             rcpts: Vec::new(),
+            dsn: MailDsn::default(),
         };
         for (n, line) in lines {
             let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
@@ -191,7 +216,30 @@ impl Entry {
                         attempts,
                         next_attempt,
                         last_reply: reply.to_owned(),
+                        dsn: RcptDsn::default(),
                     });
+                }
+                "ret" => {
+                    e.dsn.ret = Some(Ret::parse(rest).ok_or_else(|| bad("bad RET"))?);
+                }
+                "envid" => {
+                    e.dsn.envid = Some(dsn::xtext_decode(rest).map_err(|_| bad("bad ENVID"))?);
+                }
+                "notify" => {
+                    let n = Notify::parse(rest).map_err(|_| bad("bad NOTIFY"))?;
+                    e.rcpts
+                        .last_mut()
+                        .ok_or_else(|| bad("NOTIFY before a recipient"))?
+                        .dsn
+                        .notify = Some(n);
+                }
+                "orcpt" => {
+                    let o = dsn::parse_orcpt(rest).map_err(|_| bad("bad ORCPT"))?;
+                    e.rcpts
+                        .last_mut()
+                        .ok_or_else(|| bad("ORCPT before a recipient"))?
+                        .dsn
+                        .orcpt = Some(o);
                 }
                 "" => {}
                 _ => return Err(bad("unknown field")),
@@ -367,6 +415,7 @@ impl Spool {
             from: from.map(str::to_owned),
             rcpts: rcpts.to_vec(),
             data: data.to_vec(),
+            ..Default::default()
         }];
         self.enqueue_batch(&items, now)
             .pop()
@@ -385,6 +434,8 @@ impl Spool {
                      from,
                      rcpts,
                      data,
+                     dsn,
+                     rcpt_dsn,
                  }| {
                     let (id, mut f) = self.create_staged(id.as_deref(), now)?;
                     let entry = Entry {
@@ -394,14 +445,17 @@ impl Spool {
                         warned: false,
                         rcpts: rcpts
                             .iter()
-                            .map(|r| Rcpt {
+                            .enumerate()
+                            .map(|(i, r)| Rcpt {
                                 addr: one_line(r),
                                 state: State::Pending,
                                 attempts: 0,
                                 next_attempt: t,
                                 last_reply: String::new(),
+                                dsn: rcpt_dsn.get(i).cloned().unwrap_or_default(),
                             })
                             .collect(),
+                        dsn: dsn.clone(),
                     };
                     f.write_all(entry.render().as_bytes())?;
                     f.write_all(b"data\n")?;
@@ -744,6 +798,7 @@ mod tests {
             from: None,
             rcpts: vec!["b@y.org".into()],
             data: b"m".to_vec(),
+            ..Default::default()
         };
         let now = SystemTime::now();
         let first = s.enqueue_batch(&[ask("6615CD3FC233A")], now);
@@ -770,6 +825,7 @@ mod tests {
                 from: Some(format!("a{i}@x.org")),
                 rcpts: vec![format!("b{i}@y.org")],
                 data: format!("m{i}").into_bytes(),
+                ..Default::default()
             })
             .collect();
         let out = s.enqueue_batch(&items, SystemTime::now());

@@ -205,6 +205,7 @@ mod tests {
                 from: None,
                 rcpts: vec!["x@y.z".into()],
                 data: b"barrier\n".to_vec(),
+                ..Default::default()
             },
             Box::new(move |r| {
                 let _ = tx.send(r);

@@ -223,6 +223,7 @@ impl Outbox {
                 from,
                 rcpts,
                 data,
+                ..Default::default()
             },
             Box::new(move |r| {
                 let _ = tx.send(r);
@@ -246,6 +247,31 @@ impl Outbox {
         let _ = self.intake.send(entry);
         (self.wake)();
         Ok(queued)
+    }
+}
+
+impl Outbox {
+    /// Queues a report from the null sender to `rcpt` (a success report
+    /// for a sender elsewhere) without waiting: durably on the queue
+    /// thread, then handed to the relay; a failure is logged.
+    pub fn post_report(&self, rcpt: String, data: Vec<u8>) {
+        let (intake, wake) = (self.intake.clone(), self.wake.clone());
+        self.worker.enqueue(
+            NewEntry {
+                id: None,
+                from: None,
+                rcpts: vec![rcpt.clone()],
+                data,
+                ..Default::default()
+            },
+            Box::new(move |r: std::io::Result<Entry>| match r {
+                Ok(e) => {
+                    let _ = intake.send(e);
+                    wake();
+                }
+                Err(e) => eprintln!("mailkit: queue: cannot queue a report to <{rcpt}>: {e}"),
+            }),
+        );
     }
 }
 

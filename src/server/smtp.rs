@@ -48,12 +48,24 @@ pub struct Stored {
     size: usize,
     /// The queue entry for its remote recipients, once durable.
     queued: Option<Entry>,
+    /// The report of delivery its sender asked for (NOTIFY=SUCCESS on
+    /// local recipients, RFC 3461), sent once it is stored.
+    report: Option<SuccessReport>,
+}
+
+/// What a success report says: who asked, about whom, the original's
+/// header.
+struct SuccessReport {
+    sender: String,
+    rcpts: Vec<(String, Option<(String, String)>)>,
+    envid: Option<String>,
+    header: Vec<u8>,
 }
 
 /// What the worker threads tell the loop.
 pub enum Done {
     /// A message was stored (or not).
-    Stored(Stored),
+    Stored(Box<Stored>),
     /// A password was checked (off the loop: Argon2 takes milliseconds).
     Auth {
         /// It matched.
@@ -79,6 +91,8 @@ pub struct SmtpSettings {
     pub exit_after: Option<u64>,
     /// No log line per message.
     pub quiet: bool,
+    /// The outgoing queue, for success reports to senders elsewhere.
+    pub outbox: Option<super::relay::Outbox>,
 }
 
 /// SMTP on the event loop: makes sessions, stores their messages.
@@ -189,7 +203,23 @@ impl SmtpService {
         let mut header = format!("Return-Path: <{from}>\n").into_bytes();
         header.extend_from_slice(received.as_bytes());
         let completer = self.completer.clone();
-        let info = (tx.id, from, tx.recipients.join(","), tx.data.len());
+        // NOTIFY=SUCCESS on recipients stored here (RFC 3461 §4.1):
+        // reported once the message is durable.
+        let wants: Vec<(String, Option<(String, String)>)> = tx
+            .recipients
+            .iter()
+            .zip(&tx.rcpt_dsn)
+            .filter(|(r, d)| d.on_success() && !tx.remote.contains(r))
+            .map(|(r, d)| (r.clone(), d.orcpt.clone()))
+            .collect();
+        let report = (!wants.is_empty() && crate::queue::bounce::may_notify(tx.from.as_deref()))
+            .then(|| SuccessReport {
+                sender: from.clone(),
+                rcpts: wants,
+                envid: tx.dsn.envid.clone(),
+                header: crate::queue::bounce::header_block(&tx.data).to_vec(),
+            });
+        let info = (tx.id, from, tx.recipients.join(","), tx.data.len(), report);
         // Remote recipients: the message with our Received field, queued
         // durably (on the queue thread) before the 250.
         let relay = match (&self.relay, tx.remote.is_empty()) {
@@ -204,6 +234,18 @@ impl SmtpService {
                         from: tx.from.clone(),
                         rcpts: tx.remote.clone(),
                         data,
+                        dsn: tx.dsn.clone(),
+                        rcpt_dsn: tx
+                            .remote
+                            .iter()
+                            .map(|r| {
+                                tx.recipients
+                                    .iter()
+                                    .position(|x| x == r)
+                                    .and_then(|i| tx.rcpt_dsn.get(i).cloned())
+                                    .unwrap_or_default()
+                            })
+                            .collect(),
                     },
                 ))
             }
@@ -214,17 +256,18 @@ impl SmtpService {
         let held = tx.held;
         let finish = move |result: Result<(), NotStored>, queued: Option<Entry>| {
             drop(held);
-            let (qid, from, to, size) = info;
+            let (qid, from, to, size, report) = info;
             completer.complete(
                 id,
-                Done::Stored(Stored {
+                Done::Stored(Box::new(Stored {
                     result,
                     id: qid,
                     from,
                     to,
                     size,
                     queued,
-                }),
+                    report,
+                })),
             );
         };
         let queue_then = move |local: Result<String, StoreError>| match (local, relay) {
@@ -247,6 +290,74 @@ impl SmtpService {
                 body: tx.data,
                 done: Box::new(queue_then),
             });
+        }
+    }
+}
+
+impl SmtpService {
+    /// Sends the report of delivery a sender asked for: into its mailbox
+    /// when it is local here, else through the outgoing queue.
+    fn report_success(&self, id: &str, r: &SuccessReport) {
+        use crate::queue::bounce::{self, Action, Failed, Returned};
+        let about: Vec<Failed> = r
+            .rcpts
+            .iter()
+            .map(|(rcpt, orcpt)| Failed {
+                rcpt: rcpt.clone(),
+                status: "2.0.0".into(),
+                diagnostic: format!("250 2.0.0 delivered to the mailbox (queued as {id})"),
+                remote: None,
+                orcpt: orcpt.clone(),
+            })
+            .collect();
+        let dsn = bounce::compose(
+            &self.settings.session.hostname,
+            &r.sender,
+            Action::Delivered,
+            &about,
+            Returned::Headers(&r.header),
+            SystemTime::now(),
+            &format!("{id}.s"),
+            r.envid.as_deref(),
+        );
+        let domain = r.sender.rsplit_once('@').map(|(_, d)| d.to_lowercase());
+        let local = self.settings.domains.is_empty()
+            || domain.is_some_and(|d| self.settings.domains.contains(&d));
+        if !self.settings.quiet {
+            eprintln!(
+                "mailkit: smtp: {id}: success report for {} sent to <{}>",
+                r.rcpts
+                    .iter()
+                    .map(|(a, _)| format!("<{a}>"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                r.sender
+            );
+        }
+        if local {
+            let Some(mailbox) = crate::store::mailbox_name(&r.sender) else {
+                return;
+            };
+            let sender = r.sender.clone();
+            self.writer.submit(WriteJob {
+                mailboxes: vec![mailbox],
+                header: b"Return-Path: <>\n".to_vec(),
+                body: dsn,
+                done: Box::new(move |res| {
+                    if let Err(e) = res {
+                        eprintln!(
+                            "mailkit: smtp: cannot store a success report for <{sender}>: {e}"
+                        );
+                    }
+                }),
+            });
+        } else if let Some(o) = &self.settings.outbox {
+            o.post_report(r.sender.clone(), dsn);
+        } else {
+            eprintln!(
+                "mailkit: smtp: {id}: no route for the success report to <{}> (give --relay-to or --route)",
+                r.sender
+            );
         }
     }
 }
@@ -305,6 +416,9 @@ impl Service for SmtpService {
         match &s.result {
             Ok(_) => {
                 self.accepted += 1;
+                if let Some(r) = &s.report {
+                    self.report_success(&s.id.to_string(), r);
+                }
                 if !self.settings.quiet {
                     eprintln!(
                         "mailkit: smtp: accepted {} from=<{}> to=<{}> size={}",

@@ -3,6 +3,7 @@
 mod cli;
 mod dovecot;
 mod dovecot_imap;
+mod dsn;
 mod errors;
 mod fetch;
 mod fetch_imap;

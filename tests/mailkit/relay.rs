@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::support::{bin, files, DeadPort, Server, TempDir};
 
 /// crepes.fr: Alice's server (she is its one user), with `extra` flags.
-fn crepes_with(dir: &TempDir, extra: &[&str]) -> Server {
+pub fn crepes_with(dir: &TempDir, extra: &[&str]) -> Server {
     let users = dir.path().join("a-users");
     std::fs::write(&users, "alice@crepes.fr:secret\n").unwrap();
     let maildir = dir.path().join("a-mail");
@@ -29,14 +29,14 @@ fn crepes_with(dir: &TempDir, extra: &[&str]) -> Server {
 }
 
 /// crepes.fr routing hamburger.edu to `b_addr`, retrying every second.
-fn crepes(dir: &TempDir, b_addr: &str, extra: &[&str]) -> Server {
+pub fn crepes(dir: &TempDir, b_addr: &str, extra: &[&str]) -> Server {
     let route = format!("hamburger.edu={b_addr}");
     let mut args = vec!["--route", &route, "--retry-base", "1"];
     args.extend_from_slice(extra);
     crepes_with(dir, &args)
 }
 
-fn hamburger(dir: &TempDir, extra: &[&str]) -> Server {
+pub fn hamburger(dir: &TempDir, extra: &[&str]) -> Server {
     let maildir = dir.path().join("b-mail");
     let mut args = vec![
         "serve-smtp",
@@ -53,7 +53,7 @@ fn hamburger(dir: &TempDir, extra: &[&str]) -> Server {
 
 /// `mailkit send` to crepes.fr as Alice (authenticated); `extra` names
 /// the recipients.
-fn send_as_alice(a: &Server, extra: &[&str]) -> std::process::Output {
+pub fn send_as_alice(a: &Server, extra: &[&str]) -> std::process::Output {
     Command::new(bin())
         .args([
             "send",
@@ -68,7 +68,7 @@ fn send_as_alice(a: &Server, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+pub fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + limit;
     while Instant::now() < end {
         if f() {

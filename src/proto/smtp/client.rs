@@ -10,6 +10,8 @@
 //! clock: bytes and `Instant`s in, bytes, events and deadlines out.
 
 use std::collections::VecDeque;
+
+use super::dsn::{MailDsn, RcptDsn};
 use std::time::{Duration, Instant};
 
 use super::reply::{Reply, ReplyError, ReplyReader};
@@ -99,6 +101,21 @@ pub struct Envelope {
     /// BODY=BINARYMIME (RFC 3030 §3): the bytes go as they are, with
     /// BDAT; a server without CHUNKING and BINARYMIME cannot take it.
     pub binary: bool,
+    /// DSN parameters (RFC 3461), sent when the server offers DSN.
+    pub dsn: Option<EnvelopeDsn>,
+}
+
+/// The DSN parameters of one message (RFC 3461).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EnvelopeDsn {
+    /// RET and ENVID, on MAIL.
+    pub mail: MailDsn,
+    /// NOTIFY and ORCPT of each recipient, in the order of `to`.
+    pub rcpts: Vec<RcptDsn>,
+    /// A server without DSN fails the message (`send`: the user asked
+    /// for it); otherwise the parameters are left out (a relay, which
+    /// then reports "relayed" itself, RFC 3461 §4.1).
+    pub required: bool,
 }
 
 /// Where a message (or the session) failed, in the order swaks numbers
@@ -851,8 +868,9 @@ impl ClientSession {
             self.cmd(&format!("MAIL FROM:<{from}>{params}"), Expect::Mail);
             let chunked = self.chunked(&env);
             if self.pipelined() {
-                for (i, r) in env.to.iter().enumerate() {
-                    self.cmd(&format!("RCPT TO:<{r}>"), Expect::Rcpt(i));
+                for i in 0..env.to.len() {
+                    let line = self.rcpt_line(&env, i);
+                    self.cmd(&line, Expect::Rcpt(i));
                 }
                 if chunked {
                     self.chunks(&env);
@@ -912,7 +930,8 @@ impl ClientSession {
         if !all_tried {
             let i = cur.rcpts_sent;
             cur.rcpts_sent += 1;
-            let line = format!("RCPT TO:<{}>", cur.env.to[i]);
+            let env = cur.env.clone();
+            let line = self.rcpt_line(&env, i);
             return self.cmd(&line, Expect::Rcpt(i));
         }
         if cur.chunked {
@@ -921,6 +940,19 @@ impl ClientSession {
         } else {
             self.cmd("DATA", Expect::Data);
         }
+    }
+
+    /// RCPT for recipient `i` of `env`, with its DSN parameters when the
+    /// server offers DSN (RFC 3461 §4.1, §4.2).
+    fn rcpt_line(&self, env: &Envelope, i: usize) -> String {
+        let params = match (&env.dsn, self.offers("DSN")) {
+            (Some(d), true) => d.rcpts.get(i).map(RcptDsn::params).unwrap_or_default(),
+            _ => String::new(),
+        };
+        format!(
+            "RCPT TO:<{}>{params}",
+            env.to.get(i).map_or("", String::as_str)
+        )
     }
 
     /// Whether `env` goes with BDAT here (RFC 3030).
@@ -974,6 +1006,14 @@ impl ClientSession {
                 return Err(Failure::Unsupported("8BITMIME"));
             }
             params.push_str(" BODY=8BITMIME");
+        }
+        if let Some(d) = &env.dsn {
+            let asked = !d.mail.is_empty() || d.rcpts.iter().any(|r| *r != RcptDsn::default());
+            if self.offers("DSN") {
+                params.push_str(&d.mail.params());
+            } else if asked && d.required {
+                return Err(Failure::Unsupported("DSN"));
+            }
         }
         let utf8 =
             !env.from.as_deref().unwrap_or("").is_ascii() || env.to.iter().any(|t| !t.is_ascii());

@@ -5,6 +5,7 @@ pub mod chunk;
 pub mod client;
 pub mod command;
 pub mod data;
+pub mod dsn;
 pub mod faults;
 pub mod reply;
 pub mod server;

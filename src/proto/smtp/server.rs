@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use super::chunk::ChunkReader;
 use super::command::{self, Address, Command, ForwardPath};
 use super::data::{DataOutcome, DataReader};
+use super::dsn::{MailDsn, RcptDsn};
 use super::faults::{self, Faults};
 use super::reply::{emit, emit_lines};
 use super::trace::{IdSource, QueueId, Trace};
@@ -88,6 +89,10 @@ pub struct ServerConfig {
     pub output_budget: usize,
     /// Failures to inject (`--chaos`); `None` in normal service.
     pub faults: Option<Arc<dyn Faults>>,
+    /// Extensions not offered (upper case; Postfix's
+    /// `smtpd_discard_ehlo_keywords`): left out of EHLO and refused as
+    /// if unknown. CHUNKING, BINARYMIME, DSN, PIPELINING, SMTPUTF8.
+    pub discard: Vec<String>,
 }
 
 /// The relay policy the owner hands the session: whether mail for a
@@ -155,7 +160,13 @@ impl ServerConfig {
             max_hops: 50,
             output_budget: crate::proto::OUTPUT_BUDGET,
             faults: None,
+            discard: Vec::new(),
         }
+    }
+
+    /// Whether extension `keyword` (upper case) is offered.
+    pub fn offers(&self, keyword: &str) -> bool {
+        !self.discard.iter().any(|d| d == keyword)
     }
 }
 
@@ -168,6 +179,10 @@ pub struct Transaction {
     pub from: Option<String>,
     /// The accepted recipients as given (lowercased domain), in order.
     pub recipients: Vec<String>,
+    /// Each recipient's DSN parameters (RFC 3461), in the same order.
+    pub rcpt_dsn: Vec<RcptDsn>,
+    /// The message's DSN parameters (RET, ENVID).
+    pub dsn: MailDsn,
     /// Store mailbox names, one per distinct local recipient.
     pub mailboxes: Vec<String>,
     /// Recipients in other domains, to be queued for relay.
@@ -241,6 +256,10 @@ struct Envelope {
     remote: Vec<String>,
     /// BODY=BINARYMIME (RFC 3030 §3): only BDAT may carry it.
     binary: bool,
+    /// RET and ENVID (RFC 3461).
+    dsn: MailDsn,
+    /// NOTIFY and ORCPT of each recipient in `recipients`.
+    rcpt_dsn: Vec<RcptDsn>,
     /// The message's chunks so far, once a BDAT came (RFC 3030).
     chunks: Option<Box<ChunkReader>>,
 }
@@ -732,16 +751,21 @@ impl ServerSession {
                 self.envelope = None;
                 let first = format!("{} Hello {}, pleased to meet you", self.cfg.hostname, name);
                 let size = format!("SIZE {}", self.cfg.max_message_size);
-                let mut lines: Vec<&str> = vec![
-                    &first,
+                let mut lines: Vec<&str> = vec![&first];
+                for k in [
                     "PIPELINING",
-                    &size,
+                    "SIZE",
                     "8BITMIME",
                     "CHUNKING",
                     "BINARYMIME",
+                    "DSN",
                     "ENHANCEDSTATUSCODES",
                     "SMTPUTF8",
-                ];
+                ] {
+                    if self.cfg.offers(k) {
+                        lines.push(if k == "SIZE" { &size } else { k });
+                    }
+                }
                 if self.cfg.starttls && !self.secure {
                     lines.push("STARTTLS");
                 }
@@ -755,6 +779,9 @@ impl ServerSession {
             Command::Mail { from, params } => self.mail(from, params),
             Command::Rcpt { to, params } => self.rcpt(to, params),
             Command::Data => self.data(),
+            Command::Bdat { .. } if !self.cfg.offers("CHUNKING") => {
+                self.error(502, "5.5.1", "Error: command not implemented")
+            }
             Command::Bdat { size, last } => self.bdat(size, last),
             Command::Rset => {
                 self.envelope = None;
@@ -982,6 +1009,7 @@ impl ServerSession {
         }
         let mut smtputf8 = false;
         let mut binary = false;
+        let mut dsn = MailDsn::default();
         for p in &params {
             if !esmtp {
                 return self.error(555, "5.5.4", "Error: MAIL parameters need EHLO");
@@ -1003,7 +1031,28 @@ impl ServerSession {
                 {
                     binary = false
                 }
-                ("BODY", Some(v)) if v.eq_ignore_ascii_case("BINARYMIME") => binary = true,
+                ("BODY", Some(v))
+                    if v.eq_ignore_ascii_case("BINARYMIME") && self.cfg.offers("BINARYMIME") =>
+                {
+                    binary = true
+                }
+                // RFC 3461 §4.3, §4.4.
+                ("RET", Some(v)) if self.cfg.offers("DSN") => match super::dsn::Ret::parse(v) {
+                    Some(_) if dsn.ret.is_some() => {
+                        return self.error(501, "5.5.4", "Error: RET given twice")
+                    }
+                    Some(r) => dsn.ret = Some(r),
+                    None => return self.error(501, "5.5.4", "Error: RET takes FULL or HDRS"),
+                },
+                ("ENVID", Some(v)) if self.cfg.offers("DSN") => {
+                    if dsn.envid.is_some() {
+                        return self.error(501, "5.5.4", "Error: ENVID given twice");
+                    }
+                    match super::dsn::parse_envid(v) {
+                        Ok(e) => dsn.envid = Some(e),
+                        Err(e) => return self.error(501, "5.5.4", &format!("Error: {e}")),
+                    }
+                }
                 ("BODY", _) => {
                     return self.error(
                         555,
@@ -1011,7 +1060,7 @@ impl ServerSession {
                         "Error: unsupported BODY type (7BIT, 8BITMIME or BINARYMIME)",
                     )
                 }
-                ("SMTPUTF8", None) => smtputf8 = true,
+                ("SMTPUTF8", None) if self.cfg.offers("SMTPUTF8") => smtputf8 = true,
                 _ => return self.error(555, "5.5.4", "Error: unsupported MAIL parameter"),
             }
         }
@@ -1050,6 +1099,8 @@ impl ServerSession {
             remote: Vec::new(),
             binary,
             chunks: None,
+            dsn,
+            rcpt_dsn: Vec::new(),
         });
     }
 
@@ -1057,8 +1108,30 @@ impl ServerSession {
         let Some(env) = &self.envelope else {
             return self.error(503, "5.5.1", "Error: need MAIL command");
         };
-        if !params.is_empty() {
-            return self.error(555, "5.5.4", "Error: unsupported RCPT parameter");
+        let mut dsn = RcptDsn::default();
+        for p in &params {
+            match (p.keyword.as_str(), p.value.as_deref()) {
+                // RFC 3461 §4.1, §4.2.
+                ("NOTIFY", Some(v)) if self.cfg.offers("DSN") => {
+                    if dsn.notify.is_some() {
+                        return self.error(501, "5.5.4", "Error: NOTIFY given twice");
+                    }
+                    match super::dsn::Notify::parse(v) {
+                        Ok(n) => dsn.notify = Some(n),
+                        Err(e) => return self.error(501, "5.5.4", &format!("Error: {e}")),
+                    }
+                }
+                ("ORCPT", Some(v)) if self.cfg.offers("DSN") => {
+                    if dsn.orcpt.is_some() {
+                        return self.error(501, "5.5.4", "Error: ORCPT given twice");
+                    }
+                    match super::dsn::parse_orcpt(v) {
+                        Ok(o) => dsn.orcpt = Some(o),
+                        Err(e) => return self.error(501, "5.5.4", &format!("Error: {e}")),
+                    }
+                }
+                _ => return self.error(555, "5.5.4", "Error: unsupported RCPT parameter"),
+            }
         }
         if let Some(code) = self.cfg.faults.as_ref().and_then(|f| f.recipient()) {
             return emit(
@@ -1110,6 +1183,7 @@ impl ServerSession {
                             env.remote.push(full.clone());
                         }
                         env.recipients.push(full.clone());
+                        env.rcpt_dsn.push(dsn);
                     }
                     return emit(
                         &mut self.out,
@@ -1156,6 +1230,7 @@ impl ServerSession {
                 env.mailboxes.push(mailbox);
             }
             env.recipients.push(full);
+            env.rcpt_dsn.push(dsn);
         }
     }
 
@@ -1333,6 +1408,8 @@ impl ServerSession {
             id,
             from: env.from.as_ref().map(|a| a.to_string()),
             recipients: env.recipients.clone(),
+            rcpt_dsn: env.rcpt_dsn.clone(),
+            dsn: env.dsn.clone(),
             mailboxes: env.mailboxes.clone(),
             remote: env.remote.clone(),
             trace,

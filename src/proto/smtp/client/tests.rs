@@ -12,6 +12,7 @@ fn env(from: &str, to: &[&str], data: &[u8]) -> Envelope {
         to: to.iter().map(|s| s.to_string()).collect(),
         data: data.to_vec(),
         binary: false,
+        dsn: None,
     }
 }
 

@@ -207,7 +207,7 @@ fn error_replies() {
         "slash cannot name a mailbox"
     );
     assert_eq!(h.codes(b"RCPT TO:<.hidden@x.y>\r\n"), [501]);
-    assert_eq!(h.codes(b"RCPT TO:<bob@x.y> NOTIFY=NEVER\r\n"), [555]);
+    assert_eq!(h.codes(b"RCPT TO:<bob@x.y> FOO=1\r\n"), [555]);
     assert_eq!(h.codes(b"RSET extra\r\n"), [501]);
     let mut long = b"NOOP ".to_vec();
     long.extend(vec![b'x'; 20000]);
@@ -835,4 +835,41 @@ fn a_bdat_line_without_a_readable_size_ends_the_session() {
         assert_eq!(codes(&r), [250, 501], "{bad}: {r}");
         assert!(h.closed, "{bad}");
     }
+}
+
+#[test]
+fn dsn_is_offered_and_its_parameters_checked() {
+    let mut h = Harness::new(cfg());
+    let r = h.feed(b"EHLO c\r\n");
+    assert!(r.contains("250-DSN\r\n"), "{r}");
+    let r = h.feed(b"MAIL FROM:<a@b.c> RET=HDRS ENVID=x+2By\r\nRCPT TO:<bob@hamburger.edu> NOTIFY=SUCCESS ORCPT=rfc822;bob@hamburger.edu\r\nRCPT TO:<carol@hamburger.edu>\r\nDATA\r\nhi\r\n.\r\n");
+    assert_eq!(codes(&r), [250, 250, 250, 354, 250], "{r}");
+    let tx = &h.messages[0];
+    assert_eq!(tx.dsn.ret, Some(crate::proto::smtp::dsn::Ret::Hdrs));
+    assert_eq!(tx.dsn.envid.as_deref(), Some("x+y"));
+    assert!(tx.rcpt_dsn[0].on_success() && !tx.rcpt_dsn[1].on_success());
+    assert_eq!(
+        tx.rcpt_dsn[0].orcpt,
+        Some(("rfc822".into(), "bob@hamburger.edu".into()))
+    );
+    for bad in ["RET=HDRS RET=FULL", "RET=X", "ENVID=a=b", "ENVID=+4"] {
+        let mut h = Harness::new(cfg());
+        let r = h.feed(format!("EHLO c\r\nMAIL FROM:<a@b.c> {bad}\r\n").as_bytes());
+        assert_eq!(codes(&r), [250, 501], "{bad}: {r}");
+    }
+}
+
+#[test]
+fn discarded_extensions_are_neither_offered_nor_taken() {
+    let mut c = ServerConfig::new("hamburger.edu");
+    c.discard = vec!["DSN".into(), "CHUNKING".into(), "BINARYMIME".into()];
+    let mut h = Harness::new(Arc::new(c));
+    let r = h.feed(b"EHLO c\r\n");
+    assert!(
+        !r.contains("DSN") && !r.contains("CHUNKING") && !r.contains("BINARYMIME"),
+        "{r}"
+    );
+    assert!(r.contains("PIPELINING"), "{r}");
+    let r = h.feed(b"MAIL FROM:<a@b.c> RET=FULL\r\nMAIL FROM:<a@b.c> BODY=BINARYMIME\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bob@hamburger.edu> NOTIFY=NEVER\r\nBDAT 1 LAST\r\n");
+    assert_eq!(codes(&r), [555, 555, 250, 555, 502], "{r}");
 }
