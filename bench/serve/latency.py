@@ -82,7 +82,7 @@ def imap_exists():
 s = smtplib.SMTP(*smtp_a)
 s.ehlo("bench.test")
 to_idle, to_page = [], []
-msg = "Subject: latency\r\n\r\n" + "x" * 1000 + "\r\n"
+msg = "Subject: latency\r\n\r\n" + ("x" * 99 + "\r\n") * 10
 for i in range(count):
     s.mail("a@bench.test")
     s.rcpt("bob@bench.test")
