@@ -11,6 +11,7 @@ mod generated;
 mod hardening;
 mod imap_clients;
 mod parse;
+mod postfix;
 mod queue;
 mod readme;
 mod relay;
