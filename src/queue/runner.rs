@@ -675,11 +675,21 @@ impl Runner {
             };
             let from = e.from.clone();
             let to = rcpts.iter().map(|&i| e.rcpts[i].addr.clone()).collect();
+            // The queue keeps LF line ends (as the store does); a
+            // BINARYMIME body goes as it is, so it gets its CRLFs back.
+            let data = if e.binary {
+                crate::util::lf_to_crlf(&data)
+            } else {
+                data
+            };
             s.send(Envelope {
                 from,
                 to,
                 data,
-                binary: false,
+                // A BINARYMIME message needs a hop that offers it (RFC
+                // 3030 §3): no downgrade; without it the message fails
+                // with 554 5.6.1 and bounces.
+                binary: e.binary,
                 // Passed on unchanged when the hop speaks DSN; left out
                 // (and "relayed" reported here) when it does not.
                 dsn: Some(crate::proto::smtp::client::EnvelopeDsn {

@@ -92,6 +92,8 @@ pub struct NewEntry {
     /// NOTIFY and ORCPT of each recipient, in the order of `rcpts`
     /// (missing ones: none given).
     pub rcpt_dsn: Vec<RcptDsn>,
+    /// BODY=BINARYMIME (RFC 3030): only for a hop that offers it.
+    pub binary: bool,
 }
 
 /// One queued message: its envelope and recipients' states.
@@ -109,6 +111,8 @@ pub struct Entry {
     pub rcpts: Vec<Rcpt>,
     /// RET and ENVID (RFC 3461).
     pub dsn: MailDsn,
+    /// BODY=BINARYMIME (RFC 3030): only for a hop that offers it.
+    pub binary: bool,
 }
 
 impl Entry {
@@ -131,6 +135,9 @@ impl Entry {
             self.arrived,
             u8::from(self.warned)
         );
+        if self.binary {
+            s.push_str("body BINARYMIME\n");
+        }
         if let Some(r) = self.dsn.ret {
             s.push_str(&format!("ret {}\n", r.as_str()));
         }
@@ -173,6 +180,7 @@ impl Entry {
             warned: false,
             rcpts: Vec::new(),
             dsn: MailDsn::default(),
+            binary: false,
         };
         for (n, line) in lines {
             let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
@@ -219,6 +227,8 @@ impl Entry {
                         dsn: RcptDsn::default(),
                     });
                 }
+                "body" if rest == "BINARYMIME" => e.binary = true,
+                "body" => return Err(bad("unknown body type")),
                 "ret" => {
                     e.dsn.ret = Some(Ret::parse(rest).ok_or_else(|| bad("bad RET"))?);
                 }
@@ -436,6 +446,7 @@ impl Spool {
                      data,
                      dsn,
                      rcpt_dsn,
+                     binary,
                  }| {
                     let (id, mut f) = self.create_staged(id.as_deref(), now)?;
                     let entry = Entry {
@@ -456,6 +467,7 @@ impl Spool {
                             })
                             .collect(),
                         dsn: dsn.clone(),
+                        binary: *binary,
                     };
                     f.write_all(entry.render().as_bytes())?;
                     f.write_all(b"data\n")?;

@@ -235,6 +235,7 @@ impl SmtpService {
                         rcpts: tx.remote.clone(),
                         data,
                         dsn: tx.dsn.clone(),
+                        binary: tx.binary,
                         rcpt_dsn: tx
                             .remote
                             .iter()

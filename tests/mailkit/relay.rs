@@ -690,3 +690,55 @@ fn queue_flush_makes_a_running_server_try_again_now() {
     );
     assert!(a.log_text().contains("flush requested"), "{}", a.log_text());
 }
+
+#[test]
+fn binarymime_is_relayed_only_to_a_hop_that_offers_it() {
+    // RFC 3030 §3: no downgrade. To a hop with BINARYMIME the bytes go
+    // with BDAT; to one without, the message bounces (554 5.6.1).
+    for (discard, arrives) in [(None, true), (Some("BINARYMIME"), false)] {
+        let dir = TempDir::new("relay-binary");
+        let mut extra = vec![];
+        if let Some(k) = discard {
+            extra = vec!["--discard-ehlo-keyword", k];
+        }
+        let b = hamburger(&dir, &extra);
+        let a = crepes(&dir, &b.addr.to_string(), &[]);
+        let msg = dir.path().join("bin.eml");
+        let long = "z".repeat(1500);
+        std::fs::write(
+            &msg,
+            format!(
+                "Subject: binary\r\nContent-Transfer-Encoding: binary\r\n\r\n{long}\r\nend\r\n"
+            ),
+        )
+        .unwrap();
+        let out = send_as_alice(
+            &a,
+            &[
+                "--to",
+                "bob@hamburger.edu",
+                "--binarymime",
+                "--message",
+                msg.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bob = || files(&dir.path().join("b-mail"), "bob@hamburger.edu", "new");
+        let alice = || files(&dir.path().join("a-mail"), "alice@crepes.fr", "new");
+        assert!(wait_until(Duration::from_secs(10), || bob().len()
+            + alice().len()
+            == 1));
+        if arrives {
+            let m = std::fs::read_to_string(&bob()[0]).unwrap();
+            assert!(m.ends_with(&format!("\n\n{long}\nend\n")), "{m}");
+        } else {
+            let r = std::fs::read_to_string(&alice()[0]).unwrap();
+            assert!(r.contains("Action: failed\nStatus: 5.6.1\n"), "{r}");
+            assert!(r.contains("BINARYMIME"), "{r}");
+        }
+    }
+}

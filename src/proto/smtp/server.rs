@@ -183,6 +183,9 @@ pub struct Transaction {
     pub rcpt_dsn: Vec<RcptDsn>,
     /// The message's DSN parameters (RET, ENVID).
     pub dsn: MailDsn,
+    /// It came as BODY=BINARYMIME (RFC 3030 §3): a relay may pass it on
+    /// only to a hop that offers BINARYMIME.
+    pub binary: bool,
     /// Store mailbox names, one per distinct local recipient.
     pub mailboxes: Vec<String>,
     /// Recipients in other domains, to be queued for relay.
@@ -1410,6 +1413,7 @@ impl ServerSession {
             recipients: env.recipients.clone(),
             rcpt_dsn: env.rcpt_dsn.clone(),
             dsn: env.dsn.clone(),
+            binary: env.binary,
             mailboxes: env.mailboxes.clone(),
             remote: env.remote.clone(),
             trace,
