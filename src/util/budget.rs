@@ -41,6 +41,19 @@ impl MemoryBudget {
         self.limit
     }
 
+    /// Makes `held` cover `need` octets, growing in doubling steps (at
+    /// least 4 KB) so a message that arrives in many pieces costs few
+    /// atomic operations; false when the budget cannot. For the DATA and
+    /// BDAT readers, whose content grows as it comes.
+    pub fn reserve(self: &Arc<Self>, held: &mut Held, need: usize) -> bool {
+        let have = held.bytes();
+        if need <= have {
+            return true;
+        }
+        let target = need.max(have * 2).max(4096);
+        self.grow(held, target - have) || self.grow(held, need - have)
+    }
+
     /// Takes `n` more bytes for `held`; false (and nothing taken) when that
     /// would pass the limit.
     pub fn grow(self: &Arc<Self>, held: &mut Held, n: usize) -> bool {

@@ -60,6 +60,26 @@ fn seed_dialogue_replays_against_serve_smtp() {
     );
 }
 
+/// The one session recorded in `rec`, once it is complete (its 221).
+fn one_recording(rec: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut recorded = Vec::new();
+    for _ in 0..50 {
+        recorded = std::fs::read_dir(rec)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        if recorded.len() == 1
+            && std::fs::read_to_string(&recorded[0])
+                .unwrap()
+                .contains("S: 221")
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    recorded
+}
+
 #[test]
 fn recorded_session_replays_and_a_changed_code_fails_on_its_line() {
     let dir = TempDir::new("replay-record");
@@ -86,21 +106,7 @@ fn recorded_session_replays_and_a_changed_code_fails_on_its_line() {
         .output()
         .unwrap();
     assert_eq!(sent.status.code(), Some(0));
-    let mut recorded = Vec::new();
-    for _ in 0..50 {
-        recorded = std::fs::read_dir(&rec)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        if recorded.len() == 1
-            && std::fs::read_to_string(&recorded[0])
-                .unwrap()
-                .contains("S: 221")
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let recorded = one_recording(&rec);
     let text = std::fs::read_to_string(&recorded[0]).unwrap();
     // DATA (--no-chunking): the message's lines dot-stuffed.
     assert!(text.contains("C: ..starts with a dot\n"), "{text}");
@@ -167,21 +173,7 @@ fn a_recorded_bdat_session_replays_against_a_fresh_server() {
         .output()
         .unwrap();
     assert_eq!(sent.status.code(), Some(0));
-    let mut recorded = Vec::new();
-    for _ in 0..50 {
-        recorded = std::fs::read_dir(&rec)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        if recorded.len() == 1
-            && std::fs::read_to_string(&recorded[0])
-                .unwrap()
-                .contains("S: 221")
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let recorded = one_recording(&rec);
     let text = std::fs::read_to_string(&recorded[0]).unwrap();
     let bdats: Vec<&str> = text.lines().filter(|l| l.starts_with("C: BDAT ")).collect();
     assert_eq!(bdats.len(), 2, "two chunks: {bdats:?}");

@@ -76,17 +76,10 @@ impl ChunkReader {
 
     /// Takes budget for `more` bytes, in doubling steps.
     fn reserve(&mut self, more: usize) -> bool {
-        let Some(budget) = &self.budget else {
-            return true;
-        };
-        let need = self.content.len() + more;
-        if need <= self.held.bytes() {
-            return true;
+        match &self.budget {
+            Some(b) => b.reserve(&mut self.held, self.content.len() + more),
+            None => true,
         }
-        let have = self.held.bytes();
-        let target = need.max(have * 2).max(4096);
-        let budget = budget.clone();
-        budget.grow(&mut self.held, target - have) || budget.grow(&mut self.held, need - have)
     }
 
     fn discard(&mut self) {

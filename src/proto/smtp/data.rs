@@ -79,17 +79,10 @@ impl DataReader {
     /// Takes budget for `more` bytes of content, in doubling steps (few
     /// atomic operations per message); false when it is exhausted.
     fn reserve(&mut self, more: usize) -> bool {
-        let Some(budget) = &self.budget else {
-            return true;
-        };
-        let need = self.content.len() + more;
-        if need <= self.held.bytes() {
-            return true;
+        match &self.budget {
+            Some(b) => b.reserve(&mut self.held, self.content.len() + more),
+            None => true,
         }
-        let have = self.held.bytes();
-        let target = need.max(have * 2).max(4096);
-        let budget = budget.clone();
-        budget.grow(&mut self.held, target - have) || budget.grow(&mut self.held, need - have)
     }
 
     /// Octets received so far, as SIZE counts them.

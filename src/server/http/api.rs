@@ -310,9 +310,8 @@ impl Api {
         let (_, data) = self.load(scope, id)?;
         // A sender that is not an address (a hand-made file) is not sent
         // on as one: the release goes from the null sender then.
-        let from = envelope_sender(&data).filter(|f| {
-            crate::proto::smtp::command::parse_mailbox(f).is_ok_and(|a| a.is_ascii())
-        });
+        let from = envelope_sender(&data)
+            .filter(|f| crate::proto::smtp::command::parse_mailbox(f).is_ok_and(|a| a.is_ascii()));
         match outbox.send(from, rcpts, &data, peer) {
             Ok(_) => Ok(ok()),
             Err(e @ (OutboxError::Local(_) | OutboxError::NoRoute(_))) => {
