@@ -30,15 +30,20 @@ impl Field<'_> {
     /// The value unfolded (CR and LF removed, RFC 5322 §2.2.3), as text
     /// (invalid UTF-8 replaced), without leading and trailing white space.
     pub fn unfolded(&self) -> String {
-        let mut v = Vec::with_capacity(self.value.len());
-        v.extend(
-            self.value
-                .iter()
-                .copied()
-                .filter(|&b| b != b'\r' && b != b'\n'),
-        );
-        String::from_utf8_lossy(&v).trim().to_owned()
+        unfold(self.value)
     }
+}
+
+/// A field value unfolded as RFC 5322 §2.2.3 says: only the CR and LF
+/// go, the white space after them stays (a TAB stays a TAB); as text
+/// (invalid UTF-8 replaced), without leading and trailing white space.
+pub fn unfold(value: &[u8]) -> String {
+    let v: Vec<u8> = value
+        .iter()
+        .copied()
+        .filter(|&b| b != b'\r' && b != b'\n')
+        .collect();
+    String::from_utf8_lossy(&v).trim().to_owned()
 }
 
 /// A syntax defect in a header section, with the offset of its line.

@@ -293,7 +293,12 @@ pub fn parse(data: &[u8]) -> Message<'_> {
             let headers = pm
                 .headers
                 .iter()
-                .map(|h| (h.get_key(), h.get_value()))
+                // Unfolded by RFC 5322 §2.2.3 (mailparse's get_value turns
+                // a folded TAB into a space), then RFC 2047 words decoded.
+                .map(|h| {
+                    let v = super::header::unfold(h.get_value_raw());
+                    (h.get_key(), super::words::decode(&v).0.into_owned())
+                })
                 .collect();
             Message {
                 headers,
@@ -385,6 +390,17 @@ Content-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/plain; ch
 hi\n--XX\nContent-Type: message/rfc822\n\nSubject: inner\n\ninner body\n--XX\n\
 Content-Type: application/pdf\nContent-Transfer-Encoding: base64\n\
 Content-Disposition: attachment; filename*=utf-8''na%C3%AFve.pdf\n\naGVsbG8=\n--XX--\n";
+
+    #[test]
+    fn unfolding_removes_only_the_line_break() {
+        // RFC 5322 §2.2.3: "a CRLF TAB b" unfolds to "a TAB b" (Python's
+        // email does the same); a folded space stays a space.
+        let m = parse(b"Subject: a\r\n\tb\r\nX-Two: c\r\n d\r\n\r\nbody\r\n");
+        assert_eq!(m.get("Subject"), Some("a\tb"));
+        assert_eq!(m.get("X-Two"), Some("c d"));
+        let m = parse(b"Subject: =?utf-8?q?caf=C3=A9?=\n\t=?utf-8?q?_au_lait?=\n\nx\n");
+        assert_eq!(m.get("Subject"), Some("caf\u{e9} au lait"));
+    }
 
     #[test]
     fn tree_with_attached_message_and_names() {
