@@ -37,6 +37,48 @@ enum Tok {
     Special(char),
 }
 
+/// The mailboxes of a field that no parser could read, taken as they
+/// stand: the items between commas (outside quotes and angle brackets),
+/// each `name <address>` or a bare address, even one without a domain
+/// (`To: foo`, which Python's email also shows as an address).
+pub fn lenient_list(value: &str) -> Vec<Mailbox> {
+    let mut items = Vec::new();
+    let (mut start, mut quoted, mut angle) = (0, false, false);
+    let b = value.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'"' => quoted = !quoted,
+            b'<' if !quoted => angle = true,
+            b'>' if !quoted => angle = false,
+            b',' if !quoted && !angle => {
+                items.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&value[start..]);
+    items
+        .into_iter()
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .filter_map(|item| match item.split_once('<') {
+            Some((name, rest)) => {
+                let address = rest.split('>').next().unwrap_or("").trim().to_owned();
+                let name = name.trim().trim_matches('"').trim();
+                (!address.is_empty()).then(|| Mailbox {
+                    name: (!name.is_empty()).then(|| name.to_owned()),
+                    address,
+                })
+            }
+            None => Some(Mailbox {
+                name: None,
+                address: item.to_owned(),
+            }),
+        })
+        .collect()
+}
+
 /// Splits a header value into RFC 5322 lexical tokens, dropping comments
 /// and folding white space. Returns the tokens and whether white space or a
 /// comment came before each one.

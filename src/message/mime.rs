@@ -345,20 +345,23 @@ impl Message<'_> {
         };
         match address::parse_list(v, true) {
             Ok(l) => l.mailboxes,
-            Err(_) => mailparse::addrparse(v)
-                .map(|l| {
-                    l.iter()
-                        .flat_map(|a| match a {
-                            mailparse::MailAddr::Single(s) => vec![s.clone()],
-                            mailparse::MailAddr::Group(g) => g.addrs.clone(),
-                        })
-                        .map(|s| address::Mailbox {
-                            name: s.display_name,
-                            address: s.addr,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            Err(_) => match mailparse::addrparse(v) {
+                Ok(l) if !l.is_empty() => l
+                    .iter()
+                    .flat_map(|a| match a {
+                        mailparse::MailAddr::Single(s) => vec![s.clone()],
+                        mailparse::MailAddr::Group(g) => g.addrs.clone(),
+                    })
+                    .map(|s| address::Mailbox {
+                        name: s.display_name,
+                        address: s.addr,
+                    })
+                    .collect(),
+                // Neither could (`To: foo`, an address without a domain):
+                // show what is there, as Python's email does; the
+                // validator names the defect.
+                _ => address::lenient_list(v),
+            },
         }
     }
 
@@ -390,6 +393,26 @@ Content-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/plain; ch
 hi\n--XX\nContent-Type: message/rfc822\n\nSubject: inner\n\ninner body\n--XX\n\
 Content-Type: application/pdf\nContent-Transfer-Encoding: base64\n\
 Content-Disposition: attachment; filename*=utf-8''na%C3%AFve.pdf\n\naGVsbG8=\n--XX--\n";
+
+    #[test]
+    fn addresses_without_a_domain_are_shown_as_they_are() {
+        let m = parse(b"From: foo\nTo: xx, \"Bob\" <bob@x.org>\nCc: a@b.c\n\nx\n");
+        let show = |f: &str| -> Vec<(Option<String>, String)> {
+            m.addresses(f)
+                .into_iter()
+                .map(|a| (a.name, a.address))
+                .collect()
+        };
+        assert_eq!(show("From"), [(None, "foo".to_owned())]);
+        assert_eq!(
+            show("To"),
+            [
+                (None, "xx".to_owned()),
+                (Some("Bob".to_owned()), "bob@x.org".to_owned())
+            ]
+        );
+        assert_eq!(show("Cc"), [(None, "a@b.c".to_owned())]);
+    }
 
     #[test]
     fn unfolding_removes_only_the_line_break() {
