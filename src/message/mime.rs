@@ -41,6 +41,10 @@ pub struct Part<'a> {
     pub attached_message: bool,
     /// Nesting went past [`MAX_DEPTH`] here; nothing below is parsed.
     pub too_deep: bool,
+    /// The Content-Type as given when it is not `type/subtype` (`text`):
+    /// the part is then read as text/plain; charset=us-ascii (RFC 2045
+    /// §5.2) and the validator names the defect.
+    pub invalid_type: Option<String>,
     /// Its own mailparse view (headers, decoding).
     raw: ParsedMail<'a>,
 }
@@ -207,6 +211,16 @@ impl<'a> Part<'a> {
     }
 }
 
+/// Whether `t` is `type/subtype`, both RFC 2045 §5.1 tokens.
+fn valid_media_type(t: &str) -> bool {
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|c| c.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&c))
+    };
+    matches!(t.split_once('/'), Some((a, b)) if token(a) && token(b))
+}
+
 fn offset_in(base: &[u8], inner: &[u8]) -> usize {
     (inner.as_ptr() as usize).saturating_sub(base.as_ptr() as usize)
 }
@@ -216,11 +230,18 @@ fn build<'a>(base: &'a [u8], pm: ParsedMail<'a>, depth: usize) -> Part<'a> {
     let offset = offset_in(base, pm.raw_bytes);
     let header_len = pm.get_headers().get_raw_bytes().len();
     let body = &pm.raw_bytes[header_len.min(pm.raw_bytes.len())..];
-    let content_type = pm.ctype.mimetype.clone();
-    let charset = pm.ctype.params.get("charset").cloned().or_else(|| {
+    let mut content_type = pm.ctype.mimetype.clone();
+    let mut charset = pm.ctype.params.get("charset").cloned().or_else(|| {
         content_type
             .starts_with("text/")
             .then(|| "us-ascii".to_owned())
+    });
+    // RFC 2045 §5.2: a Content-Type that is not type "/" subtype (both
+    // tokens) is read as the default, text/plain; charset=us-ascii.
+    let invalid_type = (!valid_media_type(&content_type)).then(|| {
+        let given = std::mem::replace(&mut content_type, "text/plain".to_owned());
+        charset = Some("us-ascii".to_owned());
+        given
     });
     let encoding = pm
         .headers
@@ -254,6 +275,7 @@ fn build<'a>(base: &'a [u8], pm: ParsedMail<'a>, depth: usize) -> Part<'a> {
         parts: Vec::new(),
         attached_message: false,
         too_deep: false,
+        invalid_type,
         raw: pm,
     };
     let subparts = std::mem::take(&mut part.raw.subparts);
@@ -412,6 +434,21 @@ Content-Disposition: attachment; filename*=utf-8''na%C3%AFve.pdf\n\naGVsbG8=\n--
             ]
         );
         assert_eq!(show("Cc"), [(None, "a@b.c".to_owned())]);
+    }
+
+    #[test]
+    fn a_content_type_without_subtype_is_read_as_text_plain() {
+        // RFC 2045 §5.2; Python's email reads it the same way.
+        let m = parse(b"MIME-Version: 1.0\nContent-Type: text; charset=utf-8\n\nhi\n");
+        let root = m.root.as_ref().unwrap();
+        assert_eq!(root.content_type, "text/plain");
+        assert_eq!(root.charset.as_deref(), Some("us-ascii"));
+        assert_eq!(root.invalid_type.as_deref(), Some("text"));
+        let m = parse(b"Content-Type: image/svg+xml\n\n<svg/>\n");
+        assert!(m.root.as_ref().unwrap().invalid_type.is_none());
+        assert!(
+            !valid_media_type("text/") && !valid_media_type("/x") && !valid_media_type("a/b/c")
+        );
     }
 
     #[test]

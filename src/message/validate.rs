@@ -481,6 +481,13 @@ impl Checker<'_> {
             + section
                 .get("Content-Transfer-Encoding")
                 .map_or(0, |f| f.offset);
+        if let Some(given) = &p.invalid_type {
+            self.error(
+                ct_off,
+                format!("Content-Type {given:?} is not type/subtype; read as text/plain; charset=us-ascii"),
+                "RFC 2045 §5.1, §5.2",
+            );
+        }
         if let Some(enc) = p.encoding.as_deref() {
             let known = matches!(
                 enc,

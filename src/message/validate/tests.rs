@@ -298,3 +298,14 @@ fn mbox_offset_moves_line_numbers() {
     let d = validate(&data, &m, 101, Options::default());
     assert_eq!(find(&d, "cannot parse the date"), (104, Error));
 }
+
+#[test]
+fn a_content_type_without_subtype_is_an_error_at_its_line() {
+    let d = run(b"From: a@b.c\nDate: Tue, 1 Dec 2026 10:00:00 +0000\nMessage-ID: <x@b.c>\nMIME-Version: 1.0\nContent-Type: text; charset=us-ascii\n\nhi\n");
+    let e: Vec<_> = d
+        .iter()
+        .filter(|x| x.text.contains("not type/subtype"))
+        .collect();
+    assert_eq!(e.len(), 1, "{d:?}");
+    assert_eq!(e[0].line, 5);
+}
