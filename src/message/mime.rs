@@ -287,6 +287,16 @@ fn build<'a>(base: &'a [u8], pm: ParsedMail<'a>, depth: usize) -> Part<'a> {
         .into_iter()
         .map(|sp| build(base, sp, depth + 1))
         .collect();
+    // A multipart with no start delimiter line (only "--B--", or none)
+    // has no parts (RFC 2046 §5.1.1); mailparse reads its body as one.
+    if part.content_type.starts_with("multipart/")
+        && part
+            .boundary
+            .as_deref()
+            .is_some_and(|b| !has_start_delimiter(body, b))
+    {
+        part.parts.clear();
+    }
     let identity = matches!(
         part.encoding.as_deref(),
         None | Some("7bit" | "8bit" | "binary")
@@ -297,11 +307,32 @@ fn build<'a>(base: &'a [u8], pm: ParsedMail<'a>, depth: usize) -> Part<'a> {
             part.attached_message = true;
         }
     }
+    // message/external-body (RFC 2046 §5.2.3): its body is the header of
+    // the phantom part (and that part's empty or ignored body), shown as
+    // its one child, as Python's email does.
+    if part.parts.is_empty() && part.content_type == "message/external-body" && !body.is_empty() {
+        if let Ok(inner) = mailparse::parse_mail(bounded(body).0) {
+            part.parts.push(build(base, inner, depth + 1));
+        }
+    }
     part
 }
 
 /// message/rfc822 and message/global carry a whole message (RFC 2046
 /// §5.2.1, RFC 6532 §3.7).
+/// Whether `body` has a start delimiter line for `boundary`: `--B`,
+/// optionally followed by white space, and not the close delimiter `--B--`
+/// (RFC 2046 §5.1.1).
+fn has_start_delimiter(body: &[u8], boundary: &str) -> bool {
+    let b = boundary.as_bytes();
+    body.split(|&c| c == b'\n').any(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        line.strip_prefix(b"--")
+            .and_then(|l| l.strip_prefix(b))
+            .is_some_and(|rest| rest.iter().all(|c| *c == b' ' || *c == b'\t'))
+    })
+}
+
 fn is_message(content_type: &str) -> bool {
     matches!(content_type, "message/rfc822" | "message/global")
 }
@@ -449,6 +480,30 @@ Content-Disposition: attachment; filename*=utf-8''na%C3%AFve.pdf\n\naGVsbG8=\n--
         assert!(
             !valid_media_type("text/") && !valid_media_type("/x") && !valid_media_type("a/b/c")
         );
+    }
+
+    #[test]
+    fn external_body_has_its_phantom_part_and_an_empty_multipart_none() {
+        let types = |m: &Message<'_>| -> Vec<String> {
+            m.root
+                .as_ref()
+                .unwrap()
+                .walk()
+                .iter()
+                .map(|p| p.content_type.clone())
+                .collect()
+        };
+        let m = parse(b"MIME-Version: 1.0\nContent-Type: message/external-body; access-type=URL;\n URL=\"http://x.org/f\"\n\nContent-Type: application/pdf\nContent-ID: <id@x>\n\n");
+        assert_eq!(types(&m), ["message/external-body", "application/pdf"]);
+        assert!(!m.root.as_ref().unwrap().attached_message);
+        // "--BBB--" as the only line: no parts (mailparse made one).
+        let m = parse(b"Content-Type: multipart/mixed; boundary=AAA\n\n--AAA\nContent-Type: message/rfc822\n\nSubject: in\nContent-Type: multipart/alternative; boundary=BBB\n\n--BBB--\n\n--AAA--\n");
+        assert_eq!(
+            types(&m),
+            ["multipart/mixed", "message/rfc822", "multipart/alternative"]
+        );
+        assert!(has_start_delimiter(b"x\r\n--B \r\ny", "B"));
+        assert!(!has_start_delimiter(b"--B--\n--Bx\n", "B"));
     }
 
     #[test]
