@@ -507,6 +507,23 @@ Content-Disposition: attachment; filename*=utf-8''na%C3%AFve.pdf\n\naGVsbG8=\n--
     }
 
     #[test]
+    fn rfc2231_parameters_are_decoded() {
+        // boundary* with a charset, charset*, filename*0*/*1* continuations
+        // (RFC 2231 §3, §4): the tree Python's email shows.
+        let m = parse(b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary*=us-ascii''EeQf\n\n--EeQf\nContent-Type: text/plain; charset*=utf-8''utf-8\n\nhi\n--EeQf\nContent-Type: application/pdf\nContent-Disposition: attachment; filename*0*=utf-8''na%C3%AF;\n filename*1*=ve%20file.pdf\n\nx\n--EeQf--\n");
+        let root = m.root.as_ref().unwrap();
+        assert_eq!(root.boundary.as_deref(), Some("EeQf"));
+        assert_eq!(root.parts.len(), 2);
+        assert_eq!(root.parts[0].charset.as_deref(), Some("utf-8"));
+        assert_eq!(
+            root.parts[1].filename.as_deref(),
+            Some("na\u{ef}ve file.pdf")
+        );
+        let m = parse(b"Content-Type: multipart/mixed; boundary*0=\"Ee\"; boundary*1=\"Qf\"\n\n--EeQf\n\nhi\n--EeQf--\n");
+        assert_eq!(m.root.as_ref().unwrap().parts.len(), 1);
+    }
+
+    #[test]
     fn unfolding_removes_only_the_line_break() {
         // RFC 5322 §2.2.3: "a CRLF TAB b" unfolds to "a TAB b" (Python's
         // email does the same); a folded space stays a space.
