@@ -246,7 +246,15 @@ fn build<'a>(base: &'a [u8], pm: ParsedMail<'a>, depth: usize) -> Part<'a> {
     let encoding = pm
         .headers
         .get_first_value("Content-Transfer-Encoding")
-        .map(|v| v.trim().to_ascii_lowercase());
+        // A structured field: a comment after the mechanism is not part
+        // of it ("base64 (encoded)", RFC 2045 §6.1, RFC 822 §3.4.3).
+        .map(|v| {
+            v.split('(')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     let has_disposition = pm.headers.get_first_header("Content-Disposition").is_some();
     let cd = pm.get_content_disposition();
     let disposition = has_disposition.then(|| match &cd.disposition {
@@ -287,21 +295,31 @@ fn build<'a>(base: &'a [u8], pm: ParsedMail<'a>, depth: usize) -> Part<'a> {
         .into_iter()
         .map(|sp| build(base, sp, depth + 1))
         .collect();
-    // A multipart with no start delimiter line (only "--B--", or none)
-    // has no parts (RFC 2046 §5.1.1); mailparse reads its body as one.
-    if part.content_type.starts_with("multipart/")
-        && part
-            .boundary
-            .as_deref()
-            .is_some_and(|b| !has_start_delimiter(body, b))
-    {
-        part.parts.clear();
+    // The parts are what RFC 2046 §5.1.1's delimiter lines ("--B" and
+    // white space, alone on a line) separate. mailparse also splits at a
+    // line that only starts with "--B" ("--Bx"), and reads a body with no
+    // delimiter at all as one part: where its count differs from the
+    // delimiter lines', the body is split here instead.
+    if let (true, Some(b)) = (
+        part.content_type.starts_with("multipart/"),
+        part.boundary.clone(),
+    ) {
+        let slices = split_parts(body, &b);
+        if slices.len() != part.parts.len() {
+            part.parts = slices
+                .into_iter()
+                .filter_map(|s| mailparse::parse_mail(s).ok())
+                .map(|pm| build(base, pm, depth + 1))
+                .collect();
+        }
     }
     let identity = matches!(
         part.encoding.as_deref(),
         None | Some("7bit" | "8bit" | "binary")
     );
-    if part.parts.is_empty() && is_message(&part.content_type) && identity && !body.is_empty() {
+    // An empty body is an empty message (a text/plain root with no
+    // fields), as Python's email reads it.
+    if part.parts.is_empty() && is_message(&part.content_type) && identity {
         if let Ok(inner) = mailparse::parse_mail(bounded(body).0) {
             part.parts.push(build(base, inner, depth + 1));
             part.attached_message = true;
@@ -320,17 +338,47 @@ fn build<'a>(base: &'a [u8], pm: ParsedMail<'a>, depth: usize) -> Part<'a> {
 
 /// message/rfc822 and message/global carry a whole message (RFC 2046
 /// §5.2.1, RFC 6532 §3.7).
-/// Whether `body` has a start delimiter line for `boundary`: `--B`,
-/// optionally followed by white space, and not the close delimiter `--B--`
-/// (RFC 2046 §5.1.1).
-fn has_start_delimiter(body: &[u8], boundary: &str) -> bool {
+/// The body parts of a multipart body (RFC 2046 §5.1.1): what lies
+/// between its delimiter lines (`--B` then only white space; the line end
+/// before a delimiter belongs to it), up to the close delimiter `--B--`.
+fn split_parts<'b>(body: &'b [u8], boundary: &str) -> Vec<&'b [u8]> {
     let b = boundary.as_bytes();
-    body.split(|&c| c == b'\n').any(|line| {
+    let delimiter = |line: &[u8]| -> Option<bool> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        line.strip_prefix(b"--")
-            .and_then(|l| l.strip_prefix(b))
-            .is_some_and(|rest| rest.iter().all(|c| *c == b' ' || *c == b'\t'))
-    })
+        let rest = line.strip_prefix(b"--")?.strip_prefix(b)?;
+        let (close, rest) = match rest.strip_prefix(b"--") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        rest.iter()
+            .all(|c| *c == b' ' || *c == b'\t')
+            .then_some(close)
+    };
+    let mut parts = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut at = 0;
+    while at <= body.len() {
+        let end = memchr::memchr(b'\n', &body[at..]).map_or(body.len(), |i| at + i);
+        if let Some(close) = delimiter(&body[at..end]) {
+            if let Some(s) = start {
+                // The CRLF (or LF) before the delimiter is the delimiter's.
+                let mut e = at.saturating_sub(1).max(s);
+                if e > s && body[e - 1] == b'\r' {
+                    e -= 1;
+                }
+                parts.push(&body[s..e]);
+            }
+            if close {
+                return parts;
+            }
+            start = Some((end + 1).min(body.len()));
+        }
+        at = end + 1;
+    }
+    if let Some(s) = start {
+        parts.push(&body[s..]);
+    }
+    parts
 }
 
 fn is_message(content_type: &str) -> bool {
@@ -341,7 +389,25 @@ fn is_message(content_type: &str) -> bool {
 /// `root: None` and the reason in `error`.
 pub fn parse(data: &[u8]) -> Message<'_> {
     let (readable, truncated) = bounded(data);
-    match mailparse::parse_mail(readable) {
+    // A header section whose first lines start with white space (a
+    // continuation with nothing to continue) is read from the first
+    // field, as Python's email does; the validator reports those lines.
+    let parsed = mailparse::parse_mail(readable).or_else(|e| {
+        let mut skip = 0;
+        while readable
+            .get(skip)
+            .is_some_and(|c| *c == b' ' || *c == b'\t')
+        {
+            skip =
+                memchr::memchr(b'\n', &readable[skip..]).map_or(readable.len(), |i| skip + i + 1);
+        }
+        if skip > 0 {
+            mailparse::parse_mail(&readable[skip..]).map_err(|_| e)
+        } else {
+            Err(e)
+        }
+    });
+    match parsed {
         Ok(pm) => {
             let headers = pm
                 .headers
@@ -502,8 +568,12 @@ Content-Disposition: attachment; filename*=utf-8''na%C3%AFve.pdf\n\naGVsbG8=\n--
             types(&m),
             ["multipart/mixed", "message/rfc822", "multipart/alternative"]
         );
-        assert!(has_start_delimiter(b"x\r\n--B \r\ny", "B"));
-        assert!(!has_start_delimiter(b"--B--\n--Bx\n", "B"));
+        assert_eq!(
+            split_parts(b"pre\r\n--B \r\none\r\n--B\r\n\r\ntwo\r\n--B--\r\nepi", "B"),
+            [&b"one"[..], b"\r\ntwo"]
+        );
+        assert!(split_parts(b"--B--\n--Bx\n", "B").is_empty());
+        assert_eq!(split_parts(b"--Bx\nno\n--B\nyes\n", "B"), [&b"yes\n"[..]]);
     }
 
     #[test]
