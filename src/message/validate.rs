@@ -441,6 +441,20 @@ impl Checker<'_> {
     fn words_and_mime_fields(&mut self, base: usize, s: &Section<'_>) {
         for f in &s.fields {
             let is_address = ADDRESS_FIELDS.iter().any(|(n, _)| f.is(n));
+            let is_mime = f.is("Content-Type") || f.is("Content-Disposition");
+            if is_mime && memchr::memmem::find(f.value, b"=?").is_some() {
+                // Readers decode them anyway (as mailkit does for file
+                // names), but the rule is RFC 2231's form.
+                self.warning(
+                    base + f.offset,
+                    format!(
+                        "{}: encoded word in a parameter, where RFC 2047 does not allow one (use RFC 2231: name*=utf-8''...)",
+                        name(f)
+                    ),
+                    "RFC 2047 §5",
+                );
+                continue;
+            }
             if !is_address && memchr::memmem::find(f.value, b"=?").is_some() {
                 for p in words::decode(&f.unfolded()).1 {
                     self.warning(

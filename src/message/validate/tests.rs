@@ -309,3 +309,14 @@ fn a_content_type_without_subtype_is_an_error_at_its_line() {
     assert_eq!(e.len(), 1, "{d:?}");
     assert_eq!(e[0].line, 5);
 }
+
+#[test]
+fn an_encoded_word_in_a_parameter_is_a_warning_at_its_line() {
+    let d = run(b"From: a@b.c\nDate: Tue, 1 Dec 2026 10:00:00 +0000\nMessage-ID: <x@b.c>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"=?utf-8?q?caf=C3=A9.pdf?=\"\n\nx\n--B--\n");
+    let w: Vec<_> = d
+        .iter()
+        .filter(|x| x.text.contains("encoded word in a parameter"))
+        .collect();
+    assert_eq!(w.len(), 1, "{d:?}");
+    assert_eq!((w[0].line, w[0].severity), (9, Severity::Warning));
+}
