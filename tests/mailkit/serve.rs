@@ -103,6 +103,26 @@ fn send(smtp: SocketAddr, subject: &str) {
     );
 }
 
+/// SMTP and HTTP on free ports, POP3 and IMAP off, over `maildir`,
+/// with `extra` flags.
+fn smtp_and_http<'a>(maildir: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let any = "127.0.0.1:0";
+    let mut v = vec![
+        "--smtp",
+        any,
+        "--pop3",
+        "off",
+        "--imap",
+        "off",
+        "--http",
+        any,
+        "--maildir",
+        maildir,
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
 /// Every protocol on a free port, over `maildir`, with `extra` flags.
 fn all_four<'a>(maildir: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let any = "127.0.0.1:0";
@@ -232,22 +252,8 @@ fn every_protocol_presents_the_same_self_signed_certificate() {
 fn max_messages_keeps_the_newest() {
     let dir = TempDir::new("serve-retention");
     let maildir = dir.path().to_str().unwrap();
-    let any = "127.0.0.1:0";
     let (mut child, addrs, rx, _) = serve(
-        &[
-            "--smtp",
-            any,
-            "--pop3",
-            "off",
-            "--imap",
-            "off",
-            "--http",
-            any,
-            "--maildir",
-            maildir,
-            "--max-messages",
-            "2",
-        ],
+        &smtp_and_http(maildir, &["--max-messages", "2"]),
         &["smtp", "http"],
     );
     for n in 1..=3 {
@@ -339,22 +345,8 @@ fn put_chaos(http: SocketAddr, v: serde_json::Value) -> u16 {
 fn chaos_fails_on_purpose_and_changes_at_run_time() {
     let dir = TempDir::new("serve-chaos");
     let maildir = dir.path().to_str().unwrap();
-    let any = "127.0.0.1:0";
     let (mut child, addrs, rx, seen) = serve(
-        &[
-            "--smtp",
-            any,
-            "--pop3",
-            "off",
-            "--imap",
-            "off",
-            "--http",
-            any,
-            "--maildir",
-            maildir,
-            "--chaos",
-            "sender=550:100",
-        ],
+        &smtp_and_http(maildir, &["--chaos", "sender=550:100"]),
         &["smtp", "http"],
     );
     assert!(
@@ -485,27 +477,19 @@ fn release_sends_a_message_on_through_the_queue() {
     ]);
     let dir = TempDir::new("serve-release");
     let maildir = dir.path().to_str().unwrap();
-    let any = "127.0.0.1:0";
     let relay_to = hop.addr.to_string();
     let (mut child, addrs, _rx, _) = serve(
-        &[
-            "--smtp",
-            any,
-            "--pop3",
-            "off",
-            "--imap",
-            "off",
-            "--http",
-            any,
-            "--maildir",
+        &smtp_and_http(
             maildir,
-            "--hostname",
-            "hamburger.edu",
-            "--domain",
-            "hamburger.edu",
-            "--relay-to",
-            &relay_to,
-        ],
+            &[
+                "--hostname",
+                "hamburger.edu",
+                "--domain",
+                "hamburger.edu",
+                "--relay-to",
+                &relay_to,
+            ],
+        ),
         &["smtp", "http"],
     );
     let http_addr = addrs["http"];
