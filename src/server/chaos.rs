@@ -263,19 +263,22 @@ impl Chaos {
         }
     }
 
+    /// The settings, locked (a panic elsewhere cannot poison them: they
+    /// are plain values, always whole).
+    fn locked(&self) -> std::sync::MutexGuard<'_, Settings> {
+        self.settings.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The settings now.
     pub fn settings(&self) -> Settings {
-        self.settings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.locked().clone()
     }
 
     /// Replaces the settings (`PUT /api/v1/chaos`); `tempfail-after`
     /// counts from now.
     pub fn set(&self, s: Settings) {
         eprintln!("mailkit: chaos: settings now {}", s.to_json());
-        *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = s;
+        *self.locked() = s;
         self.ended.store(0, Ordering::Relaxed);
     }
 
@@ -296,7 +299,7 @@ impl Chaos {
     }
 
     fn trigger(&self, name: &str, pick: impl Fn(&Settings) -> Trigger) -> Option<u16> {
-        let t = pick(&self.settings.lock().unwrap_or_else(|p| p.into_inner()));
+        let t = pick(&self.locked());
         self.roll(t.probability).then(|| {
             eprintln!("mailkit: chaos: {name} trigger: answered {}", t.code);
             t.code
@@ -318,20 +321,12 @@ impl Faults for Chaos {
     }
 
     fn delay(&self) -> Option<Duration> {
-        let ms = self
-            .settings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .delay_ms;
+        let ms = self.locked().delay_ms;
         (ms > 0).then(|| Duration::from_millis(ms))
     }
 
     fn disconnect(&self) -> bool {
-        let p = self
-            .settings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .disconnect;
+        let p = self.locked().disconnect;
         let hit = self.roll(p);
         if hit {
             eprintln!("mailkit: chaos: disconnect: dropping the connection during DATA");
@@ -340,12 +335,7 @@ impl Faults for Chaos {
     }
 
     fn tempfail(&self) -> bool {
-        let Some(n) = self
-            .settings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .tempfail_after
-        else {
+        let Some(n) = self.locked().tempfail_after else {
             return false;
         };
         let seen = self.ended.fetch_add(1, Ordering::Relaxed);

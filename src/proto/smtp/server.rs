@@ -615,6 +615,13 @@ impl ServerSession {
         self.close();
     }
 
+    /// An injected failure's reply ([`Faults`]): `code` with its class's
+    /// enhanced status; not counted as the client's error.
+    fn injected(&mut self, code: u16, what: &str) {
+        let text = format!("Error: {what} (injected by --chaos)");
+        emit(&mut self.out, code, Some(faults::enhanced(code)), &text);
+    }
+
     /// Holds the replies produced since the last hold for the injected
     /// delay, if any ([`Faults::delay`]): they and the commands after them
     /// wait until then.
@@ -949,12 +956,7 @@ impl ServerSession {
 
     fn check_credentials(&mut self, user: String, password: String) {
         if let Some(code) = self.cfg.faults.as_ref().and_then(|f| f.auth()) {
-            return emit(
-                &mut self.out,
-                code,
-                Some(faults::enhanced(code)),
-                "Error: authentication failed (injected by --chaos)",
-            );
+            return self.injected(code, "authentication failed");
         }
         if self.cfg.auth == AuthPolicy::Any {
             self.authenticated = Some(user);
@@ -1077,12 +1079,7 @@ impl ServerSession {
             }
         }
         if let Some(code) = self.cfg.faults.as_ref().and_then(|f| f.sender()) {
-            return emit(
-                &mut self.out,
-                code,
-                Some(faults::enhanced(code)),
-                "Error: sender refused (injected by --chaos)",
-            );
+            return self.injected(code, "sender refused");
         }
         let shown = from
             .as_ref()
@@ -1137,12 +1134,7 @@ impl ServerSession {
             }
         }
         if let Some(code) = self.cfg.faults.as_ref().and_then(|f| f.recipient()) {
-            return emit(
-                &mut self.out,
-                code,
-                Some(faults::enhanced(code)),
-                "Error: recipient refused (injected by --chaos)",
-            );
+            return self.injected(code, "recipient refused");
         }
         if env.recipients.len() >= self.cfg.max_recipients {
             emit(
