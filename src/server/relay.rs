@@ -44,21 +44,34 @@ impl RelayService {
     /// Stores the runner's bounces for local senders.
     fn store_bounces(&mut self) {
         for b in self.runner.take_todo() {
-            let Some(mailbox) = mailbox_name(&b.rcpt) else {
-                continue;
-            };
-            self.writer.submit(WriteJob {
-                mailboxes: vec![mailbox],
-                header: b"Return-Path: <>\n".to_vec(),
-                body: b.data,
-                done: Box::new(|r| {
-                    if let Err(e) = r {
-                        eprintln!("mailkit: queue: cannot store a bounce: {e}");
-                    }
-                }),
-            });
+            store_report(
+                &self.writer,
+                &b.rcpt,
+                b.data,
+                "queue: cannot store a bounce",
+            );
         }
     }
+}
+
+/// Stores a report from the null sender (a bounce, a delay warning, a
+/// success report) in the mailbox of local address `rcpt`; `what` starts
+/// the log line when it cannot be stored.
+pub fn store_report(writer: &Writer, rcpt: &str, data: Vec<u8>, what: &'static str) {
+    let Some(mailbox) = mailbox_name(rcpt) else {
+        return;
+    };
+    let rcpt = rcpt.to_owned();
+    writer.submit(WriteJob {
+        mailboxes: vec![mailbox],
+        header: b"Return-Path: <>\n".to_vec(),
+        body: data,
+        done: Box::new(move |r| {
+            if let Err(e) = r {
+                eprintln!("mailkit: {what} for <{rcpt}>: {e}");
+            }
+        }),
+    });
 }
 
 impl ClientService for RelayService {

@@ -336,22 +336,12 @@ impl SmtpService {
             );
         }
         if local {
-            let Some(mailbox) = crate::store::mailbox_name(&r.sender) else {
-                return;
-            };
-            let sender = r.sender.clone();
-            self.writer.submit(WriteJob {
-                mailboxes: vec![mailbox],
-                header: b"Return-Path: <>\n".to_vec(),
-                body: dsn,
-                done: Box::new(move |res| {
-                    if let Err(e) = res {
-                        eprintln!(
-                            "mailkit: smtp: cannot store a success report for <{sender}>: {e}"
-                        );
-                    }
-                }),
-            });
+            super::relay::store_report(
+                &self.writer,
+                &r.sender,
+                dsn,
+                "smtp: cannot store a success report",
+            );
         } else if let Some(o) = &self.settings.outbox {
             o.post_report(r.sender.clone(), dsn);
         } else {
